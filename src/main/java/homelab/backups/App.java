@@ -1,0 +1,45 @@
+package homelab.backups;
+
+import com.pulumi.Context;
+import com.pulumi.Pulumi;
+import com.pulumi.core.Output;
+import homelab.backups.components.BackupStack;
+import homelab.backups.config.StackConfig;
+import homelab.backups.config.StackFile;
+import homelab.backups.config.StackInputs;
+import homelab.backups.plan.Planner;
+import homelab.backups.plan.StackPlan;
+import java.nio.file.Path;
+import java.util.function.Consumer;
+import java.util.function.Function;
+
+/** Entry point of the Pulumi program: {@code pulumi preview} / {@code pulumi up} run {@link #stack}. */
+public final class App {
+    private App() {
+    }
+
+    public static void main(String[] args) {
+        Pulumi.run(App::stack);
+    }
+
+    /** Reads the stack's inputs (failing before any resource on bad input), plans, and registers everything. */
+    public static void stack(Context ctx) {
+        var projectDir = Path.of("").toAbsolutePath();
+        var config = new StackConfig(ctx.stackName(), "Pulumi." + ctx.stackName() + ".yaml",
+                key -> ctx.config().get(key), StackFile.keys(projectDir, ctx.stackName()));
+        var inputs = StackInputs.load(config, projectDir);
+        deploy(ctx, Planner.plan(inputs), key -> ctx.config().requireSecret(key), message -> ctx.log().warn(message));
+    }
+
+    /** Registers the planned stack and exports what a reviewer wants to see. Tests and the render call this too. */
+    public static BackupStack deploy(Context ctx, StackPlan plan, Function<String, Output<String>> configSecrets,
+                                     Consumer<String> warn) {
+        var stack = new BackupStack(plan, configSecrets, warn);
+        ctx.export("volumeCount", Output.of(plan.volumes().size()));
+        ctx.export("excluded", Output.of(plan.excluded().stream().map(v -> v.app() + ": " + v.exclusion().orElse("")).toList()));
+        ctx.export("restores", Output.of(plan.inputs().restores().values().stream()
+                .map(r -> r.target() + " <- " + r.text() + " (" + r.id() + ")").toList()));
+        return stack;
+    }
+
+}

@@ -1,0 +1,84 @@
+package homelab.backups.components;
+
+import com.pulumi.core.Output;
+import com.pulumi.kubernetes.Provider;
+import com.pulumi.kubernetes.ProviderArgs;
+import com.pulumi.resources.ComponentResourceOptions;
+import com.pulumi.resources.CustomResourceOptions;
+import com.pulumi.resources.Resource;
+import homelab.backups.plan.StackPlan;
+import java.util.List;
+import java.util.function.Consumer;
+import java.util.function.Function;
+
+/**
+ * The whole program below the entry point: explicit providers, then the waves in order, each waiting for the one
+ * before. The real program, the offline render and the tests all run this same code.
+ */
+public final class BackupStack {
+    private final Provider kubernetes;
+    private final SecretsWave secrets;
+    private final PlatformWave platform;
+    private final StorageWave storage;
+    private final VolumesWave volumes;
+
+    /**
+     * @param configSecrets reads a Pulumi config secret by key (the config secrets source)
+     * @param warn          shows a message in the preview/up output
+     */
+    public BackupStack(StackPlan plan, Function<String, Output<String>> configSecrets, Consumer<String> warn) {
+        var settings = plan.inputs().settings();
+        this.kubernetes = kubernetesProvider(settings.kubernetes());
+        var k8s = ComponentResourceOptions.builder().providers(kubernetes).build();
+
+        this.secrets = new SecretsWave("wave0-secrets", new SecretsWave.Args(settings.secrets(), configSecrets),
+                ComponentResourceOptions.builder().build());
+        this.platform = new PlatformWave("wave1-platform", new PlatformWave.Args(settings, secrets.ready()), k8s);
+        this.storage = new StorageWave("wave2-storage", new StorageWave.Args(settings.s3(), secrets.source(),
+                platform.ready()), k8s);
+        this.volumes = new VolumesWave("wave4-volumes", new VolumesWave.Args(plan.volumes(), settings,
+                secrets.source(), storage.ready()), k8s);
+        RestoreNotices.announce(plan, warn);
+    }
+
+    /**
+     * The Kubernetes provider, pinned to a plugin version newer than the served Java SDK (4.0.0) so that
+     * {@code pulumi.com/waitFor} exists, and pinned to a kubeconfig context when one is configured.
+     */
+    static Provider kubernetesProvider(homelab.backups.config.Settings.KubernetesSettings settings) {
+        var args = ProviderArgs.builder().enableServerSideApply(true);
+        settings.context().ifPresent(args::context);
+        return new Provider("kubernetes", args.build(),
+                CustomResourceOptions.builder().version(settings.providerVersion()).build());
+    }
+
+    public Provider kubernetes() {
+        return kubernetes;
+    }
+
+    public SecretsWave secrets() {
+        return secrets;
+    }
+
+    public PlatformWave platform() {
+        return platform;
+    }
+
+    public StorageWave storage() {
+        return storage;
+    }
+
+    public VolumesWave volumes() {
+        return volumes;
+    }
+
+    /** Every wave in order, for tests and the render. */
+    public List<Wave> waves() {
+        return List.of(secrets, platform, storage, volumes);
+    }
+
+    /** Resources by wave, e.g. for assertions that wave n+1 waits for wave n. */
+    public List<List<Resource>> gates() {
+        return waves().stream().map(Wave::ready).toList();
+    }
+}

@@ -1,0 +1,26 @@
+package homelab.backups.components;
+
+import homelab.backups.plan.StackPlan;
+import java.util.function.Consumer;
+
+/** Plain-language preview messages for restores: what will be replaced, from when, and what must happen first. */
+final class RestoreNotices {
+    private RestoreNotices() {
+    }
+
+    static void announce(StackPlan plan, Consumer<String> warn) {
+        var recovery = plan.inputs().settings().restore();
+        if (recovery.disasterRecovery()) {
+            warn.accept("DISASTER RECOVERY: every PVC of the inventory is created from its latest backup "
+                    + "(empty where the repository has none); backups start only after each restore finished. "
+                    + "Keep every app stopped until `pulumi up` completes.");
+        }
+        for (var v : plan.volumes()) {
+            v.restore().ifPresent(r -> warn.accept("RESTORE " + v.app() + ": PVC " + v.namespace() + "/" + v.pvc()
+                    + " will be DELETED and recreated from backup point '" + r.text() + "' (request " + r.id()
+                    + ", repository " + v.repository() + "). Stop its workload first: pause ArgoCD auto-sync for "
+                    + v.app() + " and scale it to 0 replicas (README: Restore a volume). pulumi up waits up to "
+                    + VolumesWave.human(recovery.timeout()) + " for the restore before touching the PVC."));
+        }
+    }
+}

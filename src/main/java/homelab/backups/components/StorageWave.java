@@ -1,0 +1,93 @@
+package homelab.backups.components;
+
+import com.pulumi.aws.Provider;
+import com.pulumi.aws.ProviderArgs;
+import com.pulumi.aws.inputs.ProviderEndpointArgs;
+import com.pulumi.aws.s3.BucketV2;
+import com.pulumi.aws.s3.BucketV2Args;
+import com.pulumi.core.Output;
+import com.pulumi.resources.ComponentResource;
+import com.pulumi.resources.ComponentResourceOptions;
+import com.pulumi.resources.CustomResourceOptions;
+import com.pulumi.resources.Resource;
+import homelab.backups.config.SecretKey;
+import homelab.backups.config.Settings;
+import homelab.backups.secrets.SecretSource;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Wave 2, storage part: the RustFS buckets through an explicit {@code aws} provider. Buckets are protected and
+ * never force-destroyed; a stack whose buckets already exist turns management off and creates nothing here.
+ */
+public final class StorageWave extends ComponentResource implements Wave {
+    public static final String TYPE = "homelab-backups:waves:Storage";
+
+    private final Optional<Provider> rustfs;
+    private final List<BucketV2> buckets = new ArrayList<>();
+    private final List<Resource> after;
+
+    public record Args(Settings.S3Settings s3, SecretSource secrets, List<Resource> after) {
+    }
+
+    public StorageWave(String name, Args args, ComponentResourceOptions options) {
+        super(TYPE, name, options);
+        this.after = List.copyOf(args.after());
+        var s3 = args.s3();
+        if (s3.manageBuckets()) {
+            var provider = new Provider(name + "-rustfs", rustfsProvider(s3, args.secrets()),
+                    CustomResourceOptions.builder().parent(this).dependsOn(after).build());
+            this.rustfs = Optional.of(provider);
+            for (var bucket : List.of(s3.volsyncBucket(), s3.postgresBucket())) {
+                buckets.add(new BucketV2(name + "-" + bucket, BucketV2Args.builder()
+                        .bucket(bucket)
+                        .forceDestroy(false)
+                        .build(), CustomResourceOptions.builder()
+                        .parent(this)
+                        .provider(provider)
+                        .protect(true)
+                        .retainOnDelete(true)
+                        .dependsOn(after)
+                        .build()));
+            }
+        } else {
+            this.rustfs = Optional.empty();
+        }
+        registerOutputs(Map.of(
+                "managedBuckets", Output.of(s3.manageBuckets() ? List.of(s3.volsyncBucket(), s3.postgresBucket()) : List.of()),
+                "endpoint", Output.of(s3.url())));
+    }
+
+    /**
+     * RustFS is S3-compatible but not AWS: path-style addressing (an IP has no bucket sub-domains) and no STS,
+     * account-id, region or metadata checks.
+     */
+    static ProviderArgs rustfsProvider(Settings.S3Settings s3, SecretSource secrets) {
+        return ProviderArgs.builder()
+                .region(s3.region())
+                .accessKey(secrets.get(SecretKey.S3_ACCESS_KEY))
+                .secretKey(secrets.get(SecretKey.S3_SECRET_KEY))
+                .endpoints(ProviderEndpointArgs.builder().s3(s3.url()).build())
+                .s3UsePathStyle(true)
+                .skipCredentialsValidation(true)
+                .skipRequestingAccountId(true)
+                .skipMetadataApiCheck(true)
+                .skipRegionValidation(true)
+                .build();
+    }
+
+    public Optional<Provider> rustfs() {
+        return rustfs;
+    }
+
+    public List<BucketV2> buckets() {
+        return List.copyOf(buckets);
+    }
+
+    @Override
+    public List<Resource> ready() {
+        return Wave.orElse(new ArrayList<>(buckets), after);
+    }
+}

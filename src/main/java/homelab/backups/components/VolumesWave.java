@@ -1,0 +1,51 @@
+package homelab.backups.components;
+
+import com.pulumi.core.Output;
+import com.pulumi.resources.ComponentResource;
+import com.pulumi.resources.ComponentResourceOptions;
+import com.pulumi.resources.Resource;
+import homelab.backups.config.Settings;
+import homelab.backups.plan.VolumePlan;
+import homelab.backups.secrets.SecretSource;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/** Wave 4: one {@link BackedUpVolume} per backed-up inventory volume. */
+public final class VolumesWave extends ComponentResource implements Wave {
+    public static final String TYPE = "homelab-backups:waves:Volumes";
+
+    private final List<BackedUpVolume> volumes = new ArrayList<>();
+
+    public record Args(List<VolumePlan> plans, Settings settings, SecretSource secrets, List<Resource> after) {
+    }
+
+    public VolumesWave(String name, Args args, ComponentResourceOptions options) {
+        super(TYPE, name, options);
+        var recovery = args.settings().restore();
+        var schedules = new TreeMap<String, String>();
+        for (var plan : args.plans()) {
+            volumes.add(new BackedUpVolume(plan.app(), new BackedUpVolume.Args(plan, args.settings(), args.secrets(),
+                    args.after(), recovery.disasterRecovery(), recovery.timeout()),
+                    ComponentResourceOptions.builder().parent(this).build()));
+            schedules.put(plan.app(), plan.schedule().text());
+        }
+        registerOutputs(Map.of("count", Output.of(volumes.size()), "schedules", Output.of(schedules)));
+    }
+
+    public List<BackedUpVolume> volumes() {
+        return List.copyOf(volumes);
+    }
+
+    @Override
+    public List<Resource> ready() {
+        return volumes.stream().map(v -> (Resource) v.source()).toList();
+    }
+
+    /** The restore timeout as shown to people. */
+    static String human(Duration d) {
+        return d.toHours() > 0 && d.toMinutesPart() == 0 ? d.toHours() + "h" : d.toMinutes() + "m";
+    }
+}

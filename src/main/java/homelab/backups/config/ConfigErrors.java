@@ -1,0 +1,54 @@
+package homelab.backups.config;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+/** Collects every problem before anything is registered; the stack stops only once, listing all of them. */
+public final class ConfigErrors {
+    private final List<ConfigError> errors = new ArrayList<>();
+
+    public void add(String file, String item, String field, String message) {
+        errors.add(new ConfigError(file, item, field, message));
+    }
+
+    public void addAll(List<ConfigError> more) {
+        errors.addAll(more);
+    }
+
+    public boolean isEmpty() {
+        return errors.isEmpty();
+    }
+
+    public List<ConfigError> list() {
+        return List.copyOf(errors);
+    }
+
+    /** Throws if anything was collected. */
+    public void throwIfAny() {
+        if (!errors.isEmpty()) throw new InvalidConfigException(errors);
+    }
+
+    /** The stack's single failure mode for bad input: raised before the first resource is registered. */
+    public static final class InvalidConfigException extends RuntimeException {
+        private final List<ConfigError> errors;
+
+        public InvalidConfigException(List<ConfigError> errors) {
+            super(format(errors));
+            this.errors = List.copyOf(errors);
+        }
+
+        public List<ConfigError> errors() {
+            return errors;
+        }
+
+        private static String format(List<ConfigError> errors) {
+            var sorted = new ArrayList<>(errors);
+            Collections.sort(sorted);
+            var text = new StringBuilder("invalid stack input (" + sorted.size() + " error"
+                    + (sorted.size() == 1 ? "" : "s") + "); nothing was registered:");
+            for (var e : sorted) text.append("\n  - ").append(e);
+            return text.toString();
+        }
+    }
+}

@@ -1,0 +1,68 @@
+package homelab.backups.config;
+
+import java.util.Optional;
+
+/**
+ * One PostgreSQL cluster whose backups the operator's own tooling takes (CNPG Barman Cloud plugin or
+ * Crunchy PGO pgBackRest). The cluster itself stays owned by whoever created it; only backup fields are patched.
+ *
+ * @param id           the id used in {@code restore.<id>} and resource names (default: the cluster name; must
+ *                     differ from every volume app id)
+ * @param name         the Cluster / PostgresCluster name
+ * @param cnpgMethod   CNPG only: the Barman Cloud plugin (default) or the deprecated in-tree barmanObjectStore
+ * @param serverName   CNPG only: the folder barman archives into under {@code cnpg/<name>}
+ * @param schedule     the base-backup schedule as written (CNPG: six fields, five are converted; PGO: five)
+ * @param differential PGO only: optional differential-backup schedule
+ * @param incremental  PGO only: optional incremental-backup schedule
+ * @param encryption   PGO only: encrypt the repository with {@code repo1-cipher-pass}
+ */
+public record Database(
+        String id,
+        String name,
+        Engine engine,
+        String namespace,
+        CnpgMethod cnpgMethod,
+        String serverName,
+        Optional<String> schedule,
+        Optional<Cron> differential,
+        Optional<Cron> incremental,
+        boolean encryption) {
+
+    public enum Engine {
+        CNPG("cnpg"), PGO("pgo");
+
+        private final String id;
+
+        Engine(String id) {
+            this.id = id;
+        }
+
+        public String id() {
+            return id;
+        }
+
+        public static Optional<Engine> parse(String text) {
+            for (var e : values()) if (e.id.equals(text)) return Optional.of(e);
+            return Optional.empty();
+        }
+    }
+
+    public enum CnpgMethod {
+        PLUGIN("plugin"), LEGACY("legacy");
+
+        private final String id;
+
+        CnpgMethod(String id) {
+            this.id = id;
+        }
+
+        public String id() {
+            return id;
+        }
+
+        public static Optional<CnpgMethod> parse(String text) {
+            for (var m : values()) if (m.id.equals(text)) return Optional.of(m);
+            return Optional.empty();
+        }
+    }
+}

@@ -1,0 +1,200 @@
+package homelab.backups.config;
+
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
+
+/**
+ * Strict reader over one mapping of untyped input (YAML or config JSON). Every read records the key as known;
+ * {@link #finish()} reports the keys nobody asked for, so a typo such as {@code capacty} is an error, never a
+ * silently ignored default. Problems go to the shared {@link ConfigErrors}, tagged with file, item and field.
+ */
+public final class Fields {
+    private final Map<String, Object> values;
+    private final String file;
+    private final String item;
+    private final String prefix;
+    private final ConfigErrors errors;
+    private final Set<String> known = new LinkedHashSet<>();
+
+    private Fields(Map<String, Object> values, String file, String item, String prefix, ConfigErrors errors) {
+        this.values = values;
+        this.file = file;
+        this.item = item;
+        this.prefix = prefix;
+        this.errors = errors;
+    }
+
+    public static Fields of(Map<String, Object> values, String file, String item, ConfigErrors errors) {
+        return new Fields(values == null ? Map.of() : values, file, item, "", errors);
+    }
+
+    /** A nested mapping under {@code key}; an absent key gives an empty reader. */
+    @SuppressWarnings("unchecked")
+    public Fields object(String key) {
+        known.add(key);
+        var raw = values.get(key);
+        if (raw != null && !(raw instanceof Map)) {
+            error(key, "must be a mapping, got " + describe(raw));
+            raw = null;
+        }
+        return new Fields(raw == null ? Map.of() : (Map<String, Object>) raw, file, item, path(key) + ".", errors);
+    }
+
+    public boolean has(String key) {
+        known.add(key);
+        return values.get(key) != null;
+    }
+
+    public Optional<String> optionalString(String key) {
+        known.add(key);
+        var raw = values.get(key);
+        if (raw == null) return Optional.empty();
+        if (raw instanceof String s) return Optional.of(s);
+        if (raw instanceof Number || raw instanceof Boolean) return Optional.of(plain(raw));
+        error(key, "must be a string, got " + describe(raw));
+        return Optional.empty();
+    }
+
+    public String string(String key, String fallback) {
+        return optionalString(key).orElse(fallback);
+    }
+
+    /** A required string; records an error and returns "" when it is missing or blank. */
+    public String requiredString(String key) {
+        var value = optionalString(key);
+        if (value.isEmpty() || value.get().isBlank()) {
+            if (value.isEmpty() && !values.containsKey(key)) error(key, "is required");
+            else error(key, "must not be empty");
+            return "";
+        }
+        return value.get();
+    }
+
+    public Optional<Long> optionalInteger(String key) {
+        known.add(key);
+        var raw = values.get(key);
+        if (raw == null) return Optional.empty();
+        if (raw instanceof Number n && n.doubleValue() == Math.rint(n.doubleValue())) return Optional.of(n.longValue());
+        if (raw instanceof String s && s.matches("-?[0-9]+")) return Optional.of(Long.parseLong(s));
+        error(key, "must be a whole number, got " + describe(raw));
+        return Optional.empty();
+    }
+
+    public long integer(String key, long fallback) {
+        return optionalInteger(key).orElse(fallback);
+    }
+
+    public Optional<Boolean> optionalBoolean(String key) {
+        known.add(key);
+        var raw = values.get(key);
+        if (raw == null) return Optional.empty();
+        if (raw instanceof Boolean b) return Optional.of(b);
+        if ("true".equals(raw) || "false".equals(raw)) return Optional.of(Boolean.parseBoolean((String) raw));
+        error(key, "must be true or false, got " + describe(raw));
+        return Optional.empty();
+    }
+
+    public boolean bool(String key, boolean fallback) {
+        return optionalBoolean(key).orElse(fallback);
+    }
+
+    /** A list of strings; a single string is accepted as a one-element list. */
+    public Optional<List<String>> optionalStrings(String key) {
+        known.add(key);
+        var raw = values.get(key);
+        if (raw == null) return Optional.empty();
+        if (raw instanceof String s) return Optional.of(List.of(s));
+        if (!(raw instanceof List<?> list)) {
+            error(key, "must be a list, got " + describe(raw));
+            return Optional.empty();
+        }
+        var out = new ArrayList<String>();
+        for (int i = 0; i < list.size(); i++) {
+            var v = list.get(i);
+            if (v instanceof String s) out.add(s);
+            else error(key + "[" + i + "]", "must be a string, got " + describe(v));
+        }
+        return Optional.of(out);
+    }
+
+    /** A mapping of string to string (for example storage class → snapshot class). */
+    public Map<String, String> stringMap(String key) {
+        known.add(key);
+        var raw = values.get(key);
+        if (raw == null) return Map.of();
+        if (!(raw instanceof Map<?, ?> map)) {
+            error(key, "must be a mapping, got " + describe(raw));
+            return Map.of();
+        }
+        var out = new java.util.TreeMap<String, String>();
+        map.forEach((k, v) -> {
+            if (v instanceof String || v instanceof Number || v instanceof Boolean) out.put(String.valueOf(k), plain(v));
+            else error(key + "." + k, "must be a string, got " + describe(v));
+        });
+        return out;
+    }
+
+    /** A list of mappings, each read by {@code reader} with its own item label. */
+    @SuppressWarnings("unchecked")
+    public <T> List<T> objects(String key, Function<Map<String, Object>, T> reader) {
+        known.add(key);
+        var raw = values.get(key);
+        if (raw == null) return List.of();
+        if (!(raw instanceof List<?> list)) {
+            error(key, "must be a list, got " + describe(raw));
+            return List.of();
+        }
+        var out = new ArrayList<T>();
+        for (int i = 0; i < list.size(); i++) {
+            var v = list.get(i);
+            if (v instanceof Map) out.add(reader.apply((Map<String, Object>) v));
+            else error(key + "[" + i + "]", "must be a mapping, got " + describe(v));
+        }
+        return out;
+    }
+
+    /** The raw value, for pass-through blocks such as extra Helm values. */
+    @SuppressWarnings("unchecked")
+    public Map<String, Object> rawObject(String key) {
+        known.add(key);
+        var raw = values.get(key);
+        if (raw == null) return Map.of();
+        if (raw instanceof Map) return (Map<String, Object>) raw;
+        error(key, "must be a mapping, got " + describe(raw));
+        return Map.of();
+    }
+
+    /** Records a problem with {@code key} of this mapping. */
+    public void error(String key, String message) {
+        errors.add(file, item, path(key), message);
+    }
+
+    /** Reports every key that no read asked for. Call once, after all reads. */
+    public void finish() {
+        for (var key : values.keySet()) {
+            if (!known.contains(key)) {
+                error(key, "unknown key" + (known.isEmpty() ? "" : " (known keys: " + String.join(", ", known) + ")"));
+            }
+        }
+    }
+
+    public String path(String key) {
+        return prefix + key;
+    }
+
+    private static String plain(Object v) {
+        if (v instanceof Double d && d == Math.rint(d) && !Double.isInfinite(d)) return Long.toString(d.longValue());
+        return String.valueOf(v);
+    }
+
+    private static String describe(Object raw) {
+        if (raw instanceof Map) return "a mapping";
+        if (raw instanceof List) return "a list";
+        return "'" + raw + "'";
+    }
+}

@@ -1,0 +1,229 @@
+package homelab.backups.config;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.snakeyaml.engine.v2.api.Load;
+import org.snakeyaml.engine.v2.api.LoadSettings;
+import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
+
+/** Reads {@code stacks/<stack>/inventory.yaml} into an {@link Inventory}, collecting every problem. */
+public final class InventoryLoader {
+    private InventoryLoader() {
+    }
+
+    public static Inventory load(Path path, String displayName, ConfigErrors errors) {
+        String text;
+        try {
+            text = Files.readString(path);
+        } catch (NoSuchFileException e) {
+            errors.add(displayName, "", "", "file not found (every stack needs stacks/<stack>/inventory.yaml)");
+            return new Inventory(displayName, List.of(), List.of());
+        } catch (IOException e) {
+            errors.add(displayName, "", "", "cannot read: " + e.getMessage());
+            return new Inventory(displayName, List.of(), List.of());
+        }
+        return parse(text, displayName, errors);
+    }
+
+    @SuppressWarnings("unchecked")
+    public static Inventory parse(String yaml, String file, ConfigErrors errors) {
+        Object root;
+        try {
+            // Duplicate keys are errors, not "last one wins".
+            var settings = LoadSettings.builder().setAllowDuplicateKeys(false).setLabel(file).build();
+            root = new Load(settings).loadFromString(yaml);
+        } catch (YamlEngineException e) {
+            errors.add(file, "", "", "malformed YAML: " + e.getMessage().replace('\n', ' ').replaceAll(" +", " "));
+            return new Inventory(file, List.of(), List.of());
+        }
+        if (root == null) root = Map.of();
+        if (!(root instanceof Map)) {
+            errors.add(file, "", "", "must be a mapping with 'volumes' and 'databases'");
+            return new Inventory(file, List.of(), List.of());
+        }
+        var top = Fields.of((Map<String, Object>) root, file, "", errors);
+        var volumes = new ArrayList<Volume>();
+        var databases = new ArrayList<Database>();
+        int[] index = {0};
+        top.objects("volumes", m -> volume(m, file, index[0]++, errors)).forEach(v -> v.ifPresent(volumes::add));
+        index[0] = 0;
+        top.objects("databases", m -> database(m, file, index[0]++, errors)).forEach(d -> d.ifPresent(databases::add));
+        top.finish();
+        checkUnique(volumes, databases, file, errors);
+        return new Inventory(file, volumes, databases);
+    }
+
+    private static Optional<Volume> volume(Map<String, Object> raw, String file, int index, ConfigErrors errors) {
+        var label = "volumes[" + index + "]" + (raw.get("app") instanceof String app ? " (" + app + ")" : "");
+        var f = Fields.of(raw, file, label, errors);
+        var app = f.requiredString("app");
+        if (!app.isEmpty()) problem(f, "app", Names.labelProblem(app, Names.MAX_APP_LENGTH));
+        var namespace = f.requiredString("namespace");
+        if (!namespace.isEmpty()) problem(f, "namespace", Names.labelProblem(namespace, 63));
+        var pvc = f.requiredString("pvc");
+        if (!pvc.isEmpty()) problem(f, "pvc", Names.subdomainProblem(pvc));
+
+        var capacityText = f.requiredString("capacity");
+        var capacity = Quantity.parse(capacityText);
+        if (!capacityText.isEmpty() && capacity.isEmpty()) {
+            f.error("capacity", "'" + capacityText + "' is not a positive Kubernetes quantity such as 5Gi or 500Mi");
+        }
+
+        var modes = new ArrayList<AccessMode>();
+        var modeTexts = f.optionalStrings("accessModes");
+        if (modeTexts.isEmpty() || modeTexts.get().isEmpty()) {
+            f.error("accessModes", "is required (ReadWriteOnce, ReadWriteMany, ReadOnlyMany or ReadWriteOncePod)");
+        } else {
+            for (var text : modeTexts.get()) {
+                AccessMode.parse(text).ifPresentOrElse(modes::add, () -> f.error("accessModes",
+                        "'" + text + "' is not an access mode (ReadWriteOnce, ReadWriteMany, ReadOnlyMany, ReadWriteOncePod)"));
+            }
+        }
+
+        // The key must be present: "" (a static PV) is a deliberate statement, a missing key is a mistake.
+        var storageClass = f.optionalString("storageClass");
+        if (storageClass.isEmpty()) f.error("storageClass", "is required; write \"\" for a PVC bound to a static PV");
+        else if (!storageClass.get().isEmpty()) problem(f, "storageClass", Names.subdomainProblem(storageClass.get()));
+
+        var mover = mover(f.object("mover"));
+
+        var copyMethodText = f.string("copyMethod", CopyMethod.SNAPSHOT.apiName());
+        var copyMethod = CopyMethod.parse(copyMethodText);
+        if (copyMethod.isEmpty()) f.error("copyMethod", "'" + copyMethodText + "' is not Snapshot, Clone or Direct");
+
+        Optional<Cron> schedule = Optional.empty();
+        var scheduleText = f.optionalString("schedule");
+        if (scheduleText.isPresent()) {
+            var problems = new ArrayList<String>();
+            schedule = Cron.parse(scheduleText.get(), problems);
+            problems.forEach(p -> f.error("schedule", p));
+        }
+
+        Optional<String> exclusion = Optional.empty();
+        if (f.has("exclude")) {
+            var ex = f.object("exclude");
+            var reason = ex.requiredString("reason");
+            ex.finish();
+            exclusion = Optional.of(reason);
+        }
+        f.finish();
+
+        if (app.isEmpty() || namespace.isEmpty() || pvc.isEmpty() || capacity.isEmpty() || modes.isEmpty()
+                || storageClass.isEmpty() || copyMethod.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(new Volume(app, namespace, pvc, capacity.get(), modes, storageClass.get(), mover,
+                copyMethod.get(), schedule, exclusion));
+    }
+
+    private static MoverIdentity mover(Fields f) {
+        int uid = nonNegative(f, "uid", MoverIdentity.DEFAULT.uid());
+        int gid = nonNegative(f, "gid", MoverIdentity.DEFAULT.gid());
+        int fsGroup = nonNegative(f, "fsGroup", gid);
+        f.finish();
+        return new MoverIdentity(uid, gid, fsGroup);
+    }
+
+    private static int nonNegative(Fields f, String key, int fallback) {
+        long value = f.integer(key, fallback);
+        if (value < 0 || value > Integer.MAX_VALUE) {
+            f.error(key, value + " is not a valid id (0 to " + Integer.MAX_VALUE + ")");
+            return fallback;
+        }
+        return (int) value;
+    }
+
+    private static Optional<Database> database(Map<String, Object> raw, String file, int index, ConfigErrors errors) {
+        var label = "databases[" + index + "]" + (raw.get("name") instanceof String n ? " (" + n + ")" : "");
+        var f = Fields.of(raw, file, label, errors);
+        var name = f.requiredString("name");
+        // CNPG derives pod and service names (<name>-rw, <name>-1) from the cluster name.
+        if (!name.isEmpty()) problem(f, "name", Names.labelProblem(name, 50));
+        var id = f.string("id", name);
+        if (!id.isEmpty()) problem(f, "id", Names.labelProblem(id, Names.MAX_APP_LENGTH));
+        var engineText = f.requiredString("engine");
+        var engine = Database.Engine.parse(engineText);
+        if (!engineText.isEmpty() && engine.isEmpty()) f.error("engine", "'" + engineText + "' is not cnpg or pgo");
+        var namespace = f.requiredString("namespace");
+        if (!namespace.isEmpty()) problem(f, "namespace", Names.labelProblem(namespace, 63));
+
+        var isCnpg = engine.orElse(null) == Database.Engine.CNPG;
+        var isPgo = engine.orElse(null) == Database.Engine.PGO;
+        var methodText = f.optionalString("method");
+        var method = Database.CnpgMethod.PLUGIN;
+        if (methodText.isPresent()) {
+            if (!isCnpg) f.error("method", "only CNPG clusters have a backup method");
+            var parsed = Database.CnpgMethod.parse(methodText.get());
+            if (parsed.isEmpty()) f.error("method", "'" + methodText.get() + "' is not plugin or legacy");
+            else method = parsed.get();
+        }
+        var serverName = f.optionalString("serverName");
+        if (serverName.isPresent()) {
+            if (!isCnpg) f.error("serverName", "only CNPG clusters have a barman serverName");
+            problem(f, "serverName", Names.subdomainProblem(serverName.get()));
+        }
+        var schedule = f.optionalString("schedule");
+        var differential = pgoSchedule(f, "differential", isPgo);
+        var incremental = pgoSchedule(f, "incremental", isPgo);
+        var encryption = f.bool("encryption", false);
+        if (encryption && !isPgo) f.error("encryption", "repository encryption is a PGO (pgBackRest) option");
+        f.finish();
+        if (name.isEmpty() || engine.isEmpty() || namespace.isEmpty()) return Optional.empty();
+        return Optional.of(new Database(id, name, engine.get(), namespace, method, serverName.orElse(name), schedule,
+                differential, incremental, encryption));
+    }
+
+    private static Optional<Cron> pgoSchedule(Fields f, String key, boolean isPgo) {
+        var text = f.optionalString(key);
+        if (text.isEmpty()) return Optional.empty();
+        if (!isPgo) f.error(key, "differential and incremental schedules are PGO (pgBackRest) options");
+        var problems = new ArrayList<String>();
+        var cron = Cron.parse(text.get(), problems);
+        problems.forEach(p -> f.error(key, p));
+        return cron;
+    }
+
+    private static void problem(Fields f, String key, String problem) {
+        if (!problem.isEmpty()) f.error(key, problem);
+    }
+
+    private static void checkUnique(List<Volume> volumes, List<Database> databases, String file, ConfigErrors errors) {
+        var apps = new HashMap<String, Integer>();
+        var pvcs = new HashMap<String, String>();
+        for (int i = 0; i < volumes.size(); i++) {
+            var v = volumes.get(i);
+            var first = apps.putIfAbsent(v.app(), i);
+            if (first != null) {
+                errors.add(file, "volumes (" + v.app() + ")", "app", "app '" + v.app() + "' is listed more than once");
+            }
+            var key = v.namespace() + "/" + v.pvc();
+            var owner = pvcs.putIfAbsent(key, v.app());
+            if (owner != null) {
+                errors.add(file, "volumes (" + v.app() + ")", "pvc",
+                        "PVC " + key + " is already backed up as app '" + owner + "'");
+            }
+        }
+        var ids = new HashMap<String, String>();
+        var clusters = new HashMap<String, String>();
+        for (var d : databases) {
+            var item = "databases (" + d.name() + ")";
+            if (ids.putIfAbsent(d.id(), d.name()) != null) {
+                errors.add(file, item, "id", "database id '" + d.id() + "' is listed more than once");
+            }
+            if (clusters.putIfAbsent(d.namespace() + "/" + d.name(), d.id()) != null) {
+                errors.add(file, item, "name", "cluster " + d.namespace() + "/" + d.name() + " is listed more than once");
+            }
+            if (apps.containsKey(d.id())) {
+                errors.add(file, item, "id", "'" + d.id() + "' is also a volume app id, so restore." + d.id()
+                        + " would be ambiguous; give the database its own id (id: " + d.id() + "-db)");
+            }
+        }
+    }
+}

@@ -1,0 +1,67 @@
+package homelab.backups.config;
+
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/** Where a restore reads from: the newest backup, the newest one not after a time, or the n-th previous one. */
+public sealed interface RestorePoint {
+
+    /** The point as the owner writes it in {@code restore.<target>}. */
+    String text();
+
+    /** A short lower-case slug for ids and names. */
+    String slug();
+
+    record Latest() implements RestorePoint {
+        public String text() {
+            return "latest";
+        }
+
+        public String slug() {
+            return "latest";
+        }
+    }
+
+    /** VolSync {@code restoreAsOf}; CNPG/PGO point-in-time target. */
+    record AsOf(OffsetDateTime time) implements RestorePoint {
+        public String text() {
+            return time.withOffsetSameInstant(ZoneOffset.UTC).format(DateTimeFormatter.ISO_OFFSET_DATE_TIME);
+        }
+
+        public String slug() {
+            return "asof-" + time.withOffsetSameInstant(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyyMMdd'-'HHmmss"));
+        }
+    }
+
+    /** VolSync {@code previous: n}: skip the n newest snapshots. */
+    record Previous(int n) implements RestorePoint {
+        public String text() {
+            return "previous:" + n;
+        }
+
+        public String slug() {
+            return "previous-" + n;
+        }
+    }
+
+    Pattern PREVIOUS = Pattern.compile("^previous:([0-9]{1,4})$");
+
+    /** Parses {@code latest}, an RFC 3339 time with a {@code T} and an offset, or {@code previous:<n>} (n ≥ 1). */
+    static Optional<RestorePoint> parse(String text) {
+        if ("latest".equals(text)) return Optional.of(new Latest());
+        var m = PREVIOUS.matcher(text);
+        if (m.matches()) {
+            int n = Integer.parseInt(m.group(1));
+            return n >= 1 ? Optional.of(new Previous(n)) : Optional.empty();
+        }
+        try {
+            return Optional.of(new AsOf(OffsetDateTime.parse(text, DateTimeFormatter.ISO_OFFSET_DATE_TIME)));
+        } catch (DateTimeParseException e) {
+            return Optional.empty();
+        }
+    }
+}

@@ -1,0 +1,162 @@
+package homelab.backups.config;
+
+import java.net.URI;
+import java.time.Duration;
+import java.time.LocalTime;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** A stack's settings, from {@code Pulumi.<stack>.yaml}: everything that is not the inventory. */
+public record Settings(
+        KubernetesSettings kubernetes,
+        VolSyncSettings volsync,
+        S3Settings s3,
+        ScheduleSettings schedule,
+        List<SnapshotClass> snapshotClasses,
+        CacheSettings cache,
+        SecretsSettings secrets,
+        DatabaseSettings databases,
+        RestoreSettings restore) {
+
+    public Settings {
+        snapshotClasses = List.copyOf(snapshotClasses);
+    }
+
+    /** The VolumeSnapshotClass to use for PVCs of {@code storageClass}, if one is configured. */
+    public Optional<SnapshotClass> snapshotClassFor(String storageClass) {
+        return snapshotClasses.stream().filter(c -> c.storageClasses().contains(storageClass)).findFirst();
+    }
+
+    /**
+     * @param providerVersion the pulumi-resource-kubernetes plugin version; the served Java SDK is 4.0.0, which
+     *                        predates {@code pulumi.com/waitFor} (4.18)
+     * @param context         kubeconfig context, so a stale current-context never points at the wrong cluster
+     */
+    public record KubernetesSettings(String providerVersion, Optional<String> context) {
+    }
+
+    public enum Mover {
+        RESTIC("restic"), KOPIA("kopia");
+
+        private final String id;
+
+        Mover(String id) {
+            this.id = id;
+        }
+
+        public String id() {
+            return id;
+        }
+
+        public static Optional<Mover> parse(String text) {
+            for (var m : values()) if (m.id.equals(text)) return Optional.of(m);
+            return Optional.empty();
+        }
+    }
+
+    public record Chart(String repository, String name, String version) {
+    }
+
+    /**
+     * @param mover  restic (upstream VolSync) or kopia (the perfectra1n fork), for the whole stack
+     * @param chart  the Helm chart that matches the mover, pinned
+     * @param values extra Helm values merged over ours
+     */
+    public record VolSyncSettings(Mover mover, String namespace, Chart chart, Map<String, Object> values) {
+    }
+
+    /**
+     * @param manageBuckets false when the buckets exist already and this stack must not own them
+     */
+    public record S3Settings(URI endpoint, String region, String volsyncBucket, String postgresBucket,
+                             boolean manageBuckets) {
+        public boolean plainHttp() {
+            return "http".equals(endpoint.getScheme());
+        }
+
+        /** {@code host:port} with the scheme's default port filled in. */
+        public String hostPort() {
+            int port = endpoint.getPort() != -1 ? endpoint.getPort() : plainHttp() ? 80 : 443;
+            return endpoint.getHost() + ":" + port;
+        }
+
+        /** The endpoint without a trailing slash. */
+        public String url() {
+            var text = endpoint.toString();
+            return text.endsWith("/") ? text.substring(0, text.length() - 1) : text;
+        }
+    }
+
+    /**
+     * @param windowStart   first minute backups may start
+     * @param windowMinutes width of the window; each volume gets its own start minute inside it
+     */
+    public record ScheduleSettings(LocalTime windowStart, int windowMinutes, int retainDaily, int pruneIntervalDays) {
+    }
+
+    /** A VolumeSnapshotClass this stack creates, and the storage classes whose PVCs it snapshots. */
+    public record SnapshotClass(String name, String driver, Map<String, String> parameters,
+                                List<String> storageClasses, String deletionPolicy) {
+        public SnapshotClass {
+            parameters = Map.copyOf(parameters);
+            storageClasses = List.copyOf(storageClasses);
+        }
+    }
+
+    /** The mover's restic/kopia cache volume. */
+    public record CacheSettings(Quantity capacity, Optional<String> storageClass, List<AccessMode> accessModes) {
+        public CacheSettings {
+            accessModes = List.copyOf(accessModes);
+        }
+    }
+
+    public enum SecretsSourceKind {
+        ONEPASSWORD("onepassword"), CONFIG("config");
+
+        private final String id;
+
+        SecretsSourceKind(String id) {
+            this.id = id;
+        }
+
+        public String id() {
+            return id;
+        }
+
+        public static Optional<SecretsSourceKind> parse(String text) {
+            for (var s : values()) if (s.id.equals(text)) return Optional.of(s);
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * @param fields which field label of the 1Password item holds each credential
+     */
+    public record OnePasswordSettings(String vault, String item, Map<SecretKey, String> fields,
+                                      Optional<String> connectUrl, String providerVersion) {
+        public OnePasswordSettings {
+            fields = Map.copyOf(fields);
+        }
+    }
+
+    public record SecretsSettings(SecretsSourceKind source, Optional<OnePasswordSettings> onePassword) {
+    }
+
+    /**
+     * @param defaultSchedule   CNPG six-field cron for base backups (daily 03:00 = {@code 0 0 3 * * *})
+     * @param pgbackrestEndpoint an HTTPS endpoint for pgBackRest when the S3 endpoint is plain HTTP
+     * @param pgbackrestVersion the pgBackRest version of the PGO images in use, when declared (≥ 2.58 speaks HTTP)
+     */
+    public record DatabaseSettings(String defaultSchedule, String retention, int retentionFullDays,
+                                   Optional<URI> pgbackrestEndpoint, Optional<String> pgbackrestVersion,
+                                   boolean pgbackrestVerifyTls) {
+    }
+
+    /**
+     * @param timeout           how long {@code pulumi up} waits for a restore mover; large volumes take hours
+     * @param disasterRecovery  the stack-wide bootstrap mode for a rebuilt cluster
+     */
+    public record RestoreSettings(Duration timeout, boolean disasterRecovery) {
+    }
+}

@@ -1,0 +1,291 @@
+package homelab.backups.config;
+
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.time.Duration;
+import java.time.LocalTime;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/** Reads and validates a stack's settings from its Pulumi config. */
+public final class SettingsLoader {
+    /** Every top-level key this program reads; anything else under {@code homelab-backups:} is a typo. */
+    public static final Set<String> KNOWN_KEYS = Set.of("inventory", "kubernetes", "volsync", "s3", "schedule",
+            "snapshotClasses", "cache", "secrets", "databases", "recovery", "restore",
+            SecretKey.S3_ACCESS_KEY.configKey(), SecretKey.S3_SECRET_KEY.configKey(),
+            SecretKey.RESTIC_PASSWORD.configKey(), SecretKey.KOPIA_PASSWORD.configKey(),
+            SecretKey.PGBACKREST_CIPHER_PASS.configKey());
+
+    public static final String DEFAULT_KUBERNETES_PROVIDER = "4.32.0";
+    public static final String DEFAULT_ONEPASSWORD_PROVIDER = "1.1.3";
+    private static final Pattern VERSION = Pattern.compile("^[0-9]+\\.[0-9]+\\.[0-9]+$");
+    private static final Pattern DURATION = Pattern.compile("^([0-9]+)(s|m|h|d)$");
+    private static final Pattern RETENTION = Pattern.compile("^[1-9][0-9]*[dwm]$");
+
+    private SettingsLoader() {
+    }
+
+    public static Settings load(StackConfig config, ConfigErrors errors) {
+        config.keysInFile().ifPresent(keys -> keys.stream().sorted()
+                .filter(k -> !KNOWN_KEYS.contains(k))
+                .forEach(k -> errors.add(config.file(), "config", StackConfig.NAMESPACE + ":" + k,
+                        "unknown key (known keys: " + String.join(", ", KNOWN_KEYS.stream().sorted().toList()) + ")")));
+        var file = config.file();
+        var volsync = volsync(section(config, "volsync", errors), config);
+        return new Settings(
+                kubernetes(section(config, "kubernetes", errors)),
+                volsync,
+                s3(section(config, "s3", errors)),
+                schedule(section(config, "schedule", errors)),
+                snapshotClasses(config, errors, file),
+                cache(section(config, "cache", errors)),
+                secrets(section(config, "secrets", errors), volsync.mover()),
+                databases(section(config, "databases", errors)),
+                recovery(section(config, "recovery", errors)));
+    }
+
+    private static Fields section(StackConfig config, String key, ConfigErrors errors) {
+        return Fields.of(config.object(key, errors), config.file(), StackConfig.NAMESPACE + ":" + key, errors);
+    }
+
+    private static Settings.KubernetesSettings kubernetes(Fields f) {
+        var version = f.string("providerVersion", DEFAULT_KUBERNETES_PROVIDER);
+        checkVersion(f, "providerVersion", version);
+        if (VERSION.matcher(version).matches() && compareVersions(version, "4.18.0") < 0) {
+            f.error("providerVersion", version + " is older than 4.18.0, which pulumi.com/waitFor (restores) needs");
+        }
+        var context = f.optionalString("context");
+        f.finish();
+        return new Settings.KubernetesSettings(version, context);
+    }
+
+    private static Settings.VolSyncSettings volsync(Fields f, StackConfig config) {
+        var moverText = f.string("mover", Settings.Mover.RESTIC.id());
+        var mover = Settings.Mover.parse(moverText).orElseGet(() -> {
+            f.error("mover", "'" + moverText + "' is not restic (upstream VolSync) or kopia (the perfectra1n fork)");
+            return Settings.Mover.RESTIC;
+        });
+        var namespace = f.string("namespace", "volsync-system");
+        var nsProblem = Names.labelProblem(namespace, 63);
+        if (!nsProblem.isEmpty()) f.error("namespace", nsProblem);
+        var c = f.object("chart");
+        var chart = new Settings.Chart(c.requiredString("repository"), c.string("name", "volsync"),
+                c.requiredString("version"));
+        c.finish();
+        if (!chart.version().isEmpty()) checkVersion(c, "version", chart.version());
+        var values = f.rawObject("values");
+        f.finish();
+        return new Settings.VolSyncSettings(mover, namespace, chart, values);
+    }
+
+    private static Settings.S3Settings s3(Fields f) {
+        var endpointText = f.requiredString("endpoint");
+        URI endpoint = URI.create("http://invalid.invalid");
+        if (!endpointText.isEmpty()) {
+            try {
+                var uri = new URI(endpointText);
+                if (!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme()) || uri.getHost() == null) {
+                    f.error("endpoint", "'" + endpointText + "' must be an http:// or https:// URL with a host");
+                } else if (uri.getPath() != null && !uri.getPath().isEmpty() && !uri.getPath().equals("/")) {
+                    f.error("endpoint", "'" + endpointText + "' must not have a path (buckets are addressed path-style)");
+                } else {
+                    endpoint = uri;
+                }
+            } catch (URISyntaxException e) {
+                f.error("endpoint", "'" + endpointText + "' must be an http:// or https:// URL with a host (" + e.getReason() + ")");
+            }
+        }
+        var region = f.string("region", "us-east-1");
+        var volsyncBucket = bucket(f, "volsyncBucket", "volsync-backups");
+        var postgresBucket = bucket(f, "postgresBucket", "postgres-backups");
+        if (volsyncBucket.equals(postgresBucket)) {
+            f.error("postgresBucket", "must differ from volsyncBucket: restic/kopia and barman/pgBackRest must not share a bucket");
+        }
+        var manage = f.bool("manageBuckets", true);
+        f.finish();
+        return new Settings.S3Settings(endpoint, region, volsyncBucket, postgresBucket, manage);
+    }
+
+    private static String bucket(Fields f, String key, String fallback) {
+        var name = f.string(key, fallback);
+        if (name.length() < 3 || name.length() > 63 || !name.matches("^[a-z0-9][a-z0-9.-]*[a-z0-9]$")) {
+            f.error(key, "'" + name + "' is not a valid S3 bucket name (3-63 lower-case letters, digits, '.', '-')");
+        }
+        return name;
+    }
+
+    private static Settings.ScheduleSettings schedule(Fields f) {
+        var startText = f.string("windowStart", "02:00");
+        var start = LocalTime.of(2, 0);
+        try {
+            start = LocalTime.parse(startText);
+        } catch (DateTimeParseException e) {
+            f.error("windowStart", "'" + startText + "' is not a time of day such as 02:00");
+        }
+        var minutes = (int) f.integer("windowMinutes", 60);
+        if (minutes < 1 || minutes > 24 * 60) f.error("windowMinutes", minutes + " must be between 1 and 1440");
+        var retain = (int) f.integer("retainDaily", 14);
+        if (retain <= 0) f.error("retainDaily", retain + " must be at least 1: a retention of 0 keeps no backup");
+        var prune = (int) f.integer("pruneIntervalDays", 7);
+        if (prune <= 0) f.error("pruneIntervalDays", prune + " must be at least 1");
+        f.finish();
+        return new Settings.ScheduleSettings(start, Math.max(1, Math.min(minutes, 1440)), retain, prune);
+    }
+
+    private static List<Settings.SnapshotClass> snapshotClasses(StackConfig config, ConfigErrors errors, String file) {
+        var item = StackConfig.NAMESPACE + ":snapshotClasses";
+        var parsed = config.list("snapshotClasses", errors);
+        // A list at the top level: wrap it so the strict reader can walk it.
+        var f = Fields.of(Map.of("classes", parsed), file, item, errors);
+        var out = new ArrayList<Settings.SnapshotClass>();
+        int[] i = {0};
+        f.objects("classes", m -> {
+            var c = Fields.of(m, file, item + "[" + i[0]++ + "]", errors);
+            var name = c.requiredString("name");
+            var nameProblem = name.isEmpty() ? "" : Names.subdomainProblem(name);
+            if (!nameProblem.isEmpty()) c.error("name", nameProblem);
+            var driver = c.requiredString("driver");
+            var parameters = c.stringMap("parameters");
+            // Correction 5: an empty or "bak" type makes Longhorn *backups*, which fail once the backup target goes.
+            if (driver.equals("driver.longhorn.io") && !"snap".equals(parameters.get("type"))) {
+                c.error("parameters.type", "Longhorn snapshot classes must set type: snap (got "
+                        + (parameters.containsKey("type") ? "'" + parameters.get("type") + "'" : "none")
+                        + "; an empty type or 'bak' creates Longhorn backups to the backup target instead)");
+            }
+            var storageClasses = c.optionalStrings("storageClasses").orElse(List.of());
+            if (storageClasses.isEmpty()) c.error("storageClasses", "list the storage classes whose PVCs this class snapshots");
+            var policy = c.string("deletionPolicy", "Delete");
+            if (!policy.equals("Delete") && !policy.equals("Retain")) c.error("deletionPolicy", "'" + policy + "' is not Delete or Retain");
+            c.finish();
+            return new Settings.SnapshotClass(name, driver, parameters, storageClasses, policy);
+        }).forEach(out::add);
+        var seen = new java.util.HashSet<String>();
+        for (var c : out) {
+            for (var sc : c.storageClasses()) {
+                if (!seen.add(sc)) errors.add(file, item, "storageClasses", "storage class '" + sc + "' is mapped to more than one snapshot class");
+            }
+        }
+        return out;
+    }
+
+    private static Settings.CacheSettings cache(Fields f) {
+        var capacityText = f.string("capacity", "1Gi");
+        var capacity = Quantity.parse(capacityText).orElseGet(() -> {
+            f.error("capacity", "'" + capacityText + "' is not a positive Kubernetes quantity such as 1Gi");
+            return Quantity.parse("1Gi").orElseThrow();
+        });
+        var storageClass = f.optionalString("storageClass");
+        var modes = new ArrayList<AccessMode>();
+        for (var text : f.optionalStrings("accessModes").orElse(List.of("ReadWriteOnce"))) {
+            AccessMode.parse(text).ifPresentOrElse(modes::add, () -> f.error("accessModes", "'" + text + "' is not an access mode"));
+        }
+        f.finish();
+        return new Settings.CacheSettings(capacity, storageClass, modes);
+    }
+
+    private static Settings.SecretsSettings secrets(Fields f, Settings.Mover mover) {
+        var sourceText = f.string("source", Settings.SecretsSourceKind.ONEPASSWORD.id());
+        var source = Settings.SecretsSourceKind.parse(sourceText).orElseGet(() -> {
+            f.error("source", "'" + sourceText + "' is not onepassword or config");
+            return Settings.SecretsSourceKind.CONFIG;
+        });
+        Optional<Settings.OnePasswordSettings> onePassword = Optional.empty();
+        var op = f.object("onepassword");
+        if (source == Settings.SecretsSourceKind.ONEPASSWORD) {
+            var vault = op.requiredString("vault");
+            var item = op.requiredString("item");
+            var fieldsSection = op.object("fields");
+            var fields = new EnumMap<SecretKey, String>(SecretKey.class);
+            for (var key : SecretKey.values()) fields.put(key, fieldsSection.string(key.configKey(), key.defaultField()));
+            fieldsSection.finish();
+            var connectUrl = op.optionalString("connectUrl");
+            var version = op.string("providerVersion", DEFAULT_ONEPASSWORD_PROVIDER);
+            checkVersion(op, "providerVersion", version);
+            onePassword = Optional.of(new Settings.OnePasswordSettings(vault, item, fields, connectUrl, version));
+        }
+        op.finish();
+        f.finish();
+        return new Settings.SecretsSettings(source, onePassword);
+    }
+
+    private static Settings.DatabaseSettings databases(Fields f) {
+        var schedule = f.string("schedule", "0 0 3 * * *");
+        var retention = f.string("retention", "14d");
+        if (!RETENTION.matcher(retention).matches()) {
+            f.error("retention", "'" + retention + "' is not a recovery window such as 14d, 2w or 1m (must be at least 1)");
+        }
+        var fullDays = (int) f.integer("retentionFullDays", 14);
+        if (fullDays <= 0) f.error("retentionFullDays", fullDays + " must be at least 1");
+        var pg = f.object("pgbackrest");
+        Optional<URI> endpoint = Optional.empty();
+        var endpointText = pg.optionalString("endpoint");
+        if (endpointText.isPresent()) {
+            try {
+                var uri = new URI(endpointText.get());
+                if (!"https".equals(uri.getScheme()) || uri.getHost() == null) {
+                    pg.error("endpoint", "'" + endpointText.get() + "' must be an https:// URL (pgBackRest < 2.58 cannot use plain HTTP)");
+                } else {
+                    endpoint = Optional.of(uri);
+                }
+            } catch (URISyntaxException e) {
+                pg.error("endpoint", "'" + endpointText.get() + "' is not a URL");
+            }
+        }
+        var version = pg.optionalString("version");
+        version.ifPresent(v -> checkVersion(pg, "version", v));
+        var verifyTls = pg.bool("verifyTls", true);
+        pg.finish();
+        f.finish();
+        return new Settings.DatabaseSettings(schedule, retention, fullDays, endpoint, version, verifyTls);
+    }
+
+    private static Settings.RestoreSettings recovery(Fields f) {
+        var timeoutText = f.string("timeout", "24h");
+        var timeout = parseDuration(timeoutText).orElseGet(() -> {
+            f.error("timeout", "'" + timeoutText + "' is not a duration such as 90m, 12h or 2d");
+            return Duration.ofHours(24);
+        });
+        if (timeout.compareTo(Duration.ofMinutes(5)) < 0) {
+            f.error("timeout", timeoutText + " is too short for any restore; large volumes take hours");
+        }
+        var dr = f.bool("disasterRecovery", false);
+        f.finish();
+        return new Settings.RestoreSettings(timeout, dr);
+    }
+
+    static Optional<Duration> parseDuration(String text) {
+        var m = DURATION.matcher(text);
+        if (!m.matches()) return Optional.empty();
+        long n = Long.parseLong(m.group(1));
+        return Optional.of(switch (m.group(2)) {
+            case "s" -> Duration.ofSeconds(n);
+            case "m" -> Duration.ofMinutes(n);
+            case "h" -> Duration.ofHours(n);
+            default -> Duration.ofDays(n);
+        });
+    }
+
+    private static void checkVersion(Fields f, String key, String version) {
+        if (!VERSION.matcher(version).matches()) {
+            f.error(key, "'" + version + "' is not an exact version such as 1.2.3 (ranges are not allowed)");
+        }
+    }
+
+    /** Compares dotted numeric versions. */
+    public static int compareVersions(String a, String b) {
+        var x = a.split("\\.");
+        var y = b.split("\\.");
+        for (int i = 0; i < Math.max(x.length, y.length); i++) {
+            int p = i < x.length ? Integer.parseInt(x[i]) : 0;
+            int q = i < y.length ? Integer.parseInt(y[i]) : 0;
+            if (p != q) return Integer.compare(p, q);
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,61 @@
+package homelab.backups.config;
+
+import com.google.gson.Gson;
+import com.google.gson.JsonParseException;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.Function;
+
+/**
+ * The stack's configuration values as Pulumi hands them over: plain text for scalars, JSON text for structured
+ * values. One interface for the real program ({@code ctx.config()}), the offline render (the stack file) and tests.
+ *
+ * @param keysInFile every {@code homelab-backups:*} key written in the stack file, when known, so that a
+ *                   misspelt top-level key is an error rather than an ignored setting
+ */
+public record StackConfig(String stack, String file, Function<String, Optional<String>> values,
+                          Optional<Set<String>> keysInFile) {
+
+    public static final String NAMESPACE = "homelab-backups";
+
+    public static StackConfig of(String stack, Map<String, String> values) {
+        var copy = new TreeMap<>(values);
+        return new StackConfig(stack, "Pulumi." + stack + ".yaml", k -> Optional.ofNullable(copy.get(k)),
+                Optional.of(copy.keySet()));
+    }
+
+    public Optional<String> text(String key) {
+        return values.apply(key);
+    }
+
+    /** A list value, parsed; a value that is not a list is reported and read as empty. */
+    public java.util.List<Object> list(String key, ConfigErrors errors) {
+        var text = values.apply(key);
+        if (text.isEmpty() || text.get().isBlank()) return java.util.List.of();
+        try {
+            var parsed = new Gson().fromJson(text.get(), Object.class);
+            if (parsed instanceof java.util.List<?> list) return new java.util.ArrayList<>(list);
+        } catch (JsonParseException e) {
+            // reported below
+        }
+        errors.add(file, NAMESPACE + ":" + key, "", "must be a list, got '" + text.get() + "'");
+        return java.util.List.of();
+    }
+
+    /** A structured value, parsed; a value that is not a JSON/YAML mapping is reported and read as empty. */
+    @SuppressWarnings("unchecked")
+    public Map<String, Object> object(String key, ConfigErrors errors) {
+        var text = values.apply(key);
+        if (text.isEmpty() || text.get().isBlank()) return Map.of();
+        try {
+            var parsed = new Gson().fromJson(text.get(), Object.class);
+            if (parsed instanceof Map) return (Map<String, Object>) parsed;
+        } catch (JsonParseException e) {
+            // reported below
+        }
+        errors.add(file, NAMESPACE + ":" + key, "", "must be a mapping, got '" + text.get() + "'");
+        return Map.of();
+    }
+}

@@ -1,0 +1,141 @@
+package homelab.backups.config;
+
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.regex.Pattern;
+
+/**
+ * Everything a stack is made from, parsed and validated as a whole: the inventory, the settings and the restore
+ * requests. {@link #load} either returns consistent inputs or throws one exception listing every problem, before
+ * any resource exists.
+ */
+public record StackInputs(String stack, Inventory inventory, Settings settings, Map<String, RestoreRequest> restores) {
+    private static final Pattern LABEL = Pattern.compile("^[a-z0-9]([-a-z0-9]{0,18}[a-z0-9])?$");
+
+    public StackInputs {
+        restores = Map.copyOf(restores);
+    }
+
+    public Optional<RestoreRequest> restoreOf(String target) {
+        return Optional.ofNullable(restores.get(target));
+    }
+
+    /**
+     * @param projectDir the directory holding {@code Pulumi.yaml} and {@code stacks/}
+     */
+    public static StackInputs load(StackConfig config, Path projectDir) {
+        var errors = new ConfigErrors();
+        var settings = SettingsLoader.load(config, errors);
+        var inventoryName = config.text("inventory").orElse("stacks/" + config.stack() + "/inventory.yaml");
+        var inventory = InventoryLoader.load(projectDir.resolve(inventoryName), inventoryName, errors);
+        var restores = restores(config, inventory, settings, errors);
+        checkStorage(inventory, settings, errors);
+        checkPgBackRest(inventory, settings, errors);
+        checkConfigSecrets(config, inventory, settings, errors);
+        errors.throwIfAny();
+        return new StackInputs(config.stack(), inventory, settings, restores);
+    }
+
+    /** Each backed-up volume's storage must support its copy method (SPEC correction 5). */
+    private static void checkStorage(Inventory inventory, Settings settings, ConfigErrors errors) {
+        for (var v : inventory.backedUpVolumes()) {
+            if (!v.copyMethod().needsCsi()) continue;
+            var item = "volumes (" + v.app() + ")";
+            if (v.storageClass().isEmpty()) {
+                errors.add(inventory.file(), item, "storageClass", "the PVC is bound to a static PV, which cannot be "
+                        + "snapshotted or cloned; set copyMethod: Direct or exclude it with a reason");
+            } else if (settings.snapshotClassFor(v.storageClass()).isEmpty()) {
+                errors.add(inventory.file(), item, "storageClass", "storage class '" + v.storageClass()
+                        + "' has no VolumeSnapshotClass in homelab-backups:snapshotClasses; add one, set "
+                        + "copyMethod: Direct, or exclude the volume with a reason");
+            }
+        }
+    }
+
+    /** With the config source, every credential the stack needs must be set (as a secret) before anything runs. */
+    private static void checkConfigSecrets(StackConfig config, Inventory inventory, Settings settings, ConfigErrors errors) {
+        if (settings.secrets().source() != Settings.SecretsSourceKind.CONFIG || config.keysInFile().isEmpty()) return;
+        var needed = new java.util.ArrayList<SecretKey>(java.util.List.of(SecretKey.S3_ACCESS_KEY, SecretKey.S3_SECRET_KEY,
+                settings.volsync().mover() == Settings.Mover.KOPIA ? SecretKey.KOPIA_PASSWORD : SecretKey.RESTIC_PASSWORD));
+        if (inventory.databases().stream().anyMatch(Database::encryption)) needed.add(SecretKey.PGBACKREST_CIPHER_PASS);
+        for (var key : needed) {
+            if (!config.keysInFile().get().contains(key.configKey())) {
+                errors.add(config.file(), "config", StackConfig.NAMESPACE + ":" + key.configKey(), "is required by "
+                        + "secrets.source: config; set it with pulumi config set --secret " + key.configKey() + " <value>");
+            }
+        }
+    }
+
+    /** SPEC correction 10: pgBackRest before 2.58 cannot speak plain-HTTP S3. */
+    private static void checkPgBackRest(Inventory inventory, Settings settings, ConfigErrors errors) {
+        var db = settings.databases();
+        boolean httpsEndpoint = db.pgbackrestEndpoint().isPresent() || !settings.s3().plainHttp();
+        boolean httpCapable = db.pgbackrestVersion()
+                .map(v -> SettingsLoader.compareVersions(v, "2.58.0") >= 0).orElse(false);
+        if (httpsEndpoint || httpCapable) return;
+        for (var d : inventory.databases()) {
+            if (d.engine() != Database.Engine.PGO) continue;
+            errors.add(inventory.file(), "databases (" + d.name() + ")", "engine",
+                    "pgBackRest cannot reach " + settings.s3().url() + ": versions before 2.58 do not speak plain-HTTP S3 "
+                            + "(PGO 5.8 ships 2.54-2.56; stanza creation fails with a TLS error). Set "
+                            + "homelab-backups:databases.pgbackrest.endpoint to an https:// endpoint of the same store, or "
+                            + "declare databases.pgbackrest.version >= 2.58.0 when both PGO images carry it");
+        }
+    }
+
+    private static Map<String, RestoreRequest> restores(StackConfig config, Inventory inventory, Settings settings,
+                                                        ConfigErrors errors) {
+        var out = new TreeMap<String, RestoreRequest>();
+        var raw = config.object("restore", errors);
+        var item = StackConfig.NAMESPACE + ":restore";
+        if (!raw.isEmpty() && settings.restore().disasterRecovery()) {
+            errors.add(config.file(), item, "", "per-app restore requests and recovery.disasterRecovery cannot be "
+                    + "combined: disaster recovery already restores every volume");
+        }
+        for (var entry : new TreeMap<>(raw).entrySet()) {
+            var target = entry.getKey();
+            if (!(entry.getValue() instanceof String text)) {
+                errors.add(config.file(), item, target, "must be a string such as latest, previous:1 or 2026-11-27T02:00:00Z");
+                continue;
+            }
+            var volume = inventory.volumes().stream().filter(v -> v.app().equals(target)).findFirst();
+            var database = inventory.databases().stream().filter(d -> d.id().equals(target)).findFirst();
+            if (volume.isEmpty() && database.isEmpty()) {
+                errors.add(config.file(), item, target, "no volume app or database id '" + target + "' in " + inventory.file());
+                continue;
+            }
+            if (volume.isPresent() && volume.get().excluded()) {
+                errors.add(config.file(), item, target, "'" + target + "' is excluded from backups, so there is nothing to restore");
+                continue;
+            }
+            if (volume.isPresent() && (volume.get().storageClass().isEmpty()
+                    || settings.snapshotClassFor(volume.get().storageClass()).isEmpty())) {
+                errors.add(config.file(), item, target, "'" + target + "' has no snapshot-capable storage class, so it "
+                        + "cannot be restored through the volume populator; restore it in place by hand (README: "
+                        + "Restore a volume without snapshots)");
+                continue;
+            }
+            var at = text.lastIndexOf('@');
+            var pointText = at < 0 ? text : text.substring(0, at);
+            Optional<String> label = at < 0 ? Optional.empty() : Optional.of(text.substring(at + 1));
+            if (label.isPresent() && !LABEL.matcher(label.get()).matches()) {
+                errors.add(config.file(), item, target, "label '" + label.get() + "' must be 1-20 lower-case letters, digits or '-'");
+                continue;
+            }
+            var point = RestorePoint.parse(pointText);
+            if (point.isEmpty()) {
+                errors.add(config.file(), item, target, "'" + pointText + "' is not latest, previous:<n> (n >= 1) or an "
+                        + "RFC 3339 time such as 2026-11-27T02:00:00Z");
+                continue;
+            }
+            if (database.isPresent() && point.get() instanceof RestorePoint.Previous) {
+                errors.add(config.file(), item, target, "databases restore to latest or a point in time, not previous:<n>");
+                continue;
+            }
+            out.put(target, RestoreRequest.of(target, point.get(), label));
+        }
+        return out;
+    }
+}

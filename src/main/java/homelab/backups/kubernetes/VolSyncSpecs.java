@@ -1,0 +1,152 @@
+package homelab.backups.kubernetes;
+
+import homelab.backups.config.AccessMode;
+import homelab.backups.config.CopyMethod;
+import homelab.backups.config.RestorePoint;
+import homelab.backups.config.Settings;
+import homelab.backups.plan.VolumePlan;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The VolSync objects of one volume, as plain ordered maps (stable key order, so previews never show spurious
+ * diffs). restic targets upstream VolSync; kopia targets the perfectra1n fork's schema.
+ */
+public final class VolSyncSpecs {
+    public static final String API_VERSION = "volsync.backube/v1alpha1";
+    /** The manual trigger of a destination that is not restoring: it stays paused until a restore asks for it. */
+    public static final String IDLE_TRIGGER = "idle";
+
+    private VolSyncSpecs() {
+    }
+
+    /** What the destination is asked to do. */
+    public record DestinationRun(boolean active, String trigger, RestorePoint point) {
+        public static DestinationRun idle() {
+            return new DestinationRun(false, IDLE_TRIGGER, new RestorePoint.Latest());
+        }
+
+        public static DestinationRun restore(String trigger, RestorePoint point) {
+            return new DestinationRun(true, trigger, point);
+        }
+    }
+
+    public static Map<String, Object> replicationSource(VolumePlan v, Settings settings) {
+        var mover = new LinkedHashMap<String, Object>();
+        mover.put("repository", v.secretName());
+        mover.put("copyMethod", v.copyMethod().apiName());
+        if (v.copyMethod() != CopyMethod.DIRECT) {
+            // The point-in-time copy is a PVC of the app's own class, cut from the app's snapshot class.
+            mover.put("storageClassName", v.storageClass());
+            mover.put("accessModes", modes(v.accessModes()));
+            if (v.copyMethod() == CopyMethod.SNAPSHOT) mover.put("volumeSnapshotClassName", v.snapshotClass().orElseThrow());
+        }
+        var retain = new LinkedHashMap<String, Object>();
+        retain.put("daily", settings.schedule().retainDaily());
+        mover.put("retain", retain);
+        if (settings.volsync().mover() == Settings.Mover.RESTIC) {
+            mover.put("pruneIntervalDays", settings.schedule().pruneIntervalDays());
+        }
+        cache(mover, settings);
+        mover.put("moverSecurityContext", securityContext(v));
+
+        var spec = new LinkedHashMap<String, Object>();
+        spec.put("sourcePVC", v.pvc());
+        spec.put("trigger", Map.of("schedule", v.schedule().text()));
+        spec.put(settings.volsync().mover().id(), mover);
+        return spec;
+    }
+
+    /**
+     * The destination in populator form (SPEC correction 2): {@code copyMethod: Snapshot} with capacity, access
+     * modes, storage and snapshot class and no {@code destinationPVC}, so a PVC can name it in {@code dataSourceRef}.
+     * While idle it is paused, so creating it never starts a mover or provisions a volume.
+     */
+    public static Map<String, Object> replicationDestination(VolumePlan v, Settings settings, DestinationRun run) {
+        var mover = new LinkedHashMap<String, Object>();
+        mover.put("repository", v.secretName());
+        mover.put("copyMethod", CopyMethod.SNAPSHOT.apiName());
+        mover.put("capacity", v.capacity().text());
+        mover.put("accessModes", modes(v.accessModes()));
+        mover.put("storageClassName", v.storageClass());
+        mover.put("volumeSnapshotClassName", v.snapshotClass().orElseThrow());
+        mover.put("cleanupTempPVC", v.cleanupTempPvc());
+        mover.put("cleanupCachePVC", true);
+        mover.put("enableFileDeletion", true);
+        cache(mover, settings);
+        mover.put("moverSecurityContext", securityContext(v));
+        if (settings.volsync().mover() == Settings.Mover.KOPIA) {
+            // The destination's name differs from the source's, so name the snapshots to restore explicitly.
+            var identity = new LinkedHashMap<String, Object>();
+            identity.put("sourceName", v.sourceName());
+            identity.put("sourceNamespace", v.namespace());
+            mover.put("sourceIdentity", identity);
+        }
+        if (run.point() instanceof RestorePoint.AsOf asOf) mover.put("restoreAsOf", asOf.text());
+        if (run.point() instanceof RestorePoint.Previous previous) mover.put("previous", previous.n());
+
+        var spec = new LinkedHashMap<String, Object>();
+        spec.put("paused", !run.active());
+        spec.put("trigger", Map.of("manual", run.trigger()));
+        spec.put(settings.volsync().mover().id(), mover);
+        return spec;
+    }
+
+    /** The kopia fork's repository maintenance, replacing restic's {@code pruneIntervalDays}. */
+    public static Map<String, Object> kopiaMaintenance(VolumePlan v) {
+        var spec = new LinkedHashMap<String, Object>();
+        spec.put("repository", Map.of("repository", v.secretName()));
+        spec.put("trigger", Map.of("schedule", v.maintenanceSchedule().orElseThrow().text()));
+        spec.put("podSecurityContext", securityContext(v));
+        return spec;
+    }
+
+    private static void cache(Map<String, Object> mover, Settings settings) {
+        var cache = settings.cache();
+        mover.put("cacheCapacity", cache.capacity().text());
+        cache.storageClass().ifPresent(sc -> mover.put("cacheStorageClassName", sc));
+        mover.put("cacheAccessModes", modes(cache.accessModes()));
+    }
+
+    private static Map<String, Object> securityContext(VolumePlan v) {
+        var ctx = new LinkedHashMap<String, Object>();
+        ctx.put("runAsUser", v.mover().uid());
+        ctx.put("runAsGroup", v.mover().gid());
+        ctx.put("fsGroup", v.mover().fsGroup());
+        return ctx;
+    }
+
+    private static List<String> modes(List<AccessMode> modes) {
+        return modes.stream().map(AccessMode::apiName).toList();
+    }
+
+    /**
+     * The repository Secret's data. restic and kopia name their keys differently (SPEC correction 1); the kopia
+     * mover strips the scheme from the endpoint and needs TLS switched off explicitly for plain HTTP.
+     */
+    public static Map<String, String> repositorySecret(VolumePlan v, Settings settings, String accessKey,
+                                                       String secretKey, String password) {
+        var s3 = settings.s3();
+        var data = new LinkedHashMap<String, String>();
+        switch (settings.volsync().mover()) {
+            case RESTIC -> {
+                data.put("RESTIC_REPOSITORY", v.repository());
+                data.put("RESTIC_PASSWORD", password);
+                data.put("AWS_ACCESS_KEY_ID", accessKey);
+                data.put("AWS_SECRET_ACCESS_KEY", secretKey);
+                data.put("AWS_DEFAULT_REGION", s3.region());
+            }
+            case KOPIA -> {
+                data.put("KOPIA_REPOSITORY", v.repository());
+                data.put("KOPIA_PASSWORD", password);
+                data.put("AWS_ACCESS_KEY_ID", accessKey);
+                data.put("AWS_SECRET_ACCESS_KEY", secretKey);
+                data.put("AWS_REGION", s3.region());
+                data.put("AWS_S3_ENDPOINT", s3.hostPort());
+                if (s3.plainHttp()) data.put("KOPIA_S3_DISABLE_TLS", "true");
+            }
+        }
+        return data;
+    }
+}

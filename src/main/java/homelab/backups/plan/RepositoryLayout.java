@@ -1,0 +1,39 @@
+package homelab.backups.plan;
+
+import homelab.backups.config.Cron;
+import homelab.backups.config.Settings;
+import homelab.backups.config.Volume;
+
+/** Where each backup lives in the object store. One repository per PVC, as VolSync's restic mover requires. */
+public final class RepositoryLayout {
+    private RepositoryLayout() {
+    }
+
+    /** {@code <namespace>/<app>} inside the volume bucket. */
+    public static String volumePath(Volume v) {
+        return v.namespace() + "/" + v.app();
+    }
+
+    /**
+     * The repository URL the mover reads: restic wants {@code s3:<endpoint>/<bucket>/<path>}; the kopia fork wants
+     * {@code s3://<bucket>/<path>/} and takes the endpoint from a separate key.
+     */
+    public static String repositoryUrl(Settings settings, String path) {
+        var s3 = settings.s3();
+        return switch (settings.volsync().mover()) {
+            case RESTIC -> "s3:" + s3.url() + "/" + s3.volsyncBucket() + "/" + path;
+            case KOPIA -> "s3://" + s3.volsyncBucket() + "/" + path + "/";
+        };
+    }
+
+    /**
+     * Kopia has no {@code pruneIntervalDays}: maintenance is a KopiaMaintenance schedule, run twelve hours after
+     * the backup slot on every n-th day of the month.
+     */
+    public static Cron maintenanceSchedule(Cron backup, int everyDays) {
+        var fields = backup.fields();
+        int hour = fields.get(1).matches("[0-9]+") ? (Integer.parseInt(fields.get(1)) + 12) % 24 : 14;
+        var day = everyDays <= 1 ? "*" : "*/" + everyDays;
+        return new Cron(fields.get(0) + " " + hour + " " + day + " * *");
+    }
+}

@@ -1,0 +1,142 @@
+package homelab.backups.config;
+
+import static homelab.backups.support.TestStacks.prodConfig;
+import static homelab.backups.support.TestStacks.prodInventory;
+import static homelab.backups.support.TestStacks.prodWithInventory;
+import static homelab.backups.support.TestStacks.runProgram;
+import static homelab.backups.support.TestStacks.with;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import homelab.backups.support.TestStacks;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * SPEC "Safety rules": every bad input fails before any resource is registered, with an error that names the
+ * file, the item and the field.
+ */
+class ValidationTest {
+    @TempDir
+    Path dir;
+
+    /** A change to the prod stack, and the error it must produce. */
+    record Case(String what, Mutation mutation, String file, String item, String field, String message) {
+        @Override
+        public String toString() {
+            return what;
+        }
+    }
+
+    interface Mutation {
+        StackConfig apply(Path dir) throws IOException;
+    }
+
+    static Mutation inventory(String from, String to) {
+        return dir -> {
+            var text = prodInventory();
+            assertTrue(text.contains(from), "fixture text not found: " + from);
+            return prodWithInventory(dir, text.replace(from, to));
+        };
+    }
+
+    static Mutation setting(String key, String json) {
+        return dir -> with(prodConfig(), key, json);
+    }
+
+    static final String NGINX = "{app: nginx, namespace: nginx, pvc: nginx-storage, capacity: 1Gi, accessModes: [ReadWriteOnce], storageClass: longhorn}";
+    static final String INVENTORY = "inventory.yaml";
+    static final String SETTINGS = "Pulumi.prod.yaml";
+
+    static Stream<Arguments> badInputs() {
+        return Stream.of(
+                new Case("malformed YAML", inventory("volumes:", "volumes: [\n  - {app: x"), INVENTORY, "", "", "malformed YAML"),
+                new Case("duplicate YAML key", inventory(NGINX, NGINX.replace("capacity: 1Gi", "capacity: 1Gi, capacity: 2Gi")),
+                        INVENTORY, "", "", "duplicate key"),
+                new Case("unknown key", inventory(NGINX, NGINX.replace("capacity:", "capacty: 1Gi, capacity:")),
+                        INVENTORY, "volumes[6] (nginx)", "capacty", "unknown key"),
+                new Case("duplicate app", inventory(NGINX, NGINX + "\n  - " + NGINX.replace("pvc: nginx-storage", "pvc: other")),
+                        INVENTORY, "volumes (nginx)", "app", "listed more than once"),
+                new Case("duplicate PVC", inventory(NGINX, NGINX + "\n  - " + NGINX.replace("app: nginx", "app: nginx-two")),
+                        INVENTORY, "volumes (nginx-two)", "pvc", "already backed up as app 'nginx'"),
+                new Case("app not DNS-1123", inventory("app: nginx,", "app: Nginx_Web,"), INVENTORY, "volumes[6] (Nginx_Web)", "app", "DNS-1123"),
+                new Case("app too long", inventory("app: nginx,", "app: " + "n".repeat(41) + ","), INVENTORY, "volumes[6]", "app", "at most 40"),
+                new Case("namespace not DNS-1123", inventory("namespace: nginx,", "namespace: web.nginx,"), INVENTORY, "volumes[6] (nginx)", "namespace", "DNS-1123"),
+                new Case("size with wrong unit", inventory(NGINX, NGINX.replace("1Gi", "1GB")), INVENTORY, "volumes[6] (nginx)", "capacity", "not a positive Kubernetes quantity"),
+                new Case("zero size", inventory(NGINX, NGINX.replace("1Gi", "0Gi")), INVENTORY, "volumes[6] (nginx)", "capacity", "not a positive"),
+                new Case("unknown access mode", inventory(NGINX, NGINX.replace("[ReadWriteOnce]", "[ReadWriteSometimes]")), INVENTORY, "volumes[6] (nginx)", "accessModes", "not an access mode"),
+                new Case("missing storageClass", inventory(NGINX, NGINX.replace(", storageClass: longhorn", "")), INVENTORY, "volumes[6] (nginx)", "storageClass", "is required"),
+                new Case("cron minute out of range", inventory(NGINX, NGINX.replace("}", ", schedule: \"61 2 * * *\"}")), INVENTORY, "volumes[6] (nginx)", "schedule", "outside 0-59"),
+                new Case("six-field cron for a volume", inventory(NGINX, NGINX.replace("}", ", schedule: \"0 0 2 * * *\"}")), INVENTORY, "volumes[6] (nginx)", "schedule", "expected 5"),
+                new Case("negative mover uid", inventory(NGINX, NGINX.replace("}", ", mover: {uid: -1}}")), INVENTORY, "volumes[6] (nginx)", "mover.uid", "not a valid id"),
+                new Case("static PV without Direct", inventory("storageClass: \"\", copyMethod: Direct", "storageClass: \"\""), INVENTORY, "volumes (jellyfin-media)", "storageClass", "static PV"),
+                new Case("class without snapshot class", inventory(NGINX, NGINX.replace("storageClass: longhorn", "storageClass: local-path")), INVENTORY, "volumes (nginx)", "storageClass", "no VolumeSnapshotClass"),
+                new Case("database id clashes with an app", inventory("{id: immich-postgres, name: immich", "{name: immich"), INVENTORY, "databases (immich)", "id", "also a volume app id"),
+                new Case("retention of zero", setting("schedule", "{\"retainDaily\": 0}"), SETTINGS, "homelab-backups:schedule", "retainDaily", "at least 1"),
+                new Case("prune interval of zero", setting("schedule", "{\"pruneIntervalDays\": 0}"), SETTINGS, "homelab-backups:schedule", "pruneIntervalDays", "at least 1"),
+                new Case("unknown settings key", setting("s3", "{\"endpoint\": \"http://127.0.0.1:9000\", \"bucket\": \"x\"}"), SETTINGS, "homelab-backups:s3", "bucket", "unknown key"),
+                new Case("unknown top-level key", setting("restor", "{\"nginx\": \"latest\"}"), SETTINGS, "config", "homelab-backups:restor", "unknown key"),
+                new Case("endpoint not a URL", setting("s3", "{\"endpoint\": \"192.168.10.133:9000\"}"), SETTINGS, "homelab-backups:s3", "endpoint", "http:// or https://"),
+                new Case("longhorn class that makes backups", setting("snapshotClasses",
+                        "[{\"name\": \"longhorn-snap\", \"driver\": \"driver.longhorn.io\", \"storageClasses\": [\"longhorn\"]}]"),
+                        SETTINGS, "homelab-backups:snapshotClasses[0]", "parameters.type", "type: snap"),
+                new Case("kubernetes provider without waitFor", setting("kubernetes", "{\"providerVersion\": \"4.0.0\"}"), SETTINGS, "homelab-backups:kubernetes", "providerVersion", "4.18.0"),
+                new Case("version range", setting("volsync", "{\"chart\": {\"repository\": \"https://x\", \"version\": \"^0.15\"}}"), SETTINGS, "homelab-backups:volsync", "chart.version", "exact version"),
+                new Case("unknown restore target", setting("restore", "{\"nginxx\": \"latest\"}"), SETTINGS, "homelab-backups:restore", "nginxx", "no volume app or database"),
+                new Case("malformed restore point", setting("restore", "{\"nginx\": \"yesterday\"}"), SETTINGS, "homelab-backups:restore", "nginx", "not latest, previous:<n>"),
+                new Case("restore time without T", setting("restore", "{\"nginx\": \"2026-11-27 02:00:00Z\"}"), SETTINGS, "homelab-backups:restore", "nginx", "RFC 3339"),
+                new Case("previous:0", setting("restore", "{\"nginx\": \"previous:0\"}"), SETTINGS, "homelab-backups:restore", "nginx", "n >= 1"),
+                new Case("restore of a static PV", setting("restore", "{\"jellyfin-media\": \"latest\"}"), SETTINGS, "homelab-backups:restore", "jellyfin-media", "no snapshot-capable"),
+                new Case("http endpoint for pgBackRest", setting("databases", "{}"), INVENTORY, "databases (immich)", "engine", "plain-HTTP"),
+                new Case("short restore timeout", setting("recovery", "{\"timeout\": \"30s\"}"), SETTINGS, "homelab-backups:recovery", "timeout", "too short")
+        ).map(Arguments::of);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("badInputs")
+    void badInputIsRejectedNamingFileItemAndField(Case c) throws IOException {
+        var config = c.mutation().apply(dir);
+        var thrown = assertThrows(ConfigErrors.InvalidConfigException.class, () -> StackInputs.load(config, TestStacks.PROJECT));
+        var match = thrown.errors().stream().filter(e -> e.file().endsWith(c.file())
+                && e.item().startsWith(c.item()) && e.field().equals(c.field())
+                && e.message().contains(c.message())).findFirst();
+        assertTrue(match.isPresent(), () -> "expected " + c.file() + ": " + c.item() + ": " + c.field() + ": …"
+                + c.message() + "…\n got: " + thrown.getMessage());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("badInputs")
+    void badInputRegistersNothing(Case c) throws IOException {
+        var run = runProgram(c.mutation().apply(dir));
+        assertNotEquals(0, run.result().exitCode());
+        assertEquals(List.of(), run.mocks().registrations(), "a resource was registered despite bad input");
+        assertTrue(run.errorText().contains("nothing was registered"), run::errorText);
+    }
+
+    @Test
+    void everyProblemIsListedAtOnce() throws IOException {
+        var config = inventory(NGINX, NGINX.replace("1Gi", "1GB").replace("[ReadWriteOnce]", "[RW]")
+                .replace("}", ", colour: blue}")).apply(dir);
+        var broken = with(config, "schedule", "{\"retainDaily\": -1}");
+        var thrown = assertThrows(ConfigErrors.InvalidConfigException.class, () -> StackInputs.load(broken, TestStacks.PROJECT));
+        var fields = thrown.errors().stream().map(ConfigError::field).toList();
+        assertTrue(fields.containsAll(List.of("capacity", "accessModes", "colour", "retainDaily")), fields::toString);
+        assertTrue(thrown.getMessage().startsWith("invalid stack input (4 errors)"), thrown::getMessage);
+    }
+
+    @Test
+    void theCommittedProdStackIsValid() {
+        var inputs = StackInputs.load(prodConfig(), TestStacks.PROJECT);
+        assertEquals(19, inputs.inventory().volumes().size());
+        assertEquals(3, inputs.inventory().databases().size());
+    }
+}

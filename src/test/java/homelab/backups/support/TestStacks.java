@@ -1,0 +1,109 @@
+package homelab.backups.support;
+
+import com.pulumi.core.Output;
+import com.pulumi.test.PulumiTest;
+import com.pulumi.test.TestOptions;
+import com.pulumi.test.TestResult;
+import homelab.backups.App;
+import homelab.backups.config.StackConfig;
+import homelab.backups.config.StackFile;
+import homelab.backups.config.StackInputs;
+import homelab.backups.plan.Planner;
+import homelab.backups.plan.StackPlan;
+import homelab.backups.render.RecordingMocks;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** The repository's real stacks, and small variations of them, for tests. */
+public final class TestStacks {
+    public static final Path PROJECT = Path.of("").toAbsolutePath();
+
+    private TestStacks() {
+    }
+
+    /** The prod stack exactly as committed (Pulumi.prod.yaml + stacks/prod/inventory.yaml). */
+    public static StackConfig prodConfig() {
+        return StackFile.stackConfig(PROJECT, "prod");
+    }
+
+    public static StackPlan prodPlan() {
+        return Planner.plan(StackInputs.load(prodConfig(), PROJECT));
+    }
+
+    /** {@code base} with some top-level keys replaced (values as JSON or plain text); null removes a key. */
+    public static StackConfig with(StackConfig base, Map<String, String> overrides) {
+        var values = new LinkedHashMap<String, String>();
+        for (var key : base.keysInFile().orElseThrow()) base.text(key).ifPresent(v -> values.put(key, v));
+        overrides.forEach((k, v) -> {
+            if (v == null) values.remove(k);
+            else values.put(k, v);
+        });
+        return StackConfig.of(base.stack(), values);
+    }
+
+    public static StackConfig with(StackConfig base, String key, String value) {
+        var overrides = new LinkedHashMap<String, String>();
+        overrides.put(key, value);
+        return with(base, overrides);
+    }
+
+    /** Writes an inventory into {@code dir} and points the prod settings at it. */
+    public static StackConfig prodWithInventory(Path dir, String inventoryYaml) throws IOException {
+        var file = dir.resolve("inventory.yaml");
+        Files.writeString(file, inventoryYaml);
+        return with(prodConfig(), "inventory", file.toString());
+    }
+
+    public static String prodInventory() throws IOException {
+        return Files.readString(PROJECT.resolve("stacks/prod/inventory.yaml"));
+    }
+
+    /** The outcome of running the whole program (load, validate, plan, register) under recording mocks. */
+    public record ProgramRun(TestResult result, RecordingMocks mocks) {
+        public String errorText() {
+            return String.join("\n", result.errors()) + "\n" + result.exceptions();
+        }
+    }
+
+    /** Runs what {@code pulumi up} runs, from config to registrations. */
+    public static ProgramRun runProgram(StackConfig config) {
+        var mocks = new RecordingMocks(Map.of());
+        try {
+            var result = PulumiTest.withMocks(mocks)
+                    .withOptions(TestOptions.builder().projectName(StackConfig.NAMESPACE).stackName(config.stack()).build())
+                    .runTest(ctx -> App.deploy(ctx, Planner.plan(StackInputs.load(config, PROJECT)),
+                            key -> Output.ofSecret("x"), m -> { }));
+            return new ProgramRun(result, mocks);
+        } finally {
+            PulumiTest.cleanup();
+        }
+    }
+
+    public static Optional<Map<String, Object>> map(Object value) {
+        @SuppressWarnings("unchecked")
+        var m = value instanceof Map ? (Map<String, Object>) value : null;
+        return Optional.ofNullable(m);
+    }
+
+    /** Reads a nested value such as {@code spec.restic.retain.daily} from recorded inputs. */
+    @SuppressWarnings("unchecked")
+    public static Object at(Map<String, Object> inputs, String path) {
+        Object current = inputs;
+        for (var part : path.split("\\.")) {
+            if (!(current instanceof Map)) return null;
+            current = ((Map<String, Object>) current).get(part);
+        }
+        return current;
+    }
+
+    public static List<String> list(Object value) {
+        @SuppressWarnings("unchecked")
+        var l = (List<String>) value;
+        return l;
+    }
+}
