@@ -34,8 +34,8 @@ public final class BackupStack {
         this.secrets = new SecretsWave("wave0-secrets", new SecretsWave.Args(settings.secrets(), configSecrets),
                 ComponentResourceOptions.builder().build());
         this.platform = new PlatformWave("wave1-platform", new PlatformWave.Args(settings, secrets.ready()), k8s);
-        this.storage = new StorageWave("wave2-storage", new StorageWave.Args(settings.s3(), secrets.source(),
-                platform.ready()), k8s);
+        this.storage = new StorageWave("wave2-storage", new StorageWave.Args(settings, plan.databases(),
+                secrets.source(), platform.ready()), k8s);
         this.volumes = new VolumesWave("wave4-volumes", new VolumesWave.Args(plan.volumes(), settings,
                 secrets.source(), storage.ready()), k8s);
         RestoreNotices.announce(plan, warn);

@@ -15,6 +15,17 @@ final class RestoreNotices {
                     + "(empty where the repository has none); backups start only after each restore finished. "
                     + "Keep every app stopped until `pulumi up` completes.");
         }
+        for (var d : plan.databases()) {
+            var db = d.database();
+            if (d.cnpg() && db.cnpgMethod() == homelab.backups.config.Database.CnpgMethod.LEGACY) {
+                warn.accept("DEPRECATED: " + db.namespace() + "/" + db.name() + " uses CNPG's in-tree barmanObjectStore "
+                        + "(deprecated since CNPG 1.26, removal planned for 1.31). Install the Barman Cloud plugin and "
+                        + "switch the database to method: plugin.");
+            }
+            d.restore().ifPresent(r -> warn.accept("RESTORE " + d.id() + ": a NEW cluster " + db.namespace() + "/"
+                    + d.recoveryName().orElseThrow() + " is created from backup point '" + r.text() + "' next to "
+                    + db.name() + ", which is not changed. Check it, then switch the app over (README: Restore a database)."));
+        }
         for (var v : plan.volumes()) {
             v.restore().ifPresent(r -> warn.accept("RESTORE " + v.app() + ": PVC " + v.namespace() + "/" + v.pvc()
                     + " will be DELETED and recreated from backup point '" + r.text() + "' (request " + r.id()

@@ -12,6 +12,7 @@ import com.pulumi.resources.CustomResourceOptions;
 import com.pulumi.resources.Resource;
 import homelab.backups.config.SecretKey;
 import homelab.backups.config.Settings;
+import homelab.backups.plan.DatabasePlan;
 import homelab.backups.secrets.SecretSource;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,23 +20,25 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Wave 2, storage part: the RustFS buckets through an explicit {@code aws} provider. Buckets are protected and
- * never force-destroyed; a stack whose buckets already exist turns management off and creates nothing here.
+ * Wave 2: the RustFS buckets through an explicit {@code aws} provider, then each database's native backup
+ * configuration ({@link BackedUpDatabase}). Buckets are protected and never force-destroyed; a stack whose buckets
+ * already exist turns bucket management off.
  */
 public final class StorageWave extends ComponentResource implements Wave {
     public static final String TYPE = "homelab-backups:waves:Storage";
 
     private final Optional<Provider> rustfs;
     private final List<BucketV2> buckets = new ArrayList<>();
+    private final List<BackedUpDatabase> databases = new ArrayList<>();
     private final List<Resource> after;
 
-    public record Args(Settings.S3Settings s3, SecretSource secrets, List<Resource> after) {
+    public record Args(Settings settings, List<DatabasePlan> databases, SecretSource secrets, List<Resource> after) {
     }
 
     public StorageWave(String name, Args args, ComponentResourceOptions options) {
         super(TYPE, name, options);
         this.after = List.copyOf(args.after());
-        var s3 = args.s3();
+        var s3 = args.settings().s3();
         if (s3.manageBuckets()) {
             var provider = new Provider(name + "-rustfs", rustfsProvider(s3, args.secrets()),
                     CustomResourceOptions.builder().parent(this).dependsOn(after).build());
@@ -55,7 +58,14 @@ public final class StorageWave extends ComponentResource implements Wave {
         } else {
             this.rustfs = Optional.empty();
         }
+        // Database backup configuration needs its bucket (pgBackRest will not create one).
+        var bucketsReady = Wave.orElse(new ArrayList<>(buckets), after);
+        for (var plan : args.databases()) {
+            databases.add(new BackedUpDatabase(plan.id(), new BackedUpDatabase.Args(plan, args.settings(),
+                    args.secrets(), bucketsReady), ComponentResourceOptions.builder().parent(this).build()));
+        }
         registerOutputs(Map.of(
+                "databases", Output.of(args.databases().stream().map(DatabasePlan::id).toList()),
                 "managedBuckets", Output.of(s3.manageBuckets() ? List.of(s3.volsyncBucket(), s3.postgresBucket()) : List.of()),
                 "endpoint", Output.of(s3.url())));
     }
@@ -86,6 +96,11 @@ public final class StorageWave extends ComponentResource implements Wave {
         return List.copyOf(buckets);
     }
 
+    public List<BackedUpDatabase> databases() {
+        return List.copyOf(databases);
+    }
+
+    /** Volumes (wave 4) wait for the buckets; they do not wait for database backups to be configured. */
     @Override
     public List<Resource> ready() {
         return Wave.orElse(new ArrayList<>(buckets), after);

@@ -15,6 +15,10 @@ import java.util.Optional;
  * @param differential PGO only: optional differential-backup schedule
  * @param incremental  PGO only: optional incremental-backup schedule
  * @param encryption   PGO only: encrypt the repository with {@code repo1-cipher-pass}
+ * @param storage      the data volume size of a cluster recovered from this backup
+ * @param instances    how many instances a recovered cluster starts with
+ * @param image        the Postgres image of a recovered cluster; must match the backed-up major version
+ * @param postgresVersion PGO only: the Postgres major version of the cluster (required by PostgresCluster)
  */
 public record Database(
         String id,
@@ -26,7 +30,11 @@ public record Database(
         Optional<String> schedule,
         Optional<Cron> differential,
         Optional<Cron> incremental,
-        boolean encryption) {
+        boolean encryption,
+        Quantity storage,
+        int instances,
+        Optional<String> image,
+        Optional<Integer> postgresVersion) {
 
     public enum Engine {
         CNPG("cnpg"), PGO("pgo");

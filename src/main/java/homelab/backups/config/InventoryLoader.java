@@ -145,7 +145,7 @@ public final class InventoryLoader {
         var f = Fields.of(raw, file, label, errors);
         var name = f.requiredString("name");
         // CNPG derives pod and service names (<name>-rw, <name>-1) from the cluster name.
-        if (!name.isEmpty()) problem(f, "name", Names.labelProblem(name, 50));
+        if (!name.isEmpty()) problem(f, "name", Names.labelProblem(name, Names.MAX_APP_LENGTH));
         var id = f.string("id", name);
         if (!id.isEmpty()) problem(f, "id", Names.labelProblem(id, Names.MAX_APP_LENGTH));
         var engineText = f.requiredString("engine");
@@ -170,14 +170,30 @@ public final class InventoryLoader {
             problem(f, "serverName", Names.subdomainProblem(serverName.get()));
         }
         var schedule = f.optionalString("schedule");
+        if (schedule.isPresent()) {
+            var problems = new ArrayList<String>();
+            if (isCnpg) CnpgSchedule.parse(schedule.get(), problems);
+            if (isPgo) Cron.parse(schedule.get(), problems);
+            problems.forEach(p -> f.error("schedule", p));
+        }
         var differential = pgoSchedule(f, "differential", isPgo);
         var incremental = pgoSchedule(f, "incremental", isPgo);
         var encryption = f.bool("encryption", false);
         if (encryption && !isPgo) f.error("encryption", "repository encryption is a PGO (pgBackRest) option");
+        var storageText = f.string("storage", "10Gi");
+        var storage = Quantity.parse(storageText);
+        if (storage.isEmpty()) f.error("storage", "'" + storageText + "' is not a positive Kubernetes quantity such as 10Gi");
+        var instances = f.integer("instances", 1);
+        if (instances < 1 || instances > 9) f.error("instances", instances + " must be between 1 and 9");
+        var image = f.optionalString("image");
+        var version = f.optionalInteger("postgresVersion");
+        if (isPgo && version.isEmpty()) f.error("postgresVersion", "is required for PGO clusters (the Postgres major version, e.g. 17)");
+        if (version.isPresent() && (version.get() < 10 || version.get() > 30)) f.error("postgresVersion", version.get() + " is not a Postgres major version");
         f.finish();
-        if (name.isEmpty() || engine.isEmpty() || namespace.isEmpty()) return Optional.empty();
+        if (name.isEmpty() || engine.isEmpty() || namespace.isEmpty() || storage.isEmpty()) return Optional.empty();
         return Optional.of(new Database(id, name, engine.get(), namespace, method, serverName.orElse(name), schedule,
-                differential, incremental, encryption));
+                differential, incremental, encryption, storage.get(), (int) Math.max(1, instances), image,
+                version.map(Long::intValue)));
     }
 
     private static Optional<Cron> pgoSchedule(Fields f, String key, boolean isPgo) {

@@ -216,6 +216,12 @@ public final class SettingsLoader {
 
     private static Settings.DatabaseSettings databases(Fields f) {
         var schedule = f.string("schedule", "0 0 3 * * *");
+        var problems = new ArrayList<String>();
+        var parsed = CnpgSchedule.parse(schedule, problems);
+        problems.forEach(p -> f.error("schedule", p));
+        if (parsed.isPresent() && parsed.get().withoutSeconds().isEmpty()) {
+            f.error("schedule", "'" + schedule + "' must start at second 0 so pgBackRest (five-field cron) can use it too");
+        }
         var retention = f.string("retention", "14d");
         if (!RETENTION.matcher(retention).matches()) {
             f.error("retention", "'" + retention + "' is not a recovery window such as 14d, 2w or 1m (must be at least 1)");

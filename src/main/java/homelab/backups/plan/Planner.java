@@ -40,6 +40,30 @@ public final class Planner {
         }
         var excluded = inputs.inventory().volumes().stream().filter(Volume::excluded)
                 .sorted(Comparator.comparing(Volume::app)).toList();
-        return new StackPlan(inputs, volumes, excluded);
+        var databases = inputs.inventory().databases().stream()
+                .sorted(Comparator.comparing(homelab.backups.config.Database::id))
+                .map(d -> database(d, inputs)).toList();
+        return new StackPlan(inputs, volumes, excluded, databases);
+    }
+
+    static DatabasePlan database(homelab.backups.config.Database d, StackInputs inputs) {
+        var settings = inputs.settings();
+        var defaultSchedule = homelab.backups.config.CnpgSchedule.parse(settings.databases().defaultSchedule(),
+                new ArrayList<>()).orElseThrow();
+        var cnpg = d.engine() == homelab.backups.config.Database.Engine.CNPG;
+        var cnpgSchedule = cnpg ? Optional.of(d.schedule()
+                .flatMap(s -> homelab.backups.config.CnpgSchedule.parse(s, new ArrayList<>()))
+                .orElse(defaultSchedule)) : Optional.<homelab.backups.config.CnpgSchedule>empty();
+        var fullSchedule = cnpg ? Optional.<homelab.backups.config.Cron>empty()
+                : Optional.of(d.schedule().flatMap(homelab.backups.config.Cron::parse)
+                .orElse(defaultSchedule.withoutSeconds().orElseThrow()));
+        var restore = inputs.restoreOf(d.id());
+        // A short, stable suffix from the request id: a new request gives a new cluster (and an empty archive).
+        var recoveryName = restore.map(r -> d.name() + "-restore-" + r.id().substring(r.id().length() - 6));
+        return new DatabasePlan(d, cnpgSchedule, fullSchedule,
+                d.name() + (cnpg ? "-backup-s3" : "-pgbackrest-s3"),
+                d.name() + "-backups", d.name() + "-daily",
+                "s3://" + settings.s3().postgresBucket() + "/cnpg/" + d.name(),
+                "/pgbackrest/" + d.name(), restore, recoveryName);
     }
 }

@@ -1,0 +1,154 @@
+package homelab.backups.components;
+
+import com.pulumi.core.Output;
+import com.pulumi.core.annotations.Export;
+import com.pulumi.kubernetes.core.v1.Secret;
+import com.pulumi.kubernetes.core.v1.SecretArgs;
+import com.pulumi.kubernetes.meta.v1.inputs.ObjectMetaArgs;
+import com.pulumi.resources.ComponentResource;
+import com.pulumi.resources.ComponentResourceOptions;
+import com.pulumi.resources.CustomResourceOptions;
+import com.pulumi.resources.Resource;
+import homelab.backups.config.Database;
+import homelab.backups.config.SecretKey;
+import homelab.backups.config.Settings;
+import homelab.backups.kubernetes.CustomObject;
+import homelab.backups.kubernetes.CustomObjectArgs;
+import homelab.backups.kubernetes.PostgresSpecs;
+import homelab.backups.plan.DatabasePlan;
+import homelab.backups.secrets.SecretSource;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Native backups of one PostgreSQL cluster. The cluster stays owned by whoever created it (ArgoCD): this component
+ * only adds a credentials Secret, the backup target, a server-side-apply patch of the backup fields, and (CNPG) a
+ * ScheduledBackup, in that order. A restore request adds a new cluster next to the running one and changes nothing
+ * of the running one.
+ */
+public final class BackedUpDatabase extends ComponentResource {
+    public static final String TYPE = "homelab-backups:backup:BackedUpDatabase";
+
+    @Export(name = "cluster", refs = {String.class}, tree = "[0]")
+    private final Output<String> cluster;
+
+    private final Secret credentials;
+    private final Optional<CustomObject> objectStore;
+    private final CustomObject clusterPatch;
+    private final Optional<CustomObject> scheduledBackup;
+    private final Optional<CustomObject> recoveryCluster;
+
+    /** @param after the buckets (or, without bucket management, the previous wave) */
+    public record Args(DatabasePlan plan, Settings settings, SecretSource secrets, List<Resource> after) {
+    }
+
+    public BackedUpDatabase(String name, Args args, ComponentResourceOptions options) {
+        super(TYPE, name, options);
+        var plan = args.plan();
+        var db = plan.database();
+        var settings = args.settings();
+
+        this.credentials = new Secret(name + "-credentials", SecretArgs.builder()
+                .metadata(meta(plan.credentialsSecret(), db.namespace()))
+                .type("Opaque")
+                .stringData(credentialData(plan, args.secrets()))
+                .build(), child(args.after()));
+
+        var targetReady = new ArrayList<Resource>(args.after());
+        targetReady.add(credentials);
+        if (plan.cnpg() && db.cnpgMethod() == Database.CnpgMethod.PLUGIN) {
+            this.objectStore = Optional.of(new CustomObject(name + "-object-store",
+                    CustomObjectArgs.builder(PostgresSpecs.BARMAN_API, "ObjectStore")
+                            .metadata(meta(plan.objectStoreName(), db.namespace()))
+                            .spec(PostgresSpecs.objectStore(plan, settings))
+                            .build(), child(targetReady)));
+            targetReady.add(objectStore.get());
+        } else {
+            this.objectStore = Optional.empty();
+        }
+
+        var patchSpec = plan.cnpg()
+                ? db.cnpgMethod() == Database.CnpgMethod.PLUGIN ? PostgresSpecs.clusterPluginPatch(plan)
+                : PostgresSpecs.clusterLegacyPatch(plan, settings)
+                : PostgresSpecs.pgbackrestPatch(plan, settings);
+        this.clusterPatch = CustomObject.patch(name + "-backup-wiring",
+                CustomObjectArgs.builder(plan.cnpg() ? PostgresSpecs.CNPG_API : PostgresSpecs.PGO_API,
+                                plan.cnpg() ? "Cluster" : "PostgresCluster")
+                        .metadata(meta(db.name(), db.namespace()))
+                        .spec(patchSpec)
+                        .build(), child(targetReady));
+
+        this.scheduledBackup = plan.cnpg()
+                ? Optional.of(new CustomObject(name + "-scheduled-backup",
+                CustomObjectArgs.builder(PostgresSpecs.CNPG_API, "ScheduledBackup")
+                        .metadata(meta(plan.scheduledBackupName(), db.namespace()))
+                        .spec(PostgresSpecs.scheduledBackup(plan))
+                        .build(), child(List.of(clusterPatch))))
+                : Optional.empty();
+
+        this.recoveryCluster = plan.recoveryName().map(recoveryName -> new CustomObject(name + "-recovery",
+                CustomObjectArgs.builder(plan.cnpg() ? PostgresSpecs.CNPG_API : PostgresSpecs.PGO_API,
+                                plan.cnpg() ? "Cluster" : "PostgresCluster")
+                        .metadata(meta(recoveryName, db.namespace()))
+                        .spec(plan.cnpg() ? PostgresSpecs.cnpgRecoveryCluster(plan, settings)
+                                : PostgresSpecs.pgoRecoveryCluster(plan, settings))
+                        .build(), child(targetReady)));
+
+        this.cluster = Output.of(db.namespace() + "/" + db.name());
+        var outputs = new LinkedHashMap<String, Output<?>>();
+        outputs.put("cluster", cluster);
+        plan.recoveryName().ifPresent(n -> {
+            outputs.put("recoveryCluster", Output.of(db.namespace() + "/" + n));
+            outputs.put("recoveryService", Output.of(PostgresSpecs.recoveryService(plan) + "." + db.namespace() + ".svc"));
+        });
+        registerOutputs(outputs);
+    }
+
+    /** CNPG reads two keys; pgBackRest reads an {@code s3.conf} file. All values stay secret. */
+    static Output<Map<String, String>> credentialData(DatabasePlan plan, SecretSource secrets) {
+        var access = secrets.get(SecretKey.S3_ACCESS_KEY);
+        var secret = secrets.get(SecretKey.S3_SECRET_KEY);
+        if (plan.cnpg()) {
+            return Output.tuple(access, secret).applyValue(t -> {
+                var data = new LinkedHashMap<String, String>();
+                data.put(PostgresSpecs.ACCESS_KEY_ID, t.t1);
+                data.put(PostgresSpecs.ACCESS_SECRET_KEY, t.t2);
+                return (Map<String, String>) data;
+            }).asSecret();
+        }
+        var cipher = plan.database().encryption() ? secrets.get(SecretKey.PGBACKREST_CIPHER_PASS) : Output.of("");
+        return Output.tuple(access, secret, cipher).applyValue(t -> Map.of(PostgresSpecs.S3_CONF,
+                PostgresSpecs.s3Conf(t.t1, t.t2, t.t3.isEmpty() ? null : t.t3))).asSecret();
+    }
+
+    private CustomResourceOptions child(List<Resource> dependsOn) {
+        return CustomResourceOptions.builder().parent(this).dependsOn(dependsOn).build();
+    }
+
+    private static ObjectMetaArgs meta(String name, String namespace) {
+        return ObjectMetaArgs.builder().name(name).namespace(namespace).build();
+    }
+
+    public Secret credentials() {
+        return credentials;
+    }
+
+    public Optional<CustomObject> objectStore() {
+        return objectStore;
+    }
+
+    public CustomObject clusterPatch() {
+        return clusterPatch;
+    }
+
+    public Optional<CustomObject> scheduledBackup() {
+        return scheduledBackup;
+    }
+
+    public Optional<CustomObject> recoveryCluster() {
+        return recoveryCluster;
+    }
+}

@@ -1,0 +1,216 @@
+package homelab.backups.kubernetes;
+
+import homelab.backups.config.Database;
+import homelab.backups.config.RestorePoint;
+import homelab.backups.config.Settings;
+import homelab.backups.plan.DatabasePlan;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The database-backup objects: CNPG's Barman Cloud plugin (or the deprecated in-tree method) and Crunchy PGO's
+ * pgBackRest, plus the new clusters a restore bootstraps. Plain ordered maps, validated against the real CRDs by
+ * the offline render.
+ */
+public final class PostgresSpecs {
+    public static final String CNPG_API = "postgresql.cnpg.io/v1";
+    public static final String BARMAN_API = "barmancloud.cnpg.io/v1";
+    public static final String PGO_API = "postgres-operator.crunchydata.com/v1beta1";
+    public static final String BARMAN_PLUGIN = "barman-cloud.cloudnative-pg.io";
+    public static final String ACCESS_KEY_ID = "ACCESS_KEY_ID";
+    public static final String ACCESS_SECRET_KEY = "ACCESS_SECRET_KEY";
+    public static final String S3_CONF = "s3.conf";
+    private static final String RECOVERY_SOURCE = "origin";
+
+    private PostgresSpecs() {
+    }
+
+    // ---- CNPG ----------------------------------------------------------------------------------------------
+
+    /** Where barman writes, and with which credentials (shared by ObjectStore and the legacy in-tree form). */
+    static Map<String, Object> barmanConfiguration(DatabasePlan d, Settings settings) {
+        var config = new LinkedHashMap<String, Object>();
+        config.put("destinationPath", d.destinationPath());
+        config.put("endpointURL", settings.s3().url());
+        config.put("s3Credentials", Map.of(
+                "accessKeyId", Map.of("name", d.credentialsSecret(), "key", ACCESS_KEY_ID),
+                "secretAccessKey", Map.of("name", d.credentialsSecret(), "key", ACCESS_SECRET_KEY)));
+        config.put("wal", Map.of("compression", "gzip"));
+        config.put("data", Map.of("compression", "gzip"));
+        return config;
+    }
+
+    /** The plugin's ObjectStore; retention lives here now, and RustFS needs boto3's relaxed checksums. */
+    public static Map<String, Object> objectStore(DatabasePlan d, Settings settings) {
+        var spec = new LinkedHashMap<String, Object>();
+        spec.put("configuration", barmanConfiguration(d, settings));
+        spec.put("retentionPolicy", settings.databases().retention());
+        spec.put("instanceSidecarConfiguration", Map.of("env", List.of(
+                Map.of("name", "AWS_REQUEST_CHECKSUM_CALCULATION", "value", "when_required"),
+                Map.of("name", "AWS_RESPONSE_CHECKSUM_VALIDATION", "value", "when_required"))));
+        return spec;
+    }
+
+    static Map<String, Object> pluginEntry(DatabasePlan d, String serverName) {
+        var entry = new LinkedHashMap<String, Object>();
+        entry.put("name", BARMAN_PLUGIN);
+        entry.put("isWALArchiver", true);
+        entry.put("parameters", Map.of("barmanObjectName", d.objectStoreName(), "serverName", serverName));
+        return entry;
+    }
+
+    /** The only fields this program sets on the existing Cluster: its WAL-archiver plugin. */
+    public static Map<String, Object> clusterPluginPatch(DatabasePlan d) {
+        return Map.of("plugins", List.of(pluginEntry(d, d.database().serverName())));
+    }
+
+    /** CNPG < 1.26: the deprecated in-tree barmanObjectStore on the existing Cluster. */
+    public static Map<String, Object> clusterLegacyPatch(DatabasePlan d, Settings settings) {
+        var store = barmanConfiguration(d, settings);
+        store.put("serverName", d.database().serverName());
+        var backup = new LinkedHashMap<String, Object>();
+        backup.put("barmanObjectStore", store);
+        backup.put("retentionPolicy", settings.databases().retention());
+        return Map.of("backup", backup);
+    }
+
+    public static Map<String, Object> scheduledBackup(DatabasePlan d) {
+        var spec = new LinkedHashMap<String, Object>();
+        spec.put("schedule", d.cnpgSchedule().orElseThrow().text());
+        spec.put("cluster", Map.of("name", d.database().name()));
+        spec.put("backupOwnerReference", "self");
+        spec.put("immediate", true);
+        if (d.database().cnpgMethod() == Database.CnpgMethod.PLUGIN) {
+            spec.put("method", "plugin");
+            spec.put("pluginConfiguration", Map.of("name", BARMAN_PLUGIN));
+        } else {
+            spec.put("method", "barmanObjectStore");
+        }
+        return spec;
+    }
+
+    /**
+     * A new Cluster bootstrapped from the backup (CNPG never restores in place). It reads the running cluster's
+     * archive and archives under its own serverName, so the "Expected empty archive" check passes (correction 9).
+     */
+    public static Map<String, Object> cnpgRecoveryCluster(DatabasePlan d, Settings settings) {
+        var db = d.database();
+        var name = d.recoveryName().orElseThrow();
+        var point = d.restore().orElseThrow().point();
+        var recovery = new LinkedHashMap<String, Object>();
+        recovery.put("source", RECOVERY_SOURCE);
+        if (point instanceof RestorePoint.AsOf asOf) recovery.put("recoveryTarget", Map.of("targetTime", asOf.text()));
+
+        var origin = new LinkedHashMap<String, Object>();
+        origin.put("name", RECOVERY_SOURCE);
+        var spec = new LinkedHashMap<String, Object>();
+        spec.put("instances", db.instances());
+        db.image().ifPresent(image -> spec.put("imageName", image));
+        spec.put("storage", Map.of("size", db.storage().text()));
+        spec.put("bootstrap", Map.of("recovery", recovery));
+        if (db.cnpgMethod() == Database.CnpgMethod.PLUGIN) {
+            origin.put("plugin", Map.of("name", BARMAN_PLUGIN,
+                    "parameters", Map.of("barmanObjectName", d.objectStoreName(), "serverName", db.serverName())));
+            spec.put("externalClusters", List.of(origin));
+            spec.put("plugins", List.of(pluginEntry(d, name)));
+        } else {
+            var source = barmanConfiguration(d, settings);
+            source.put("serverName", db.serverName());
+            origin.put("barmanObjectStore", source);
+            spec.put("externalClusters", List.of(origin));
+            var target = barmanConfiguration(d, settings);
+            target.put("serverName", name);
+            spec.put("backup", Map.of("barmanObjectStore", target, "retentionPolicy", settings.databases().retention()));
+        }
+        return spec;
+    }
+
+    // ---- Crunchy PGO ---------------------------------------------------------------------------------------
+
+    /** The pgBackRest S3 endpoint: an explicit HTTPS one, else the store's own (HTTPS, or HTTP for pgBackRest ≥ 2.58). */
+    static String pgbackrestEndpoint(Settings settings) {
+        var explicit = settings.databases().pgbackrestEndpoint();
+        if (explicit.isPresent()) {
+            var uri = explicit.get();
+            return uri.getHost() + ":" + (uri.getPort() == -1 ? 443 : uri.getPort());
+        }
+        return settings.s3().plainHttp() ? settings.s3().url() : settings.s3().hostPort();
+    }
+
+    static Map<String, Object> repoS3(Settings settings) {
+        var s3 = new LinkedHashMap<String, Object>();
+        s3.put("bucket", settings.s3().postgresBucket());
+        s3.put("endpoint", pgbackrestEndpoint(settings));
+        s3.put("region", settings.s3().region());
+        return s3;
+    }
+
+    static Map<String, String> pgbackrestGlobal(DatabasePlan d, Settings settings) {
+        var global = new LinkedHashMap<String, String>();
+        global.put("repo1-path", d.repoPath());
+        global.put("repo1-s3-uri-style", "path");
+        global.put("repo1-retention-full", String.valueOf(settings.databases().retentionFullDays()));
+        global.put("repo1-retention-full-type", "time");
+        if (!settings.databases().pgbackrestVerifyTls()) global.put("repo1-storage-verify-tls", "n");
+        if (d.database().encryption()) global.put("repo1-cipher-type", "aes-256-cbc");
+        return global;
+    }
+
+    /** The {@code s3.conf} file pgBackRest reads its repository credentials from. */
+    public static String s3Conf(String accessKey, String secretKey, String cipherPass) {
+        var conf = new StringBuilder("[global]\n")
+                .append("repo1-s3-key=").append(accessKey).append('\n')
+                .append("repo1-s3-key-secret=").append(secretKey).append('\n');
+        if (cipherPass != null) conf.append("repo1-cipher-pass=").append(cipherPass).append('\n');
+        return conf.toString();
+    }
+
+    /** The only section this program sets on the existing PostgresCluster: {@code spec.backups.pgbackrest}. */
+    public static Map<String, Object> pgbackrestPatch(DatabasePlan d, Settings settings) {
+        var schedules = new LinkedHashMap<String, Object>();
+        schedules.put("full", d.fullSchedule().orElseThrow().text());
+        d.database().differential().ifPresent(c -> schedules.put("differential", c.text()));
+        d.database().incremental().ifPresent(c -> schedules.put("incremental", c.text()));
+        var repo = new LinkedHashMap<String, Object>();
+        repo.put("name", "repo1");
+        repo.put("s3", repoS3(settings));
+        repo.put("schedules", schedules);
+        var pgbackrest = new LinkedHashMap<String, Object>();
+        pgbackrest.put("configuration", List.of(Map.of("secret", Map.of("name", d.credentialsSecret()))));
+        pgbackrest.put("global", pgbackrestGlobal(d, settings));
+        pgbackrest.put("repos", List.of(repo));
+        return Map.of("backups", Map.of("pgbackrest", pgbackrest));
+    }
+
+    /** A new PostgresCluster created from the running cluster's pgBackRest repository, at the requested point. */
+    public static Map<String, Object> pgoRecoveryCluster(DatabasePlan d, Settings settings) {
+        var db = d.database();
+        var point = d.restore().orElseThrow().point();
+        var source = new LinkedHashMap<String, Object>();
+        source.put("stanza", "db");
+        source.put("configuration", List.of(Map.of("secret", Map.of("name", d.credentialsSecret()))));
+        source.put("global", pgbackrestGlobal(d, settings));
+        source.put("repo", Map.of("name", "repo1", "s3", repoS3(settings)));
+        if (point instanceof RestorePoint.AsOf asOf) {
+            source.put("options", List.of("--type=time", "--target=\"" + asOf.text() + "\""));
+        }
+        var instance = new LinkedHashMap<String, Object>();
+        instance.put("name", "instance1");
+        instance.put("replicas", db.instances());
+        instance.put("dataVolumeClaimSpec", Map.of("accessModes", List.of("ReadWriteOnce"),
+                "resources", Map.of("requests", Map.of("storage", db.storage().text()))));
+        var spec = new LinkedHashMap<String, Object>();
+        spec.put("postgresVersion", db.postgresVersion().orElseThrow());
+        db.image().ifPresent(image -> spec.put("image", image));
+        spec.put("instances", List.of(instance));
+        spec.put("dataSource", Map.of("pgbackrest", source));
+        return spec;
+    }
+
+    /** The service an app connects to on a recovered cluster. */
+    public static String recoveryService(DatabasePlan d) {
+        var name = d.recoveryName().orElseThrow();
+        return d.cnpg() ? name + "-rw" : name + "-primary";
+    }
+}

@@ -1,0 +1,252 @@
+package homelab.backups.components;
+
+import static homelab.backups.support.TestStacks.at;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.pulumi.core.internal.Internal;
+import com.pulumi.kubernetes.core.v1.SecretArgs;
+import com.pulumi.resources.Resource;
+import com.pulumi.test.PulumiTest;
+import homelab.backups.config.StackConfig;
+import homelab.backups.config.StackInputs;
+import homelab.backups.plan.Planner;
+import homelab.backups.render.MockedRun;
+import homelab.backups.render.RecordingMocks;
+import homelab.backups.render.RecordingMocks.Registration;
+import homelab.backups.support.TestStacks;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Issue 3: CNPG (Barman Cloud plugin, legacy) and PGO (pgBackRest) backups, and database restores. */
+class DatabaseBackupTest {
+    static MockedRun prod;
+
+    @BeforeAll
+    static void runProd() {
+        prod = run(TestStacks.prodConfig());
+    }
+
+    static MockedRun run(StackConfig config) {
+        var run = MockedRun.of(Planner.plan(StackInputs.load(config, TestStacks.PROJECT)));
+        assertEquals(0, run.result().exitCode(), () -> run.result().exceptions().toString());
+        return run;
+    }
+
+    static Registration named(MockedRun run, String name) {
+        return run.mocks().registrations().stream().filter(r -> r.name().equals(name)).findFirst()
+                .orElseThrow(() -> new AssertionError("no resource " + name));
+    }
+
+    static List<Resource> dependsOn(MockedRun run, String name) {
+        return PulumiTest.extractValue(run.options().get(name).getDependsOn());
+    }
+
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> spec(Registration r) {
+        return (Map<String, Object>) r.inputs().get("spec");
+    }
+
+    static boolean secret(MockedRun run, String name) {
+        var args = (SecretArgs) run.args().get(name);
+        return Internal.of(args.stringData().orElseThrow()).isSecret().join();
+    }
+
+    @Test
+    void cnpgUsesTheBarmanCloudPluginWithADailySixFieldSchedule() {
+        for (var db : List.of("khoj-database", "paperless-database")) {
+            var store = named(prod, db + "-object-store");
+            assertEquals("kubernetes:barmancloud.cnpg.io/v1:ObjectStore", store.type());
+            assertEquals("cloudnative-pg", at(store.inputs(), "metadata.namespace"));
+            var s = spec(store);
+            assertEquals("s3://postgres-backups/cnpg/" + db, at(s, "configuration.destinationPath"));
+            assertEquals("http://192.168.10.133:30292", at(s, "configuration.endpointURL"));
+            assertEquals("gzip", at(s, "configuration.wal.compression"));
+            assertEquals("gzip", at(s, "configuration.data.compression"));
+            assertEquals("14d", s.get("retentionPolicy"));
+            assertEquals(db + "-backup-s3", at(s, "configuration.s3Credentials.accessKeyId.name"));
+            assertEquals(List.of(Map.of("name", "AWS_REQUEST_CHECKSUM_CALCULATION", "value", "when_required"),
+                    Map.of("name", "AWS_RESPONSE_CHECKSUM_VALIDATION", "value", "when_required")),
+                    at(s, "instanceSidecarConfiguration.env"), "RustFS needs boto3's relaxed checksums");
+
+            var backup = named(prod, db + "-scheduled-backup");
+            assertEquals("kubernetes:postgresql.cnpg.io/v1:ScheduledBackup", backup.type());
+            assertEquals("0 0 3 * * *", spec(backup).get("schedule"), "six fields, seconds first: daily at 03:00");
+            assertEquals("plugin", spec(backup).get("method"));
+            assertEquals("self", spec(backup).get("backupOwnerReference"));
+            assertEquals(db, at(spec(backup), "cluster.name"));
+            assertEquals("barman-cloud.cloudnative-pg.io", at(spec(backup), "pluginConfiguration.name"));
+
+            assertTrue(secret(prod, db + "-credentials"), "S3 credentials must stay secret");
+            assertEquals(Set.of("ACCESS_KEY_ID", "ACCESS_SECRET_KEY"),
+                    ((Map<?, ?>) named(prod, db + "-credentials").inputs().get("stringData")).keySet());
+        }
+    }
+
+    @Test
+    void cnpgWiringPatchesOnlyThePluginsOfTheExistingCluster() {
+        var patch = named(prod, "khoj-database-backup-wiring");
+        assertEquals("kubernetes:postgresql.cnpg.io/v1:ClusterPatch", patch.type(), "a server-side-apply patch, not a Cluster");
+        assertEquals("Cluster", patch.inputs().get("kind"));
+        assertEquals(Map.of("name", "khoj-database", "namespace", "cloudnative-pg"), patch.inputs().get("metadata"));
+        assertEquals(Set.of("plugins"), spec(patch).keySet(), "only backup fields; the cluster stays with its owner");
+        assertEquals(List.of(Map.of("name", "barman-cloud.cloudnative-pg.io", "isWALArchiver", true,
+                "parameters", Map.of("barmanObjectName", "khoj-database-backups", "serverName", "khoj-database"))),
+                spec(patch).get("plugins"));
+    }
+
+    @Test
+    void bucketsAndCredentialsComeBeforeTargetBeforeWiringBeforeSchedule() {
+        var buckets = prod.stack().storage().buckets();
+        var db = prod.stack().storage().databases().stream().filter(d -> d.pulumiResourceName().equals("khoj-database"))
+                .findFirst().orElseThrow();
+        assertTrue(dependsOn(prod, "khoj-database-credentials").containsAll(buckets));
+        assertTrue(dependsOn(prod, "khoj-database-object-store").containsAll(buckets));
+        assertTrue(dependsOn(prod, "khoj-database-object-store").contains(db.credentials()));
+        assertTrue(dependsOn(prod, "khoj-database-backup-wiring").contains(db.objectStore().orElseThrow()));
+        assertTrue(dependsOn(prod, "khoj-database-scheduled-backup").contains(db.clusterPatch()));
+        var pgo = prod.stack().storage().databases().stream().filter(d -> d.pulumiResourceName().equals("immich-postgres"))
+                .findFirst().orElseThrow();
+        assertTrue(dependsOn(prod, "immich-postgres-backup-wiring").containsAll(buckets));
+        assertTrue(dependsOn(prod, "immich-postgres-backup-wiring").contains(pgo.credentials()));
+    }
+
+    @Test
+    void pgoGetsAnS3ConfSecretAndThePgbackrestSectionOnly() {
+        var secret = named(prod, "immich-postgres-credentials");
+        assertEquals("immich-pgbackrest-s3", at(secret.inputs(), "metadata.name"));
+        var conf = (String) ((Map<?, ?>) secret.inputs().get("stringData")).get("s3.conf");
+        assertEquals("[global]\nrepo1-s3-key=" + RecordingMocks.PLACEHOLDER_PREFIX + "s3AccessKey\n"
+                + "repo1-s3-key-secret=" + RecordingMocks.PLACEHOLDER_PREFIX + "s3SecretKey\n", conf);
+        assertTrue(secret(prod, "immich-postgres-credentials"));
+
+        var patch = named(prod, "immich-postgres-backup-wiring");
+        assertEquals("kubernetes:postgres-operator.crunchydata.com/v1beta1:PostgresClusterPatch", patch.type());
+        assertEquals(Set.of("backups"), spec(patch).keySet());
+        var pgbackrest = (Map<?, ?>) at(spec(patch), "backups.pgbackrest");
+        @SuppressWarnings("unchecked")
+        var repo = ((List<Map<String, Object>>) pgbackrest.get("repos")).get(0);
+        assertEquals("repo1", repo.get("name"));
+        assertEquals(Map.of("bucket", "postgres-backups", "endpoint", "192.168.10.133:30292", "region", "us-east-1"), repo.get("s3"),
+                "endpoint is host:port of the HTTPS endpoint for pgBackRest");
+        assertEquals(Map.of("full", "0 3 * * *"), repo.get("schedules"), "pgBackRest schedules are five-field CronJob syntax");
+        var global = (Map<?, ?>) pgbackrest.get("global");
+        assertEquals("/pgbackrest/immich", global.get("repo1-path"));
+        assertEquals("path", global.get("repo1-s3-uri-style"));
+        assertEquals("14", global.get("repo1-retention-full"));
+        assertEquals("time", global.get("repo1-retention-full-type"));
+        assertEquals("n", global.get("repo1-storage-verify-tls"), "prod declares a self-signed RustFS certificate");
+        assertEquals(List.of(Map.of("secret", Map.of("name", "immich-pgbackrest-s3"))), pgbackrest.get("configuration"));
+    }
+
+    @Test
+    void pgoEncryptionAndExtraSchedules() throws Exception {
+        var inventory = TestStacks.prodInventory().replace("postgresVersion: 17,",
+                "postgresVersion: 17, encryption: true, differential: \"0 3 * * 3\", incremental: \"0 */6 * * *\",");
+        var run = run(TestStacks.prodWithInventory(java.nio.file.Files.createTempDirectory("pgo"), inventory));
+        var conf = (String) ((Map<?, ?>) named(run, "immich-postgres-credentials").inputs().get("stringData")).get("s3.conf");
+        assertTrue(conf.endsWith("repo1-cipher-pass=" + RecordingMocks.PLACEHOLDER_PREFIX + "pgbackrestCipherPass\n"), conf);
+        var pgbackrest = (Map<?, ?>) at(spec(named(run, "immich-postgres-backup-wiring")), "backups.pgbackrest");
+        assertEquals("aes-256-cbc", ((Map<?, ?>) pgbackrest.get("global")).get("repo1-cipher-type"));
+        @SuppressWarnings("unchecked")
+        var repo = ((List<Map<String, Object>>) pgbackrest.get("repos")).get(0);
+        assertEquals(Map.of("full", "0 3 * * *", "differential", "0 3 * * 3", "incremental", "0 */6 * * *"), repo.get("schedules"));
+    }
+
+    @Test
+    void aFiveFieldCnpgScheduleIsConvertedNeverPassedThrough() {
+        var run = run(TestStacks.with(TestStacks.prodConfig(), "databases",
+                "{\"schedule\": \"0 3 * * *\", \"pgbackrest\": {\"endpoint\": \"https://127.0.0.1:9443\"}}"));
+        assertEquals("0 0 3 * * *", spec(named(run, "khoj-database-scheduled-backup")).get("schedule"),
+                "'0 3 * * *' would run hourly at HH:03:00 in CNPG");
+    }
+
+    @Test
+    void pgbackrestMayUsePlainHttpOnlyWhenItsVersionSpeaksIt() {
+        var run = run(TestStacks.with(TestStacks.prodConfig(), "databases",
+                "{\"pgbackrest\": {\"version\": \"2.58.0\"}}"));
+        @SuppressWarnings("unchecked")
+        var repo = ((List<Map<String, Object>>) at(spec(named(run, "immich-postgres-backup-wiring")), "backups.pgbackrest.repos")).get(0);
+        assertEquals("http://192.168.10.133:30292", at(repo, "s3.endpoint"));
+    }
+
+    @Test
+    void legacyMethodPatchesBarmanObjectStoreAndWarns() throws Exception {
+        var inventory = TestStacks.prodInventory().replace("{name: khoj-database, engine: cnpg,",
+                "{name: khoj-database, engine: cnpg, method: legacy,");
+        var dir = java.nio.file.Files.createTempDirectory("legacy");
+        var run = run(TestStacks.prodWithInventory(dir, inventory));
+        assertFalse(run.mocks().registrations().stream().anyMatch(r -> r.name().equals("khoj-database-object-store")));
+        var patch = spec(named(run, "khoj-database-backup-wiring"));
+        assertEquals(Set.of("backup"), patch.keySet());
+        assertEquals("s3://postgres-backups/cnpg/khoj-database", at(patch, "backup.barmanObjectStore.destinationPath"));
+        assertEquals("14d", at(patch, "backup.retentionPolicy"));
+        assertEquals("barmanObjectStore", spec(named(run, "khoj-database-scheduled-backup")).get("method"));
+        assertTrue(run.warnings().stream().anyMatch(w -> w.startsWith("DEPRECATED") && w.contains("khoj-database")), run.warnings()::toString);
+    }
+
+    @Test
+    void cnpgRestoreCreatesANewClusterWithANewServerNameAndChangesNothingElse() {
+        var run = run(TestStacks.with(TestStacks.prodConfig(), "restore", "{\"khoj-database\": \"2026-11-27T02:00:00Z\"}"));
+        var recovery = run.mocks().registrations().stream().filter(r -> r.name().equals("khoj-database-recovery")).findFirst().orElseThrow();
+        assertEquals("kubernetes:postgresql.cnpg.io/v1:Cluster", recovery.type());
+        var name = (String) at(recovery.inputs(), "metadata.name");
+        assertTrue(name.startsWith("khoj-database-restore-"), name);
+        var s = spec(recovery);
+        assertEquals("origin", at(s, "bootstrap.recovery.source"));
+        assertEquals("2026-11-27T02:00:00Z", at(s, "bootstrap.recovery.recoveryTarget.targetTime"));
+        @SuppressWarnings("unchecked")
+        var origin = ((List<Map<String, Object>>) s.get("externalClusters")).get(0);
+        assertEquals("khoj-database", at(origin, "plugin.parameters.serverName"), "reads the running cluster's archive");
+        @SuppressWarnings("unchecked")
+        var plugin = ((List<Map<String, Object>>) s.get("plugins")).get(0);
+        assertEquals(name, at(plugin, "parameters.serverName"), "archives under a new serverName (empty archive)");
+        assertNotEquals("khoj-database", at(plugin, "parameters.serverName"));
+        assertEquals("5Gi", at(s, "storage.size"));
+
+        assertUnchangedApartFrom(run, Set.of("khoj-database-recovery"));
+        assertTrue(run.warnings().stream().anyMatch(w -> w.contains("NEW cluster cloudnative-pg/" + name)), run.warnings()::toString);
+    }
+
+    @Test
+    void pgoRestoreCreatesANewPostgresClusterFromTheRepository() {
+        var run = run(TestStacks.with(TestStacks.prodConfig(), "restore", "{\"immich-postgres\": \"2026-11-27T02:00:00Z\"}"));
+        var recovery = named(run, "immich-postgres-recovery");
+        assertEquals("kubernetes:postgres-operator.crunchydata.com/v1beta1:PostgresCluster", recovery.type());
+        var s = spec(recovery);
+        assertEquals(17.0, s.get("postgresVersion"));
+        assertEquals("db", at(s, "dataSource.pgbackrest.stanza"));
+        assertEquals("repo1", at(s, "dataSource.pgbackrest.repo.name"));
+        assertEquals("postgres-backups", at(s, "dataSource.pgbackrest.repo.s3.bucket"));
+        assertEquals(List.of("--type=time", "--target=\"2026-11-27T02:00:00Z\""), at(s, "dataSource.pgbackrest.options"));
+        assertNull(s.get("backups"), "the recovered cluster does not write into the running cluster's repository");
+        assertUnchangedApartFrom(run, Set.of("immich-postgres-recovery"));
+    }
+
+    @Test
+    void latestRestoreHasNoRecoveryTarget() {
+        var run = run(TestStacks.with(TestStacks.prodConfig(), "restore", "{\"paperless-database\": \"latest\"}"));
+        assertNull(at(spec(named(run, "paperless-database-recovery")), "bootstrap.recovery.recoveryTarget"));
+    }
+
+    /** Every registration of {@code run} equals prod's, except the named new ones. */
+    static void assertUnchangedApartFrom(MockedRun run, Set<String> added) {
+        var before = prod.mocks().registrations().stream().collect(Collectors.toMap(Registration::name, r -> r));
+        for (var r : run.mocks().registrations()) {
+            if (added.contains(r.name())) continue;
+            var old = before.get(r.name());
+            assertNotNull(old, "unexpected new resource " + r.name());
+            assertEquals(old.inputs(), r.inputs(), r.name() + " changed during a restore");
+        }
+        assertEquals(before.size() + added.size(), run.mocks().registrations().size());
+    }
+
+}
