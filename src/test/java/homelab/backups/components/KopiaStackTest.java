@@ -1,0 +1,72 @@
+package homelab.backups.components;
+
+import static homelab.backups.support.TestStacks.at;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import homelab.backups.config.StackInputs;
+import homelab.backups.plan.Planner;
+import homelab.backups.render.MockedRun;
+import homelab.backups.render.RecordingMocks;
+import homelab.backups.render.RecordingMocks.Registration;
+import homelab.backups.support.TestStacks;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** SPEC correction 1: the kopia fork is a stack-wide choice with its own schema, keys and maintenance. */
+class KopiaStackTest {
+    static MockedRun run;
+
+    @BeforeAll
+    static void runKopiaStack() {
+        var config = TestStacks.with(TestStacks.prodConfig(), "volsync", "{\"mover\": \"kopia\", \"chart\": "
+                + "{\"repository\": \"oci://example.invalid/charts-mirror\", \"name\": \"volsync-perfectra1n\", \"version\": \"0.18.5\"}}");
+        run = MockedRun.of(Planner.plan(StackInputs.load(config, TestStacks.PROJECT)));
+        assertEquals(0, run.result().exitCode(), () -> run.result().exceptions().toString());
+    }
+
+    static Registration named(String name) {
+        return run.mocks().registrations().stream().filter(r -> r.name().equals(name)).findFirst().orElseThrow();
+    }
+
+    @Test
+    void secretsCarryKopiaKeysAndNeverAResticPassword() {
+        var data = (Map<?, ?>) named("nginx-repository").inputs().get("stringData");
+        assertEquals(Set.of("KOPIA_REPOSITORY", "KOPIA_PASSWORD", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION",
+                "AWS_S3_ENDPOINT", "KOPIA_S3_DISABLE_TLS"), data.keySet());
+        assertEquals("s3://volsync-backups/nginx/nginx/", data.get("KOPIA_REPOSITORY"));
+        assertEquals("192.168.10.133:30292", data.get("AWS_S3_ENDPOINT"), "the kopia mover wants host:port");
+        assertEquals("true", data.get("KOPIA_S3_DISABLE_TLS"), "plain HTTP needs TLS off explicitly");
+        assertEquals(RecordingMocks.PLACEHOLDER_PREFIX + "kopiaPassword", data.get("KOPIA_PASSWORD"),
+                "the kopia password comes from its own field, never the restic one");
+    }
+
+    @Test
+    void specsUseTheKopiaBlockWithoutPruneAndWithSourceIdentity() {
+        var source = (Map<?, ?>) named("nginx-source").inputs().get("spec");
+        assertNull(source.get("restic"));
+        assertNull(at(named("nginx-source").inputs(), "spec.kopia.pruneIntervalDays"), "kopia prunes via KopiaMaintenance");
+        assertEquals(14.0, at(named("nginx-source").inputs(), "spec.kopia.retain.daily"));
+        assertEquals(Map.of("sourceName", "nginx-backup", "sourceNamespace", "nginx"),
+                at(named("nginx-destination").inputs(), "spec.kopia.sourceIdentity"));
+    }
+
+    @Test
+    void eachRepositoryGetsAKopiaMaintenance() {
+        var maintenance = named("nginx-maintenance");
+        assertEquals("kubernetes:volsync.backube/v1alpha1:KopiaMaintenance", maintenance.type());
+        assertEquals("nginx-backup-repo", at(maintenance.inputs(), "spec.repository.repository"));
+        var schedule = (String) at(maintenance.inputs(), "spec.trigger.schedule");
+        assertTrue(schedule.matches("[0-9]+ 14 \\*/7 \\* \\*"), schedule);
+    }
+
+    @Test
+    void theForkChartKeepsUpstreamNames() {
+        var release = named("wave1-platform-volsync");
+        assertEquals("volsync-perfectra1n", release.inputs().get("chart"));
+        assertEquals("volsync", at(release.inputs(), "values.fullnameOverride"));
+    }
+}
