@@ -1,0 +1,236 @@
+package homelab.backups.render;
+
+import com.pulumi.resources.CustomResourceOptions;
+import com.pulumi.resources.Resource;
+import com.pulumi.resources.ResourceOptions;
+import com.pulumi.test.PulumiTest;
+import homelab.backups.components.Wave;
+import homelab.backups.plan.StackPlan;
+import homelab.backups.render.RecordingMocks.Registration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * Turns one mocked run of the real program into what a reviewer reads: every Kubernetes object (secrets redacted),
+ * a summary of everything else, and the plan table.
+ */
+public final class StackRender {
+    public static final String REDACTED = "<redacted>";
+    private static final List<String> TOP_KEYS = List.of("apiVersion", "kind", "metadata", "spec");
+
+    private final StackPlan plan;
+    private final MockedRun run;
+    private final List<RenderedObject> objects;
+
+    private StackRender(StackPlan plan, MockedRun run) {
+        this.plan = plan;
+        this.run = run;
+        this.objects = collect();
+    }
+
+    public static StackRender of(StackPlan plan) {
+        var run = MockedRun.of(plan);
+        if (run.result().exitCode() != 0) {
+            throw new IllegalStateException("the program failed under mocks: " + run.result().exceptions());
+        }
+        return new StackRender(plan, run);
+    }
+
+    public StackPlan plan() {
+        return plan;
+    }
+
+    public MockedRun run() {
+        return run;
+    }
+
+    /** Every Kubernetes object, sorted by output path. */
+    public List<RenderedObject> objects() {
+        return objects;
+    }
+
+    private List<RenderedObject> collect() {
+        var out = new ArrayList<RenderedObject>();
+        for (var r : run.mocks().registrations()) {
+            if (!r.type().startsWith("kubernetes:") || r.type().startsWith("kubernetes:helm.sh/")) continue;
+            var object = orderTop(redact(r.type(), r.inputs()));
+            var patch = r.type().endsWith("Patch");
+            out.add(new RenderedObject(wave(r.name()), namespace(object), r.name(), r.type(), object, patch, notes(r)));
+        }
+        out.sort(Comparator.comparing(RenderedObject::path));
+        return List.copyOf(out);
+    }
+
+    /** The wave component a resource belongs to, found through its parents. */
+    String wave(String resourceName) {
+        var options = run.options().get(resourceName);
+        Optional<Resource> parent = options == null ? Optional.empty() : options.getParent();
+        while (parent.isPresent()) {
+            if (parent.get() instanceof Wave) return parent.get().pulumiResourceName();
+            var next = run.options().get(parent.get().pulumiResourceName());
+            parent = next == null ? Optional.empty() : next.getParent();
+        }
+        return "stack";
+    }
+
+    @SuppressWarnings("unchecked")
+    private static String namespace(Map<String, Object> object) {
+        var metadata = (Map<String, Object>) object.get("metadata");
+        var ns = metadata == null ? null : metadata.get("namespace");
+        return ns == null ? "" : String.valueOf(ns);
+    }
+
+    /** What Pulumi does with the object besides applying it. */
+    List<String> notes(Registration r) {
+        var notes = new ArrayList<String>();
+        notes.add("Pulumi resource " + r.name() + " (" + r.type() + ")");
+        if (r.type().endsWith("Patch")) notes.add("server-side-apply patch: only the fields below are managed; the object stays with its owner");
+        ResourceOptions o = run.options().get(r.name());
+        if (o == null) return notes;
+        var flags = new ArrayList<String>();
+        if (o.isProtect()) flags.add("protect");
+        if (o instanceof CustomResourceOptions c) {
+            if (c.isRetainOnDelete()) flags.add("retainOnDelete");
+            if (c.getDeleteBeforeReplace()) flags.add("deleteBeforeReplace");
+            c.getImportId().ifPresent(id -> flags.add("import " + id));
+        }
+        if (!flags.isEmpty()) notes.add("options: " + String.join(", ", flags));
+        if (!o.getIgnoreChanges().isEmpty()) notes.add("ignoreChanges: " + String.join(", ", o.getIgnoreChanges()));
+        if (!o.getReplaceOnChanges().isEmpty()) notes.add("replaceOnChanges: " + String.join(", ", o.getReplaceOnChanges()));
+        o.getCustomTimeouts().ifPresent(t -> t.getCreate().or(t::getUpdate)
+                .ifPresent(d -> notes.add("waits up to " + d.toHours() + "h")));
+        List<Resource> after = PulumiTest.extractValue(o.getDependsOn());
+        if (after != null && !after.isEmpty()) {
+            notes.add("after: " + String.join(", ", after.stream().map(Resource::pulumiResourceName).toList()));
+        }
+        return notes;
+    }
+
+    /** Secrets keep their keys, never their values; any placeholder that leaks elsewhere is caught too. */
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> redact(String type, Map<String, Object> inputs) {
+        var copy = (Map<String, Object>) scrub(inputs);
+        if (type.equals("kubernetes:core/v1:Secret")) {
+            for (var field : List.of("stringData", "data")) {
+                if (copy.get(field) instanceof Map<?, ?> data) {
+                    var keys = new TreeMap<String, Object>();
+                    data.keySet().forEach(k -> keys.put(String.valueOf(k), REDACTED));
+                    copy.put(field, keys);
+                }
+            }
+        }
+        return copy;
+    }
+
+    /** Deep copy with sorted keys, whole doubles as integers, and placeholder credentials redacted. */
+    static Object scrub(Object value) {
+        if (value instanceof Map<?, ?> map) {
+            var out = new TreeMap<String, Object>();
+            map.forEach((k, v) -> { if (v != null) out.put(String.valueOf(k), scrub(v)); });
+            return out;
+        }
+        if (value instanceof List<?> list) return list.stream().map(StackRender::scrub).toList();
+        if (value instanceof Double d && d == Math.rint(d) && !Double.isInfinite(d)) return d.longValue();
+        if (value instanceof String s && s.contains(RecordingMocks.PLACEHOLDER_PREFIX)) return REDACTED;
+        return value;
+    }
+
+    private static Map<String, Object> orderTop(Map<String, Object> object) {
+        var out = new LinkedHashMap<String, Object>();
+        for (var key : TOP_KEYS) if (object.containsKey(key)) out.put(key, object.get(key));
+        object.forEach(out::putIfAbsent);
+        return out;
+    }
+
+    /** Everything that is not a Kubernetes object: providers, Helm releases, buckets, 1Password reads. */
+    public List<String> summary() {
+        var lines = new ArrayList<String>();
+        lines.add("# " + plan.inputs().stack() + ": resources that are not Kubernetes objects");
+        for (var r : run.mocks().registrations()) {
+            if (r.type().startsWith("kubernetes:") && !r.type().startsWith("kubernetes:helm.sh/")) continue;
+            if (r.type().startsWith("homelab-backups:")) continue;
+            var o = run.options().get(r.name());
+            var detail = new ArrayList<String>();
+            // Only a provider's own version picks a plugin; resources use their explicit provider's.
+            if (o != null && r.type().startsWith("pulumi:providers:")) o.getVersion().ifPresent(v -> detail.add("plugin " + v));
+            if (o != null) o.getProvider().ifPresent(p -> detail.add("via provider " + p.pulumiResourceName()));
+            if (o != null && o.isProtect()) detail.add("protect");
+            if (o instanceof CustomResourceOptions c && c.isRetainOnDelete()) detail.add("retainOnDelete");
+            var inputs = (Map<?, ?>) scrub(r.inputs());
+            switch (r.type()) {
+                case "kubernetes:helm.sh/v3:Release" -> detail.add("chart " + inputs.get("chart") + "@" + inputs.get("version")
+                        + " from " + ((Map<?, ?>) inputs.get("repositoryOpts")).get("repo") + " into " + inputs.get("namespace")
+                        + ", values " + inputs.get("values"));
+                case "aws:s3/bucketV2:BucketV2" -> detail.add("bucket " + inputs.get("bucket") + ", forceDestroy " + inputs.get("forceDestroy"));
+                default -> detail.add("inputs " + inputs);
+            }
+            lines.add("- " + r.name() + " (" + r.type() + "): " + String.join("; ", detail));
+        }
+        for (var call : run.mocks().invocations()) {
+            lines.add("- read " + call.token() + " " + new TreeMap<>(call.args()) + " (values stay secret)");
+        }
+        if (!run.warnings().isEmpty()) {
+            lines.add("");
+            lines.add("# What the preview will say");
+            run.warnings().forEach(w -> lines.add("- " + w));
+        }
+        return lines;
+    }
+
+    /** One row per volume and per database: what a reviewer checks first. */
+    public List<String> planTable() {
+        var settings = plan.inputs().settings();
+        var mover = settings.volsync().mover().id();
+        var rows = new ArrayList<List<String>>();
+        rows.add(List.of("APP", "NAMESPACE", "PVC", "SIZE", "SCHEDULE", "REPOSITORY", "MOVER", "COPY", "RESTORE"));
+        for (var v : plan.volumes()) {
+            String restore;
+            if (!v.populatorRestore()) restore = "manual only (no snapshots)";
+            else if (settings.restore().disasterRecovery()) restore = "DR bootstrap from latest";
+            else restore = v.restore().map(r -> "REPLACE from " + r.text() + " (" + r.id() + ")").orElse("-");
+            rows.add(List.of(v.app(), v.namespace(), v.pvc(), v.capacity().text(),
+                    v.schedule().text() + (v.scheduleSource().equals("staggered") ? "" : " (own)"),
+                    v.repositoryPath(), mover, v.copyMethod().apiName(), restore));
+        }
+        for (var x : plan.excluded()) {
+            rows.add(List.of(x.app(), x.namespace(), x.pvc(), x.capacity().text(), "-", "-", "-", "-",
+                    "excluded: " + x.exclusion().orElse("")));
+        }
+        var dbRows = new ArrayList<List<String>>();
+        dbRows.add(List.of("DATABASE", "ENGINE", "CLUSTER", "SCHEDULE", "TARGET", "RESTORE"));
+        for (var d : plan.databases()) {
+            var db = d.database();
+            dbRows.add(List.of(d.id(), db.engine().id() + (d.cnpg() ? " (" + db.cnpgMethod().id() + ")" : ""),
+                    db.namespace() + "/" + db.name(),
+                    d.cnpg() ? d.cnpgSchedule().orElseThrow().text() : d.fullSchedule().orElseThrow().text(),
+                    d.cnpg() ? d.destinationPath() : "s3://" + settings.s3().postgresBucket() + d.repoPath(),
+                    d.restore().map(r -> "NEW cluster " + d.recoveryName().orElseThrow() + " from " + r.text()).orElse("-")));
+        }
+        var lines = new ArrayList<String>();
+        lines.add("Stack " + plan.inputs().stack() + ": " + plan.volumes().size() + " volumes backed up, "
+                + plan.excluded().size() + " excluded, " + plan.databases().size() + " databases");
+        lines.addAll(table(rows));
+        lines.add("");
+        lines.addAll(table(dbRows));
+        return lines;
+    }
+
+    static List<String> table(List<List<String>> rows) {
+        var widths = new int[rows.get(0).size()];
+        for (var row : rows) for (int i = 0; i < row.size(); i++) widths[i] = Math.max(widths[i], row.get(i).length());
+        var out = new ArrayList<String>();
+        for (var row : rows) {
+            var line = new StringBuilder();
+            for (int i = 0; i < row.size(); i++) {
+                line.append(i == row.size() - 1 ? row.get(i) : String.format("%-" + widths[i] + "s  ", row.get(i)));
+            }
+            out.add(line.toString().stripTrailing());
+        }
+        return out;
+    }
+}

@@ -1,0 +1,136 @@
+package homelab.backups.render;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import homelab.backups.render.schema.CrdCatalog;
+import homelab.backups.support.TestStacks;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Issue 5: the offline render of the real program, validated against the real CRD schemas. */
+class RenderTest {
+    static final Path CRDS = TestStacks.PROJECT.resolve("../shared/crds").normalize();
+
+    @TempDir
+    Path tmp;
+
+    @BeforeAll
+    static void crdsArePresent() {
+        // Here the CRDs always exist: a missing directory is a failure, never a skip.
+        assertTrue(Files.isDirectory(CRDS), "expected the real CRD schemas at " + CRDS);
+    }
+
+    static Render.Options options(Path out, String stack) {
+        return new Render.Options(stack, out, Optional.of(CRDS), TestStacks.PROJECT);
+    }
+
+    static Map<String, String> tree(Path dir) throws IOException {
+        var files = new TreeMap<String, String>();
+        try (Stream<Path> walk = Files.walk(dir)) {
+            for (var p : walk.filter(Files::isRegularFile).toList()) {
+                files.put(dir.relativize(p).toString(), Files.readString(p));
+            }
+        }
+        return files;
+    }
+
+    @Test
+    void prodRendersAndValidatesCleanly() throws IOException {
+        var out = new ByteArrayOutputStream();
+        var err = new ByteArrayOutputStream();
+        int code = Render.run(new String[] {"--stack", "prod", "--out", tmp.resolve("prod").toString(), "--crds", CRDS.toString()},
+                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        assertEquals(0, code, err::toString);
+        var stdout = out.toString(StandardCharsets.UTF_8);
+        assertTrue(stdout.contains("Stack prod: 19 volumes backed up, 0 excluded, 3 databases"), stdout);
+        assertTrue(stdout.contains("All custom resources are valid"), stdout);
+        var files = tree(tmp.resolve("prod"));
+        assertTrue(files.containsKey("plan.txt") && files.containsKey("summary.txt"));
+        assertTrue(files.containsKey("wave4-volumes/nginx/ReplicationSource-nginx-backup.yaml"));
+        assertTrue(files.containsKey("wave2-storage/cloudnative-pg/ClusterPatch-khoj-database.yaml"));
+        assertTrue(files.containsKey("wave1-platform/_cluster/VolumeSnapshotClass-longhorn-snap.yaml"));
+        // 19 x (Secret, ReplicationSource, PVC) + 18 destinations; 3 database secrets, 2 ObjectStores, 2 Cluster
+        // patches, 2 ScheduledBackups, 1 PostgresCluster patch; the namespace and the snapshot class.
+        assertEquals(19 * 3 + 18 + 3 + 2 + 2 + 2 + 1 + 2, files.size() - 2, "rendered object count");
+        assertTrue(files.get("plan.txt").contains("nginx"), "the plan table is written to a file too");
+    }
+
+    @Test
+    void aWrongObjectIsCaughtWithItsPath() throws IOException {
+        var render = StackRender.of(TestStacks.prodPlan());
+        var catalog = CrdCatalog.load(List.of(CRDS));
+        var source = render.objects().stream().filter(o -> o.kind().equals("ReplicationSource")).findFirst().orElseThrow();
+        var broken = deepCopy(source.object());
+        @SuppressWarnings("unchecked")
+        var restic = (Map<String, Object>) ((Map<String, Object>) broken.get("spec")).get("restic");
+        restic.put("copyMethod", "Copy");
+        restic.put("retainDays", 14);
+        var violations = catalog.validate(broken, false);
+        var text = violations.toString();
+        assertTrue(text.contains("$.spec.restic.copyMethod"), text);
+        assertTrue(text.contains("$.spec.restic.retainDays"), text);
+        assertTrue(violations.stream().allMatch(v -> v.object().contains("ReplicationSource")), text);
+        assertTrue(catalog.validate(source.object(), false).isEmpty(), "the rendered object itself is valid");
+    }
+
+    @Test
+    void aKopiaStackIsCheckedAgainstTheForkCrds() throws IOException {
+        var config = TestStacks.with(TestStacks.prodConfig(), "volsync", "{\"mover\": \"kopia\", \"chart\": "
+                + "{\"repository\": \"oci://example.invalid/mirror\", \"name\": \"volsync-perfectra1n\", \"version\": \"0.18.5\"}}");
+        var render = StackRender.of(homelab.backups.plan.Planner.plan(homelab.backups.config.StackInputs.load(config, TestStacks.PROJECT)));
+        var kopiaSettings = render.plan().inputs().settings();
+        assertEquals(List.of(), Render.validate(render, CRDS, kopiaSettings), "fork CRDs accept the kopia objects");
+        var upstreamOnly = CrdCatalog.load(List.of(CRDS));
+        var rejected = render.objects().stream().filter(o -> o.kind().equals("ReplicationSource"))
+                .flatMap(o -> upstreamOnly.validate(o.object(), false).stream()).toList();
+        assertFalse(rejected.isEmpty(), "upstream VolSync has no kopia mover; its CRD must reject spec.kopia");
+    }
+
+    @Test
+    void twoRendersAreByteIdentical() throws IOException {
+        Render.render(options(tmp.resolve("a"), "prod"));
+        Render.render(options(tmp.resolve("b"), "prod"));
+        assertEquals(tree(tmp.resolve("a")), tree(tmp.resolve("b")));
+    }
+
+    @Test
+    void noSecretValueReachesTheOutput() throws IOException {
+        Render.render(options(tmp.resolve("prod"), "prod"));
+        for (var entry : tree(tmp.resolve("prod")).entrySet()) {
+            assertFalse(entry.getValue().contains(RecordingMocks.PLACEHOLDER_PREFIX), entry.getKey() + " leaks a credential");
+        }
+        var secret = tree(tmp.resolve("prod")).get("wave2-storage/immich/Secret-immich-pgbackrest-s3.yaml");
+        assertTrue(secret.contains("s3.conf: <redacted>"), secret);
+    }
+
+    @Test
+    void badInputExitsWithTheValidationErrors() {
+        var err = new ByteArrayOutputStream();
+        int code = Render.run(new String[] {"--stack", "nosuchstack", "--out", tmp.toString()},
+                new PrintStream(new ByteArrayOutputStream()), new PrintStream(err, true, StandardCharsets.UTF_8));
+        assertEquals(2, code);
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("stacks/nosuchstack/inventory.yaml"), err::toString);
+    }
+
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> deepCopy(Map<String, Object> map) {
+        var copy = new LinkedHashMap<String, Object>();
+        map.forEach((k, v) -> copy.put(k, v instanceof Map ? deepCopy((Map<String, Object>) v) : v));
+        return copy;
+    }
+}
