@@ -6,6 +6,8 @@ import com.pulumi.resources.ResourceOptions;
 import com.pulumi.test.PulumiTest;
 import com.pulumi.test.TestOptions;
 import com.pulumi.test.TestResult;
+import com.pulumi.test.internal.PulumiTestInternal;
+import com.pulumi.deployment.internal.DeploymentImpl;
 import homelab.backups.App;
 import homelab.backups.components.BackupStack;
 import homelab.backups.config.StackConfig;
@@ -16,6 +18,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * Runs the real program once under {@link RecordingMocks}, with placeholder credentials, and keeps what it
@@ -49,8 +53,14 @@ public final class MockedRun {
         var stack = new AtomicReference<BackupStack>();
         var warnings = Collections.synchronizedList(new ArrayList<String>());
         try {
-            var result = PulumiTest.withMocks(mocks)
-                    .withOptions(TestOptions.builder()
+            var result = PulumiTestInternal.builder()
+                    .mocks(mocks)
+                    .standardLogger(quietLogger())
+                    .deploymentFactory(state -> {
+                        state.runner = new QuietRunner(state.logger);
+                        return new DeploymentImpl(state);
+                    })
+                    .options(TestOptions.builder()
                             .projectName(StackConfig.NAMESPACE)
                             .stackName(plan.inputs().stack())
                             .resourceTransformations(List.of(args -> {
@@ -59,6 +69,7 @@ public final class MockedRun {
                                 return java.util.Optional.empty();
                             }))
                             .build())
+                    .build()
                     .runTest(ctx -> stack.set(App.deploy(ctx, plan,
                             key -> Output.ofSecret(RecordingMocks.PLACEHOLDER_PREFIX + key), warnings::add)));
             return new MockedRun(result, mocks, stack.get(), Map.copyOf(options), Map.copyOf(resourceArgs),
@@ -66,6 +77,17 @@ public final class MockedRun {
         } finally {
             PulumiTest.cleanup();
         }
+    }
+
+    /**
+     * A logger that prints nothing: failures still reach {@link TestResult#errors()} through the mock engine, and
+     * the SDK otherwise prints each program failure with a full stack trace to stderr.
+     */
+    public static Logger quietLogger() {
+        var logger = Logger.getAnonymousLogger();
+        logger.setUseParentHandlers(false);
+        logger.setLevel(Level.OFF);
+        return logger;
     }
 
     public TestResult result() {

@@ -4,6 +4,8 @@ import com.pulumi.core.Output;
 import com.pulumi.test.PulumiTest;
 import com.pulumi.test.TestOptions;
 import com.pulumi.test.TestResult;
+import com.pulumi.test.internal.PulumiTestInternal;
+import homelab.backups.render.MockedRun;
 import homelab.backups.App;
 import homelab.backups.config.StackConfig;
 import homelab.backups.config.StackFile;
@@ -74,8 +76,11 @@ public final class TestStacks {
     public static ProgramRun runProgram(StackConfig config) {
         var mocks = new RecordingMocks(Map.of());
         try {
-            var result = PulumiTest.withMocks(mocks)
-                    .withOptions(TestOptions.builder().projectName(StackConfig.NAMESPACE).stackName(config.stack()).build())
+            var result = PulumiTestInternal.builder()
+                    .mocks(mocks)
+                    .standardLogger(MockedRun.quietLogger())
+                    .options(TestOptions.builder().projectName(StackConfig.NAMESPACE).stackName(config.stack()).build())
+                    .build()
                     .runTest(ctx -> App.deploy(ctx, Planner.plan(StackInputs.load(config, PROJECT)),
                             key -> Output.ofSecret("x"), m -> { }));
             return new ProgramRun(result, mocks);
