@@ -9,7 +9,9 @@ import homelab.backups.config.StackFile;
 import homelab.backups.config.StackInputs;
 import homelab.backups.plan.Planner;
 import homelab.backups.plan.StackPlan;
+import homelab.backups.kubernetes.PostgresSpecs;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.function.Consumer;
 import java.util.function.Function;
 
@@ -39,6 +41,13 @@ public final class App {
         ctx.export("excluded", Output.of(plan.excluded().stream().map(v -> v.app() + ": " + v.exclusion().orElse("")).toList()));
         ctx.export("restores", Output.of(plan.inputs().restores().values().stream()
                 .map(r -> r.target() + " <- " + r.text() + " (" + r.id() + ")").toList()));
+        var recovered = new java.util.TreeMap<String, Map<String, String>>();
+        for (var d : plan.databases()) {
+            d.recoveryName().ifPresent(name -> recovered.put(d.id(), Map.of(
+                    "cluster", d.database().namespace() + "/" + name,
+                    "service", PostgresSpecs.recoveryService(d) + "." + d.database().namespace() + ".svc")));
+        }
+        ctx.export("recoveredDatabases", Output.of(recovered));
         return stack;
     }
 

@@ -213,6 +213,10 @@ class DatabaseBackupTest {
         assertEquals("5Gi", at(s, "storage.size"));
 
         assertUnchangedApartFrom(run, Set.of("khoj-database-recovery"));
+        assertEquals(Map.of("khoj-database", Map.of("cluster", "cloudnative-pg/" + name,
+                "service", name + "-rw.cloudnative-pg.svc")),
+                com.pulumi.test.PulumiTest.extractValue((com.pulumi.core.Output<?>) run.result().output("recoveredDatabases")),
+                "the new cluster and its service are stack outputs");
         assertTrue(run.warnings().stream().anyMatch(w -> w.contains("NEW cluster cloudnative-pg/" + name)), run.warnings()::toString);
     }
 
