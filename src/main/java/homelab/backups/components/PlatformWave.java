@@ -40,16 +40,16 @@ public final class PlatformWave extends ComponentResource implements Wave {
                 .metadata(ObjectMetaArgs.builder().name(volsyncSettings.namespace()).build())
                 .build(), child(args.after()));
         var chart = volsyncSettings.chart();
-        this.volsync = new Release(name + "-volsync", ReleaseArgs.builder()
+        var release = ReleaseArgs.builder()
                 .name("volsync")
                 .namespace(volsyncSettings.namespace())
                 .chart(chart.name())
                 .version(chart.version())
-                .repositoryOpts(RepositoryOptsArgs.builder().repo(chart.repository()).build())
                 .values(helmValues(args.settings()))
                 .atomic(true)
-                .cleanupOnFail(true)
-                .build(), child(List.of(namespace)));
+                .cleanupOnFail(true);
+        if (!chart.repository().isEmpty()) release.repositoryOpts(RepositoryOptsArgs.builder().repo(chart.repository()).build());
+        this.volsync = new Release(name + "-volsync", release.build(), child(List.of(namespace)));
         for (var c : args.settings().snapshotClasses()) {
             var metadata = ObjectMetaArgs.builder().name(c.name())
                     .labels(Map.of("app.kubernetes.io/managed-by", "homelab-backups")).build();

@@ -75,8 +75,13 @@ public final class SettingsLoader {
         var nsProblem = Names.labelProblem(namespace, 63);
         if (!nsProblem.isEmpty()) f.error("namespace", nsProblem);
         var c = f.object("chart");
-        var chart = new Settings.Chart(c.requiredString("repository"), c.string("name", "volsync"),
-                c.requiredString("version"));
+        var name = c.string("name", "volsync");
+        // A chart without a repository is a local chart directory (used by the end-to-end tests).
+        var repository = c.optionalString("repository").orElse("");
+        if (repository.isEmpty() && !name.contains("/")) {
+            c.error("repository", "is required unless name is a local chart path such as ./charts/volsync");
+        }
+        var chart = new Settings.Chart(repository, name, c.requiredString("version"));
         c.finish();
         if (!chart.version().isEmpty()) checkVersion(c, "version", chart.version());
         var values = f.rawObject("values");

@@ -164,7 +164,8 @@ public final class StackRender {
             var inputs = (Map<?, ?>) scrub(r.inputs());
             switch (r.type()) {
                 case "kubernetes:helm.sh/v3:Release" -> detail.add("chart " + inputs.get("chart") + "@" + inputs.get("version")
-                        + " from " + ((Map<?, ?>) inputs.get("repositoryOpts")).get("repo") + " into " + inputs.get("namespace")
+                        + (inputs.get("repositoryOpts") instanceof Map<?, ?> repo ? " from " + repo.get("repo") : " (local)")
+                        + " into " + inputs.get("namespace")
                         + ", values " + inputs.get("values"));
                 case "aws:s3/bucketV2:BucketV2" -> detail.add("bucket " + inputs.get("bucket") + ", forceDestroy " + inputs.get("forceDestroy"));
                 default -> detail.add("inputs " + inputs);
