@@ -3,7 +3,10 @@ package homelab.backups.components;
 import homelab.backups.plan.StackPlan;
 import java.util.function.Consumer;
 
-/** Plain-language preview messages for restores: what will be replaced, from when, and what must happen first. */
+/**
+ * Plain-language preview messages: what a restore will replace, from when, and what must happen first; deprecated
+ * or converted settings.
+ */
 final class RestoreNotices {
     private RestoreNotices() {
     }
@@ -22,6 +25,10 @@ final class RestoreNotices {
                         + "(deprecated since CNPG 1.26, removal planned for 1.31). Install the Barman Cloud plugin and "
                         + "switch the database to method: plugin.");
             }
+            d.cnpgSchedule().flatMap(homelab.backups.config.CnpgSchedule::converted).ifPresent(five -> warn.accept(
+                    "SCHEDULE " + d.id() + ": the five-field cron '" + five + "' was converted to '"
+                            + d.cnpgSchedule().orElseThrow().text() + "' (CNPG reads six fields, seconds first; "
+                            + "passed through it would run every hour)."));
             d.restore().ifPresent(r -> warn.accept("RESTORE " + d.id() + ": a NEW cluster " + db.namespace() + "/"
                     + d.recoveryName().orElseThrow() + " is created from backup point '" + r.text() + "' next to "
                     + db.name() + ", which is not changed. Check it, then switch the app over (README: Restore a database)."));

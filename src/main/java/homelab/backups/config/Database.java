@@ -36,7 +36,7 @@ public record Database(
         Optional<String> image,
         Optional<Integer> postgresVersion) {
 
-    public enum Engine {
+    public enum Engine implements Keyword {
         CNPG("cnpg"), PGO("pgo");
 
         private final String id;
@@ -45,17 +45,17 @@ public record Database(
             this.id = id;
         }
 
+        @Override
         public String id() {
             return id;
         }
 
         public static Optional<Engine> parse(String text) {
-            for (var e : values()) if (e.id.equals(text)) return Optional.of(e);
-            return Optional.empty();
+            return Keyword.parse(values(), text);
         }
     }
 
-    public enum CnpgMethod {
+    public enum CnpgMethod implements Keyword {
         PLUGIN("plugin"), LEGACY("legacy");
 
         private final String id;
@@ -64,13 +64,13 @@ public record Database(
             this.id = id;
         }
 
+        @Override
         public String id() {
             return id;
         }
 
         public static Optional<CnpgMethod> parse(String text) {
-            for (var m : values()) if (m.id.equals(text)) return Optional.of(m);
-            return Optional.empty();
+            return Keyword.parse(values(), text);
         }
     }
 }

@@ -36,7 +36,7 @@ public record Settings(
     public record KubernetesSettings(String providerVersion, Optional<String> context) {
     }
 
-    public enum Mover {
+    public enum Mover implements Keyword {
         RESTIC("restic"), KOPIA("kopia");
 
         private final String id;
@@ -45,13 +45,13 @@ public record Settings(
             this.id = id;
         }
 
+        @Override
         public String id() {
             return id;
         }
 
         public static Optional<Mover> parse(String text) {
-            for (var m : values()) if (m.id.equals(text)) return Optional.of(m);
-            return Optional.empty();
+            return Keyword.parse(values(), text);
         }
     }
 
@@ -111,7 +111,7 @@ public record Settings(
         }
     }
 
-    public enum SecretsSourceKind {
+    public enum SecretsSourceKind implements Keyword {
         ONEPASSWORD("onepassword"), CONFIG("config");
 
         private final String id;
@@ -120,13 +120,13 @@ public record Settings(
             this.id = id;
         }
 
+        @Override
         public String id() {
             return id;
         }
 
         public static Optional<SecretsSourceKind> parse(String text) {
-            for (var s : values()) if (s.id.equals(text)) return Optional.of(s);
-            return Optional.empty();
+            return Keyword.parse(values(), text);
         }
     }
 

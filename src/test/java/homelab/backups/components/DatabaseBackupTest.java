@@ -167,6 +167,8 @@ class DatabaseBackupTest {
                 "{\"schedule\": \"0 3 * * *\", \"pgbackrest\": {\"endpoint\": \"https://127.0.0.1:9443\"}}"));
         assertEquals("0 0 3 * * *", spec(named(run, "khoj-database-scheduled-backup")).get("schedule"),
                 "'0 3 * * *' would run hourly at HH:03:00 in CNPG");
+        assertTrue(run.warnings().stream().anyMatch(w -> w.startsWith("SCHEDULE khoj-database") && w.contains("converted")),
+                run.warnings()::toString);
     }
 
     @Test
