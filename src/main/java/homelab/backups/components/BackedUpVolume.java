@@ -34,9 +34,11 @@ import java.util.Optional;
  * One application volume under backup: its repository Secret, ReplicationSource, ReplicationDestination (populator
  * form) and the app's PVC, adopted from the cluster.
  *
- * <p>The PVC is the only object holding data. Without a restore request it is imported, protected, retained on
- * delete, and changes to its data source and restore annotation are ignored, so nothing this component does can
- * delete or replace it. With a restore request (or in disaster-recovery mode) the destination is triggered with the
+ * <p>The PVC is the only object holding data. Without a restore request it is imported and protected, and changes
+ * to its data source and restore annotation are ignored, so nothing this component does can delete or replace it.
+ * It is deliberately not {@code retainOnDelete}: the engine applies the flag stored in state to the delete half of
+ * a replacement, so a retained PVC could never be restored in one {@code up} (the old object stays, the new one
+ * collides; seen end to end). Protection alone already refuses every delete and replace. With a restore request (or in disaster-recovery mode) the destination is triggered with the
  * request's id and awaited until {@code status.lastManualSync} reports that id; only then is the PVC recreated
  * from it (SPEC "Restore — one config value").
  */
@@ -46,6 +48,7 @@ public final class BackedUpVolume extends ComponentResource {
     public static final String RESTORE_ANNOTATION = "homelab-backups/restore-id";
     public static final String WAIT_FOR_ANNOTATION = "pulumi.com/waitFor";
     public static final String DISASTER_RECOVERY_TRIGGER = "dr-bootstrap";
+    public static final List<String> REPLACE_WHEN_RESTORING = List.of("metadata", "spec");
     public static final List<String> PVC_IGNORED_WHEN_IDLE = List.of(
             "spec.dataSourceRef", "spec.dataSource", "metadata.annotations[\"" + RESTORE_ANNOTATION + "\"]");
 
@@ -105,8 +108,10 @@ public final class BackedUpVolume extends ComponentResource {
 
         var sourceAfter = new ArrayList<Resource>(args.after());
         sourceAfter.add(repositorySecret);
-        // Backups start only once the PVC is adopted or restored, so an empty volume never overwrites good data.
-        sourceAfter.add(pvc);
+        // A restored PVC must exist before backups run, so an empty volume never becomes the newest backup. An
+        // adopted PVC exists already, and keeping it free of dependents lets `pulumi state delete` forget it when
+        // its app leaves the inventory (README: Stop backing up an app).
+        if (mode != Mode.PROTECTED) sourceAfter.add(pvc);
         this.source = new CustomObject(name + "-source",
                 CustomObjectArgs.builder(VolSyncSpecs.API_VERSION, "ReplicationSource")
                         .metadata(meta(plan.sourceName(), plan.namespace(), Map.of()))
@@ -173,16 +178,18 @@ public final class BackedUpVolume extends ComponentResource {
         switch (mode) {
             case PROTECTED -> opts.importId(plan.namespace() + "/" + plan.pvc())
                     .protect(true)
-                    .retainOnDelete(true)
                     .ignoreChanges(PVC_IGNORED_WHEN_IDLE);
             case RESTORE -> {
-                // Neither protected nor retained: the old PVC must really go before its replacement is created.
+                // Not protected: the old PVC must really go before its replacement is created.
                 var id = plan.restore().orElseThrow().id();
                 annotations.put(RESTORE_ANNOTATION, id);
                 spec.dataSourceRef(populator(plan));
                 dependsOn.add(destination.orElseThrow());
+                // The provider plans a PVC spec change as an update (which the API server refuses) and reports only
+                // top-level diff keys, so a path to the annotation would never match: replace on any change while
+                // this request is pending. Nothing else changes then, and an unchanged request diffs clean.
                 opts.deleteBeforeReplace(true)
-                        .replaceOnChanges(List.of("metadata.annotations[\"" + RESTORE_ANNOTATION + "\"]"))
+                        .replaceOnChanges(REPLACE_WHEN_RESTORING)
                         .customTimeouts(CustomTimeouts.builder().create(args.restoreTimeout()).build());
             }
             case DISASTER_RECOVERY -> {
@@ -190,7 +197,6 @@ public final class BackedUpVolume extends ComponentResource {
                 spec.dataSourceRef(populator(plan));
                 dependsOn.add(destination.orElseThrow());
                 opts.protect(true)
-                        .retainOnDelete(true)
                         .ignoreChanges(PVC_IGNORED_WHEN_IDLE)
                         .customTimeouts(CustomTimeouts.builder().create(args.restoreTimeout()).build());
             }

@@ -79,8 +79,11 @@ class VolumeRestoreTest {
         var o = options(run, "nginx-pvc");
         assertFalse(o.isProtect(), "the requested PVC must be deletable");
         assertFalse(o.isRetainOnDelete(), "a retained delete would leave the old PVC and the re-create would collide");
+        assertFalse(options(run(TestStacks.prodConfig()), "nginx-pvc").isRetainOnDelete(),
+                "the engine deletes with the flag in state: the idle PVC must not be retained either");
         assertTrue(o.getDeleteBeforeReplace());
-        assertTrue(o.getReplaceOnChanges().contains(RESTORE_PATH));
+        assertEquals(List.of("metadata", "spec"), o.getReplaceOnChanges(),
+                "the provider reports only top-level diff keys: a narrower path never matches (seen end to end)");
         assertTrue(o.getImportId().isEmpty(), "the PVC is already managed; a restore never imports");
         assertTrue(dependsOn(run, "nginx-pvc").contains(run.stack().volumes().volumes().stream()
                 .filter(v -> v.pulumiResourceName().equals("nginx")).findFirst().orElseThrow().destination().orElseThrow()),
@@ -100,7 +103,6 @@ class VolumeRestoreTest {
             assertEquals(before.get(r.name()).inputs(), r.inputs(), r.name() + " changed by nginx's restore");
             if (r.type().equals("kubernetes:core/v1:PersistentVolumeClaim")) {
                 assertTrue(options(run, r.name()).isProtect(), r.name());
-                assertTrue(options(run, r.name()).isRetainOnDelete(), r.name());
             }
         }
         assertEquals(2.0, at(named(run, "nginx-destination").inputs(), "spec.restic.previous"));
@@ -154,10 +156,10 @@ class VolumeRestoreTest {
                 .collect(Collectors.joining("\n"));
         var run = run(TestStacks.prodWithInventory(java.nio.file.Files.createTempDirectory("removed"), inventory));
         assertTrue(run.mocks().registrations().stream().noneMatch(r -> r.name().startsWith("nginx")));
-        // The last state of nginx's PVC had retainOnDelete, so the engine drops it from state and leaves it in the
-        // cluster; protect makes the engine refuse until `pulumi state unprotect` (README: Stop backing up an app).
+        // nginx's PVC is protected, so the engine refuses to delete it; the README's step forgets it from state
+        // (`pulumi state delete --force`), which leaves it in the cluster. The end-to-end suite runs that step.
         var prod = run(TestStacks.prodConfig());
-        assertTrue(options(prod, "nginx-pvc").isRetainOnDelete());
+        assertTrue(options(prod, "nginx-pvc").isProtect());
         var others = prod.mocks().registrations().stream().filter(r -> !r.name().startsWith("nginx"))
                 .collect(Collectors.toMap(Registration::name, Registration::inputs));
         for (var r : run.mocks().registrations()) assertEquals(others.get(r.name()), r.inputs(), r.name());
@@ -169,14 +171,14 @@ class VolumeRestoreTest {
         for (var v : run.stack().volumes().volumes()) {
             var app = v.pulumiResourceName();
             var o = options(run, app + "-pvc");
-            assertTrue(o.isProtect() && o.isRetainOnDelete(), app + ": a recovered PVC is protected like any other");
-            assertTrue(dependsOn(run, app + "-source").contains(v.pvc()), app + ": backups wait for the restored PVC");
+            assertTrue(o.isProtect(), app + ": a recovered PVC is protected like any other");
             if (v.destination().isEmpty()) {
                 // A static PV keeps its data outside the cluster: its re-created PVC is adopted as before.
                 assertTrue(o.getImportId().isPresent(), app);
                 continue;
             }
             assertTrue(o.getImportId().isEmpty(), app + ": a rebuilt cluster has nothing to adopt");
+            assertTrue(dependsOn(run, app + "-source").contains(v.pvc()), app + ": backups wait for the restored PVC");
             assertEquals(Map.of("apiGroup", "volsync.backube", "kind", "ReplicationDestination", "name", app + "-restore"),
                     at(named(run, app + "-pvc").inputs(), "spec.dataSourceRef"));
             assertTrue(dependsOn(run, app + "-pvc").contains(v.destination().get()));
