@@ -116,7 +116,9 @@ migrate() {
 }
 
 second_up_is_noop() {
+  local start=$SECONDS
   pulumi preview --expect-no-changes --non-interactive > "$work/preview.log" 2>&1 || { tail -40 "$work/preview.log" >&2; return 1; }
+  log "preview (no changes) took $((SECONDS - start)) s"
 }
 
 window_change_updates_only_sources() {

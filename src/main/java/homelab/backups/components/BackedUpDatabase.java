@@ -125,11 +125,11 @@ public final class BackedUpDatabase extends ComponentResource {
     }
 
     private CustomResourceOptions child(List<Resource> dependsOn) {
-        return CustomResourceOptions.builder().parent(this).dependsOn(dependsOn).build();
+        return Children.of(this, dependsOn);
     }
 
     private static ObjectMetaArgs meta(String name, String namespace) {
-        return ObjectMetaArgs.builder().name(name).namespace(namespace).build();
+        return Children.meta(name, namespace, Map.of());
     }
 
     public Secret credentials() {

@@ -222,13 +222,11 @@ public final class BackedUpVolume extends ComponentResource {
     }
 
     private CustomResourceOptions options(List<Resource> dependsOn) {
-        return CustomResourceOptions.builder().parent(this).dependsOn(dependsOn).build();
+        return Children.of(this, dependsOn);
     }
 
     private static ObjectMetaArgs meta(String name, String namespace, Map<String, String> annotations) {
-        var meta = ObjectMetaArgs.builder().name(name).namespace(namespace);
-        if (!annotations.isEmpty()) meta.annotations(annotations);
-        return meta.build();
+        return Children.meta(name, namespace, annotations);
     }
 
     public Secret repositorySecret() {

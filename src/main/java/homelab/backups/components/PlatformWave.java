@@ -81,7 +81,7 @@ public final class PlatformWave extends ComponentResource implements Wave {
     }
 
     private CustomResourceOptions child(List<Resource> dependsOn) {
-        return CustomResourceOptions.builder().parent(this).dependsOn(dependsOn).build();
+        return Children.of(this, dependsOn);
     }
 
     public Release volsync() {
