@@ -215,6 +215,41 @@ interrupted_up_converges() {
   second_up_is_noop
 }
 
+disaster_recovery_restores_before_backups() {
+  # A rebuilt cluster: a second stack whose volume does not exist yet (own namespaces and snapshot class, so it
+  # does not collide with the first stack's cluster-wide objects).
+  local dr="$work/dr-project" synced pvc_created rs_created
+  mkdir -p "$dr/stacks/e2e-dr"
+  cp Pulumi.yaml "$dr/"
+  sed -e "s|@E2E_DIR@|$E2E|g" -e 's/namespace: volsync-system/namespace: volsync-dr/' \
+    -e 's/- name: longhorn-snap/- name: longhorn-snap-dr/' "$E2E/stack/Pulumi.e2e.yaml" > "$dr/Pulumi.e2e-dr.yaml"
+  echo "volumes:
+  - {app: notes, namespace: dr-notes, pvc: notes-data, capacity: 1Gi, accessModes: [ReadWriteOnce], storageClass: longhorn}" \
+    > "$dr/stacks/e2e-dr/inventory.yaml"
+  k create namespace dr-notes >/dev/null
+  (
+    cd "$dr" &&
+    pulumi stack init e2e-dr >/dev/null &&
+    pulumi config set --secret s3AccessKey e2e-access-key >/dev/null &&
+    pulumi config set --secret s3SecretKey e2e-secret-key >/dev/null &&
+    pulumi config set --secret resticPassword e2e-restic-password >/dev/null &&
+    pulumi config set --path 'homelab-backups:recovery.disasterRecovery' true >/dev/null &&
+    up
+  ) || return 1
+  synced=$(grep "rd-synced dr-notes/notes-restore dr-bootstrap" "$events" | head -1 | cut -d' ' -f1)
+  pvc_created=$(k get pvc notes-data -n dr-notes -o jsonpath='{.metadata.creationTimestamp}')
+  rs_created=$(k get replicationsource notes-backup -n dr-notes -o jsonpath='{.metadata.creationTimestamp}')
+  log "dr: destination synced $synced, PVC created $pvc_created, backups created $rs_created"
+  expect "PVC created from its destination" [ "$(k get pvc notes-data -n dr-notes -o jsonpath='{.spec.dataSourceRef.name}')" = "notes-restore" ] &&
+  expect "destination restored before the PVC, backups after it" python3 -c "
+import sys; from datetime import datetime
+s = datetime.fromisoformat(sys.argv[1]).replace(microsecond=0)
+p = datetime.fromisoformat(sys.argv[2].replace('Z', '+00:00')); r = datetime.fromisoformat(sys.argv[3].replace('Z', '+00:00'))
+sys.exit(0 if s <= p <= r else 1)" "$synced" "$pvc_created" "$rs_created" &&
+  (cd "$dr" && pulumi config set --path 'homelab-backups:recovery.disasterRecovery' false >/dev/null &&
+    ! preview_steps | grep PersistentVolumeClaim | grep -qE '^(replace|delete|create-replacement|delete-replaced) ')
+}
+
 scenario "a migrate: adopt PVCs, create backups, API server accepts all" migrate
 scenario "b second up is a no-op" second_up_is_noop
 scenario "c schedule window change updates only ReplicationSources" window_change_updates_only_sources
@@ -222,6 +257,7 @@ scenario "d removing an app deletes its backups and keeps its PVC" removing_an_a
 scenario "e restore one app: trigger, wait, replace only that PVC" restore_one_app
 scenario "f bad inventory: preview fails, API server unchanged" bad_inventory_changes_nothing
 scenario "g interrupted up converges with no PVC lost" interrupted_up_converges
+scenario "h disaster recovery: restore every PVC, then start backups" disaster_recovery_restores_before_backups
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
