@@ -38,6 +38,6 @@ measure() { # label, then render arguments
     "$(( $(printf '%s\n' "${rss[@]}" | sort -n | tail -1) / 1024 ))"
 }
 
-echo "machine: $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg), $(java -version 2>&1 | head -1)"
+echo "machine: $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg), $(java -version 2>&1 | sed -n 1p)"
 measure "prod" --stack prod ${crds:+--crds "$crds"}
 measure "1000 volumes" --stack bench1000 --project "$big" ${crds:+--crds "$crds"}

@@ -141,7 +141,7 @@ removing_an_app_keeps_its_pvc() {
     log "preview should refuse to drop a protected PVC"; return 1
   fi
   # Documented step (README: Stop backing up an app): forget the PVC, never unprotect it.
-  urn=$(pulumi stack --show-urns | grep -o 'urn:pulumi:[^ ]*PersistentVolumeClaim::plex-pvc' | head -1)
+  urn=$(pulumi stack --show-urns | grep -o 'urn:pulumi:[^ ]*PersistentVolumeClaim::plex-pvc' | sed -n 1p)
   pulumi state delete --force --yes "$urn" >/dev/null
   up &&
   expect "backup objects deleted" [ -z "$(k get replicationsource,replicationdestination,secret -n plex -o name 2>/dev/null | grep -E 'plex-backup|plex-restore')" ] &&
@@ -159,7 +159,7 @@ restore_one_app() {
   expect "and no other PVC" [ -z "$(echo "$steps" | grep 'PersistentVolumeClaim' | grep -v ' nginx-pvc$')" ] &&
   up || return 1
   id=$(k get replicationdestination nginx-restore -n nginx -o jsonpath='{.spec.trigger.manual}')
-  synced=$(grep "rd-synced nginx/nginx-restore $id" "$events" | head -1 | cut -d' ' -f1)
+  synced=$(grep -m1 "rd-synced nginx/nginx-restore $id" "$events" | cut -d' ' -f1)
   created=$(k get pvc nginx-storage -n nginx -o jsonpath='{.metadata.creationTimestamp}')
   log "trigger $id synced at $synced, PVC created at $created"
   expect "PVC replaced (new UID)" [ "$(uid nginx nginx-storage)" != "$nginx_uid" ] &&
@@ -236,7 +236,7 @@ disaster_recovery_restores_before_backups() {
     pulumi config set --path 'homelab-backups:recovery.disasterRecovery' true >/dev/null &&
     up
   ) || return 1
-  synced=$(grep "rd-synced dr-notes/notes-restore dr-bootstrap" "$events" | head -1 | cut -d' ' -f1)
+  synced=$(grep -m1 "rd-synced dr-notes/notes-restore dr-bootstrap" "$events" | cut -d' ' -f1)
   pvc_created=$(k get pvc notes-data -n dr-notes -o jsonpath='{.metadata.creationTimestamp}')
   rs_created=$(k get replicationsource notes-backup -n dr-notes -o jsonpath='{.metadata.creationTimestamp}')
   log "dr: destination synced $synced, PVC created $pvc_created, backups created $rs_created"
