@@ -5,7 +5,6 @@ import com.pulumi.kubernetes.Provider;
 import com.pulumi.kubernetes.ProviderArgs;
 import com.pulumi.resources.ComponentResourceOptions;
 import com.pulumi.resources.CustomResourceOptions;
-import com.pulumi.resources.Resource;
 import homelab.backups.plan.StackPlan;
 import java.util.List;
 import java.util.function.Consumer;
@@ -75,10 +74,5 @@ public final class BackupStack {
     /** Every wave in order, for tests and the render. */
     public List<Wave> waves() {
         return List.of(secrets, platform, storage, volumes);
-    }
-
-    /** Resources by wave, e.g. for assertions that wave n+1 waits for wave n. */
-    public List<List<Resource>> gates() {
-        return waves().stream().map(Wave::ready).toList();
     }
 }
