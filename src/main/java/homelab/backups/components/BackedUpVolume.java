@@ -21,9 +21,9 @@ import homelab.backups.config.Settings;
 import homelab.backups.kubernetes.CustomObject;
 import homelab.backups.kubernetes.CustomObjectArgs;
 import homelab.backups.kubernetes.VolSyncSpecs;
+import homelab.backups.plan.ClaimHandling;
 import homelab.backups.plan.VolumePlan;
 import homelab.backups.secrets.SecretSource;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -32,25 +32,25 @@ import java.util.Optional;
 
 /**
  * One application volume under backup: its repository Secret, ReplicationSource, ReplicationDestination (populator
- * form) and the app's PVC, adopted from the cluster.
+ * form) and the app's PVC, adopted from the cluster as it lives.
  *
- * <p>The PVC is the only object holding data. Without a restore request it is imported and protected, and changes
- * to its data source and restore annotation are ignored, so nothing this component does can delete or replace it.
- * It is deliberately not {@code retainOnDelete}: the engine applies the flag stored in state to the delete half of
- * a replacement, so a retained PVC could never be restored in one {@code up} (the old object stays, the new one
- * collides; seen end to end). Protection alone already refuses every delete and replace. With a restore request (or in disaster-recovery mode) the destination is triggered with the
- * request's id and awaited until {@code status.lastManualSync} reports that id; only then is the PVC recreated
- * from it (SPEC "Restore — one config value").
+ * <p>The PVC is the only object holding data, and {@link ClaimHandling} alone decides what may happen to it. Without a
+ * restore request it is imported and protected, and neither its metadata nor its spec ever causes a diff: the
+ * fields others write (volume name and mode, finalizers, ArgoCD's labels and annotations) stay theirs, and the three
+ * fields this program owns are checked against the live object before anything here is registered (see
+ * {@link VolumesWave}). With a restore request (or in disaster-recovery mode) the destination is triggered with the
+ * request's id and awaited until {@code status.lastManualSync} reports that id; only then is the PVC recreated from
+ * it (SPEC "Restore — one config value").
+ *
+ * <p>Every child's inputs derive from {@code adopted}, the outcome of that live check: when the cluster disagrees
+ * with the inventory, no child is registered at all.
  */
 public final class BackedUpVolume extends ComponentResource {
     public static final String TYPE = "homelab-backups:backup:BackedUpVolume";
     /** Carries the restore request id on the PVC; a new id replaces the PVC, an unchanged one does nothing. */
     public static final String RESTORE_ANNOTATION = "homelab-backups/restore-id";
     public static final String WAIT_FOR_ANNOTATION = "pulumi.com/waitFor";
-    public static final String DISASTER_RECOVERY_TRIGGER = "dr-bootstrap";
-    public static final List<String> REPLACE_WHEN_RESTORING = List.of("metadata", "spec");
-    public static final List<String> PVC_IGNORED_WHEN_IDLE = List.of(
-            "spec.dataSourceRef", "spec.dataSource", "metadata.annotations[\"" + RESTORE_ANNOTATION + "\"]");
+    public static final String DISASTER_RECOVERY_TRIGGER = ClaimHandling.DISASTER_RECOVERY_ID;
 
     @Export(name = "pvc", refs = {String.class}, tree = "[0]")
     private final Output<String> pvcName;
@@ -64,87 +64,82 @@ public final class BackedUpVolume extends ComponentResource {
     private final Optional<CustomObject> destination;
     private final Optional<CustomObject> maintenance;
     private final PersistentVolumeClaim pvc;
+    private final ClaimHandling handling;
+    private final Output<Boolean> adopted;
 
     /**
-     * @param after            resources of earlier waves that must exist first (VolSync CRDs, snapshot classes, buckets)
-     * @param disasterRecovery create the PVC from its backup on a rebuilt cluster, then start backups
+     * @param after   resources of earlier waves that must exist first (VolSync CRDs, snapshot classes, buckets)
+     * @param claim   what may happen to the PVC
+     * @param adopted completes once every adopted PVC agreed with the inventory; fails otherwise
      */
-    public record Args(VolumePlan plan, Settings settings, SecretSource secrets, List<Resource> after,
-                       boolean disasterRecovery, Duration restoreTimeout) {
-    }
-
-    /** What this volume's PVC is doing in this deployment. */
-    public enum Mode {
-        /** Adopt and protect the live PVC; the destination stays paused. */
-        PROTECTED,
-        /** Replace the PVC from the destination after it restored the requested point. */
-        RESTORE,
-        /** Create the PVC from its backup on a rebuilt cluster. */
-        DISASTER_RECOVERY
+    public record Args(VolumePlan plan, ClaimHandling claim, Settings settings, SecretSource secrets,
+                       List<Resource> after, Output<Boolean> adopted) {
     }
 
     public BackedUpVolume(String name, Args args, ComponentResourceOptions options) {
         super(TYPE, name, options);
         var plan = args.plan();
         var settings = args.settings();
-        var mode = mode(args);
+        this.handling = args.claim();
+        this.adopted = args.adopted();
 
         var data = Output.tuple(args.secrets().get(SecretKey.S3_ACCESS_KEY), args.secrets().get(SecretKey.S3_SECRET_KEY),
                         args.secrets().get(repositoryPasswordKey(settings)))
-                .applyValue(t -> VolSyncSpecs.repositorySecret(plan, settings, t.t1, t.t2, t.t3))
-                .asSecret();
+                .applyValue(t -> VolSyncSpecs.repositorySecret(plan, settings, t.t1, t.t2, t.t3));
         this.repositorySecret = new Secret(name + "-repository", SecretArgs.builder()
                 .metadata(meta(plan.secretName(), plan.namespace(), Map.of()))
                 .type("Opaque")
-                .stringData(data)
+                .stringData(gated(data).asSecret())
                 .build(), options(args.after()));
 
         // The destination comes first: a restored PVC is populated from it.
         this.destination = plan.populatorRestore()
-                ? Optional.of(destination(name, args, mode))
+                ? Optional.of(destination(name, args))
                 : Optional.empty();
 
-        this.pvc = pvc(name, args, mode);
+        this.pvc = pvc(name, args);
 
         var sourceAfter = new ArrayList<Resource>(args.after());
         sourceAfter.add(repositorySecret);
-        // A restored PVC must exist before backups run, so an empty volume never becomes the newest backup. An
-        // adopted PVC exists already, and keeping it free of dependents lets `pulumi state delete` forget it when
+        // An adopted PVC exists already, and keeping it free of dependents lets `pulumi state delete` forget it when
         // its app leaves the inventory (README: Stop backing up an app).
-        if (mode != Mode.PROTECTED) sourceAfter.add(pvc);
+        if (handling.backupsWaitForClaim()) sourceAfter.add(pvc);
         this.source = new CustomObject(name + "-source",
                 CustomObjectArgs.builder(VolSyncSpecs.API_VERSION, "ReplicationSource")
                         .metadata(meta(plan.sourceName(), plan.namespace(), Map.of()))
-                        .spec(VolSyncSpecs.replicationSource(plan, settings))
+                        .spec(gated(VolSyncSpecs.replicationSource(plan, settings)))
                         .build(), options(sourceAfter));
 
         this.maintenance = plan.maintenanceSchedule().map(cron -> new CustomObject(name + "-maintenance",
                 CustomObjectArgs.builder(VolSyncSpecs.API_VERSION, "KopiaMaintenance")
                         .metadata(meta(plan.app() + "-maintenance", plan.namespace(), Map.of()))
-                        .spec(VolSyncSpecs.kopiaMaintenance(plan))
+                        .spec(gated(VolSyncSpecs.kopiaMaintenance(plan)))
                         .build(), options(List.of(repositorySecret))));
 
         this.pvcName = Output.of(plan.namespace() + "/" + plan.pvc());
         this.schedule = Output.of(plan.schedule().text());
         this.repository = Output.of(plan.repository());
         registerOutputs(Map.of("pvc", pvcName, "schedule", schedule, "repository", repository,
-                "mode", Output.of(mode.name().toLowerCase())));
-    }
-
-    static Mode mode(Args args) {
-        if (!args.plan().populatorRestore()) return Mode.PROTECTED;
-        if (args.disasterRecovery()) return Mode.DISASTER_RECOVERY;
-        return args.plan().restore().isPresent() ? Mode.RESTORE : Mode.PROTECTED;
+                "mode", Output.of(handling.mode().name().toLowerCase())));
     }
 
     static SecretKey repositoryPasswordKey(Settings settings) {
         return settings.volsync().mover() == Settings.Mover.KOPIA ? SecretKey.KOPIA_PASSWORD : SecretKey.RESTIC_PASSWORD;
     }
 
-    private CustomObject destination(String name, Args args, Mode mode) {
+    /** {@code value} once the live PVCs agreed with the inventory; never, when they did not. */
+    private <T> Output<T> gated(T value) {
+        return adopted.applyValue(ok -> value);
+    }
+
+    private <T> Output<T> gated(Output<T> value) {
+        return adopted.apply(ok -> value);
+    }
+
+    private CustomObject destination(String name, Args args) {
         var plan = args.plan();
-        var run = switch (mode) {
-            case PROTECTED -> VolSyncSpecs.DestinationRun.idle();
+        var run = switch (handling.mode()) {
+            case ADOPT -> VolSyncSpecs.DestinationRun.idle();
             case RESTORE -> VolSyncSpecs.DestinationRun.restore(plan.restore().orElseThrow().id(),
                     plan.restore().orElseThrow().point());
             case DISASTER_RECOVERY -> VolSyncSpecs.DestinationRun.restore(DISASTER_RECOVERY_TRIGGER,
@@ -156,55 +151,40 @@ public final class BackedUpVolume extends ComponentResource {
             // pulumi up blocks here until VolSync reports that this very trigger finished (SPEC correction 3).
             annotations.put(WAIT_FOR_ANNOTATION, "jsonpath={.status.lastManualSync}=" + run.trigger());
             opts.customTimeouts(CustomTimeouts.builder()
-                    .create(args.restoreTimeout()).update(args.restoreTimeout()).build());
+                    .create(args.settings().restore().timeout()).update(args.settings().restore().timeout()).build());
         }
         return new CustomObject(name + "-destination",
                 CustomObjectArgs.builder(VolSyncSpecs.API_VERSION, "ReplicationDestination")
                         .metadata(meta(plan.destinationName(), plan.namespace(), annotations))
-                        .spec(VolSyncSpecs.replicationDestination(plan, args.settings(), run))
+                        .spec(gated(VolSyncSpecs.replicationDestination(plan, args.settings(), run)))
                         .build(), opts.build());
     }
 
-    private PersistentVolumeClaim pvc(String name, Args args, Mode mode) {
+    private PersistentVolumeClaim pvc(String name, Args args) {
         var plan = args.plan();
         var spec = PersistentVolumeClaimSpecArgs.builder()
                 .accessModes(plan.accessModes().stream().map(AccessMode::apiName).toList())
                 .resources(ResourceRequirementsArgs.builder()
                         .requests(Map.of("storage", plan.capacity().text())).build())
                 .storageClassName(plan.storageClass());
+        if (handling.populated()) spec.dataSourceRef(populator(plan));
         var annotations = new LinkedHashMap<String, String>();
-        var opts = CustomResourceOptions.builder().parent(this);
+        handling.restoreId().ifPresent(id -> annotations.put(RESTORE_ANNOTATION, id));
+
         var dependsOn = new ArrayList<Resource>(args.after());
-        switch (mode) {
-            case PROTECTED -> opts.importId(plan.namespace() + "/" + plan.pvc())
-                    .protect(true)
-                    .ignoreChanges(PVC_IGNORED_WHEN_IDLE);
-            case RESTORE -> {
-                // Not protected: the old PVC must really go before its replacement is created.
-                var id = plan.restore().orElseThrow().id();
-                annotations.put(RESTORE_ANNOTATION, id);
-                spec.dataSourceRef(populator(plan));
-                dependsOn.add(destination.orElseThrow());
-                // The provider plans a PVC spec change as an update (which the API server refuses) and reports only
-                // top-level diff keys, so a path to the annotation would never match: replace on any change while
-                // this request is pending. Nothing else changes then, and an unchanged request diffs clean.
-                opts.deleteBeforeReplace(true)
-                        .replaceOnChanges(REPLACE_WHEN_RESTORING)
-                        .customTimeouts(CustomTimeouts.builder().create(args.restoreTimeout()).build());
-            }
-            case DISASTER_RECOVERY -> {
-                annotations.put(RESTORE_ANNOTATION, DISASTER_RECOVERY_TRIGGER);
-                spec.dataSourceRef(populator(plan));
-                dependsOn.add(destination.orElseThrow());
-                opts.protect(true)
-                        .ignoreChanges(PVC_IGNORED_WHEN_IDLE)
-                        .customTimeouts(CustomTimeouts.builder().create(args.restoreTimeout()).build());
-            }
-        }
+        if (handling.populated()) dependsOn.add(destination.orElseThrow());
+        var opts = CustomResourceOptions.builder().parent(this)
+                .protect(handling.protect())
+                .ignoreChanges(handling.ignoreChanges())
+                .replaceOnChanges(handling.replaceOnChanges())
+                .deleteBeforeReplace(handling.deleteBeforeReplace())
+                .dependsOn(dependsOn);
+        handling.importId().ifPresent(opts::importId);
+        handling.createTimeout().ifPresent(t -> opts.customTimeouts(CustomTimeouts.builder().create(t).build()));
         return new PersistentVolumeClaim(name + "-pvc", PersistentVolumeClaimArgs.builder()
                 .metadata(meta(plan.pvc(), plan.namespace(), annotations))
-                .spec(spec.build())
-                .build(), opts.dependsOn(dependsOn).build());
+                .spec(gated(spec.build()))
+                .build(), opts.build());
     }
 
     private static TypedObjectReferenceArgs populator(VolumePlan plan) {
@@ -227,6 +207,10 @@ public final class BackedUpVolume extends ComponentResource {
 
     private static ObjectMetaArgs meta(String name, String namespace, Map<String, String> annotations) {
         return Children.meta(name, namespace, annotations);
+    }
+
+    public ClaimHandling handling() {
+        return handling;
     }
 
     public Secret repositorySecret() {

@@ -35,7 +35,7 @@ public final class BackupStack {
         this.platform = new PlatformWave("wave1-platform", new PlatformWave.Args(settings, secrets.ready()), k8s);
         this.storage = new StorageWave("wave2-storage", new StorageWave.Args(settings, plan.databases(),
                 secrets.source(), platform.ready()), k8s);
-        this.volumes = new VolumesWave("wave4-volumes", new VolumesWave.Args(plan.volumes(), settings,
+        this.volumes = new VolumesWave("wave4-volumes", new VolumesWave.Args(plan.volumes(), plan.inputs().inventory().file(), settings,
                 secrets.source(), storage.ready()), k8s);
         RestoreNotices.announce(plan, warn);
     }

@@ -44,7 +44,12 @@ public final class MockedRun {
     }
 
     public static MockedRun of(StackPlan plan) {
-        return of(plan, RecordingMocks.withPlaceholders(plan.inputs().settings()));
+        return of(plan, MockCluster.asInventory(plan));
+    }
+
+    /** The real program against {@code cluster}'s live objects. */
+    public static MockedRun of(StackPlan plan, MockCluster cluster) {
+        return of(plan, RecordingMocks.withPlaceholders(plan.inputs().settings(), cluster));
     }
 
     public static MockedRun of(StackPlan plan, RecordingMocks mocks) {

@@ -21,6 +21,10 @@ public final class RecordingMocks implements Mocks {
     public record Registration(String type, String name, Map<String, Object> inputs, String provider, String importId) {
     }
 
+    /** One read of a live object ({@code <Type>.get}): nothing is written. */
+    public record Read(String type, String name, String id) {
+    }
+
     /** One function call. */
     public record Invocation(String token, Map<String, Object> args, String provider) {
     }
@@ -30,19 +34,27 @@ public final class RecordingMocks implements Mocks {
 
     private final List<Registration> registrations = Collections.synchronizedList(new ArrayList<>());
     private final List<Invocation> invocations = Collections.synchronizedList(new ArrayList<>());
+    private final List<Read> reads = Collections.synchronizedList(new ArrayList<>());
     private final Map<String, String> onePasswordFields;
+    private final MockCluster cluster;
 
     /** @param onePasswordFields field labels the fake 1Password item carries, with their values */
     public RecordingMocks(Map<String, String> onePasswordFields) {
-        this.onePasswordFields = Map.copyOf(onePasswordFields);
+        this(onePasswordFields, (type, id) -> Optional.empty());
     }
 
-    /** Placeholder credentials for every field label the settings name. */
-    public static RecordingMocks withPlaceholders(Settings settings) {
+    /** @param cluster answers reads of live objects */
+    public RecordingMocks(Map<String, String> onePasswordFields, MockCluster cluster) {
+        this.onePasswordFields = Map.copyOf(onePasswordFields);
+        this.cluster = cluster;
+    }
+
+    /** Placeholder credentials for every field label the settings name; live objects from {@code cluster}. */
+    public static RecordingMocks withPlaceholders(Settings settings, MockCluster cluster) {
         var fields = new LinkedHashMap<String, String>();
         settings.secrets().onePassword().ifPresent(op -> op.fields().forEach((key, label) ->
                 fields.put(label, placeholder(key))));
-        return new RecordingMocks(fields);
+        return new RecordingMocks(fields, cluster);
     }
 
     public static String placeholder(SecretKey key) {
@@ -51,6 +63,15 @@ public final class RecordingMocks implements Mocks {
 
     @Override
     public CompletableFuture<ResourceResult> newResourceAsync(ResourceArgs args) {
+        // A read (`get`) names an id and sends no inputs; a registration always sends inputs, with or without an
+        // import id.
+        if (args.id != null && !args.id.isEmpty() && args.inputs.isEmpty()) {
+            reads.add(new Read(args.type, args.name, args.id));
+            return cluster.read(args.type, args.id)
+                    .map(live -> CompletableFuture.completedFuture(ResourceResult.of(Optional.of(args.id), live)))
+                    .orElseGet(() -> CompletableFuture.failedFuture(new IllegalStateException(
+                            "resource '" + args.id + "' does not exist")));
+        }
         registrations.add(new Registration(args.type, args.name, args.inputs, args.provider, args.id));
         var id = args.id != null && !args.id.isEmpty() ? args.id : args.name + "-id";
         return CompletableFuture.completedFuture(ResourceResult.of(Optional.of(id), args.inputs));
@@ -72,6 +93,12 @@ public final class RecordingMocks implements Mocks {
     public List<Registration> registrations() {
         synchronized (registrations) {
             return List.copyOf(registrations);
+        }
+    }
+
+    public List<Read> reads() {
+        synchronized (reads) {
+            return List.copyOf(reads);
         }
     }
 

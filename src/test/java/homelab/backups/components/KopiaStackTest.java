@@ -37,7 +37,7 @@ class KopiaStackTest {
         var data = (Map<?, ?>) named("nginx-repository").inputs().get("stringData");
         assertEquals(Set.of("KOPIA_REPOSITORY", "KOPIA_PASSWORD", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION",
                 "AWS_S3_ENDPOINT", "KOPIA_S3_DISABLE_TLS"), data.keySet());
-        assertEquals("s3://volsync-backups/nginx/nginx/", data.get("KOPIA_REPOSITORY"));
+        assertEquals("s3://volsync-backups/nginx-example/nginx/", data.get("KOPIA_REPOSITORY"));
         assertEquals("192.168.10.133:30292", data.get("AWS_S3_ENDPOINT"), "the kopia mover wants host:port");
         assertEquals("true", data.get("KOPIA_S3_DISABLE_TLS"), "plain HTTP needs TLS off explicitly");
         assertEquals(RecordingMocks.PLACEHOLDER_PREFIX + "kopiaPassword", data.get("KOPIA_PASSWORD"),
@@ -50,7 +50,7 @@ class KopiaStackTest {
         assertNull(source.get("restic"));
         assertNull(at(named("nginx-source").inputs(), "spec.kopia.pruneIntervalDays"), "kopia prunes via KopiaMaintenance");
         assertEquals(14.0, at(named("nginx-source").inputs(), "spec.kopia.retain.daily"));
-        assertEquals(Map.of("sourceName", "nginx-backup", "sourceNamespace", "nginx"),
+        assertEquals(Map.of("sourceName", "nginx-backup", "sourceNamespace", "nginx-example"),
                 at(named("nginx-destination").inputs(), "spec.kopia.sourceIdentity"));
     }
 

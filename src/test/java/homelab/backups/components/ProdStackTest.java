@@ -169,7 +169,7 @@ class ProdStackTest {
             assertFalse(o.isRetainOnDelete(), name + ": a retained flag in state would turn a later restore into a collision");
             assertEquals(v.namespace() + "/" + v.pvc(), o.getImportId().orElse(null), name + " is not imported");
             assertEquals(v.namespace() + "/" + v.pvc(), named(name).importId());
-            assertTrue(o.getIgnoreChanges().containsAll(BackedUpVolume.PVC_IGNORED_WHEN_IDLE));
+            assertTrue(o.getIgnoreChanges().containsAll(homelab.backups.plan.ClaimHandling.ADOPTED_AS_IT_LIVES));
             assertFalse(o.getDeleteBeforeReplace(), name);
             var spec = map(named(name).inputs().get("spec"));
             assertNull(spec.get("dataSourceRef"), "an adopted PVC must not get a data source (correction 4)");

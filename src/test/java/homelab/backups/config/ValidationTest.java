@@ -53,7 +53,7 @@ class ValidationTest {
         return dir -> with(prodConfig(), key, json);
     }
 
-    static final String NGINX = "{app: nginx, namespace: nginx, pvc: nginx-storage, capacity: 1Gi, accessModes: [ReadWriteOnce], storageClass: longhorn}";
+    static final String NGINX = "{app: nginx, namespace: nginx-example, pvc: nginx-storage, capacity: 1Gi, accessModes: [ReadWriteOnce], storageClass: longhorn}";
     static final String INVENTORY = "inventory.yaml";
     static final String SETTINGS = "Pulumi.prod.yaml";
 
@@ -70,7 +70,7 @@ class ValidationTest {
                         INVENTORY, "volumes (nginx-two)", "pvc", "already backed up as app 'nginx'"),
                 new Case("app not DNS-1123", inventory("app: nginx,", "app: Nginx_Web,"), INVENTORY, "volumes[6] (Nginx_Web)", "app", "DNS-1123"),
                 new Case("app too long", inventory("app: nginx,", "app: " + "n".repeat(41) + ","), INVENTORY, "volumes[6]", "app", "at most 40"),
-                new Case("namespace not DNS-1123", inventory("namespace: nginx,", "namespace: web.nginx,"), INVENTORY, "volumes[6] (nginx)", "namespace", "DNS-1123"),
+                new Case("namespace not DNS-1123", inventory("namespace: nginx-example,", "namespace: web.nginx,"), INVENTORY, "volumes[6] (nginx)", "namespace", "DNS-1123"),
                 new Case("size with wrong unit", inventory(NGINX, NGINX.replace("1Gi", "1GB")), INVENTORY, "volumes[6] (nginx)", "capacity", "not a positive Kubernetes quantity"),
                 new Case("zero size", inventory(NGINX, NGINX.replace("1Gi", "0Gi")), INVENTORY, "volumes[6] (nginx)", "capacity", "not a positive"),
                 new Case("unknown access mode", inventory(NGINX, NGINX.replace("[ReadWriteOnce]", "[ReadWriteSometimes]")), INVENTORY, "volumes[6] (nginx)", "accessModes", "not an access mode"),

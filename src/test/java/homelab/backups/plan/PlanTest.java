@@ -66,8 +66,8 @@ class PlanTest {
         var repos = plan.volumes().stream().map(VolumePlan::repository).distinct().count();
         assertEquals(plan.volumes().size(), repos, "restic repositories must not be shared between PVCs");
         var nginx = plan.volumes().stream().filter(v -> v.app().equals("nginx")).findFirst().orElseThrow();
-        assertEquals("s3:http://192.168.10.133:30292/volsync-backups/nginx/nginx", nginx.repository());
-        assertEquals("nginx/nginx", nginx.repositoryPath());
+        assertEquals("s3:http://192.168.10.133:30292/volsync-backups/nginx-example/nginx", nginx.repository());
+        assertEquals("nginx-example/nginx", nginx.repositoryPath());
     }
 
     @Test

@@ -61,7 +61,7 @@ class RenderTest {
         assertTrue(stdout.contains("All custom resources are valid"), stdout);
         var files = tree(tmp.resolve("prod"));
         assertTrue(files.containsKey("plan.txt") && files.containsKey("summary.txt"));
-        assertTrue(files.containsKey("wave4-volumes/nginx/ReplicationSource-nginx-backup.yaml"));
+        assertTrue(files.containsKey("wave4-volumes/nginx-example/ReplicationSource-nginx-backup.yaml"));
         assertTrue(files.containsKey("wave2-storage/cloudnative-pg/ClusterPatch-khoj-database.yaml"));
         assertTrue(files.containsKey("wave1-platform/_cluster/VolumeSnapshotClass-longhorn-snap.yaml"));
         // 19 x (Secret, ReplicationSource, PVC) + 18 destinations; 3 database secrets, 2 ObjectStores, 2 Cluster

@@ -1,0 +1,200 @@
+package homelab.backups.components;
+
+import static homelab.backups.support.TestStacks.at;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.pulumi.resources.CustomResourceOptions;
+import homelab.backups.plan.ClaimHandling;
+import homelab.backups.plan.StackPlan;
+import homelab.backups.render.MockCluster;
+import homelab.backups.render.MockedRun;
+import homelab.backups.render.RecordingMocks.Registration;
+import homelab.backups.support.TestStacks;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.UnaryOperator;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Issue 9: live PVCs are adopted as they live. The program owns three fields (size, access modes, storage class),
+ * checks them against the live object before wave 4 registers anything, and never diffs on anything else.
+ */
+class AdoptionTest {
+    static final StackPlan PROD = TestStacks.prodPlan();
+    static final String PVC = "kubernetes:core/v1:PersistentVolumeClaim";
+
+    static MockedRun against(UnaryOperator<Map<String, Object>> edit) {
+        return MockedRun.of(PROD, MockCluster.edited(PROD, edit));
+    }
+
+    /** Changes one app's live PVC; every other stays as the inventory says. */
+    @SuppressWarnings("unchecked")
+    static UnaryOperator<Map<String, Object>> onApp(String pvc, String path, Object value) {
+        return live -> {
+            if (!pvc.equals(at(live, "metadata.name"))) return live;
+            var copy = deepCopy(live);
+            var parts = path.split("\\.");
+            Map<String, Object> at = copy;
+            for (int i = 0; i < parts.length - 1; i++) at = (Map<String, Object>) at.get(parts[i]);
+            at.put(parts[parts.length - 1], value);
+            return copy;
+        };
+    }
+
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> deepCopy(Map<String, Object> map) {
+        var out = new LinkedHashMap<String, Object>();
+        map.forEach((k, v) -> out.put(k, v instanceof Map<?, ?> m ? deepCopy((Map<String, Object>) m) : v));
+        return out;
+    }
+
+    static String failure(MockedRun run) {
+        assertNotEquals(0, run.result().exitCode(), "the run should have failed");
+        return run.result().exceptions().stream().map(Throwable::toString).collect(Collectors.joining("\n"))
+                + String.join("\n", run.result().errors());
+    }
+
+    static List<Registration> waveFour(MockedRun run) {
+        var names = new java.util.HashSet<String>();
+        for (var v : PROD.volumes()) {
+            for (var child : List.of("-repository", "-source", "-destination", "-pvc", "-maintenance")) names.add(v.app() + child);
+        }
+        return run.mocks().registrations().stream().filter(r -> names.contains(r.name())).toList();
+    }
+
+    @Test
+    void everyAdoptedPvcIsReadBeforeItIsImportedAndProtected() {
+        var run = MockedRun.of(PROD);
+        assertEquals(0, run.result().exitCode(), () -> run.result().exceptions().toString());
+        var reads = run.mocks().reads().stream().filter(r -> r.type().equals(PVC))
+                .collect(Collectors.toMap(r -> r.name(), r -> r.id()));
+        assertEquals(19, reads.size(), "one read per adopted PVC");
+        for (var v : PROD.volumes()) {
+            var id = v.namespace() + "/" + v.pvc();
+            assertEquals(id, reads.get(v.app() + VolumesWave.LIVE_READ_SUFFIX), v.app());
+            var o = (CustomResourceOptions) run.options().get(v.app() + "-pvc");
+            assertEquals(id, o.getImportId().orElseThrow(), v.app());
+            assertTrue(o.isProtect(), v.app());
+            assertFalse(o.isRetainOnDelete(), v.app());
+        }
+        assertTrue(run.mocks().registrations().stream().noneMatch(r -> r.name().endsWith(VolumesWave.LIVE_READ_SUFFIX)),
+                "a read is never a registration: nothing is written for it");
+    }
+
+    /**
+     * Whatever another owner wrote on the live PVC lies under a path the adopted PVC ignores. An import copies the
+     * whole live object into the inputs (pulumi-kubernetes provider.go Read, readFromCluster), so a path outside
+     * the ignored ones would diff — and a PVC spec diff is a replace.
+     */
+    @Test
+    void everythingTheLivePvcCarriesBeyondOurInputsIsIgnored() {
+        var run = MockedRun.of(PROD);
+        for (var v : PROD.volumes()) {
+            var ours = run.mocks().registrations().stream().filter(r -> r.name().equals(v.app() + "-pvc"))
+                    .findFirst().orElseThrow().inputs();
+            var live = MockCluster.liveClaim(v);
+            var extra = new TreeSet<String>();
+            differingPaths("", live, ours, extra);
+            extra.remove("status");   // never an input
+            var ignored = run.options().get(v.app() + "-pvc").getIgnoreChanges();
+            assertEquals(ClaimHandling.ADOPTED_AS_IT_LIVES, ignored, v.app());
+            for (var path : extra) {
+                assertTrue(ignored.stream().anyMatch(i -> path.equals(i) || path.startsWith(i + ".")),
+                        v.app() + ": live path " + path + " would diff");
+            }
+            assertTrue(extra.containsAll(Set.of("spec.volumeName", "spec.volumeMode", "metadata.labels",
+                    "metadata.finalizers")), "the fixture really carries what ArgoCD and the binder write: " + extra);
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    static void differingPaths(String prefix, Map<String, Object> live, Map<String, Object> ours, Set<String> out) {
+        for (var e : live.entrySet()) {
+            var path = prefix.isEmpty() ? e.getKey() : prefix + "." + e.getKey();
+            var mine = ours == null ? null : ours.get(e.getKey());
+            if (e.getValue() instanceof Map<?, ?> m && mine instanceof Map<?, ?> n) {
+                differingPaths(path, (Map<String, Object>) m, (Map<String, Object>) n, out);
+            } else if (!String.valueOf(e.getValue()).equals(String.valueOf(mine))) {
+                out.add(path);
+            }
+        }
+    }
+
+    @Test
+    void aSizeMismatchStopsWaveFourBeforeAnyPvcIsRegistered() {
+        var run = against(onApp("nginx-storage", "spec.resources", Map.of("requests", Map.of("storage", "5Gi"))));
+        var text = failure(run);
+        assertTrue(text.contains("inventory.yaml: volumes (nginx): capacity: the live PVC nginx-example/nginx-storage"
+                + " requests 5Gi; the inventory says 1Gi"), text);
+        assertTrue(text.contains("no backup object of any app was registered and no PVC was touched"), text);
+        assertEquals(List.of(), waveFour(run), "no object of any app is registered while the cluster disagrees");
+        assertTrue(run.mocks().registrations().stream().noneMatch(r -> r.type().equals(PVC)));
+    }
+
+    @Test
+    void everyDisagreeingFieldIsListedAtOnce() {
+        UnaryOperator<Map<String, Object>> edits = live -> live;
+        edits = chain(edits, onApp("plex-config-pvc", "spec.accessModes", List.of("ReadWriteMany")));
+        edits = chain(edits, onApp("n8n-data", "spec.storageClassName", "local-path"));
+        edits = chain(edits, onApp("registry-pvc", "spec.resources", Map.of("requests", Map.of("storage", "20Gi"))));
+        var text = failure(against(edits));
+        assertTrue(text.contains("volumes (plex): accessModes: the live PVC plex/plex-config-pvc has accessModes "
+                + "[ReadWriteMany]; the inventory says [ReadWriteOnce]"), text);
+        assertTrue(text.contains("volumes (n8n): storageClass: the live PVC n8n/n8n-data has storageClassName "
+                + "\"local-path\"; the inventory says \"longhorn\""), text);
+        assertTrue(text.contains("volumes (container-registry): capacity:"), text);
+        assertTrue(text.contains("(3 errors)"), text);
+    }
+
+    static UnaryOperator<Map<String, Object>> chain(UnaryOperator<Map<String, Object>> a, UnaryOperator<Map<String, Object>> b) {
+        return live -> b.apply(a.apply(live));
+    }
+
+    @Test
+    void theSameSizeWrittenAnotherWayIsNoMismatch() {
+        var run = against(onApp("plex-config-pvc", "spec.resources", Map.of("requests", Map.of("storage", "12288Mi"))));
+        assertEquals(0, run.result().exitCode(), () -> run.result().exceptions().toString());
+    }
+
+    @Test
+    void aPvcBeingDeletedIsNotAdopted() {
+        var text = failure(against(onApp("nginx-storage", "metadata.deletionTimestamp", "2026-12-01T10:00:00Z")));
+        assertTrue(text.contains("volumes (nginx): pvc: the live PVC nginx-example/nginx-storage is being deleted"), text);
+    }
+
+    @Test
+    void aMissingPvcFailsTheRunAndRegistersNothingOfWaveFour() {
+        var run = MockedRun.of(PROD, (type, id) -> id.equals("nginx-example/nginx-storage") ? java.util.Optional.empty()
+                : MockCluster.asInventory(PROD).read(type, id));
+        var text = failure(run);
+        assertTrue(text.contains("nginx-example/nginx-storage"), text);
+        assertEquals(List.of(), waveFour(run));
+    }
+
+    @Test
+    void aRestoreChecksTheLivePvcTooAndDisasterRecoveryReadsNothing() {
+        var restoring = MockedRun.of(io(TestStacks.with(TestStacks.prodConfig(), "restore", "{\"nginx\": \"latest\"}")));
+        assertTrue(restoring.mocks().reads().stream().anyMatch(r -> r.name().equals("nginx" + VolumesWave.LIVE_READ_SUFFIX)));
+        // A rebuilt cluster: only the static PV's claim exists again (ArgoCD re-created it with its PV).
+        var dr = MockedRun.of(io(TestStacks.with(TestStacks.prodConfig(), "recovery", "{\"disasterRecovery\": true}")),
+                (type, id) -> id.equals("jellyfin/jellyfin-media") ? MockCluster.asInventory(PROD).read(type, id)
+                        : java.util.Optional.empty());
+        assertEquals(0, dr.result().exitCode(), () -> dr.result().exceptions().toString());
+        var read = new ArrayList<String>();
+        dr.mocks().reads().forEach(r -> read.add(r.name()));
+        // Only the static PV (no populator restore) is adopted on a rebuilt cluster; it is read like any adoption.
+        assertEquals(List.of("jellyfin-media" + VolumesWave.LIVE_READ_SUFFIX), read);
+    }
+
+    static StackPlan io(homelab.backups.config.StackConfig config) {
+        return homelab.backups.plan.Planner.plan(homelab.backups.config.StackInputs.load(config, TestStacks.PROJECT));
+    }
+}
