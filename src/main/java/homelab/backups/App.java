@@ -29,7 +29,13 @@ public final class App {
         var projectDir = Path.of("").toAbsolutePath();
         var config = new StackConfig(ctx.stackName(), "Pulumi." + ctx.stackName() + ".yaml",
                 key -> ctx.config().get(key), StackFile.keys(projectDir, ctx.stackName()));
-        var inputs = StackInputs.load(config, projectDir);
+        StackInputs inputs;
+        try {
+            inputs = StackInputs.load(config, projectDir);
+        } catch (homelab.backups.config.ConfigErrors.InvalidConfigException e) {
+            // A RunException: the SDK reports its message as the error, without a stack trace.
+            throw new com.pulumi.exceptions.RunException(e.getMessage());
+        }
         deploy(ctx, Planner.plan(inputs), key -> ctx.config().requireSecret(key), message -> ctx.log().warn(message));
     }
 

@@ -37,13 +37,10 @@ import java.util.Optional;
  * <p>The PVC is the only object holding data, and {@link ClaimHandling} alone decides what may happen to it. Without a
  * restore request it is imported and protected, and neither its metadata nor its spec ever causes a diff: the
  * fields others write (volume name and mode, finalizers, ArgoCD's labels and annotations) stay theirs, and the three
- * fields this program owns are checked against the live object before anything here is registered (see
- * {@link VolumesWave}). With a restore request (or in disaster-recovery mode) the destination is triggered with the
+ * fields this program owns are checked against the live object before anything is registered (see
+ * {@link LiveClaims}). With a restore request (or in disaster-recovery mode) the destination is triggered with the
  * request's id and awaited until {@code status.lastManualSync} reports that id; only then is the PVC recreated from
  * it (SPEC "Restore — one config value").
- *
- * <p>Every child's inputs derive from {@code adopted}, the outcome of that live check: when the cluster disagrees
- * with the inventory, no child is registered at all.
  */
 public final class BackedUpVolume extends ComponentResource {
     public static final String TYPE = "homelab-backups:backup:BackedUpVolume";
@@ -65,15 +62,13 @@ public final class BackedUpVolume extends ComponentResource {
     private final Optional<CustomObject> maintenance;
     private final PersistentVolumeClaim pvc;
     private final ClaimHandling handling;
-    private final Output<Boolean> adopted;
 
     /**
-     * @param after   resources of earlier waves that must exist first (VolSync CRDs, snapshot classes, buckets)
-     * @param claim   what may happen to the PVC
-     * @param adopted completes once every adopted PVC agreed with the inventory; fails otherwise
+     * @param after resources of earlier waves that must exist first (VolSync CRDs, snapshot classes, buckets)
+     * @param claim what may happen to the PVC
      */
     public record Args(VolumePlan plan, ClaimHandling claim, Settings settings, SecretSource secrets,
-                       List<Resource> after, Output<Boolean> adopted) {
+                       List<Resource> after) {
     }
 
     public BackedUpVolume(String name, Args args, ComponentResourceOptions options) {
@@ -81,15 +76,15 @@ public final class BackedUpVolume extends ComponentResource {
         var plan = args.plan();
         var settings = args.settings();
         this.handling = args.claim();
-        this.adopted = args.adopted();
 
         var data = Output.tuple(args.secrets().get(SecretKey.S3_ACCESS_KEY), args.secrets().get(SecretKey.S3_SECRET_KEY),
                         args.secrets().get(repositoryPasswordKey(settings)))
-                .applyValue(t -> VolSyncSpecs.repositorySecret(plan, settings, t.t1, t.t2, t.t3));
+                .applyValue(t -> VolSyncSpecs.repositorySecret(plan, settings, t.t1, t.t2, t.t3))
+                .asSecret();
         this.repositorySecret = new Secret(name + "-repository", SecretArgs.builder()
                 .metadata(meta(plan.secretName(), plan.namespace(), Map.of()))
                 .type("Opaque")
-                .stringData(gated(data).asSecret())
+                .stringData(data)
                 .build(), options(args.after()));
 
         // The destination comes first: a restored PVC is populated from it.
@@ -107,13 +102,13 @@ public final class BackedUpVolume extends ComponentResource {
         this.source = new CustomObject(name + "-source",
                 CustomObjectArgs.builder(VolSyncSpecs.API_VERSION, "ReplicationSource")
                         .metadata(meta(plan.sourceName(), plan.namespace(), Map.of()))
-                        .spec(gated(VolSyncSpecs.replicationSource(plan, settings)))
+                        .spec(VolSyncSpecs.replicationSource(plan, settings))
                         .build(), options(sourceAfter));
 
         this.maintenance = plan.maintenanceSchedule().map(cron -> new CustomObject(name + "-maintenance",
                 CustomObjectArgs.builder(VolSyncSpecs.API_VERSION, "KopiaMaintenance")
                         .metadata(meta(plan.app() + "-maintenance", plan.namespace(), Map.of()))
-                        .spec(gated(VolSyncSpecs.kopiaMaintenance(plan)))
+                        .spec(VolSyncSpecs.kopiaMaintenance(plan))
                         .build(), options(List.of(repositorySecret))));
 
         this.pvcName = Output.of(plan.namespace() + "/" + plan.pvc());
@@ -125,15 +120,6 @@ public final class BackedUpVolume extends ComponentResource {
 
     static SecretKey repositoryPasswordKey(Settings settings) {
         return settings.volsync().mover() == Settings.Mover.KOPIA ? SecretKey.KOPIA_PASSWORD : SecretKey.RESTIC_PASSWORD;
-    }
-
-    /** {@code value} once the live PVCs agreed with the inventory; never, when they did not. */
-    private <T> Output<T> gated(T value) {
-        return adopted.applyValue(ok -> value);
-    }
-
-    private <T> Output<T> gated(Output<T> value) {
-        return adopted.apply(ok -> value);
     }
 
     private CustomObject destination(String name, Args args) {
@@ -156,7 +142,7 @@ public final class BackedUpVolume extends ComponentResource {
         return new CustomObject(name + "-destination",
                 CustomObjectArgs.builder(VolSyncSpecs.API_VERSION, "ReplicationDestination")
                         .metadata(meta(plan.destinationName(), plan.namespace(), annotations))
-                        .spec(gated(VolSyncSpecs.replicationDestination(plan, args.settings(), run)))
+                        .spec(VolSyncSpecs.replicationDestination(plan, args.settings(), run))
                         .build(), opts.build());
     }
 
@@ -183,7 +169,7 @@ public final class BackedUpVolume extends ComponentResource {
         handling.createTimeout().ifPresent(t -> opts.customTimeouts(CustomTimeouts.builder().create(t).build()));
         return new PersistentVolumeClaim(name + "-pvc", PersistentVolumeClaimArgs.builder()
                 .metadata(meta(plan.pvc(), plan.namespace(), annotations))
-                .spec(gated(spec.build()))
+                .spec(spec.build())
                 .build(), opts.build());
     }
 

@@ -5,6 +5,7 @@ import com.pulumi.kubernetes.Provider;
 import com.pulumi.kubernetes.ProviderArgs;
 import com.pulumi.resources.ComponentResourceOptions;
 import com.pulumi.resources.CustomResourceOptions;
+import homelab.backups.plan.ClaimHandling;
 import homelab.backups.plan.StackPlan;
 import java.util.List;
 import java.util.function.Consumer;
@@ -16,6 +17,7 @@ import java.util.function.Function;
  */
 public final class BackupStack {
     private final Provider kubernetes;
+    private final LiveClaims liveClaims;
     private final SecretsWave secrets;
     private final PlatformWave platform;
     private final StorageWave storage;
@@ -29,13 +31,19 @@ public final class BackupStack {
         var settings = plan.inputs().settings();
         this.kubernetes = kubernetesProvider(settings.kubernetes());
         var k8s = ComponentResourceOptions.builder().providers(kubernetes).build();
+        var recovery = settings.restore();
+        var handling = new java.util.TreeMap<String, ClaimHandling>();
+        plan.volumes().forEach(v -> handling.put(v.app(), ClaimHandling.of(v, recovery.disasterRecovery(), recovery.timeout())));
+        // Before anything else: the live PVCs must be the ones the inventory describes (stops the program otherwise).
+        this.liveClaims = new LiveClaims("wave0-live-claims", new LiveClaims.Args(plan.volumes(), handling,
+                plan.inputs().inventory().file()), k8s);
 
         this.secrets = new SecretsWave("wave0-secrets", new SecretsWave.Args(settings.secrets(), configSecrets),
                 ComponentResourceOptions.builder().build());
         this.platform = new PlatformWave("wave1-platform", new PlatformWave.Args(settings, secrets.ready()), k8s);
         this.storage = new StorageWave("wave2-storage", new StorageWave.Args(settings, plan.databases(),
                 secrets.source(), platform.ready()), k8s);
-        this.volumes = new VolumesWave("wave4-volumes", new VolumesWave.Args(plan.volumes(), plan.inputs().inventory().file(), settings,
+        this.volumes = new VolumesWave("wave4-volumes", new VolumesWave.Args(plan.volumes(), handling, settings,
                 secrets.source(), storage.ready()), k8s);
         RestoreNotices.announce(plan, warn);
     }
@@ -53,6 +61,10 @@ public final class BackupStack {
 
     public Provider kubernetes() {
         return kubernetes;
+    }
+
+    public LiveClaims liveClaims() {
+        return liveClaims;
     }
 
     public SecretsWave secrets() {

@@ -50,27 +50,14 @@ public final class Adoption {
         return errors;
     }
 
-    /** Raised while wave 4 is planned: the cluster disagrees with the inventory, so nothing of wave 4 is registered. */
-    public static final class MismatchException extends RuntimeException {
-        private final List<ConfigError> errors;
-
-        public MismatchException(List<ConfigError> errors) {
-            super(format(errors));
-            this.errors = List.copyOf(errors);
-        }
-
-        public List<ConfigError> errors() {
-            return errors;
-        }
-
-        private static String format(List<ConfigError> errors) {
-            var sorted = new ArrayList<>(errors);
-            Collections.sort(sorted);
-            var text = new StringBuilder("the inventory disagrees with the live cluster (" + sorted.size() + " error"
-                    + (sorted.size() == 1 ? "" : "s") + "); no backup object of any app was registered and no PVC "
-                    + "was touched. Adopted PVCs are taken as they live: fix the inventory, then preview again:");
-            for (var e : sorted) text.append("\n  - ").append(e);
-            return text.toString();
-        }
+    /** The one error the program stops with when the cluster disagrees with the inventory. */
+    public static String failure(List<ConfigError> errors) {
+        var sorted = new ArrayList<>(errors);
+        Collections.sort(sorted);
+        var text = new StringBuilder("the inventory disagrees with the live cluster (" + sorted.size() + " error"
+                + (sorted.size() == 1 ? "" : "s") + "); no backup object of any app was registered and no PVC "
+                + "was touched. Adopted PVCs are taken as they live: fix the inventory, then preview again:");
+        for (var e : sorted) text.append("\n  - ").append(e);
+        return text.toString();
     }
 }

@@ -17,7 +17,9 @@ import java.util.Optional;
  * @param createTimeout       how long creating the PVC may take (a populated PVC waits for its restore)
  * @param restoreId           the restore annotation the PVC carries
  * @param populated           the PVC is created from the app's ReplicationDestination ({@code dataSourceRef})
- * @param checkLive           read the live PVC and refuse to go on when it disagrees with the inventory
+ * @param checkLive           read the live PVC and refuse to go on when it disagrees with the inventory (only when
+ *                            adopting: a restore or a disaster recovery creates the PVC as the inventory says, and
+ *                            must work when the PVC is gone)
  * @param backupsWaitForClaim the ReplicationSource is created only after the PVC, so that an empty volume never
  *                            becomes the newest backup
  */
@@ -64,7 +66,7 @@ public record ClaimHandling(Mode mode, Optional<String> importId, boolean protec
             // either: the engine applies the flag stored in state to the delete half of a replacement, so the old
             // object would stay and the re-create would collide (seen end to end).
             return new ClaimHandling(Mode.RESTORE, Optional.empty(), false, List.of(), true, REPLACE_WHEN_RESTORING,
-                    Optional.of(restoreTimeout), Optional.of(plan.restore().get().id()), true, true, true);
+                    Optional.of(restoreTimeout), Optional.of(plan.restore().get().id()), true, false, true);
         }
         return new ClaimHandling(Mode.ADOPT, Optional.of(id), true, ADOPTED_AS_IT_LIVES, false, List.of(),
                 Optional.empty(), Optional.empty(), false, true, false);

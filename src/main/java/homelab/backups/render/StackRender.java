@@ -175,6 +175,12 @@ public final class StackRender {
         for (var call : run.mocks().invocations()) {
             lines.add("- read " + call.token() + " " + new TreeMap<>(call.args()) + " (values stay secret)");
         }
+        var reads = run.mocks().reads();
+        if (!reads.isEmpty()) {
+            lines.add("- read " + reads.size() + " live PVCs before anything is registered (size, access modes, storage "
+                    + "class checked against the inventory at preview; this render assumes they agree): "
+                    + String.join(", ", reads.stream().map(RecordingMocks.Read::id).sorted().toList()));
+        }
         if (!run.warnings().isEmpty()) {
             lines.add("");
             lines.add("# What the preview will say");
