@@ -1,16 +1,16 @@
 #!/usr/bin/env bash
 # Starts a loopback-only Kubernetes API server for end-to-end tests:
 #   kine (etcd API on SQLite) + kube-apiserver, both bound to 127.0.0.1, plus a
-#   kube-controller-manager running only the garbage-collector and namespace
-#   controllers (no listening port). No scheduler, no kubelet, no other
-#   controllers (see README.md).
+#   kube-controller-manager running the real PV binder, PV-protection,
+#   PVC-protection, garbage-collector and namespace controllers (no listening
+#   port). No scheduler, no kubelet, no other controllers (see README.md).
 #
 # Usage: e2e/cluster/start.sh [STATE_DIR]     (or env E2E_STATE_DIR)
 # Env:   E2E_BIN_DIR   directory with kine and kube-apiserver
 #                      (default: built/cached by e2e/toolchain/build.sh)
 #        E2E_KCM_CONTROLLERS   controllers for kube-controller-manager
-#                      (default garbage-collector-controller,namespace-controller;
-#                      "none" runs no controller-manager)
+#                      (default: the volume controllers, garbage collector and
+#                      namespace controller; "none" runs no controller-manager)
 #        E2E_CLUSTER_FRESH=1   wipe the SQLite data of an existing state dir
 # Writes $STATE_DIR/kubeconfig (admin, system:masters client cert), pid files,
 # logs and $STATE_DIR/env; prints the kubeconfig path as the last stdout line.
@@ -35,7 +35,8 @@ BIN=${E2E_BIN_DIR:-}
 if [[ -z "$BIN" ]]; then
   BIN=$(bash "$HERE/../toolchain/build.sh" | tail -1)
 fi
-KCM_CONTROLLERS=${E2E_KCM_CONTROLLERS:-garbage-collector-controller,namespace-controller}
+# Names from k8s.io/kubernetes v1.34.4 cmd/kube-controller-manager/names/controller_names.go.
+KCM_CONTROLLERS=${E2E_KCM_CONTROLLERS:-persistentvolume-binder-controller,persistentvolume-protection-controller,persistentvolumeclaim-protection-controller,garbage-collector-controller,namespace-controller}
 for b in kine kube-apiserver kube-controller-manager; do [[ -x "$BIN/$b" ]] || die "$BIN/$b missing"; done
 command -v openssl >/dev/null || die "openssl not found"
 KUBECTL=${KUBECTL:-kubectl}
@@ -131,7 +132,7 @@ setsid "$BIN/kube-apiserver" \
   --service-cluster-ip-range=10.96.0.0/16 \
   --authorization-mode=RBAC \
   --anonymous-auth=false \
-  --disable-admission-plugins=ServiceAccount,StorageObjectInUseProtection,DefaultStorageClass,DefaultIngressClass,PersistentVolumeClaimResize \
+  --disable-admission-plugins=ServiceAccount \
   --endpoint-reconciler-type=none \
   --allow-privileged=true \
   --profiling=false \
@@ -184,10 +185,14 @@ for _ in $(seq 1 60); do
   sleep 0.5
 done
 
-# ---- kube-controller-manager: only the controllers the tests rely on ----
+# ---- kube-controller-manager: the real controllers of a live cluster's storage ----
+# persistentvolume-binder: binds claims to volumes, marks the claim for the external
+#   (CSI) provisioner, releases volumes of deleted claims (pv_controller.go).
+# persistentvolume(claim)-protection: removes the pv-/pvc-protection finalizers
+#   only when no pod uses the claim / the volume is not bound.
 # garbage-collector: pulumi-kubernetes deletes with propagationPolicy=Foreground,
-# which puts a foregroundDeletion finalizer on the object that only the garbage
-# collector removes; without it every delete hangs until the provider's timeout.
+#   which puts a foregroundDeletion finalizer on the object that only the garbage
+#   collector removes; it also deletes what VolSync's objects own.
 # namespace: finishes namespace deletion (empties it, drops the "kubernetes" finalizer).
 if [[ "$KCM_CONTROLLERS" != none ]]; then
   log "starting kube-controller-manager (controllers: $KCM_CONTROLLERS)"

@@ -1,14 +1,20 @@
 #!/usr/bin/env bash
 # End-to-end scenarios: the real Pulumi engine, Java host and Kubernetes provider (built from Go modules) run the
-# real program against a kube-apiserver on 127.0.0.1 with the real CRDs installed. Nothing leaves loopback.
+# real program against a kube-apiserver on 127.0.0.1 whose world looks like the live cluster's: the prod inventory's
+# 19 claims and 3 database clusters, created the way Argo CD creates them, bound by the real PV binder to volumes a
+# CSI stand-in provisions, in use by pods, protected by the real PVC/PV-protection controllers. What cannot run here
+# (Longhorn's CSI driver, the snapshot controller, VolSync) is played by e2e/standins, each behaviour cited to its
+# source. Nothing leaves loopback.
 #
-# Usage: e2e/harness/run.sh            (env E2E_KEEP=1 keeps the work dir for inspection)
+# Usage: e2e/harness/run.sh [scenario letter...]   (default: all; env E2E_KEEP=1 keeps the work dir; E2E_WAIT=1
+#        leaves the cluster and stand-ins running after the scenarios until the script is interrupted)
 # Prints one "PASS|FAIL <scenario>" line per scenario and "N passed, M failed" last; exits non-zero on a failure.
 set -euo pipefail
 
 E2E=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 REPO=$(dirname "$E2E")
 CRDS=${E2E_CRDS:-$(cd "$REPO/.." && pwd)/shared/crds}
+ONLY=" $* "
 work=$(mktemp -d /tmp/homelab-e2e.XXXXXX)
 log() { printf '[e2e] %s\n' "$*" >&2; }
 
@@ -17,16 +23,18 @@ BIN=$(bash "$E2E/toolchain/build.sh" | tail -1)
 [ -f "$REPO/target/homelab-backups-all.jar" ] || (cd "$REPO" && mvn -B -q package -DskipTests)
 export E2E_STATE_DIR="$work/cluster"
 export E2E_BIN_DIR="$BIN"
-KUBECONFIG=$(bash "$E2E/cluster/start.sh" "$E2E_STATE_DIR" | tail -1)
-export KUBECONFIG
-controllers_pid=""
+standins_pid=""
+started_pids=()
 cleanup() {
-  if [ -n "$controllers_pid" ]; then kill "$controllers_pid" 2>/dev/null || true; fi
-  pkill -f "$work/project" 2>/dev/null || true
+  if [ -n "$standins_pid" ]; then kill "$standins_pid" 2>/dev/null || true; fi
+  # Only what this script started, by process id (and their children, which the language host starts).
+  for pid in "${started_pids[@]}"; do pkill -KILL -P "$pid" 2>/dev/null || true; kill -KILL "$pid" 2>/dev/null || true; done
   bash "$E2E/cluster/stop.sh" "$E2E_STATE_DIR" || true
   if [ -z "${E2E_KEEP:-}" ]; then rm -rf "$work"; else log "kept $work"; fi
 }
 trap cleanup EXIT
+KUBECONFIG=$(bash "$E2E/cluster/start.sh" "$E2E_STATE_DIR" | tail -1)
+export KUBECONFIG
 
 export PATH="$BIN:$PATH"
 export PULUMI_HOME="$work/pulumi-home" PULUMI_SKIP_UPDATE_CHECK=true PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
@@ -38,99 +46,201 @@ pulumi plugin install language java 0.1.0 --file "$BIN/pulumi-language-java" >/d
 for v in 4.32.0 4.0.0; do pulumi plugin install resource kubernetes "$v" --file "$BIN/pulumi-resource-kubernetes" >/dev/null 2>&1; done
 export PULUMI_IGNORE_AMBIENT_PLUGINS=true
 
+# A `java` in front of the real one records how long each JVM the language host starts lives: the program
+# (`-jar`) and plugin discovery (`... Main packages`), for the preview timings below.
+mkdir -p "$work/shim"
+real_java=$(command -v java)
+cat > "$work/shim/java" <<SHIM
+#!/usr/bin/env bash
+start=\$(date +%s.%N)
+"$real_java" "\$@"
+rc=\$?
+echo "\$start \$(date +%s.%N) \$*" >> "$work/java-times.log"
+exit \$rc
+SHIM
+chmod +x "$work/shim/java"
+export PATH="$work/shim:$PATH"
+
 k() { kubectl "$@"; }
+# Stopping an app: its pod goes away. No kubelet runs here to confirm the termination of a scheduled pod, so the
+# harness deletes it the way the kubelet's confirmation would (grace period 0); until then PVC protection counts it.
+stop_app() {
+  k get pod -n "$1" "$2" -o json 2>/dev/null | jq 'del(.metadata.uid, .metadata.resourceVersion, .metadata.creationTimestamp, .metadata.managedFields, .status)' > "$work/pod-$1-$2.json" || true
+  k delete pod -n "$1" "$2" --ignore-not-found --grace-period=0 --force >/dev/null 2>&1
+}
+start_app() { k create -f "$work/pod-$1-$2.json" >/dev/null; }   # what the app's controller does after a scale-up
 
-# The CRDs ArgoCD installed (VolSync's come from its chart in a real cluster), then the pre-existing world.
-for f in "$CRDS"/*.yaml; do k apply --server-side -f "$f" >/dev/null; done
+# ---- the world before the migration ---------------------------------------------------------------------------
+# The CRDs of everything Argo CD installed before (snapshot, CNPG and its Barman plugin, PGO, Longhorn, Prometheus
+# operator). VolSync's are not among them: the program's Helm release installs them (as the real chart does).
+for f in "$CRDS"/*.yaml; do
+  case "$(basename "$f")" in volsync.*) continue ;; esac
+  k apply --server-side -f "$f" >/dev/null
+done
 k wait --for=condition=Established crd --all --timeout=60s >/dev/null
-k apply -f "$E2E/world/world.yaml" >/dev/null
 
-# The test project: the e2e stack files, the prebuilt program jar.
+standins="$work/standins"
+mkdir -p "$standins"
+: > "$standins/hold"
+python3 "$E2E/standins/run.py" "$KUBECONFIG" "$standins" 2>>"$standins/errors.log" &
+standins_pid=$!
+events="$standins/events.log"
+python3 "$E2E/world/world.py" "$KUBECONFIG" "$REPO/stacks/prod/inventory.yaml" "$standins" --apply csa >&2
+
+# The stand-in VolSync chart, with the VolSync CRDs as templates behind manageCRDs, keep-annotated, as upstream's.
+chart="$work/charts/volsync"
+mkdir -p "$chart"
+cp -r "$E2E/charts/volsync/." "$chart/"
+for crd in replicationsources replicationdestinations; do
+  { echo '{{- if .Values.manageCRDs }}'
+    sed 's|^    controller-gen.kubebuilder.io/version: .*|&\n    helm.sh/resource-policy: keep|' "$CRDS/volsync.backube_$crd.yaml"
+    echo '{{- end }}'; } > "$chart/templates/volsync.backube_$crd.yaml"
+done
+
+# The test project: the e2e stack's settings, the prod inventory, the prebuilt program jar.
 project="$work/project"
-mkdir -p "$project"
-cp -r "$E2E/stack/." "$project/"
-sed -i "s|@E2E_DIR@|$E2E|g" "$project/Pulumi.e2e.yaml"
-cat > "$project/Pulumi.yaml" <<YAML
+new_project() { # dir stack settings-file inventory-file
+  mkdir -p "$1/stacks/$2"
+  sed "s|@CHART_DIR@|$chart|g" "$3" > "$1/Pulumi.$2.yaml"
+  cp "$4" "$1/stacks/$2/inventory.yaml"
+  cat > "$1/Pulumi.yaml" <<YAML
 name: homelab-backups
 runtime:
   name: java
   options:
     binary: $REPO/target/homelab-backups-all.jar
 YAML
+  (cd "$1" && pulumi stack init "$2" >/dev/null &&
+    pulumi config set --secret s3AccessKey e2e-access-key >/dev/null &&
+    pulumi config set --secret s3SecretKey e2e-secret-key >/dev/null &&
+    pulumi config set --secret resticPassword e2e-restic-password >/dev/null)
+}
+new_project "$project" e2e "$E2E/stack/Pulumi.e2e.yaml" "$REPO/stacks/prod/inventory.yaml"
 cd "$project"
-pulumi stack init e2e >/dev/null
-pulumi config set --secret s3AccessKey e2e-access-key >/dev/null
-pulumi config set --secret s3SecretKey e2e-secret-key >/dev/null
-pulumi config set --secret resticPassword e2e-restic-password >/dev/null
-
-events="$work/events.log" hold="$work/hold"
-: > "$events"; : > "$hold"
-python3 "$E2E/harness/fake_controllers.py" "$KUBECONFIG" "$events" "$hold" &
-controllers_pid=$!
 
 # ---- helpers --------------------------------------------------------------------------------------------------
-passed=0 failed=0
-pvc_uids() { k get pvc -A -o jsonpath='{range .items[*]}{.metadata.namespace}/{.metadata.name}={.metadata.uid}{"\n"}{end}' | sort; }
+passed=0 failed=0 skipped=0
+app_namespaces() { python3 -c "import sys,yaml; d=yaml.safe_load(open(sys.argv[1])); print(' '.join(sorted({x['namespace'] for x in d.get('volumes',[])+d.get('databases',[])})))" "$1"; }
+NAMESPACES="$(app_namespaces "$REPO/stacks/prod/inventory.yaml") longhorn-system"
+pvc_uids() { k get pvc -A -l '!app.kubernetes.io/created-by' -o jsonpath='{range .items[*]}{.metadata.namespace}/{.metadata.name}={.metadata.uid}{"\n"}{end}' | grep -v ' vs-prime-' | sort; }
 uid() { k get pvc "$2" -n "$1" -o jsonpath='{.metadata.uid}'; }
+fingerprint() { python3 "$E2E/harness/fingerprint.py" "$KUBECONFIG" $NAMESPACES > "$1"; }
+unchanged() { python3 "$E2E/harness/fingerprint.py" --diff "$@" >&2; }   # before after [--only RE] [--except RE]
+content() { # what the claim's volume holds (the stand-in store), as "files token"
+  local pv; pv=$(k get pvc "$2" -n "$1" -o jsonpath='{.spec.volumeName}')
+  python3 -c "import json,sys; v=json.load(open(sys.argv[1]))['volumes'].get(sys.argv[2], {}); print(v.get('files', 0), v.get('token', ''))" "$standins/store.json" "$pv"
+}
 up() { pulumi up --yes --skip-preview --non-interactive > "$work/up.log" 2>&1 || { tail -40 "$work/up.log" >&2; return 1; }; }
 preview_steps() { # the engine's planned steps as "op type name" lines
   pulumi preview --json --non-interactive 2>"$work/preview.err" \
     | jq -r '.steps[]? | "\(.op) \(.urn | split("::")[2] | split("$") | last) \(.urn | split("::")[3])"'
 }
-objects_fingerprint() { # name and resourceVersion of everything in the test namespaces, sorted
-  for ns in nginx plex jellyfin cloudnative-pg immich volsync-system; do
-    k get secrets,pvc,configmaps,replicationsources,replicationdestinations,clusters.postgresql.cnpg.io,objectstores,scheduledbackups,postgresclusters \
-      -n "$ns" -o jsonpath='{range .items[*]}{.kind}/{.metadata.namespace}/{.metadata.name}@{.metadata.resourceVersion}{"\n"}{end}' 2>/dev/null
-  done | sort
+changes() { grep -v -E '^(same|read) '; }
+backups_settled() { # every ReplicationSource finished a sync and none is running
+  local deadline=$((SECONDS + ${1:-120})) out
+  while [ $SECONDS -lt $deadline ]; do
+    out=$(k get replicationsources -A -o json | jq -r '.items[] | select((.status.lastSyncTime // "") == "" or (.status.lastSyncStartTime // "") != "") | .metadata.name')
+    [ -z "$out" ] && return 0
+    sleep 1
+  done
+  log "backups still running: $(echo "$out" | tr '\n' ' ')"; return 1
 }
-scenario() { # name, function
-  log "scenario: $1"
-  if "$2"; then passed=$((passed + 1)); echo "PASS $1"; else failed=$((failed + 1)); echo "FAIL $1"; fi
+no_changes() {
+  local start=$SECONDS
+  : > "$work/java-times.log"
+  pulumi preview --expect-no-changes --non-interactive > "$work/preview.log" 2>&1 || { tail -40 "$work/preview.log" >&2; return 1; }
+  local took=$((SECONDS - start))
+  log "preview (no changes) took ${took} s; $(python3 - "$work/java-times.log" <<'PY'
+import sys
+rows = [l.split(None, 2) for l in open(sys.argv[1]) if l.strip()]
+prog = [float(b) - float(a) for a, b, args in rows if args.startswith("-jar")]
+disc = [float(b) - float(a) for a, b, args in rows if " packages" in args]
+print(f"program JVM {sum(prog):.2f} s, plugin discovery {sum(disc):.2f} s")
+PY
+)"
+}
+scenario() { # letter, name, function
+  if [ "$ONLY" != "  " ] && [[ "$ONLY" != *" $1 "* ]]; then skipped=$((skipped + 1)); return; fi
+  log "scenario $1: $2"
+  if "$3"; then passed=$((passed + 1)); echo "PASS $1 $2"; else failed=$((failed + 1)); echo "FAIL $1 $2"; fi
 }
 expect() { # description, command...
   local what="$1"; shift
   if "$@"; then return 0; fi
   log "expectation failed: $what"; return 1
 }
+at_or_before() { # two timestamps (RFC 3339 / isoformat): the first is not later than the second, to the second
+  python3 -c "
+import sys; from datetime import datetime
+a, b = (datetime.fromisoformat(x.replace('Z', '+00:00')).replace(microsecond=0) for x in sys.argv[1:3])
+sys.exit(0 if a <= b else 1)" "$1" "$2"
+}
+
+fingerprint "$work/world-before.json"
+k get pvc -A -o json | jq -S '[.items[] | {k: "\(.metadata.namespace)/\(.metadata.name)", labels: .metadata.labels, annotations: .metadata.annotations, spec: .spec}]' > "$work/pvcs-before.json"
 
 # ---- scenarios ------------------------------------------------------------------------------------------------
 migrate() {
-  local before after
+  local before steps
   before=$(pvc_uids)
+  expect "VolSync is not installed before the first up" [ -z "$(k get crd -o name | grep volsync.backube)" ] || return 1
+  steps=$(preview_steps)
+  log "first preview: $(echo "$steps" | changes | cut -d' ' -f1 | sort | uniq -c | tr '\n' ' ')"
+  expect "preview imports all 19 PVCs" [ "$(echo "$steps" | grep -c '^import kubernetes:core/v1:PersistentVolumeClaim ')" = 19 ] &&
+  expect "preview plans no replace or delete of anything" [ -z "$(echo "$steps" | grep -E '^(replace|create-replacement|delete-replaced|delete|import-replacement) ')" ] &&
   up || return 1
-  after=$(pvc_uids)
-  expect "every PVC adopted with its UID unchanged" [ "$before" = "$after" ] &&
-  expect "repository secrets" k get secret nginx-backup-repo -n nginx -o name &&
-  expect "replication sources" k get replicationsource nginx-backup -n nginx -o name &&
-  expect "replication sources" k get replicationsource plex-backup -n plex -o name &&
-  expect "replication sources" k get replicationsource jellyfin-media-backup -n jellyfin -o name &&
-  expect "populator destinations (not for the static PV)" k get replicationdestination nginx-restore -n nginx -o name &&
-  expect "destination paused while idle" [ "$(k get replicationdestination plex-restore -n plex -o jsonpath='{.spec.paused}')" = "true" ] &&
+  expect "every PVC adopted with its UID unchanged" [ "$before" = "$(pvc_uids)" ] &&
+  expect "the others' labels, annotations and spec untouched" diff <(k get pvc -A -o json | jq -S --slurpfile b "$work/pvcs-before.json" \
+      '[.items[] | {k: "\(.metadata.namespace)/\(.metadata.name)", labels: .metadata.labels, annotations: .metadata.annotations, spec: .spec}] | map(select(.k as $k | $b[0] | map(.k) | index($k)))') "$work/pvcs-before.json" &&
+  expect "the release installed the VolSync CRDs" [ "$(k get crd replicationsources.volsync.backube -o jsonpath='{.metadata.annotations.meta\.helm\.sh/release-name}')" = volsync ] &&
+  expect "19 replication sources" [ "$(k get replicationsources -A -o name | wc -l)" = 19 ] &&
+  expect "populator destinations (not for the static PV)" [ "$(k get replicationdestinations -A -o name | wc -l)" = 18 ] &&
   expect "snapshot class" [ "$(k get volumesnapshotclass longhorn-snap -o jsonpath='{.parameters.type}')" = "snap" ] &&
   expect "CNPG plugin wiring" [ "$(k get cluster khoj-database -n cloudnative-pg -o jsonpath='{.spec.plugins[0].name}')" = "barman-cloud.cloudnative-pg.io" ] &&
-  expect "CNPG owner's fields untouched" [ "$(k get cluster khoj-database -n cloudnative-pg -o jsonpath='{.spec.storage.size}')" = "1Gi" ] &&
-  expect "ObjectStore and ScheduledBackup" k get objectstore khoj-database-backups -n cloudnative-pg -o name &&
+  expect "CNPG owner's fields untouched" [ "$(k get cluster khoj-database -n cloudnative-pg -o jsonpath='{.spec.imageName}')" = "ghcr.io/cloudnative-pg/postgresql:16.2" ] &&
   expect "six-field schedule" [ "$(k get scheduledbackup khoj-database-daily -n cloudnative-pg -o jsonpath='{.spec.schedule}')" = "0 0 3 * * *" ] &&
   expect "PGO pgbackrest wiring" [ "$(k get postgrescluster immich -n immich -o jsonpath='{.spec.backups.pgbackrest.repos[0].name}')" = "repo1" ] &&
-  expect "PGO owner's fields untouched" [ "$(k get postgrescluster immich -n immich -o jsonpath='{.spec.postgresVersion}')" = "17" ]
+  expect "PGO owner's fields untouched" [ "$(k get postgrescluster immich -n immich -o jsonpath='{.spec.image}')" = "ghcr.io/waifulabs/crunchydata-vectorchord:ubi9-17.7-2550" ] &&
+  expect "every source made its first backup at once (VolSync syncs on creation)" backups_settled &&
+  expect "each paused destination still provisioned its full-size volume and a cache, and a Job that never starts (VolSync 0.15.0 mover.go ensureJob; field-findings §3)" \
+    [ "$(ours pvc | grep -c -- '-restore-dest$')" = 18 ] && [ "$(k get jobs -A -o json | jq '[.items[] | select(.spec.parallelism == 0)] | length')" = 18 ] &&
+  expect "nginx's repository holds nginx's data" [ "$(python3 -c "import json,sys; r=json.load(open(sys.argv[1]))['repos']; print([s['token'] for u, x in r.items() if u.endswith('/nginx-example/nginx') for s in x['snapshots']])" "$standins/store.json")" = "['nginx@world']" ]
 }
 
 second_up_is_noop() {
-  local start=$SECONDS
-  pulumi preview --expect-no-changes --non-interactive > "$work/preview.log" 2>&1 || { tail -40 "$work/preview.log" >&2; return 1; }
-  log "preview (no changes) took $((SECONDS - start)) s"
+  no_changes && up && expect "the second up changed nothing" grep -q "unchanged" "$work/up.log" && no_changes
 }
 
 window_change_updates_only_sources() {
   pulumi config set --path 'homelab-backups:schedule.windowStart' '04:00' >/dev/null
   local steps
-  steps=$(preview_steps | grep -v '^same ')
-  log "planned: $(echo "$steps" | tr '\n' ';')"
+  steps=$(preview_steps | changes)
+  log "planned: $(echo "$steps" | cut -d' ' -f1,2 | sort | uniq -c | tr '\n' ';')"
   expect "only ReplicationSources change" [ -z "$(echo "$steps" | grep -v ' kubernetes:volsync.backube/v1alpha1:ReplicationSource ' | grep -v ' pulumi:pulumi:Stack ')" ] &&
   expect "they are updates" [ -n "$(echo "$steps" | grep '^update ')" ] &&
   up &&
-  expect "new hour" [ "$(k get replicationsource nginx-backup -n nginx -o jsonpath='{.spec.trigger.schedule}' | cut -d' ' -f2)" = "4" ] &&
-  second_up_is_noop
+  expect "new hour" [ "$(k get replicationsource nginx-backup -n nginx-example -o jsonpath='{.spec.trigger.schedule}' | cut -d' ' -f2)" = "4" ] &&
+  no_changes
+}
+
+size_mismatch_stops_before_any_change() {
+  local out
+  backups_settled || return 1
+  fingerprint "$work/fp-before.json"
+  cp stacks/e2e/inventory.yaml "$work/inventory.good"
+  sed -i 's/pvc: fizzy-data, capacity: 5Gi/pvc: fizzy-data, capacity: 6Gi/' stacks/e2e/inventory.yaml
+  if out=$(pulumi preview --non-interactive 2>&1); then log "preview accepted an inventory the live PVC disagrees with"; cp "$work/inventory.good" stacks/e2e/inventory.yaml; return 1; fi
+  echo "$out" > "$work/mismatch-preview.log"
+  local up_out=""
+  up_out=$(pulumi up --yes --skip-preview --non-interactive 2>&1) && { log "up accepted the mismatch"; cp "$work/inventory.good" stacks/e2e/inventory.yaml; return 1; }
+  cp "$work/inventory.good" stacks/e2e/inventory.yaml
+  fingerprint "$work/fp-after.json"
+  log "preview said: $(grep -m1 'volumes (fizzy)' <<< "$out")"
+  expect "the error names the app, the field and both sizes" grep -q "volumes (fizzy): capacity: the live PVC fizzy/fizzy-data requests 5Gi; the inventory says 6Gi" <<< "$out" &&
+  expect "no replace was planned" [ -z "$(grep -E '\+-|replace' <<< "$out" | grep -v 'no PVC was touched')" ] &&
+  expect "up refuses the same way" grep -q "volumes (fizzy): capacity" <<< "$up_out" &&
+  expect "nothing in the apps' world changed" unchanged "$work/fp-before.json" "$work/fp-after.json" &&
+  no_changes
 }
 
 removing_an_app_keeps_its_pvc() {
@@ -145,119 +255,180 @@ removing_an_app_keeps_its_pvc() {
   pulumi state delete --force --yes "$urn" >/dev/null
   up &&
   expect "backup objects deleted" [ -z "$(k get replicationsource,replicationdestination,secret -n plex -o name 2>/dev/null | grep -E 'plex-backup|plex-restore')" ] &&
-  expect "PVC kept with its UID" [ "$(uid plex plex-config-pvc)" = "$plex_uid" ]
+  expect "PVC kept with its UID" [ "$(uid plex plex-config-pvc)" = "$plex_uid" ] &&
+  expect "PVC still bound to its volume" [ "$(k get pvc plex-config-pvc -n plex -o jsonpath='{.status.phase}')" = Bound ]
 }
 
 restore_one_app() {
-  local nginx_uid others_before id synced created
-  nginx_uid=$(uid nginx nginx-storage)
-  others_before=$(pvc_uids | grep -v '^nginx/')
+  local nginx_uid others_before id synced created steps
+  nginx_uid=$(uid nginx-example nginx-storage)
+  others_before=$(pvc_uids | grep -v '^nginx-example/')
+  # README: Restore a volume, "Before": stop the app (its pod keeps the claim in use; PVC protection would hold the delete).
+  stop_app nginx-example nginx-example-0
   pulumi config set --path 'homelab-backups:restore.nginx' latest >/dev/null
-  local steps; steps=$(preview_steps | grep -v '^same ')
+  steps=$(preview_steps | changes)
   log "planned: $(echo "$steps" | tr '\n' ';')"
   expect "preview replaces exactly one PVC" [ "$(echo "$steps" | grep 'PersistentVolumeClaim' | grep -c -E '^(replace|delete-replaced|create-replacement) ')" -ge 1 ] &&
   expect "and no other PVC" [ -z "$(echo "$steps" | grep 'PersistentVolumeClaim' | grep -v ' nginx-pvc$')" ] &&
   up || return 1
-  id=$(k get replicationdestination nginx-restore -n nginx -o jsonpath='{.spec.trigger.manual}')
-  synced=$(grep -m1 "rd-synced nginx/nginx-restore $id" "$events" | cut -d' ' -f1)
-  created=$(k get pvc nginx-storage -n nginx -o jsonpath='{.metadata.creationTimestamp}')
-  log "trigger $id synced at $synced, PVC created at $created"
-  expect "PVC replaced (new UID)" [ "$(uid nginx nginx-storage)" != "$nginx_uid" ] &&
-  expect "PVC populated from the destination" [ "$(k get pvc nginx-storage -n nginx -o jsonpath='{.spec.dataSourceRef.name}')" = "nginx-restore" ] &&
-  expect "destination synced before the PVC was created" python3 -c "
-import sys; from datetime import datetime
-s = datetime.fromisoformat(sys.argv[1]); c = datetime.fromisoformat(sys.argv[2].replace('Z', '+00:00'))
-sys.exit(0 if s.replace(microsecond=0) <= c else 1)" "$synced" "$created" &&
-  expect "no other PVC touched" [ "$(pvc_uids | grep -v '^nginx/')" = "$others_before" ] &&
-  second_up_is_noop &&
+  id=$(k get replicationdestination nginx-restore -n nginx-example -o jsonpath='{.spec.trigger.manual}')
+  synced=$(grep -m1 "rd-synced nginx-example/nginx-restore $id" "$events" | cut -d' ' -f1)
+  created=$(k get pvc nginx-storage -n nginx-example -o jsonpath='{.metadata.creationTimestamp}')
+  log "trigger $id synced at $synced, PVC created at $created; restored: $(content nginx-example nginx-storage)"
+  expect "PVC replaced (new UID)" [ "$(uid nginx-example nginx-storage)" != "$nginx_uid" ] &&
+  expect "PVC populated from the destination" [ "$(k get pvc nginx-storage -n nginx-example -o jsonpath='{.spec.dataSourceRef.name}')" = "nginx-restore" ] &&
+  expect "bound by the real binder to the volume the populator filled" [ -n "$(k get pv "$(k get pvc nginx-storage -n nginx-example -o jsonpath='{.spec.volumeName}')" -o jsonpath='{.metadata.annotations.volsync\.backube/populated-from}')" ] &&
+  expect "it holds what was backed up" [ "$(content nginx-example nginx-storage | cut -d' ' -f2)" = "nginx@world" ] &&
+  expect "destination synced before the PVC was created" at_or_before "$synced" "$created" &&
+  expect "no other PVC touched" [ "$(pvc_uids | grep -v '^nginx-example/')" = "$others_before" ] &&
+  start_app nginx-example nginx-example-0 &&
+  no_changes &&
   pulumi config rm --path 'homelab-backups:restore.nginx' >/dev/null || return 1
-  local restored_uid; restored_uid=$(uid nginx nginx-storage)
-  steps=$(preview_steps | grep -v '^same ')
+  local restored_uid; restored_uid=$(uid nginx-example nginx-storage)
+  steps=$(preview_steps | changes)
   log "planned after removing the request: $(echo "$steps" | tr '\n' ';')"
   # Protection comes back (a state-only update); nothing may delete or replace the PVC.
   expect "removing the request plans no PVC replace or delete" \
     [ -z "$(echo "$steps" | grep PersistentVolumeClaim | grep -E '^(replace|delete|create-replacement|delete-replaced|create) ')" ] &&
-  up && expect "PVC untouched after the request is gone" [ "$(uid nginx nginx-storage)" = "$restored_uid" ] &&
-  second_up_is_noop
+  up && expect "PVC untouched after the request is gone" [ "$(uid nginx-example nginx-storage)" = "$restored_uid" ] &&
+  no_changes
 }
 
 bad_inventory_changes_nothing() {
-  local before out
-  before=$(objects_fingerprint)
+  local out
+  backups_settled || return 1
+  fingerprint "$work/fp-before.json"
   cp stacks/e2e/inventory.yaml "$work/inventory.good"
-  sed -i 's/capacity: 1Gi, accessModes: \[ReadWriteOnce\]/capacty: 1Gi, accessModes: [ReadWriteOnce]/' stacks/e2e/inventory.yaml
+  sed -i 's/pvc: nginx-storage, capacity: 1Gi/pvc: nginx-storage, capacty: 1Gi/' stacks/e2e/inventory.yaml
   if out=$(pulumi preview --non-interactive 2>&1); then log "preview accepted a bad inventory"; cp "$work/inventory.good" stacks/e2e/inventory.yaml; return 1; fi
   cp "$work/inventory.good" stacks/e2e/inventory.yaml
+  fingerprint "$work/fp-after.json"
   expect "the validation message reaches the user" grep -q "capacty: unknown key" <<< "$out" &&
-  expect "API server unchanged" [ "$(objects_fingerprint)" = "$before" ]
+  expect "API server unchanged" unchanged "$work/fp-before.json" "$work/fp-after.json"
 }
 
 interrupted_up_converges() {
   local pid
-  echo "nginx/nginx-restore" > "$hold"      # VolSync "takes its time"
+  echo "nginx-example/nginx-restore" > "$standins/hold"      # VolSync "takes its time"
+  stop_app nginx-example nginx-example-0
   pulumi config set --path 'homelab-backups:restore.nginx' 'latest@again' >/dev/null
   pulumi up --yes --skip-preview --non-interactive > "$work/interrupted.log" 2>&1 &
   pid=$!
+  started_pids+=("$pid")
   for _ in $(seq 1 120); do
-    [ "$(k get replicationdestination nginx-restore -n nginx -o jsonpath='{.spec.paused}')" = "false" ] && break
+    [ "$(k get replicationdestination nginx-restore -n nginx-example -o jsonpath='{.spec.trigger.manual}')" != "$(k get replicationdestination nginx-restore -n nginx-example -o jsonpath='{.status.lastManualSync}')" ] && break
     sleep 1
   done
   sleep 2
   pkill -KILL -P "$pid" 2>/dev/null || true; kill -KILL "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
   log "killed pulumi up mid-restore"
-  expect "nothing deleted while waiting" k get pvc nginx-storage -n nginx -o name || return 1
-  : > "$hold"
+  expect "nothing deleted while waiting" k get pvc nginx-storage -n nginx-example -o name >/dev/null || return 1
+  : > "$standins/hold"
   # Documented recovery (README: When a restore fails): clear a stale lock if any, run up again.
   rm -rf "$work/state/.pulumi/locks"
   up &&
-  expect "PVC exists and carries the new request" [ -n "$(k get pvc nginx-storage -n nginx -o jsonpath='{.metadata.annotations.homelab-backups/restore-id}')" ] &&
-  second_up_is_noop
+  expect "PVC exists and carries the new request" [ -n "$(k get pvc nginx-storage -n nginx-example -o jsonpath='{.metadata.annotations.homelab-backups/restore-id}')" ] &&
+  expect "and is bound" [ "$(k get pvc nginx-storage -n nginx-example -o jsonpath='{.status.phase}')" = Bound ] &&
+  no_changes && pulumi config rm --path 'homelab-backups:restore.nginx' >/dev/null && up &&
+  start_app nginx-example nginx-example-0
+}
+
+# A second stack in the same cluster: its own VolSync namespace and snapshot class, and the CRDs the first stack's
+# release installed (manageCRDs: false, as with any VolSync installed once per cluster).
+second_settings() { # stack-name suffix > settings file
+  sed -e 's/namespace: volsync-system/namespace: volsync-'"$1"'/' -e 's/- name: longhorn-snap/- name: longhorn-snap-'"$1"'/' \
+    -e 's|      version: 0.15.0|      version: 0.15.0\n    values:\n      manageCRDs: false|' "$E2E/stack/Pulumi.e2e.yaml"
 }
 
 disaster_recovery_restores_before_backups() {
-  # A rebuilt cluster: a second stack whose volume does not exist yet (own namespaces and snapshot class, so it
-  # does not collide with the first stack's cluster-wide objects).
+  # A rebuilt cluster: a second stack whose volume does not exist yet.
   local dr="$work/dr-project" synced pvc_created rs_created
-  mkdir -p "$dr/stacks/e2e-dr"
-  cp Pulumi.yaml "$dr/"
-  sed -e "s|@E2E_DIR@|$E2E|g" -e 's/namespace: volsync-system/namespace: volsync-dr/' \
-    -e 's/- name: longhorn-snap/- name: longhorn-snap-dr/' "$E2E/stack/Pulumi.e2e.yaml" > "$dr/Pulumi.e2e-dr.yaml"
+  second_settings dr > "$work/Pulumi.dr.yaml"
   echo "volumes:
-  - {app: notes, namespace: dr-notes, pvc: notes-data, capacity: 1Gi, accessModes: [ReadWriteOnce], storageClass: longhorn}" \
-    > "$dr/stacks/e2e-dr/inventory.yaml"
+  - {app: notes, namespace: dr-notes, pvc: notes-data, capacity: 1Gi, accessModes: [ReadWriteOnce], storageClass: longhorn}" > "$work/dr-inventory.yaml"
+  new_project "$dr" e2e-dr "$work/Pulumi.dr.yaml" "$work/dr-inventory.yaml"
   k create namespace dr-notes >/dev/null
-  (
-    cd "$dr" &&
-    pulumi stack init e2e-dr >/dev/null &&
-    pulumi config set --secret s3AccessKey e2e-access-key >/dev/null &&
-    pulumi config set --secret s3SecretKey e2e-secret-key >/dev/null &&
-    pulumi config set --secret resticPassword e2e-restic-password >/dev/null &&
-    pulumi config set --path 'homelab-backups:recovery.disasterRecovery' true >/dev/null &&
-    up
-  ) || return 1
+  (cd "$dr" && pulumi config set --path 'homelab-backups:recovery.disasterRecovery' true >/dev/null && up) || return 1
   synced=$(grep -m1 "rd-synced dr-notes/notes-restore dr-bootstrap" "$events" | cut -d' ' -f1)
   pvc_created=$(k get pvc notes-data -n dr-notes -o jsonpath='{.metadata.creationTimestamp}')
   rs_created=$(k get replicationsource notes-backup -n dr-notes -o jsonpath='{.metadata.creationTimestamp}')
   log "dr: destination synced $synced, PVC created $pvc_created, backups created $rs_created"
   expect "PVC created from its destination" [ "$(k get pvc notes-data -n dr-notes -o jsonpath='{.spec.dataSourceRef.name}')" = "notes-restore" ] &&
-  expect "destination restored before the PVC, backups after it" python3 -c "
-import sys; from datetime import datetime
-s = datetime.fromisoformat(sys.argv[1]).replace(microsecond=0)
-p = datetime.fromisoformat(sys.argv[2].replace('Z', '+00:00')); r = datetime.fromisoformat(sys.argv[3].replace('Z', '+00:00'))
-sys.exit(0 if s <= p <= r else 1)" "$synced" "$pvc_created" "$rs_created" &&
+  expect "and bound" [ "$(k get pvc notes-data -n dr-notes -o jsonpath='{.status.phase}')" = Bound ] &&
+  expect "destination restored before the PVC" at_or_before "$synced" "$pvc_created" &&
+  expect "backups created after the PVC" at_or_before "$pvc_created" "$rs_created" &&
   (cd "$dr" && pulumi config set --path 'homelab-backups:recovery.disasterRecovery' false >/dev/null &&
     ! preview_steps | grep PersistentVolumeClaim | grep -qE '^(replace|delete|create-replacement|delete-replaced) ')
 }
 
-scenario "a migrate: adopt PVCs, create backups, API server accepts all" migrate
-scenario "b second up is a no-op" second_up_is_noop
-scenario "c schedule window change updates only ReplicationSources" window_change_updates_only_sources
-scenario "d removing an app deletes its backups and keeps its PVC" removing_an_app_keeps_its_pvc
-scenario "e restore one app: trigger, wait, replace only that PVC" restore_one_app
-scenario "f bad inventory: preview fails, API server unchanged" bad_inventory_changes_nothing
-scenario "g interrupted up converges with no PVC lost" interrupted_up_converges
-scenario "h disaster recovery: restore every PVC, then start backups" disaster_recovery_restores_before_backups
+server_side_applied_world_is_adopted() {
+  # Argo CD with ServerSideApply=true (the homelab's setting): a second copy of the prod world, applied server-side.
+  local ssa="$work/ssa-project" before steps
+  python3 "$E2E/world/world.py" "$KUBECONFIG" "$REPO/stacks/prod/inventory.yaml" "$standins" --apply ssa --prefix ssa- \
+    --skip-platform --out-inventory "$work/ssa-inventory.yaml" >&2 || return 1
+  expect "the claims are owned by argocd-controller through Apply" [ "$(k get pvc nginx-storage -n ssa-nginx-example --show-managed-fields -o json | jq -r '[.metadata.managedFields[] | select(.manager == "argocd-controller") | .operation] | join(",")')" = Apply ] || return 1
+  second_settings ssa > "$work/Pulumi.ssa.yaml"
+  new_project "$ssa" e2e-ssa "$work/Pulumi.ssa.yaml" "$work/ssa-inventory.yaml"
+  before=$(pvc_uids | grep '^ssa-')
+  steps=$(cd "$ssa" && preview_steps)
+  log "ssa preview: $(echo "$steps" | changes | cut -d' ' -f1 | sort | uniq -c | tr '\n' ' ')"
+  expect "19 imports" [ "$(echo "$steps" | grep -c '^import kubernetes:core/v1:PersistentVolumeClaim ')" = 19 ] &&
+  expect "no replace" [ -z "$(echo "$steps" | grep -E '^(replace|create-replacement|delete-replaced|delete|import-replacement) ')" ] &&
+  (cd "$ssa" && up) &&
+  expect "UIDs unchanged" [ "$before" = "$(pvc_uids | grep '^ssa-')" ] &&
+  expect "argocd-controller still owns what it applied" [ "$(k get pvc nginx-storage -n ssa-nginx-example --show-managed-fields -o json | jq -r '[.metadata.managedFields[] | select(.manager == "argocd-controller")] | length')" = 1 ] &&
+  (cd "$ssa" && no_changes)
+}
 
-echo "$passed passed, $failed failed"
+ours() { # namespace/name of the objects of the main stack's namespaces (not the second stacks' dr-notes, ssa-*)
+  k get "$@" -A -o jsonpath='{range .items[*]}{.metadata.namespace}/{.metadata.name}{"\n"}{end}' 2>/dev/null | grep -v -E '^(dr-notes|ssa-)' || true
+}
+
+rollback_removes_the_program() {
+  # The design's rollback plan, as README "Take the program back out" gives it.
+  backups_settled || return 1
+  fingerprint "$work/before-rollback.json"
+  cp "$standins/store.json" "$work/store-before-rollback.json"
+  pulumi stack --show-urns | grep -oE 'urn:pulumi:[^ ]+PersistentVolumeClaim::[^ ]+' | while read -r urn; do
+    pulumi state delete --force --yes "$urn" >/dev/null
+  done
+  pulumi destroy --yes --skip-preview --non-interactive > "$work/destroy.log" 2>&1 || { tail -30 "$work/destroy.log" >&2; return 1; }
+  for _ in $(seq 1 60); do   # the garbage collector removes what VolSync's objects owned
+    [ -z "$(ours pvc -l app.kubernetes.io/created-by=volsync; ours volumesnapshots)" ] && break
+    sleep 1
+  done
+  fingerprint "$work/world-after.json"
+  expect "no VolSync object left" [ -z "$(ours replicationsources,replicationdestinations)" ] &&
+  expect "no mover claim or snapshot left" [ -z "$(ours pvc -l app.kubernetes.io/created-by=volsync; ours volumesnapshots)" ] &&
+  expect "volsync-system and the snapshot class gone" [ -z "$(k get namespace volsync-system -o name 2>/dev/null; k get volumesnapshotclass longhorn-snap -o name 2>/dev/null)" ] &&
+  expect "the CNPG cluster is back to what Argo CD applied" [ -z "$(k get cluster khoj-database -n cloudnative-pg -o jsonpath='{.spec.plugins}')" ] &&
+  expect "every PVC and PV left exactly as it was (UIDs, claims, labels, annotations, spec), every pod and Longhorn's own backup objects too" \
+    unchanged "$work/before-rollback.json" "$work/world-after.json" --except '^(secrets|clusters|postgresclusters)' &&
+  expect "what the program created in the apps' namespaces is gone: its Secrets, its patches of the database clusters" \
+    unchanged "$work/world-before.json" "$work/world-after.json" --only '^(secrets|clusters|postgresclusters)' &&
+  expect "the repositories are left as they are" python3 -c "
+import json,sys; a, b = (json.load(open(p))['repos'] for p in sys.argv[1:3]); sys.exit(0 if a == b else 1)" "$work/store-before-rollback.json" "$standins/store.json" &&
+  expect "the stack is empty" [ "$(pulumi stack --show-urns | grep -c 'urn:pulumi:' || true)" -le 1 ]
+}
+
+scenario a "migrate: adopt the live PVCs (19 imports, 0 replaces), install VolSync, first backups" migrate
+scenario b "second up is a no-op; no-change preview timed" second_up_is_noop
+scenario c "schedule window change updates only ReplicationSources" window_change_updates_only_sources
+scenario d "inventory disagrees with a live PVC's size: preview and up fail naming the field, nothing changes" size_mismatch_stops_before_any_change
+scenario e "removing an app deletes its backups and keeps its PVC" removing_an_app_keeps_its_pvc
+scenario f "restore one app: trigger, wait, replace only that PVC, populated with the backup" restore_one_app
+scenario g "bad inventory: preview fails, API server unchanged" bad_inventory_changes_nothing
+scenario h "interrupted up converges with no PVC lost" interrupted_up_converges
+scenario i "disaster recovery: restore a missing PVC, then start backups" disaster_recovery_restores_before_backups
+scenario j "adoption of server-side-applied PVCs (Argo CD ServerSideApply=true)" server_side_applied_world_is_adopted
+scenario k "rollback: the program taken back out, every PVC, PV and repository left as it is" rollback_removes_the_program
+
+echo "$passed passed, $failed failed${skipped:+, $skipped skipped}"
+if [ -n "${E2E_WAIT:-}" ]; then
+  printf 'export KUBECONFIG=%s PULUMI_HOME=%s PULUMI_BACKEND_URL=%s PULUMI_CONFIG_PASSPHRASE=e2e-only PATH=%s:$PATH PULUMI_IGNORE_AMBIENT_PLUGINS=true PULUMI_SKIP_UPDATE_CHECK=true PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true PULUMI_SKIP_CONFIRMATIONS=true; cd %s\n' \
+    "$KUBECONFIG" "$PULUMI_HOME" "$PULUMI_BACKEND_URL" "$work/shim:$BIN" "$project" > "$work/env.sh"
+  log "waiting; source $work/env.sh to use the cluster and the stack"
+  while true; do sleep 5; done
+fi
 [ "$failed" -eq 0 ]

@@ -1,0 +1,100 @@
+#!/usr/bin/env python3
+"""Runs the stand-in controllers against the loopback API server until killed.
+
+  run.py <kubeconfig> <state dir>
+
+The state dir holds store.json (what volumes and repositories hold), events.log (timestamped actions, for ordering
+checks), hold (one <namespace>/<name> per line: objects whose mover "takes its time") and clock-offset (seconds added
+to the stand-ins' clock, to let a night pass).
+"""
+import os
+import sys
+import threading
+import time
+import traceback
+from datetime import datetime, timedelta, timezone
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from csi import Csi            # noqa: E402
+from kube import ApiError, Kube  # noqa: E402
+from store import Store        # noqa: E402
+from volsync import VolSync    # noqa: E402
+
+
+def main():
+    kubeconfig, state = sys.argv[1:3]
+    os.makedirs(state, exist_ok=True)
+    events = os.path.join(state, "events.log")
+
+    def log(message):
+        with open(events, "a") as f:
+            f.write(f"{datetime.now(timezone.utc).isoformat()} {message}\n")
+
+    def read_lines(name):
+        try:
+            with open(os.path.join(state, name)) as f:
+                return [l.strip() for l in f if l.strip()]
+        except FileNotFoundError:
+            return []
+
+    def clock():
+        offset = read_lines("clock-offset")
+        return datetime.now(timezone.utc) + timedelta(seconds=float(offset[0]) if offset else 0)
+
+    kube = Kube(kubeconfig)
+    store = Store(os.path.join(state, "store.json"))
+    csi = Csi(kube, store, log)
+    volsync = VolSync(kube, store, log, clock, lambda: set(read_lines("hold")))
+    log("standins-started")
+    # Informer-like wake-ups: a pass runs when something changed (and at least every 5 s, a resync), so an idle world
+    # costs the API server nothing, as with the real controllers.
+    changed = threading.Event()
+    for kind in ("PersistentVolumeClaim", "PersistentVolume", "VolumeSnapshot", "VolumeSnapshotContent",
+                 "ReplicationSource", "ReplicationDestination", "Job", "StorageClass", "VolumeSnapshotClass", "Secret"):
+        threading.Thread(target=kube.watch_forever, args=(kind, changed), daemon=True).start()
+    while True:
+        changed.clear()
+        for step in (lambda: reconcile(kube, csi, volsync),):
+            try:
+                step()
+            except Exception as e:   # keep playing the controllers whatever one pass hit, as a controller would
+                log(f"error {type(e).__name__}: {e}")
+                with open(os.path.join(state, "errors.log"), "a") as f:
+                    traceback.print_exc(file=f)
+        changed.wait(timeout=5)
+        time.sleep(0.1)   # let a burst of events settle into one pass
+
+
+def each(items, fn, log_error):
+    for item in items:
+        try:
+            fn(item)
+        except ApiError as e:
+            if e.status != 409:   # a conflict is retried on the next pass, as a controller requeues
+                log_error(item, e)
+        except Exception as e:
+            log_error(item, e)
+
+
+def reconcile(kube, csi, volsync):
+    classes = {c["metadata"]["name"]: c for c in kube.list("StorageClass")}
+    pvcs, pvs = kube.list("PersistentVolumeClaim"), kube.list("PersistentVolume")
+    errors = []
+    note = lambda item, e: errors.append(f"{item['kind']}/{item['metadata'].get('namespace', '')}/{item['metadata']['name']}: {e}")
+    each(pvcs, lambda pvc: csi.provision(pvc, classes, {p["metadata"]["name"] for p in pvs}), note)
+    each(pvs, csi.delete_released, note)
+    snapshots, contents = kube.list("VolumeSnapshot"), kube.list("VolumeSnapshotContent")
+    vs_classes = {c["metadata"]["name"]: c for c in kube.list("VolumeSnapshotClass")}
+    contents_by_name = {c["metadata"]["name"]: c for c in contents}
+    each(snapshots, lambda vs: csi.delete_snapshot(vs, contents_by_name) if vs["metadata"].get("deletionTimestamp")
+         else csi.sync_snapshot(vs, contents_by_name, vs_classes), note)
+    each(contents, csi.sync_content, note)
+    for kind in ("ReplicationSource", "ReplicationDestination"):
+        each(kube.list(kind), lambda o, kind=kind: volsync.reconcile(kind, o), note)
+    each(pvcs, lambda pvc: volsync.populate(pvc, classes), note)
+    if errors:
+        raise RuntimeError("; ".join(errors))
+
+
+if __name__ == "__main__":
+    main()
