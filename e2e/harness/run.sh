@@ -131,6 +131,13 @@ content() { # what the claim's volume holds (the stand-in store), as "files toke
   python3 -c "import json,sys; v=json.load(open(sys.argv[1]))['volumes'].get(sys.argv[2], {}); print(v.get('files', 0), v.get('token', ''))" "$standins/store.json" "$pv"
 }
 up() { pulumi up --yes --skip-preview --non-interactive > "$work/up.log" 2>&1 || { tail -40 "$work/up.log" >&2; return 1; }; }
+app_writes() { # namespace claim token: the app writes new data into its volume (the stand-in applies it)
+  echo "$1/$2 200 $3" >> "$standins/writes"
+  for _ in $(seq 1 30); do grep -q "app-wrote $1/$2 $3" "$events" && return 0; sleep 0.5; done
+  log "the write to $1/$2 was not applied"; return 1
+}
+pv_of() { k get pvc "$2" -n "$1" -o jsonpath='{.spec.volumeName}'; }
+pv_content() { python3 -c "import json,sys; v=json.load(open(sys.argv[1]))['volumes'].get(sys.argv[2], {}); print(v.get('token', ''))" "$standins/store.json" "$1"; }
 preview_steps() { # the engine's planned steps as "op type name" lines
   pulumi preview --json --non-interactive 2>"$work/preview.err" \
     | jq -r '.steps[]? | "\(.op) \(.urn | split("::")[2] | split("$") | last) \(.urn | split("::")[3])"'
@@ -194,7 +201,6 @@ migrate() {
       '[.items[] | {k: "\(.metadata.namespace)/\(.metadata.name)", labels: .metadata.labels, annotations: .metadata.annotations, spec: .spec}] | map(select(.k as $k | $b[0] | map(.k) | index($k)))') "$work/pvcs-before.json" &&
   expect "the release installed the VolSync CRDs" [ "$(k get crd replicationsources.volsync.backube -o jsonpath='{.metadata.annotations.meta\.helm\.sh/release-name}')" = volsync ] &&
   expect "19 replication sources" [ "$(k get replicationsources -A -o name | wc -l)" = 19 ] &&
-  expect "populator destinations (not for the static PV)" [ "$(k get replicationdestinations -A -o name | wc -l)" = 18 ] &&
   expect "snapshot class" [ "$(k get volumesnapshotclass longhorn-snap -o jsonpath='{.parameters.type}')" = "snap" ] &&
   expect "CNPG plugin wiring" [ "$(k get cluster khoj-database -n cloudnative-pg -o jsonpath='{.spec.plugins[0].name}')" = "barman-cloud.cloudnative-pg.io" ] &&
   expect "CNPG owner's fields untouched" [ "$(k get cluster khoj-database -n cloudnative-pg -o jsonpath='{.spec.imageName}')" = "ghcr.io/cloudnative-pg/postgresql:16.2" ] &&
@@ -202,8 +208,8 @@ migrate() {
   expect "PGO pgbackrest wiring" [ "$(k get postgrescluster immich -n immich -o jsonpath='{.spec.backups.pgbackrest.repos[0].name}')" = "repo1" ] &&
   expect "PGO owner's fields untouched" [ "$(k get postgrescluster immich -n immich -o jsonpath='{.spec.image}')" = "ghcr.io/waifulabs/crunchydata-vectorchord:ubi9-17.7-2550" ] &&
   expect "every source made its first backup at once (VolSync syncs on creation)" backups_settled &&
-  expect "each paused destination still provisioned its full-size volume and a cache, and a Job that never starts (VolSync 0.15.0 mover.go ensureJob; field-findings §3)" \
-    [ "$(ours pvc | grep -c -- '-restore-dest$')" = 18 ] && [ "$(k get jobs -A -o json | jq '[.items[] | select(.spec.parallelism == 0)] | length')" = 18 ] &&
+  expect "no destination without a restore, so no standing destination volume (VolSync provisions one for any destination, paused or not)" \
+    [ -z "$(ours replicationdestinations; ours pvc | grep -- '-dest$')" ] &&
   expect "nginx's repository holds nginx's data" [ "$(python3 -c "import json,sys; r=json.load(open(sys.argv[1]))['repos']; print([s['token'] for u, x in r.items() if u.endswith('/nginx-example/nginx') for s in x['snapshots']])" "$standins/store.json")" = "['nginx@world']" ]
 }
 
@@ -260,9 +266,15 @@ removing_an_app_keeps_its_pvc() {
 }
 
 restore_one_app() {
-  local nginx_uid others_before id synced created steps
+  local nginx_uid old_pv others_before id synced created steps
+  backups_settled || return 1
   nginx_uid=$(uid nginx-example nginx-storage)
+  old_pv=$(pv_of nginx-example nginx-storage)
   others_before=$(pvc_uids | grep -v '^nginx-example/')
+  # What Argo CD applies from Git (client-side apply keeps it in last-applied-configuration): the undo re-creates it.
+  k get pvc nginx-storage -n nginx-example -o jsonpath='{.metadata.annotations.kubectl\.kubernetes\.io/last-applied-configuration}' > "$work/nginx-pvc-git.json"
+  # After last night's backup the app wrote more: the restore brings back the backup, the old volume keeps the rest.
+  app_writes nginx-example nginx-storage nginx@day2 || return 1
   # README: Restore a volume, "Before": stop the app (its pod keeps the claim in use; PVC protection would hold the delete).
   stop_app nginx-example nginx-example-0
   pulumi config set --path 'homelab-backups:restore.nginx' latest >/dev/null
@@ -270,28 +282,134 @@ restore_one_app() {
   log "planned: $(echo "$steps" | tr '\n' ';')"
   expect "preview replaces exactly one PVC" [ "$(echo "$steps" | grep 'PersistentVolumeClaim' | grep -c -E '^(replace|delete-replaced|create-replacement) ')" -ge 1 ] &&
   expect "and no other PVC" [ -z "$(echo "$steps" | grep 'PersistentVolumeClaim' | grep -v ' nginx-pvc$')" ] &&
+  expect "the destination is created for this restore" [ -n "$(echo "$steps" | grep '^create kubernetes:volsync.backube/v1alpha1:ReplicationDestination nginx-destination$')" ] &&
   up || return 1
   id=$(k get replicationdestination nginx-restore -n nginx-example -o jsonpath='{.spec.trigger.manual}')
   synced=$(grep -m1 "rd-synced nginx-example/nginx-restore $id" "$events" | cut -d' ' -f1)
   created=$(k get pvc nginx-storage -n nginx-example -o jsonpath='{.metadata.creationTimestamp}')
-  log "trigger $id synced at $synced, PVC created at $created; restored: $(content nginx-example nginx-storage)"
+  log "trigger $id synced at $synced, PVC created at $created; restored: $(content nginx-example nginx-storage); old volume $old_pv: $(k get pv "$old_pv" -o jsonpath='{.status.phase} {.spec.persistentVolumeReclaimPolicy}') $(pv_content "$old_pv")"
   expect "PVC replaced (new UID)" [ "$(uid nginx-example nginx-storage)" != "$nginx_uid" ] &&
   expect "PVC populated from the destination" [ "$(k get pvc nginx-storage -n nginx-example -o jsonpath='{.spec.dataSourceRef.name}')" = "nginx-restore" ] &&
-  expect "bound by the real binder to the volume the populator filled" [ -n "$(k get pv "$(k get pvc nginx-storage -n nginx-example -o jsonpath='{.spec.volumeName}')" -o jsonpath='{.metadata.annotations.volsync\.backube/populated-from}')" ] &&
+  expect "bound by the real binder to the volume the populator filled" [ -n "$(k get pv "$(pv_of nginx-example nginx-storage)" -o jsonpath='{.metadata.annotations.volsync\.backube/populated-from}')" ] &&
   expect "it holds what was backed up" [ "$(content nginx-example nginx-storage | cut -d' ' -f2)" = "nginx@world" ] &&
   expect "destination synced before the PVC was created" at_or_before "$synced" "$created" &&
+  expect "the old volume was kept (Retain) and still holds the newer data" \
+    [ "$(k get pv "$old_pv" -o jsonpath='{.status.phase} {.spec.persistentVolumeReclaimPolicy}')" = "Released Retain" ] &&
+  expect "..." [ "$(pv_content "$old_pv")" = "nginx@day2" ] &&
   expect "no other PVC touched" [ "$(pvc_uids | grep -v '^nginx-example/')" = "$others_before" ] &&
   start_app nginx-example nginx-example-0 &&
-  no_changes &&
+  no_changes || return 1
+  echo "$old_pv" > "$work/nginx-old-pv"
   pulumi config rm --path 'homelab-backups:restore.nginx' >/dev/null || return 1
   local restored_uid; restored_uid=$(uid nginx-example nginx-storage)
   steps=$(preview_steps | changes)
   log "planned after removing the request: $(echo "$steps" | tr '\n' ';')"
-  # Protection comes back (a state-only update); nothing may delete or replace the PVC.
+  # Protection comes back (a state-only update); the destination goes; nothing may delete or replace the PVC.
   expect "removing the request plans no PVC replace or delete" \
     [ -z "$(echo "$steps" | grep PersistentVolumeClaim | grep -E '^(replace|delete|create-replacement|delete-replaced|create) ')" ] &&
+  expect "and deletes the destination" [ -n "$(echo "$steps" | grep '^delete kubernetes:volsync.backube/v1alpha1:ReplicationDestination nginx-destination$')" ] &&
   up && expect "PVC untouched after the request is gone" [ "$(uid nginx-example nginx-storage)" = "$restored_uid" ] &&
+  expect "the destination and its volumes are gone" [ -z "$(ours replicationdestinations; ours pvc | grep -- '-dest$')" ] &&
+  expect "the old volume is still kept" [ "$(k get pv "$old_pv" -o jsonpath='{.spec.persistentVolumeReclaimPolicy}')" = Retain ] &&
   no_changes
+}
+
+undo_a_restore() {
+  # README "Undo a restore": back to the volume the restore kept.
+  local old_pv restored_pv
+  old_pv=$(cat "$work/nginx-old-pv" 2>/dev/null) || { log "needs scenario f"; return 1; }
+  restored_pv=$(pv_of nginx-example nginx-storage)
+  stop_app nginx-example nginx-example-0
+  k delete pvc nginx-storage -n nginx-example --wait=true >/dev/null &&
+  k patch pv "$old_pv" --type json -p '[{"op":"remove","path":"/spec/claimRef/uid"},{"op":"remove","path":"/spec/claimRef/resourceVersion"}]' >/dev/null &&
+  k apply --field-manager=argocd-controller -f "$work/nginx-pvc-git.json" >/dev/null || return 1   # Argo CD syncs it from Git
+  for _ in $(seq 1 60); do [ "$(k get pvc nginx-storage -n nginx-example -o jsonpath='{.status.phase}')" = Bound ] && break; sleep 1; done
+  start_app nginx-example nginx-example-0
+  pulumi refresh --yes --skip-preview --non-interactive > "$work/refresh.log" 2>&1 || { tail -20 "$work/refresh.log" >&2; return 1; }
+  log "undo: PVC bound to $(pv_of nginx-example nginx-storage) (kept $old_pv, restored $restored_pv), holds $(content nginx-example nginx-storage)"
+  expect "the PVC is bound to the kept volume again" [ "$(pv_of nginx-example nginx-storage)" = "$old_pv" ] &&
+  expect "with the data written after the backup" [ "$(content nginx-example nginx-storage | cut -d' ' -f2)" = "nginx@day2" ] &&
+  expect "the restored copy was deleted with its claim (its class deletes released volumes)" [ -z "$(k get pv "$restored_pv" -o name 2>/dev/null)" ] &&
+  no_changes
+}
+
+release_the_kept_volume() {
+  # README "Release the kept volume": once the restored data is good, give the kept volume back to Longhorn.
+  local kept
+  backups_settled || return 1
+  stop_app fizzy fizzy-0
+  pulumi config set --path 'homelab-backups:restore.fizzy' latest >/dev/null
+  kept=$(pv_of fizzy fizzy-data)
+  up || return 1
+  start_app fizzy fizzy-0
+  expect "fizzy's old volume was kept" [ "$(k get pv "$kept" -o jsonpath='{.status.phase} {.spec.persistentVolumeReclaimPolicy}')" = "Released Retain" ] || return 1
+  k patch pv "$kept" -p '{"spec":{"persistentVolumeReclaimPolicy":"Delete"}}' >/dev/null
+  for _ in $(seq 1 30); do [ -z "$(k get pv "$kept" -o name 2>/dev/null)" ] && break; sleep 1; done
+  expect "released: the provisioner deleted it" [ -z "$(k get pv "$kept" -o name 2>/dev/null)" ] &&
+  pulumi config rm --path 'homelab-backups:restore.fizzy' >/dev/null && up && no_changes
+}
+
+restore_of_nothing_keeps_the_pvc() {
+  local uid_before pv out
+  backups_settled || return 1
+  uid_before=$(uid khoj khoj-config-pvc)
+  pv=$(pv_of khoj khoj-config-pvc)
+  stop_app khoj khoj-server-0
+  # The repository holds one backup: previous:3 is inside the retention, but matches no snapshot.
+  pulumi config set --path 'homelab-backups:restore.khoj' previous:3 >/dev/null
+  if out=$(pulumi up --yes --skip-preview --non-interactive 2>&1); then log "up restored nothing and went on"; return 1; fi
+  echo "$out" > "$work/empty-restore.log"
+  log "up said: $(grep -m1 'RESTORE khoj stopped' <<< "$out" | cut -c1-240)"
+  expect "up stops naming the app, the point and what to do" grep -q "RESTORE khoj stopped before its PVC was touched: the destination khoj/khoj-restore restored nothing for 'previous:3'" <<< "$out" &&
+  expect "..." grep -q "pulumi config rm --path 'homelab-backups:restore.khoj'" <<< "$out" &&
+  expect "the destination really reported success with nothing restored (VolSync's behaviour)" \
+    grep -q "No eligible snapshots found" <<< "$(k get replicationdestination khoj-restore -n khoj -o jsonpath='{.status.latestMoverStatus.logs}')" &&
+  expect "the PVC is untouched: same UID" [ "$(uid khoj khoj-config-pvc)" = "$uid_before" ] &&
+  expect "no deletion timestamp" [ -z "$(k get pvc khoj-config-pvc -n khoj -o jsonpath='{.metadata.deletionTimestamp}')" ] &&
+  expect "its data is there" [ "$(content khoj khoj-config-pvc | cut -d' ' -f2)" = "khoj@world" ] &&
+  expect "and its volume's reclaim policy was not touched" [ "$(k get pv "$pv" -o jsonpath='{.spec.persistentVolumeReclaimPolicy}')" = Delete ] &&
+  pulumi config rm --path 'homelab-backups:restore.khoj' >/dev/null && up &&
+  expect "the destination goes with the request; the PVC stays" [ -z "$(ours replicationdestinations | grep '^khoj/')" ] &&
+  expect "..." [ "$(uid khoj khoj-config-pvc)" = "$uid_before" ] &&
+  start_app khoj khoj-server-0 && no_changes
+}
+
+restore_while_in_use_is_refused() {
+  local uid_before out
+  uid_before=$(uid karakeep data-pvc)
+  pulumi config set --path 'homelab-backups:restore.karakeep' latest >/dev/null
+  if out=$(pulumi preview --non-interactive 2>&1); then log "preview accepted a restore of a PVC in use"; return 1; fi
+  local up_out; up_out=$(pulumi up --yes --skip-preview --non-interactive 2>&1) && { log "up accepted it"; return 1; }
+  log "preview said: $(grep -m1 'RESTORE refused' <<< "$out" | cut -c1-240)"
+  expect "the user is told plainly what to stop" grep -q "volumes (karakeep): pvc: RESTORE refused: the PVC karakeep/data-pvc is in use by pod karakeep-web-0. Stop the app first" <<< "$out" &&
+  expect "up refuses the same way" grep -q "RESTORE refused" <<< "$up_out" &&
+  expect "nothing was created or deleted" [ -z "$(ours replicationdestinations | grep '^karakeep/')" ] &&
+  expect "the PVC is untouched" [ "$(uid karakeep data-pvc)" = "$uid_before" ] &&
+  pulumi config rm --path 'homelab-backups:restore.karakeep' >/dev/null && no_changes
+}
+
+database_restores_that_can_start() {
+  local when cnpg pgo
+  when=$(date -u -d '-2 days' +%Y-%m-%dT%H:%M:%SZ)
+  pulumi config set --path 'homelab-backups:restore.khoj-database' "$when" >/dev/null
+  pulumi config set --path 'homelab-backups:restore.immich-postgres' "$when" >/dev/null
+  up || return 1
+  cnpg=$(k get clusters.postgresql.cnpg.io -n cloudnative-pg -o name | grep -m1 khoj-database-restore- | cut -d/ -f2)
+  pgo=$(k get postgresclusters -n immich -o name | grep -m1 immich-restore- | cut -d/ -f2)
+  log "recovered clusters: cloudnative-pg/$cnpg, immich/$pgo"
+  expect "the API server accepted a CNPG recovery cluster" [ -n "$cnpg" ] &&
+  expect "on the backed-up cluster's image (read from the live Cluster)" [ "$(k get cluster "$cnpg" -n cloudnative-pg -o jsonpath='{.spec.imageName}')" = ghcr.io/cloudnative-pg/postgresql:16.2 ] &&
+  expect "with the app's database, owner and credentials" [ "$(k get cluster "$cnpg" -n cloudnative-pg -o jsonpath='{.spec.bootstrap.recovery.database}/{.spec.bootstrap.recovery.owner}/{.spec.bootstrap.recovery.secret.name}')" = khoj/khoj_admin/khoj-app-secret ] &&
+  expect "at the requested time" [ "$(k get cluster "$cnpg" -n cloudnative-pg -o jsonpath='{.spec.bootstrap.recovery.recoveryTarget.targetTime}')" = "$when" ] &&
+  expect "the API server accepted a PGO recovery cluster" [ -n "$pgo" ] &&
+  expect "on the vector-extension image and the same major version" [ "$(k get postgrescluster "$pgo" -n immich -o jsonpath='{.spec.image} {.spec.postgresVersion}')" = "ghcr.io/waifulabs/crunchydata-vectorchord:ubi9-17.7-2550 17" ] &&
+  expect "with a target pgBackRest reads" [ "$(k get postgrescluster "$pgo" -n immich -o jsonpath='{.spec.dataSource.pgbackrest.options[1]}')" = "--target=\"$(date -u -d "$when" '+%Y-%m-%d %H:%M:%S')+00\"" ] &&
+  pulumi config rm --path 'homelab-backups:restore.khoj-database' >/dev/null &&
+  pulumi config rm --path 'homelab-backups:restore.immich-postgres' >/dev/null && up &&
+  expect "removing the requests keeps the recovered clusters (the app may run on them by now)" \
+    [ -n "$(k get cluster "$cnpg" -n cloudnative-pg -o name 2>/dev/null)" ] && [ -n "$(k get postgrescluster "$pgo" -n immich -o name 2>/dev/null)" ] &&
+  no_changes &&
+  k delete cluster "$cnpg" -n cloudnative-pg >/dev/null && k delete postgrescluster "$pgo" -n immich >/dev/null   # README: once switched or not needed
 }
 
 bad_inventory_changes_nothing() {
@@ -417,7 +535,12 @@ scenario b "second up is a no-op; no-change preview timed" second_up_is_noop
 scenario c "schedule window change updates only ReplicationSources" window_change_updates_only_sources
 scenario d "inventory disagrees with a live PVC's size: preview and up fail naming the field, nothing changes" size_mismatch_stops_before_any_change
 scenario e "removing an app deletes its backups and keeps its PVC" removing_an_app_keeps_its_pvc
-scenario f "restore one app: trigger, wait, replace only that PVC, populated with the backup" restore_one_app
+scenario f "restore one app: destination created, trigger, wait, old volume kept, only that PVC replaced with the backup" restore_one_app
+scenario l "undo a restore: the PVC back on the kept volume, with its newer data" undo_a_restore
+scenario m "release the kept volume after a restore" release_the_kept_volume
+scenario n "a restore that finds no snapshot fails before the PVC is touched" restore_of_nothing_keeps_the_pvc
+scenario o "a restore of a PVC in use is refused before anything changes" restore_while_in_use_is_refused
+scenario p "database restores create clusters that can start, accepted by the API server" database_restores_that_can_start
 scenario g "bad inventory: preview fails, API server unchanged" bad_inventory_changes_nothing
 scenario h "interrupted up converges with no PVC lost" interrupted_up_converges
 scenario i "disaster recovery: restore a missing PVC, then start backups" disaster_recovery_restores_before_backups

@@ -4,8 +4,9 @@
   run.py <kubeconfig> <state dir>
 
 The state dir holds store.json (what volumes and repositories hold), events.log (timestamped actions, for ordering
-checks), hold (one <namespace>/<name> per line: objects whose mover "takes its time") and clock-offset (seconds added
-to the stand-ins' clock, to let a night pass).
+checks), hold (one <namespace>/<name> per line: objects whose mover "takes its time"), clock-offset (seconds added
+to the stand-ins' clock, to let a night pass) and writes ("<namespace>/<claim> <files> <token>" per line: an app
+writing new data into its volume; applied and emptied on the next pass).
 """
 import os
 import sys
@@ -54,7 +55,7 @@ def main():
         threading.Thread(target=kube.watch_forever, args=(kind, changed), daemon=True).start()
     while True:
         changed.clear()
-        for step in (lambda: reconcile(kube, csi, volsync),):
+        for step in (lambda: app_writes(kube, store, state, log), lambda: reconcile(kube, csi, volsync)):
             try:
                 step()
             except Exception as e:   # keep playing the controllers whatever one pass hit, as a controller would
@@ -74,6 +75,24 @@ def each(items, fn, log_error):
                 log_error(item, e)
         except Exception as e:
             log_error(item, e)
+
+
+def app_writes(kube, store, state, log):
+    path = os.path.join(state, "writes")
+    try:
+        with open(path) as f:
+            lines = [l.split() for l in f if l.strip()]
+    except FileNotFoundError:
+        return
+    if not lines:
+        return
+    for claim, files, token in lines:
+        ns, name = claim.split("/")
+        pvc = kube.get("PersistentVolumeClaim", ns, name)
+        if pvc and pvc["spec"].get("volumeName"):
+            store.set_volume(pvc["spec"]["volumeName"], {"files": int(files), "token": token})
+            log(f"app-wrote {claim} {token}")
+    open(path, "w").close()
 
 
 def reconcile(kube, csi, volsync):

@@ -7,6 +7,8 @@ import homelab.backups.components.BackupStack;
 import homelab.backups.config.StackConfig;
 import homelab.backups.config.StackFile;
 import homelab.backups.config.StackInputs;
+import homelab.backups.kubernetes.Fabric8LiveCluster;
+import homelab.backups.kubernetes.LiveCluster;
 import homelab.backups.plan.Planner;
 import homelab.backups.plan.StackPlan;
 import homelab.backups.kubernetes.PostgresSpecs;
@@ -36,13 +38,15 @@ public final class App {
             // A RunException: the SDK reports its message as the error, without a stack trace.
             throw new com.pulumi.exceptions.RunException(e.getMessage());
         }
-        deploy(ctx, Planner.plan(inputs), key -> ctx.config().requireSecret(key), message -> ctx.log().warn(message));
+        try (var live = Fabric8LiveCluster.connect(inputs.settings().kubernetes().context())) {
+            deploy(ctx, Planner.plan(inputs), live, key -> ctx.config().requireSecret(key), message -> ctx.log().warn(message));
+        }
     }
 
     /** Registers the planned stack and exports what a reviewer wants to see. Tests and the render call this too. */
-    public static BackupStack deploy(Context ctx, StackPlan plan, Function<String, Output<String>> configSecrets,
-                                     Consumer<String> warn) {
-        var stack = new BackupStack(plan, configSecrets, warn);
+    public static BackupStack deploy(Context ctx, StackPlan plan, LiveCluster live,
+                                     Function<String, Output<String>> configSecrets, Consumer<String> warn) {
+        var stack = new BackupStack(plan, live, configSecrets, warn);
         ctx.export("volumeCount", Output.of(plan.volumes().size()));
         ctx.export("excluded", Output.of(plan.excluded().stream().map(v -> v.app() + ": " + v.exclusion().orElse("")).toList()));
         ctx.export("restores", Output.of(plan.inputs().restores().values().stream()

@@ -16,6 +16,7 @@ import homelab.backups.kubernetes.CustomObject;
 import homelab.backups.kubernetes.CustomObjectArgs;
 import homelab.backups.kubernetes.PostgresSpecs;
 import homelab.backups.plan.DatabasePlan;
+import homelab.backups.plan.RecoveryShape;
 import homelab.backups.secrets.SecretSource;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -41,8 +42,12 @@ public final class BackedUpDatabase extends ComponentResource {
     private final Optional<CustomObject> scheduledBackup;
     private final Optional<CustomObject> recoveryCluster;
 
-    /** @param after the buckets (or, without bucket management, the previous wave) */
-    public record Args(DatabasePlan plan, Settings settings, SecretSource secrets, List<Resource> after) {
+    /**
+     * @param recovery what a cluster recovered by a pending restore must be (read from the live cluster)
+     * @param after    the buckets (or, without bucket management, the previous wave)
+     */
+    public record Args(DatabasePlan plan, Optional<RecoveryShape> recovery, Settings settings, SecretSource secrets,
+                       List<Resource> after) {
     }
 
     public BackedUpDatabase(String name, Args args, ComponentResourceOptions options) {
@@ -93,9 +98,12 @@ public final class BackedUpDatabase extends ComponentResource {
                 CustomObjectArgs.builder(plan.cnpg() ? PostgresSpecs.CNPG_API : PostgresSpecs.PGO_API,
                                 plan.cnpg() ? "Cluster" : "PostgresCluster")
                         .metadata(meta(recoveryName, db.namespace()))
-                        .spec(plan.cnpg() ? PostgresSpecs.cnpgRecoveryCluster(plan, settings)
-                                : PostgresSpecs.pgoRecoveryCluster(plan, settings))
-                        .build(), child(targetReady)));
+                        .spec(plan.cnpg() ? PostgresSpecs.cnpgRecoveryCluster(plan, args.recovery().orElseThrow(), settings)
+                                : PostgresSpecs.pgoRecoveryCluster(plan, args.recovery().orElseThrow(), settings))
+                        // A recovered cluster may be what the app runs on by now: removing the request forgets it,
+                        // never deletes it (README: Restore a database).
+                        .build(), CustomResourceOptions.builder().parent(this).dependsOn(targetReady)
+                        .retainOnDelete(true).build()));
 
         this.cluster = Output.of(db.namespace() + "/" + db.name());
         var outputs = new LinkedHashMap<String, Output<?>>();

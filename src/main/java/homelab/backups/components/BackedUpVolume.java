@@ -4,6 +4,10 @@ import com.pulumi.core.Output;
 import com.pulumi.core.annotations.Export;
 import com.pulumi.kubernetes.core.v1.PersistentVolumeClaim;
 import com.pulumi.kubernetes.core.v1.PersistentVolumeClaimArgs;
+import com.pulumi.kubernetes.core.v1.PersistentVolumePatch;
+import com.pulumi.kubernetes.core.v1.PersistentVolumePatchArgs;
+import com.pulumi.kubernetes.core.v1.inputs.PersistentVolumeSpecPatchArgs;
+import com.pulumi.kubernetes.meta.v1.inputs.ObjectMetaPatchArgs;
 import com.pulumi.kubernetes.core.v1.Secret;
 import com.pulumi.kubernetes.core.v1.SecretArgs;
 import com.pulumi.kubernetes.core.v1.inputs.PersistentVolumeClaimSpecArgs;
@@ -20,8 +24,10 @@ import homelab.backups.config.SecretKey;
 import homelab.backups.config.Settings;
 import homelab.backups.kubernetes.CustomObject;
 import homelab.backups.kubernetes.CustomObjectArgs;
+import homelab.backups.kubernetes.LiveCluster;
 import homelab.backups.kubernetes.VolSyncSpecs;
 import homelab.backups.plan.ClaimHandling;
+import homelab.backups.plan.RestoreOutcome;
 import homelab.backups.plan.VolumePlan;
 import homelab.backups.secrets.SecretSource;
 import java.util.ArrayList;
@@ -45,8 +51,9 @@ import java.util.Optional;
 public final class BackedUpVolume extends ComponentResource {
     public static final String TYPE = "homelab-backups:backup:BackedUpVolume";
     /** Carries the restore request id on the PVC; a new id replaces the PVC, an unchanged one does nothing. */
-    public static final String RESTORE_ANNOTATION = "homelab-backups/restore-id";
+    public static final String RESTORE_ANNOTATION = LiveCluster.RESTORE_ANNOTATION;
     public static final String WAIT_FOR_ANNOTATION = "pulumi.com/waitFor";
+    public static final String PATCH_FORCE_ANNOTATION = "pulumi.com/patchForce";
     public static final String DISASTER_RECOVERY_TRIGGER = ClaimHandling.DISASTER_RECOVERY_ID;
 
     @Export(name = "pvc", refs = {String.class}, tree = "[0]")
@@ -62,13 +69,17 @@ public final class BackedUpVolume extends ComponentResource {
     private final Optional<CustomObject> maintenance;
     private final PersistentVolumeClaim pvc;
     private final ClaimHandling handling;
+    private final Optional<PersistentVolumePatch> keptVolume;
+    /** Completes when the pending restore (if any) restored data: what the old volume's and the PVC's steps wait for. */
+    private final Output<Boolean> restored;
 
     /**
-     * @param after resources of earlier waves that must exist first (VolSync CRDs, snapshot classes, buckets)
-     * @param claim what may happen to the PVC
+     * @param claim        what may happen to the PVC
+     * @param volumeToKeep the PersistentVolume of a PVC that a pending restore will replace
+     * @param after        resources of earlier waves that must exist first (VolSync CRDs, snapshot classes, buckets)
      */
-    public record Args(VolumePlan plan, ClaimHandling claim, Settings settings, SecretSource secrets,
-                       List<Resource> after) {
+    public record Args(VolumePlan plan, ClaimHandling claim, Optional<String> volumeToKeep, Settings settings,
+                       SecretSource secrets, List<Resource> after) {
     }
 
     public BackedUpVolume(String name, Args args, ComponentResourceOptions options) {
@@ -87,10 +98,13 @@ public final class BackedUpVolume extends ComponentResource {
                 .stringData(data)
                 .build(), options(args.after()));
 
-        // The destination comes first: a restored PVC is populated from it.
-        this.destination = plan.populatorRestore()
-                ? Optional.of(destination(name, args))
-                : Optional.empty();
+        // A destination exists only while a restore needs it: VolSync provisions a destination's full-size volume
+        // and cache as soon as it exists, paused or not (field-findings §3). It comes first: the PVC is populated
+        // from it.
+        this.destination = handling.populated() ? Optional.of(destination(name, args)) : Optional.empty();
+        this.restored = handling.mode() == ClaimHandling.Mode.RESTORE ? restoredData(args) : Output.of(true);
+        this.keptVolume = handling.mode() == ClaimHandling.Mode.RESTORE
+                ? args.volumeToKeep().map(pv -> keepVolume(name, pv, args)) : Optional.empty();
 
         this.pvc = pvc(name, args);
 
@@ -124,21 +138,15 @@ public final class BackedUpVolume extends ComponentResource {
 
     private CustomObject destination(String name, Args args) {
         var plan = args.plan();
-        var run = switch (handling.mode()) {
-            case ADOPT -> VolSyncSpecs.DestinationRun.idle();
-            case RESTORE -> VolSyncSpecs.DestinationRun.restore(plan.restore().orElseThrow().id(),
-                    plan.restore().orElseThrow().point());
-            case DISASTER_RECOVERY -> VolSyncSpecs.DestinationRun.restore(DISASTER_RECOVERY_TRIGGER,
-                    new homelab.backups.config.RestorePoint.Latest());
-        };
+        var run = handling.mode() == ClaimHandling.Mode.RESTORE
+                ? new VolSyncSpecs.DestinationRun(plan.restore().orElseThrow().id(), plan.restore().orElseThrow().point())
+                : new VolSyncSpecs.DestinationRun(DISASTER_RECOVERY_TRIGGER, new homelab.backups.config.RestorePoint.Latest());
         var annotations = new LinkedHashMap<String, String>();
-        var opts = CustomResourceOptions.builder().parent(this).dependsOn(withSecret(args.after()));
-        if (run.active()) {
-            // pulumi up blocks here until VolSync reports that this very trigger finished (SPEC correction 3).
-            annotations.put(WAIT_FOR_ANNOTATION, "jsonpath={.status.lastManualSync}=" + run.trigger());
-            opts.customTimeouts(CustomTimeouts.builder()
-                    .create(args.settings().restore().timeout()).update(args.settings().restore().timeout()).build());
-        }
+        // pulumi up blocks here until VolSync reports that this very trigger finished (SPEC correction 3).
+        annotations.put(WAIT_FOR_ANNOTATION, "jsonpath={.status.lastManualSync}=" + run.trigger());
+        var opts = CustomResourceOptions.builder().parent(this).dependsOn(withSecret(args.after()))
+                .customTimeouts(CustomTimeouts.builder()
+                        .create(args.settings().restore().timeout()).update(args.settings().restore().timeout()).build());
         return new CustomObject(name + "-destination",
                 CustomObjectArgs.builder(VolSyncSpecs.API_VERSION, "ReplicationDestination")
                         .metadata(meta(plan.destinationName(), plan.namespace(), annotations))
@@ -156,9 +164,14 @@ public final class BackedUpVolume extends ComponentResource {
         if (handling.populated()) spec.dataSourceRef(populator(plan));
         var annotations = new LinkedHashMap<String, String>();
         handling.restoreId().ifPresent(id -> annotations.put(RESTORE_ANNOTATION, id));
+        // The restored PVC names the volume its restore kept, so later runs keep naming it (README: Undo a restore).
+        if (handling.mode() == ClaimHandling.Mode.RESTORE) {
+            args.volumeToKeep().ifPresent(pv -> annotations.put(LiveCluster.KEPT_VOLUME_ANNOTATION, pv));
+        }
 
         var dependsOn = new ArrayList<Resource>(args.after());
         if (handling.populated()) dependsOn.add(destination.orElseThrow());
+        keptVolume.ifPresent(dependsOn::add);
         var opts = CustomResourceOptions.builder().parent(this)
                 .protect(handling.protect())
                 .ignoreChanges(handling.ignoreChanges())
@@ -167,10 +180,42 @@ public final class BackedUpVolume extends ComponentResource {
                 .dependsOn(dependsOn);
         handling.importId().ifPresent(opts::importId);
         handling.createTimeout().ifPresent(t -> opts.customTimeouts(CustomTimeouts.builder().create(t).build()));
+        var specArgs = spec.build();
         return new PersistentVolumeClaim(name + "-pvc", PersistentVolumeClaimArgs.builder()
                 .metadata(meta(plan.pvc(), plan.namespace(), annotations))
-                .spec(spec.build())
+                .spec(handling.mode() == ClaimHandling.Mode.RESTORE ? restored.applyValue(ok -> specArgs) : Output.of(specArgs))
                 .build(), opts.build());
+    }
+
+    /**
+     * Completes once the destination shows that data was restored; when it restored nothing, the program stops here,
+     * so neither the old volume's reclaim policy nor the PVC is ever touched (SPEC "A restore never replaces data with
+     * nothing"). In a preview the destination's status is unknown until it ran, so the plan shows what it would do.
+     */
+    private Output<Boolean> restoredData(Args args) {
+        var plan = args.plan();
+        var request = plan.restore().orElseThrow();
+        var mover = args.settings().volsync().mover();
+        return destination.orElseThrow().status().apply(status ->
+                RestoreOutcome.of(mover, status, request.id()) instanceof RestoreOutcome.Nothing nothing
+                        ? Stop.<Boolean>program(RestoreOutcome.refusal(plan, request, nothing))
+                        : Output.of(true));
+    }
+
+    /**
+     * Before a restore replaces the PVC, its PersistentVolume is set to {@code Retain} - a server-side-apply patch of
+     * that field only, forced because the provisioner wrote it - so the old data survives as a Released volume and
+     * the restore can be undone (README: Undo a restore). Only once the destination restored data; forgotten, never
+     * reverted, when the request is gone.
+     */
+    private PersistentVolumePatch keepVolume(String name, String volume, Args args) {
+        return new PersistentVolumePatch(name + "-keep-volume", PersistentVolumePatchArgs.builder()
+                .metadata(ObjectMetaPatchArgs.builder().name(volume)
+                        .annotations(Map.of(PATCH_FORCE_ANNOTATION, "true")).build())
+                .spec(restored.applyValue(ok -> PersistentVolumeSpecPatchArgs.builder()
+                        .persistentVolumeReclaimPolicy("Retain").build()))
+                .build(), CustomResourceOptions.builder().parent(this).retainOnDelete(true)
+                .dependsOn(args.after()).build());
     }
 
     private static TypedObjectReferenceArgs populator(VolumePlan plan) {
@@ -209,6 +254,10 @@ public final class BackedUpVolume extends ComponentResource {
 
     public Optional<CustomObject> destination() {
         return destination;
+    }
+
+    public Optional<PersistentVolumePatch> keptVolume() {
+        return keptVolume;
     }
 
     public Optional<CustomObject> maintenance() {

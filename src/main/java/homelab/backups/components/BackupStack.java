@@ -5,7 +5,12 @@ import com.pulumi.kubernetes.Provider;
 import com.pulumi.kubernetes.ProviderArgs;
 import com.pulumi.resources.ComponentResourceOptions;
 import com.pulumi.resources.CustomResourceOptions;
+import com.pulumi.exceptions.RunException;
+import homelab.backups.kubernetes.LiveCluster;
+import homelab.backups.plan.Adoption;
 import homelab.backups.plan.ClaimHandling;
+import homelab.backups.plan.LiveReview;
+import java.util.TreeMap;
 import homelab.backups.plan.StackPlan;
 import java.util.List;
 import java.util.function.Consumer;
@@ -17,33 +22,36 @@ import java.util.function.Function;
  */
 public final class BackupStack {
     private final Provider kubernetes;
-    private final LiveClaims liveClaims;
+    private final LiveReview review;
     private final SecretsWave secrets;
     private final PlatformWave platform;
     private final StorageWave storage;
     private final VolumesWave volumes;
 
     /**
+     * @param live          the live cluster, read once before anything is registered
      * @param configSecrets reads a Pulumi config secret by key (the config secrets source)
      * @param warn          shows a message in the preview/up output
      */
-    public BackupStack(StackPlan plan, Function<String, Output<String>> configSecrets, Consumer<String> warn) {
+    public BackupStack(StackPlan plan, LiveCluster live, Function<String, Output<String>> configSecrets,
+                       Consumer<String> warn) {
         var settings = plan.inputs().settings();
+        var recovery = settings.restore();
+        var handling = new TreeMap<String, ClaimHandling>();
+        plan.volumes().forEach(v -> handling.put(v.app(), ClaimHandling.of(v, recovery.disasterRecovery(), recovery.timeout())));
+        // Before anything is registered: the live PVCs must be the ones the inventory describes, and a PVC about to be
+        // restored must be free. A RunException: the SDK reports its message as the error, without a stack trace.
+        this.review = LiveReview.of(plan.inputs().inventory().file(), plan.volumes(), handling, plan.databases(), live);
+        if (!review.errors().isEmpty()) throw new RunException(Adoption.failure(review.errors()));
         this.kubernetes = kubernetesProvider(settings.kubernetes());
         var k8s = ComponentResourceOptions.builder().providers(kubernetes).build();
-        var recovery = settings.restore();
-        var handling = new java.util.TreeMap<String, ClaimHandling>();
-        plan.volumes().forEach(v -> handling.put(v.app(), ClaimHandling.of(v, recovery.disasterRecovery(), recovery.timeout())));
-        // Before anything else: the live PVCs must be the ones the inventory describes (stops the program otherwise).
-        this.liveClaims = new LiveClaims("wave0-live-claims", new LiveClaims.Args(plan.volumes(), handling,
-                plan.inputs().inventory().file()), k8s);
 
         this.secrets = new SecretsWave("wave0-secrets", new SecretsWave.Args(settings.secrets(), configSecrets),
                 ComponentResourceOptions.builder().build());
         this.platform = new PlatformWave("wave1-platform", new PlatformWave.Args(settings, secrets.ready()), k8s);
-        this.storage = new StorageWave("wave2-storage", new StorageWave.Args(settings, plan.databases(),
+        this.storage = new StorageWave("wave2-storage", new StorageWave.Args(settings, plan.databases(), review,
                 secrets.source(), platform.ready()), k8s);
-        this.volumes = new VolumesWave("wave4-volumes", new VolumesWave.Args(plan.volumes(), handling, settings,
+        this.volumes = new VolumesWave("wave4-volumes", new VolumesWave.Args(plan.volumes(), handling, review, settings,
                 secrets.source(), storage.ready()), k8s);
         RestoreNotices.announce(plan, warn);
     }
@@ -63,8 +71,9 @@ public final class BackupStack {
         return kubernetes;
     }
 
-    public LiveClaims liveClaims() {
-        return liveClaims;
+    /** What the live cluster said before anything was registered. */
+    public LiveReview review() {
+        return review;
     }
 
     public SecretsWave secrets() {

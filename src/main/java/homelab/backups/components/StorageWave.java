@@ -13,6 +13,7 @@ import com.pulumi.resources.Resource;
 import homelab.backups.config.SecretKey;
 import homelab.backups.config.Settings;
 import homelab.backups.plan.DatabasePlan;
+import homelab.backups.plan.LiveReview;
 import homelab.backups.secrets.SecretSource;
 import java.util.ArrayList;
 import java.util.List;
@@ -32,7 +33,9 @@ public final class StorageWave extends ComponentResource implements Wave {
     private final List<BackedUpDatabase> databases = new ArrayList<>();
     private final List<Resource> after;
 
-    public record Args(Settings settings, List<DatabasePlan> databases, SecretSource secrets, List<Resource> after) {
+    /** @param review what the live cluster said (the shape of each cluster a pending restore recovers) */
+    public record Args(Settings settings, List<DatabasePlan> databases, LiveReview review, SecretSource secrets,
+                       List<Resource> after) {
     }
 
     public StorageWave(String name, Args args, ComponentResourceOptions options) {
@@ -61,8 +64,8 @@ public final class StorageWave extends ComponentResource implements Wave {
         // Database backup configuration needs its bucket (pgBackRest will not create one).
         var bucketsReady = Wave.orElse(new ArrayList<>(buckets), after);
         for (var plan : args.databases()) {
-            databases.add(new BackedUpDatabase(plan.id(), new BackedUpDatabase.Args(plan, args.settings(),
-                    args.secrets(), bucketsReady), ComponentResourceOptions.builder().parent(this).build()));
+            databases.add(new BackedUpDatabase(plan.id(), new BackedUpDatabase.Args(plan, args.review().recovery(plan.id()),
+                    args.settings(), args.secrets(), bucketsReady), ComponentResourceOptions.builder().parent(this).build()));
         }
         registerOutputs(Map.of(
                 "databases", Output.of(args.databases().stream().map(DatabasePlan::id).toList()),

@@ -6,6 +6,7 @@ import com.pulumi.resources.ComponentResourceOptions;
 import com.pulumi.resources.Resource;
 import homelab.backups.config.Settings;
 import homelab.backups.plan.ClaimHandling;
+import homelab.backups.plan.LiveReview;
 import homelab.backups.plan.VolumePlan;
 import homelab.backups.secrets.SecretSource;
 import java.time.Duration;
@@ -20,9 +21,12 @@ public final class VolumesWave extends ComponentResource implements Wave {
 
     private final List<BackedUpVolume> volumes = new ArrayList<>();
 
-    /** @param handling what may happen to each app's PVC, by app */
-    public record Args(List<VolumePlan> plans, Map<String, ClaimHandling> handling, Settings settings,
-                       SecretSource secrets, List<Resource> after) {
+    /**
+     * @param handling what may happen to each app's PVC, by app
+     * @param review   what the live cluster said (the volumes to keep before a restore replaces their PVC)
+     */
+    public record Args(List<VolumePlan> plans, Map<String, ClaimHandling> handling, LiveReview review,
+                       Settings settings, SecretSource secrets, List<Resource> after) {
     }
 
     public VolumesWave(String name, Args args, ComponentResourceOptions options) {
@@ -30,7 +34,7 @@ public final class VolumesWave extends ComponentResource implements Wave {
         var schedules = new TreeMap<String, String>();
         for (var plan : args.plans()) {
             volumes.add(new BackedUpVolume(plan.app(), new BackedUpVolume.Args(plan, args.handling().get(plan.app()),
-                    args.settings(), args.secrets(), args.after()),
+                    args.review().volumeToKeep(plan.app()), args.settings(), args.secrets(), args.after()),
                     ComponentResourceOptions.builder().parent(this).build()));
             schedules.put(plan.app(), plan.schedule().text());
         }

@@ -19,6 +19,8 @@ import java.util.Optional;
  * @param instances    how many instances a recovered cluster starts with
  * @param image        the Postgres image of a recovered cluster; must match the backed-up major version
  * @param postgresVersion PGO only: the Postgres major version of the cluster (required by PostgresCluster)
+ * @param appDatabase  CNPG only: the app's database in the cluster (bootstrap.initdb.database), for a recovered one
+ * @param appOwner     CNPG only: that database's owner (bootstrap.initdb.owner)
  */
 public record Database(
         String id,
@@ -34,7 +36,9 @@ public record Database(
         Quantity storage,
         int instances,
         Optional<String> image,
-        Optional<Integer> postgresVersion) {
+        Optional<Integer> postgresVersion,
+        Optional<String> appDatabase,
+        Optional<String> appOwner) {
 
     public enum Engine implements Keyword {
         CNPG("cnpg"), PGO("pgo");

@@ -15,6 +15,7 @@ import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
 
 /** Reads {@code stacks/<stack>/inventory.yaml} into an {@link Inventory}, collecting every problem. */
 public final class InventoryLoader {
+    private static final java.util.regex.Pattern POSTGRES_NAME = java.util.regex.Pattern.compile("^[a-z_][a-z0-9_]{0,62}$");
     private InventoryLoader() {
     }
 
@@ -186,6 +187,16 @@ public final class InventoryLoader {
         var instances = f.integer("instances", 1);
         if (instances < 1 || instances > 9) f.error("instances", instances + " must be between 1 and 9");
         var image = f.optionalString("image");
+        if (image.isPresent() && image.get().isBlank()) f.error("image", "is empty; name the image the cluster runs");
+        var appDatabase = f.optionalString("database");
+        var appOwner = f.optionalString("owner");
+        for (var pair : List.of(java.util.Map.entry("database", appDatabase), java.util.Map.entry("owner", appOwner))) {
+            if (pair.getValue().isEmpty()) continue;
+            if (!isCnpg) f.error(pair.getKey(), "only CNPG clusters take the app's database and owner (PGO keeps its users)");
+            else if (!POSTGRES_NAME.matcher(pair.getValue().get()).matches()) {
+                f.error(pair.getKey(), "'" + pair.getValue().get() + "' is not a PostgreSQL name (lower-case letters, digits, _; at most 63)");
+            }
+        }
         var version = f.optionalInteger("postgresVersion");
         if (isPgo && version.isEmpty()) f.error("postgresVersion", "is required for PGO clusters (the Postgres major version, e.g. 17)");
         if (version.isPresent() && (version.get() < 10 || version.get() > 30)) f.error("postgresVersion", version.get() + " is not a Postgres major version");
@@ -193,7 +204,7 @@ public final class InventoryLoader {
         if (name.isEmpty() || engine.isEmpty() || namespace.isEmpty() || storage.isEmpty()) return Optional.empty();
         return Optional.of(new Database(id, name, engine.get(), namespace, method, serverName.orElse(name), schedule,
                 differential, incremental, encryption, storage.get(), (int) Math.max(1, instances), image,
-                version.map(Long::intValue)));
+                version.map(Long::intValue), appDatabase, appOwner));
     }
 
     private static Optional<Cron> pgoSchedule(Fields f, String key, boolean isPgo) {

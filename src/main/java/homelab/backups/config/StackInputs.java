@@ -26,11 +26,16 @@ public record StackInputs(String stack, Inventory inventory, Settings settings, 
      * @param projectDir the directory holding {@code Pulumi.yaml} and {@code stacks/}
      */
     public static StackInputs load(StackConfig config, Path projectDir) {
+        return load(config, projectDir, java.time.Clock.systemUTC());
+    }
+
+    /** @param clock today, for restore points that must lie inside the retention */
+    public static StackInputs load(StackConfig config, Path projectDir, java.time.Clock clock) {
         var errors = new ConfigErrors();
         var settings = SettingsLoader.load(config, errors);
         var inventoryName = config.text("inventory").orElse("stacks/" + config.stack() + "/inventory.yaml");
         var inventory = InventoryLoader.load(projectDir.resolve(inventoryName), inventoryName, errors);
-        var restores = restores(config, inventory, settings, errors);
+        var restores = restores(config, inventory, settings, clock, errors);
         checkStorage(inventory, settings, errors);
         checkPgBackRest(inventory, settings, errors);
         checkConfigSecrets(config, inventory, settings, errors);
@@ -85,8 +90,30 @@ public record StackInputs(String stack, Inventory inventory, Settings settings, 
         }
     }
 
+    /**
+     * A volume's repository keeps {@code retainDaily} daily backups (restic forget --keep-daily, which VolSync passes
+     * from retain.daily: backube/volsync v0.15.0 mover/restic/mover.go generateForgetOptions): previous:n reaches the
+     * (n+1)-th newest, and the oldest kept is about retainDaily days old. Anything further cannot be restored.
+     */
+    static Optional<String> outsideRetention(RestorePoint point, int retainDaily, java.time.Clock clock) {
+        if (point instanceof RestorePoint.Previous previous && previous.n() >= retainDaily) {
+            return Optional.of("previous:" + previous.n() + " is beyond what the retention keeps: schedule.retainDaily "
+                    + retainDaily + " keeps the " + retainDaily + " newest daily backups (latest, previous:1 to previous:"
+                    + (retainDaily - 1) + ")");
+        }
+        if (point instanceof RestorePoint.AsOf asOf) {
+            var oldest = clock.instant().minus(java.time.Duration.ofDays(retainDaily));
+            if (asOf.time().toInstant().isBefore(oldest)) {
+                return Optional.of(asOf.text() + " is older than the retention reaches: schedule.retainDaily " + retainDaily
+                        + " keeps daily backups back to about " + oldest.truncatedTo(java.time.temporal.ChronoUnit.SECONDS)
+                        + "; nothing older is left to restore");
+            }
+        }
+        return Optional.empty();
+    }
+
     private static Map<String, RestoreRequest> restores(StackConfig config, Inventory inventory, Settings settings,
-                                                        ConfigErrors errors) {
+                                                        java.time.Clock clock, ConfigErrors errors) {
         var out = new TreeMap<String, RestoreRequest>();
         var raw = config.object("restore", errors);
         var item = StackConfig.NAMESPACE + ":restore";
@@ -133,6 +160,13 @@ public record StackInputs(String stack, Inventory inventory, Settings settings, 
             if (database.isPresent() && point.get() instanceof RestorePoint.Previous) {
                 errors.add(config.file(), item, target, "databases restore to latest or a point in time, not previous:<n>");
                 continue;
+            }
+            if (volume.isPresent()) {
+                var reach = outsideRetention(point.get(), settings.schedule().retainDaily(), clock);
+                if (reach.isPresent()) {
+                    errors.add(config.file(), item, target, reach.get());
+                    continue;
+                }
             }
             out.put(target, RestoreRequest.of(target, point.get(), label));
         }

@@ -21,6 +21,9 @@ public class CustomObject extends CustomResource {
     private Output<ObjectMeta> metadata;
     @Export(name = "spec", refs = {Map.class, String.class, Object.class}, tree = "[0,1,2]")
     private Output<Map<String, Object>> spec;
+    /** What the object's controller reported, as the provider last read it (unknown while it is being changed). */
+    @Export(name = "status", refs = {Map.class, String.class, Object.class}, tree = "[0,1,2]")
+    private Output<Map<String, Object>> status;
 
     public CustomObject(String name, CustomObjectArgs args, CustomResourceOptions options) {
         this(name, args, options, "");
@@ -49,5 +52,9 @@ public class CustomObject extends CustomResource {
 
     public Output<Map<String, Object>> spec() {
         return spec;
+    }
+
+    public Output<Map<String, Object>> status() {
+        return status;
     }
 }

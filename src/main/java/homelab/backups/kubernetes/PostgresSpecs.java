@@ -4,6 +4,7 @@ import homelab.backups.config.Database;
 import homelab.backups.config.RestorePoint;
 import homelab.backups.config.Settings;
 import homelab.backups.plan.DatabasePlan;
+import homelab.backups.plan.RecoveryShape;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -94,19 +95,24 @@ public final class PostgresSpecs {
      * A new Cluster bootstrapped from the backup (CNPG never restores in place). It reads the running cluster's
      * archive and archives under its own serverName, so the "Expected empty archive" check passes (correction 9).
      */
-    public static Map<String, Object> cnpgRecoveryCluster(DatabasePlan d, Settings settings) {
+    public static Map<String, Object> cnpgRecoveryCluster(DatabasePlan d, RecoveryShape shape, Settings settings) {
         var db = d.database();
         var name = d.recoveryName().orElseThrow();
         var point = d.restore().orElseThrow().point();
         var recovery = new LinkedHashMap<String, Object>();
         recovery.put("source", RECOVERY_SOURCE);
         if (point instanceof RestorePoint.AsOf asOf) recovery.put("recoveryTarget", Map.of("targetTime", asOf.text()));
+        // The app's own database and owner (CNPG would otherwise create an empty `app` database next to the data),
+        // and its credentials, so the app switches by host alone.
+        shape.database().ifPresent(v -> recovery.put("database", v));
+        shape.owner().ifPresent(v -> recovery.put("owner", v));
+        shape.secret().ifPresent(v -> recovery.put("secret", Map.of("name", v)));
 
         var origin = new LinkedHashMap<String, Object>();
         origin.put("name", RECOVERY_SOURCE);
         var spec = new LinkedHashMap<String, Object>();
         spec.put("instances", db.instances());
-        db.image().ifPresent(image -> spec.put("imageName", image));
+        spec.put("imageName", shape.image().orElseThrow());
         spec.put("storage", Map.of("size", db.storage().text()));
         spec.put("bootstrap", Map.of("recovery", recovery));
         if (db.cnpgMethod() == Database.CnpgMethod.PLUGIN) {
@@ -184,7 +190,7 @@ public final class PostgresSpecs {
     }
 
     /** A new PostgresCluster created from the running cluster's pgBackRest repository, at the requested point. */
-    public static Map<String, Object> pgoRecoveryCluster(DatabasePlan d, Settings settings) {
+    public static Map<String, Object> pgoRecoveryCluster(DatabasePlan d, RecoveryShape shape, Settings settings) {
         var db = d.database();
         var point = d.restore().orElseThrow().point();
         var source = new LinkedHashMap<String, Object>();
@@ -193,7 +199,7 @@ public final class PostgresSpecs {
         source.put("global", pgbackrestGlobal(d, settings));
         source.put("repo", Map.of("name", "repo1", "s3", repoS3(settings)));
         if (point instanceof RestorePoint.AsOf asOf) {
-            source.put("options", List.of("--type=time", "--target=\"" + asOf.text() + "\""));
+            source.put("options", List.of("--type=time", "--target=\"" + pgbackrestTime(asOf) + "\""));
         }
         var instance = new LinkedHashMap<String, Object>();
         instance.put("name", "instance1");
@@ -201,11 +207,20 @@ public final class PostgresSpecs {
         instance.put("dataVolumeClaimSpec", Map.of("accessModes", List.of("ReadWriteOnce"),
                 "resources", Map.of("requests", Map.of("storage", db.storage().text()))));
         var spec = new LinkedHashMap<String, Object>();
-        spec.put("postgresVersion", db.postgresVersion().orElseThrow());
-        db.image().ifPresent(image -> spec.put("image", image));
+        spec.put("postgresVersion", shape.postgresVersion().or(db::postgresVersion).orElseThrow());
+        shape.image().ifPresent(image -> spec.put("image", image));
         spec.put("instances", List.of(instance));
         spec.put("dataSource", Map.of("pgbackrest", source));
         return spec;
+    }
+
+    /**
+     * A point in time as pgBackRest's {@code --target} reads it: {@code YYYY-MM-DD HH:MM:SS} with a numeric offset,
+     * no {@code T}, no {@code Z} (pgbackrest 2.54.2 src/command/restore/select.c.inc, src/common/type/convert.c).
+     */
+    public static String pgbackrestTime(RestorePoint.AsOf asOf) {
+        return asOf.time().withOffsetSameInstant(java.time.ZoneOffset.UTC)
+                .format(java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss")) + "+00";
     }
 
     /** The service an app connects to on a recovered cluster. */

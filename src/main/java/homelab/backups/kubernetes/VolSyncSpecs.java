@@ -15,21 +15,12 @@ import java.util.Map;
  */
 public final class VolSyncSpecs {
     public static final String API_VERSION = "volsync.backube/v1alpha1";
-    /** The manual trigger of a destination that is not restoring: it stays paused until a restore asks for it. */
-    public static final String IDLE_TRIGGER = "idle";
 
     private VolSyncSpecs() {
     }
 
-    /** What the destination is asked to do. */
-    public record DestinationRun(boolean active, String trigger, RestorePoint point) {
-        public static DestinationRun idle() {
-            return new DestinationRun(false, IDLE_TRIGGER, new RestorePoint.Latest());
-        }
-
-        public static DestinationRun restore(String trigger, RestorePoint point) {
-            return new DestinationRun(true, trigger, point);
-        }
+    /** What the destination is asked to restore: the manual trigger (the request id) and the point. */
+    public record DestinationRun(String trigger, RestorePoint point) {
     }
 
     public static Map<String, Object> replicationSource(VolumePlan v, Settings settings) {
@@ -61,7 +52,9 @@ public final class VolSyncSpecs {
     /**
      * The destination in populator form (SPEC correction 2): {@code copyMethod: Snapshot} with capacity, access
      * modes, storage and snapshot class and no {@code destinationPVC}, so a PVC can name it in {@code dataSourceRef}.
-     * While idle it is paused, so creating it never starts a mover or provisions a volume.
+     * It exists only while a restore needs it: VolSync starts a destination's first sync on creation and
+     * provisions its volume and cache whether or not it is paused (backube/volsync v0.15.0
+     * internal/controller/statemachine/machine.go doInitialState; mover/restic/mover.go Synchronize).
      */
     public static Map<String, Object> replicationDestination(VolumePlan v, Settings settings, DestinationRun run) {
         var mover = new LinkedHashMap<String, Object>();
@@ -87,7 +80,6 @@ public final class VolSyncSpecs {
         if (run.point() instanceof RestorePoint.Previous previous) mover.put("previous", previous.n());
 
         var spec = new LinkedHashMap<String, Object>();
-        spec.put("paused", !run.active());
         spec.put("trigger", Map.of("manual", run.trigger()));
         spec.put(settings.volsync().mover().id(), mover);
         return spec;

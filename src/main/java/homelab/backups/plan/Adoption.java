@@ -54,9 +54,10 @@ public final class Adoption {
     public static String failure(List<ConfigError> errors) {
         var sorted = new ArrayList<>(errors);
         Collections.sort(sorted);
-        var text = new StringBuilder("the inventory disagrees with the live cluster (" + sorted.size() + " error"
-                + (sorted.size() == 1 ? "" : "s") + "); no backup object of any app was registered and no PVC "
-                + "was touched. Adopted PVCs are taken as they live: fix the inventory, then preview again:");
+        var text = new StringBuilder("the live cluster disagrees with the stack (" + sorted.size() + " error"
+                + (sorted.size() == 1 ? "" : "s") + "); nothing was registered and no PVC was touched. Adopted PVCs "
+                + "are taken as they live: fix the inventory (or the cluster, where the error says so), then preview "
+                + "again:");
         for (var e : sorted) text.append("\n  - ").append(e);
         return text.toString();
     }

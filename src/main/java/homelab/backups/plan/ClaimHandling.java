@@ -17,21 +17,18 @@ import java.util.Optional;
  * @param createTimeout       how long creating the PVC may take (a populated PVC waits for its restore)
  * @param restoreId           the restore annotation the PVC carries
  * @param populated           the PVC is created from the app's ReplicationDestination ({@code dataSourceRef})
- * @param checkLive           read the live PVC and refuse to go on when it disagrees with the inventory (only when
- *                            adopting: a restore or a disaster recovery creates the PVC as the inventory says, and
- *                            must work when the PVC is gone)
  * @param backupsWaitForClaim the ReplicationSource is created only after the PVC, so that an empty volume never
  *                            becomes the newest backup
  */
 public record ClaimHandling(Mode mode, Optional<String> importId, boolean protect, List<String> ignoreChanges,
                             boolean deleteBeforeReplace, List<String> replaceOnChanges,
                             Optional<Duration> createTimeout, Optional<String> restoreId, boolean populated,
-                            boolean checkLive, boolean backupsWaitForClaim) {
+                            boolean backupsWaitForClaim) {
     /**
      * Everything on a PVC that another owner writes lives under these two keys (volume name, volume mode,
      * finalizers, ArgoCD's labels and annotations, a StatefulSet's owner references), and an import copies all of it
      * into the inputs. Ignoring both makes an adopted PVC diff clean as it lives; the three fields the program owns
-     * are checked against the live object instead ({@link Adoption}).
+     * are checked against the live object instead ({@link LiveReview}).
      */
     public static final List<String> ADOPTED_AS_IT_LIVES = List.of("metadata", "spec");
     /**
@@ -59,16 +56,16 @@ public record ClaimHandling(Mode mode, Optional<String> importId, boolean protec
         var id = plan.namespace() + "/" + plan.pvc();
         if (plan.populatorRestore() && disasterRecovery) {
             return new ClaimHandling(Mode.DISASTER_RECOVERY, Optional.empty(), true, ADOPTED_AS_IT_LIVES, false,
-                    List.of(), Optional.of(restoreTimeout), Optional.of(DISASTER_RECOVERY_ID), true, false, true);
+                    List.of(), Optional.of(restoreTimeout), Optional.of(DISASTER_RECOVERY_ID), true, true);
         }
         if (plan.populatorRestore() && plan.restore().isPresent()) {
             // Not protected: the old PVC must really go before its replacement is created. Not retainOnDelete
             // either: the engine applies the flag stored in state to the delete half of a replacement, so the old
             // object would stay and the re-create would collide (seen end to end).
             return new ClaimHandling(Mode.RESTORE, Optional.empty(), false, List.of(), true, REPLACE_WHEN_RESTORING,
-                    Optional.of(restoreTimeout), Optional.of(plan.restore().get().id()), true, false, true);
+                    Optional.of(restoreTimeout), Optional.of(plan.restore().get().id()), true, true);
         }
         return new ClaimHandling(Mode.ADOPT, Optional.of(id), true, ADOPTED_AS_IT_LIVES, false, List.of(),
-                Optional.empty(), Optional.empty(), false, true, false);
+                Optional.empty(), Optional.empty(), false, false);
     }
 }

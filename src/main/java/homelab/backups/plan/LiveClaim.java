@@ -4,17 +4,20 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * A PVC as the cluster reports it, reduced to what adoption checks. Everything else on the live object (volume name,
- * volume mode, finalizers, other owners' labels, annotations and managed fields) is left as it is.
+ * A PVC as the cluster reports it, reduced to what the program looks at before it registers anything. Everything
+ * else on the live object (volume mode, finalizers, other owners' labels, annotations and managed fields) is left as
+ * it is and never compared.
  *
  * @param storage          {@code spec.resources.requests.storage} as the API server stores it
  * @param storageClassName empty when the PVC names no class
  * @param volumeName       the PersistentVolume it is bound to ({@code spec.volumeName})
  * @param terminating      whether {@code metadata.deletionTimestamp} is set
+ * @param restoreId        the restore request it was created by (our annotation), if any
+ * @param keptVolume       the volume that request kept (our annotation), if any
  */
-public record LiveClaim(String namespace, String name, Optional<String> storage, List<String> accessModes,
+public record LiveClaim(String namespace, String name, String uid, Optional<String> storage, List<String> accessModes,
                         Optional<String> storageClassName, Optional<String> phase, Optional<String> volumeName,
-                        boolean terminating) {
+                        boolean terminating, Optional<String> restoreId, Optional<String> keptVolume) {
     public LiveClaim {
         accessModes = List.copyOf(accessModes);
     }

@@ -1,6 +1,8 @@
 package homelab.backups.render;
 
 import homelab.backups.config.AccessMode;
+import homelab.backups.kubernetes.LiveCluster;
+import homelab.backups.plan.LiveClaim;
 import homelab.backups.plan.StackPlan;
 import homelab.backups.plan.VolumePlan;
 import java.nio.charset.StandardCharsets;
@@ -14,31 +16,135 @@ import java.util.Optional;
 import java.util.function.UnaryOperator;
 
 /**
- * What the mocked engine answers when the program reads a live object ({@code <Type>.get}). The offline render has
- * no cluster, so it assumes every live PVC is what the inventory says, shaped as the live cluster shapes it (bound
- * to a PV, ArgoCD's labels and annotations, field-findings §1); {@code pulumi preview} checks the real ones.
+ * The live cluster of the offline render and of the tests. The render has no cluster, so it assumes every PVC of the
+ * inventory exists and agrees with it, shaped as the live cluster shapes it (bound to a PV, Argo CD's labels and
+ * annotations, field-findings §1), and that no pod uses a PVC being restored; {@code pulumi preview} checks the real
+ * ones. The objects are kept as the API server serves them (maps), so tests can edit them as an owner would.
  */
-@FunctionalInterface
-public interface MockCluster {
-    String PVC_TYPE = "kubernetes:core/v1:PersistentVolumeClaim";
+public final class MockCluster implements LiveCluster {
+    private final Map<String, Map<String, Object>> claims;
+    private final Map<String, List<String>> pods;
+    private final Map<String, Map<String, Object>> objects;
 
-    /** The live object's outputs, or empty when it does not exist. */
-    Optional<Map<String, Object>> read(String type, String id);
+    private MockCluster(Map<String, Map<String, Object>> claims, Map<String, List<String>> pods,
+                        Map<String, Map<String, Object>> objects) {
+        this.claims = claims;
+        this.pods = pods;
+        this.objects = objects;
+    }
 
-    /** Every inventory PVC exists and agrees with the inventory. */
-    static MockCluster asInventory(StackPlan plan) {
+    /** Every inventory PVC exists and agrees with the inventory; no pod uses any. */
+    public static MockCluster asInventory(StackPlan plan) {
         return edited(plan, UnaryOperator.identity());
     }
 
-    /** Every inventory PVC exists; {@code edit} changes some before they are read (to test mismatches). */
-    static MockCluster edited(StackPlan plan, UnaryOperator<Map<String, Object>> edit) {
+    /** Every inventory PVC exists; {@code edit} changes each before it is read (returning null deletes it). */
+    public static MockCluster edited(StackPlan plan, UnaryOperator<Map<String, Object>> edit) {
         var claims = new LinkedHashMap<String, Map<String, Object>>();
-        for (var v : plan.volumes()) claims.put(v.namespace() + "/" + v.pvc(), edit.apply(liveClaim(v)));
-        return (type, id) -> PVC_TYPE.equals(type) ? Optional.ofNullable(claims.get(id)) : Optional.empty();
+        for (var v : plan.volumes()) {
+            var live = edit.apply(liveObject(v));
+            if (live != null) claims.put(v.namespace() + "/" + v.pvc(), live);
+        }
+        var objects = new LinkedHashMap<String, Map<String, Object>>();
+        for (var d : plan.databases()) {
+            var cluster = databaseCluster(d);
+            objects.put(objectKey((String) cluster.get("apiVersion"), (String) cluster.get("kind"), d.database().namespace(),
+                    d.database().name()), cluster);
+        }
+        return new MockCluster(claims, Map.of(), objects);
     }
 
-    /** A bound, ArgoCD-managed PVC as the API server returns it. */
-    static Map<String, Object> liveClaim(VolumePlan v) {
+    /**
+     * A database cluster as the inventory describes it. What only the live object knows is marked, so a render of a
+     * database restore shows plainly where {@code pulumi preview} reads the live value.
+     */
+    static Map<String, Object> databaseCluster(homelab.backups.plan.DatabasePlan d) {
+        var db = d.database();
+        var spec = new LinkedHashMap<String, Object>();
+        if (d.cnpg()) {
+            spec.put("imageName", db.image().orElse(LIVE_VALUE));
+            spec.put("bootstrap", Map.of("initdb", Map.of("database", db.appDatabase().orElse(LIVE_VALUE),
+                    "owner", db.appOwner().orElse(LIVE_VALUE))));
+        } else {
+            db.image().ifPresent(image -> spec.put("image", image));
+            db.postgresVersion().ifPresent(v -> spec.put("postgresVersion", v));
+        }
+        return Map.of("apiVersion", d.cnpg() ? "postgresql.cnpg.io/v1" : "postgres-operator.crunchydata.com/v1beta1",
+                "kind", d.cnpg() ? "Cluster" : "PostgresCluster",
+                "metadata", Map.of("name", db.name(), "namespace", db.namespace()), "spec", spec);
+    }
+
+    /** Stands for a value only the live object has; never a valid name, so it cannot pass unnoticed. */
+    public static final String LIVE_VALUE = "READ-FROM-THE-LIVE-CLUSTER-AT-PREVIEW";
+
+    /** The same cluster, with {@code object} (apiVersion, kind, metadata.namespace/name) in it or replaced. */
+    @SuppressWarnings("unchecked")
+    public MockCluster withObject(Map<String, Object> object) {
+        var meta = (Map<String, Object>) object.get("metadata");
+        var more = new LinkedHashMap<>(objects);
+        more.put(objectKey((String) object.get("apiVersion"), (String) object.get("kind"), (String) meta.get("namespace"),
+                (String) meta.get("name")), object);
+        return new MockCluster(claims, pods, more);
+    }
+
+    /** The same cluster without that object. */
+    public MockCluster without(String apiVersion, String kind, String namespace, String name) {
+        var fewer = new LinkedHashMap<>(objects);
+        fewer.remove(objectKey(apiVersion, kind, namespace, name));
+        return new MockCluster(claims, pods, fewer);
+    }
+
+    private static String objectKey(String apiVersion, String kind, String namespace, String name) {
+        return apiVersion + "|" + kind + "|" + namespace + "/" + name;
+    }
+
+    @Override
+    public Optional<Map<String, Object>> object(String apiVersion, String kind, String namespace, String name) {
+        return Optional.ofNullable(objects.get(objectKey(apiVersion, kind, namespace, name)));
+    }
+
+    /** The same cluster, with {@code pods} mounting the claim {@code namespace/claim}. */
+    public MockCluster withPods(String namespace, String claim, List<String> podNames) {
+        var more = new LinkedHashMap<>(pods);
+        more.put(namespace + "/" + claim, List.copyOf(podNames));
+        return new MockCluster(claims, more, objects);
+    }
+
+    @Override
+    public Optional<LiveClaim> claim(String namespace, String name) {
+        return Optional.ofNullable(claims.get(namespace + "/" + name)).map(MockCluster::liveClaim);
+    }
+
+    @Override
+    public List<String> podsUsing(String namespace, String claim) {
+        return pods.getOrDefault(namespace + "/" + claim, List.of());
+    }
+
+    @Override
+    public void close() {
+    }
+
+    @SuppressWarnings("unchecked")
+    static LiveClaim liveClaim(Map<String, Object> object) {
+        var meta = (Map<String, Object>) object.get("metadata");
+        var spec = (Map<String, Object>) object.get("spec");
+        var status = (Map<String, Object>) object.getOrDefault("status", Map.of());
+        var resources = (Map<String, Object>) spec.getOrDefault("resources", Map.of());
+        var requests = (Map<String, Object>) resources.getOrDefault("requests", Map.of());
+        var annotations = (Map<String, Object>) meta.getOrDefault("annotations", Map.of());
+        return new LiveClaim((String) meta.get("namespace"), (String) meta.get("name"), (String) meta.get("uid"),
+                Optional.ofNullable((String) requests.get("storage")),
+                (List<String>) spec.getOrDefault("accessModes", List.of()),
+                Optional.ofNullable((String) spec.get("storageClassName")),
+                Optional.ofNullable((String) status.get("phase")),
+                Optional.ofNullable((String) spec.get("volumeName")),
+                meta.get("deletionTimestamp") != null,
+                Optional.ofNullable((String) annotations.get(RESTORE_ANNOTATION)),
+                Optional.ofNullable((String) annotations.get(KEPT_VOLUME_ANNOTATION)));
+    }
+
+    /** A bound, Argo CD-managed PVC as the API server returns it. */
+    public static Map<String, Object> liveObject(VolumePlan v) {
         var volumeName = "pvc-" + uuid(v.namespace() + "/" + v.pvc());
         var storage = Map.<String, Object>of("storage", v.capacity().text());
         var modes = v.accessModes().stream().map(AccessMode::apiName).toList();

@@ -11,6 +11,7 @@ import com.pulumi.deployment.internal.DeploymentImpl;
 import homelab.backups.App;
 import homelab.backups.components.BackupStack;
 import homelab.backups.config.StackConfig;
+import homelab.backups.kubernetes.LiveCluster;
 import homelab.backups.plan.StackPlan;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -48,11 +49,11 @@ public final class MockedRun {
     }
 
     /** The real program against {@code cluster}'s live objects. */
-    public static MockedRun of(StackPlan plan, MockCluster cluster) {
-        return of(plan, RecordingMocks.withPlaceholders(plan.inputs().settings(), cluster));
+    public static MockedRun of(StackPlan plan, LiveCluster cluster) {
+        return of(plan, cluster, RecordingMocks.withPlaceholders(plan.inputs().settings()));
     }
 
-    public static MockedRun of(StackPlan plan, RecordingMocks mocks) {
+    public static MockedRun of(StackPlan plan, LiveCluster cluster, RecordingMocks mocks) {
         var options = Collections.synchronizedMap(new LinkedHashMap<String, ResourceOptions>());
         var resourceArgs = Collections.synchronizedMap(new LinkedHashMap<String, ResourceArgs>());
         var stack = new AtomicReference<BackupStack>();
@@ -75,7 +76,7 @@ public final class MockedRun {
                             }))
                             .build())
                     .build()
-                    .runTest(ctx -> stack.set(App.deploy(ctx, plan,
+                    .runTest(ctx -> stack.set(App.deploy(ctx, plan, cluster,
                             key -> Output.ofSecret(RecordingMocks.PLACEHOLDER_PREFIX + key), warnings::add)));
             return new MockedRun(result, mocks, stack.get(), Map.copyOf(options), Map.copyOf(resourceArgs),
                     List.copyOf(warnings));

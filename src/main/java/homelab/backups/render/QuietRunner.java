@@ -22,6 +22,8 @@ final class QuietRunner implements Runner {
     private final EngineLogger logger;
     private final Set<CompletableFuture<?>> tasks = ConcurrentHashMap.newKeySet();
     private final ConcurrentLinkedQueue<Exception> failures = new ConcurrentLinkedQueue<>();
+    /** Fails with the first task that fails. */
+    private final CompletableFuture<Void> firstFailure = new CompletableFuture<>();
 
     QuietRunner(EngineLogger logger) {
         this.logger = logger;
@@ -32,6 +34,7 @@ final class QuietRunner implements Runner {
         tasks.add(task);
         task.whenComplete((value, error) -> {
             if (error == null) tasks.remove(task);
+            else firstFailure.completeExceptionally(error);
         });
     }
 
@@ -48,15 +51,17 @@ final class QuietRunner implements Runner {
                 .thenCompose(r -> r);
     }
 
-    /** Completes when no task is left, including tasks registered while waiting; fails with the first failure. */
+    /**
+     * Completes when no task is left, including tasks registered while waiting; fails as soon as a task fails, while
+     * others may still be pending, as the default runner does (a program may stop itself that way: see
+     * components/Stop).
+     */
     private CompletableFuture<Void> allTasks() {
+        if (firstFailure.isCompletedExceptionally()) return firstFailure;
         var pending = tasks.stream().filter(t -> !t.isDone()).toArray(CompletableFuture[]::new);
-        if (pending.length == 0) {
-            // A finished task that failed ends the run with its failure, as the default runner does.
-            for (var task : tasks) if (task.isCompletedExceptionally()) return task.thenApply(v -> null);
-            return CompletableFuture.completedFuture(null);
-        }
-        return CompletableFuture.allOf(pending).handle((v, e) -> null).thenComposeAsync(done -> allTasks());
+        if (pending.length == 0) return CompletableFuture.completedFuture(null);
+        return CompletableFuture.anyOf(CompletableFuture.allOf(pending), firstFailure)
+                .handle((v, e) -> null).thenComposeAsync(done -> allTasks());
     }
 
     private CompletableFuture<Integer> fail(Throwable error) {

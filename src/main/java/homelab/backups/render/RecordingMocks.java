@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.UnaryOperator;
 
 /**
  * Pulumi mocks that record every registration and invoke, echo inputs back as outputs, and answer the 1Password
@@ -19,10 +20,6 @@ import java.util.concurrent.CompletableFuture;
 public final class RecordingMocks implements Mocks {
     /** One registered resource as the engine would receive it. */
     public record Registration(String type, String name, Map<String, Object> inputs, String provider, String importId) {
-    }
-
-    /** One read of a live object ({@code <Type>.get}): nothing is written. */
-    public record Read(String type, String name, String id) {
     }
 
     /** One function call. */
@@ -34,27 +31,55 @@ public final class RecordingMocks implements Mocks {
 
     private final List<Registration> registrations = Collections.synchronizedList(new ArrayList<>());
     private final List<Invocation> invocations = Collections.synchronizedList(new ArrayList<>());
-    private final List<Read> reads = Collections.synchronizedList(new ArrayList<>());
+    public static final String DESTINATION_TYPE = "kubernetes:volsync.backube/v1alpha1:ReplicationDestination";
+
     private final Map<String, String> onePasswordFields;
-    private final MockCluster cluster;
+    private final UnaryOperator<Map<String, Object>> destinationStatus;
 
     /** @param onePasswordFields field labels the fake 1Password item carries, with their values */
     public RecordingMocks(Map<String, String> onePasswordFields) {
-        this(onePasswordFields, (type, id) -> Optional.empty());
+        this(onePasswordFields, RecordingMocks::restored);
     }
 
-    /** @param cluster answers reads of live objects */
-    public RecordingMocks(Map<String, String> onePasswordFields, MockCluster cluster) {
+    /** @param destinationStatus what VolSync reports on a ReplicationDestination, from its inputs */
+    public RecordingMocks(Map<String, String> onePasswordFields, UnaryOperator<Map<String, Object>> destinationStatus) {
         this.onePasswordFields = Map.copyOf(onePasswordFields);
-        this.cluster = cluster;
+        this.destinationStatus = destinationStatus;
     }
 
-    /** Placeholder credentials for every field label the settings name; live objects from {@code cluster}. */
-    public static RecordingMocks withPlaceholders(Settings settings, MockCluster cluster) {
+    /** The same mocks, with VolSync reporting {@code status} on every destination. */
+    public RecordingMocks reporting(UnaryOperator<Map<String, Object>> status) {
+        return new RecordingMocks(onePasswordFields, status);
+    }
+
+    /**
+     * What VolSync reports once a restore of the requested trigger found its snapshot: the offline render assumes
+     * restores succeed ({@code pulumi up} checks the real status). The log lines are what each mover's log filter
+     * keeps (backube/volsync v0.15.0 internal/controller/mover/restic/logfilter.go; the Kopia fork's kopia/logfilter.go).
+     */
+    @SuppressWarnings("unchecked")
+    public static Map<String, Object> restored(Map<String, Object> destination) {
+        var spec = (Map<String, Object>) destination.get("spec");
+        var trigger = ((Map<String, Object>) spec.get("trigger")).get("manual");
+        var logs = spec.containsKey("kopia")
+                ? "Restored 42 files, 7 directories and 0 symbolic links (1.2 MB).\nKopia completed in 9s"
+                : "restoring <Snapshot 4a1b2c3d of [/data] at 2026-11-30 02:07:11 by root@volsync> to .\nRestic completed in 12s";
+        return status(String.valueOf(trigger), logs);
+    }
+
+    /** A destination status after the mover of {@code trigger} finished with these (filtered) log lines. */
+    public static Map<String, Object> status(String trigger, String logs) {
+        return Map.of("lastManualSync", trigger,
+                "latestMoverStatus", Map.of("result", "Successful", "logs", logs),
+                "latestImage", Map.of("apiGroup", "snapshot.storage.k8s.io", "kind", "VolumeSnapshot", "name", "restored"));
+    }
+
+    /** Placeholder credentials for every field label the settings name. */
+    public static RecordingMocks withPlaceholders(Settings settings) {
         var fields = new LinkedHashMap<String, String>();
         settings.secrets().onePassword().ifPresent(op -> op.fields().forEach((key, label) ->
                 fields.put(label, placeholder(key))));
-        return new RecordingMocks(fields, cluster);
+        return new RecordingMocks(fields);
     }
 
     public static String placeholder(SecretKey key) {
@@ -63,18 +88,14 @@ public final class RecordingMocks implements Mocks {
 
     @Override
     public CompletableFuture<ResourceResult> newResourceAsync(ResourceArgs args) {
-        // A read (`get`) names an id and sends no inputs; a registration always sends inputs, with or without an
-        // import id.
-        if (args.id != null && !args.id.isEmpty() && args.inputs.isEmpty()) {
-            reads.add(new Read(args.type, args.name, args.id));
-            return cluster.read(args.type, args.id)
-                    .map(live -> CompletableFuture.completedFuture(ResourceResult.of(Optional.of(args.id), live)))
-                    .orElseGet(() -> CompletableFuture.failedFuture(new IllegalStateException(
-                            "resource '" + args.id + "' does not exist")));
-        }
         registrations.add(new Registration(args.type, args.name, args.inputs, args.provider, args.id));
         var id = args.id != null && !args.id.isEmpty() ? args.id : args.name + "-id";
-        return CompletableFuture.completedFuture(ResourceResult.of(Optional.of(id), args.inputs));
+        var outputs = args.inputs;
+        if (DESTINATION_TYPE.equals(args.type)) {
+            outputs = new LinkedHashMap<>(args.inputs);
+            outputs.put("status", destinationStatus.apply(args.inputs));
+        }
+        return CompletableFuture.completedFuture(ResourceResult.of(Optional.of(id), outputs));
     }
 
     @Override
@@ -93,12 +114,6 @@ public final class RecordingMocks implements Mocks {
     public List<Registration> registrations() {
         synchronized (registrations) {
             return List.copyOf(registrations);
-        }
-    }
-
-    public List<Read> reads() {
-        synchronized (reads) {
-            return List.copyOf(reads);
         }
     }
 

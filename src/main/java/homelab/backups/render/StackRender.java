@@ -175,11 +175,12 @@ public final class StackRender {
         for (var call : run.mocks().invocations()) {
             lines.add("- read " + call.token() + " " + new TreeMap<>(call.args()) + " (values stay secret)");
         }
-        var reads = run.mocks().reads();
-        if (!reads.isEmpty()) {
-            lines.add("- read " + reads.size() + " live PVCs before anything is registered (size, access modes, storage "
-                    + "class checked against the inventory at preview; this render assumes they agree): "
-                    + String.join(", ", reads.stream().map(RecordingMocks.Read::id).sorted().toList()));
+        var claims = run.stack().review().claims();
+        if (!claims.isEmpty()) {
+            lines.add("- read " + claims.size() + " live PVCs before anything is registered (size, access modes and storage "
+                    + "class checked against the inventory at preview; a PVC to restore must not be in use; this render "
+                    + "assumes they agree and are free): " + String.join(", ", claims.values().stream()
+                    .map(c -> c.namespace() + "/" + c.name()).sorted().toList()));
         }
         if (!run.warnings().isEmpty()) {
             lines.add("");

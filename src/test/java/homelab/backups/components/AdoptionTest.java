@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.pulumi.resources.CustomResourceOptions;
+import homelab.backups.kubernetes.LiveCluster;
 import homelab.backups.plan.ClaimHandling;
 import homelab.backups.plan.StackPlan;
 import homelab.backups.render.MockCluster;
@@ -22,6 +23,7 @@ import java.util.TreeSet;
 import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
+import org.mockito.Mockito;
 
 /**
  * Issue 9: live PVCs are adopted as they live. The program owns three fields (size, access modes, storage class),
@@ -33,6 +35,10 @@ class AdoptionTest {
 
     static MockedRun against(UnaryOperator<Map<String, Object>> edit) {
         return MockedRun.of(PROD, MockCluster.edited(PROD, edit));
+    }
+
+    static String stackError(MockedRun run) {
+        return failure(run);
     }
 
     /** Changes one app's live PVC; every other stays as the inventory says. */
@@ -62,29 +68,25 @@ class AdoptionTest {
                 + String.join("\n", run.result().errors());
     }
 
-    /** What a failed check let through: everything but the providers and the component that holds the reads. */
-    static List<Registration> registeredBeyondTheReads(MockedRun run) {
-        return run.mocks().registrations().stream()
-                .filter(r -> !r.type().startsWith("pulumi:providers:") && !r.type().equals(LiveClaims.TYPE)).toList();
+    /** What a failed check let through: it runs before anything, so nothing at all. */
+    static List<Registration> registered(MockedRun run) {
+        return run.mocks().registrations();
     }
 
     @Test
     void everyAdoptedPvcIsReadBeforeItIsImportedAndProtected() {
         var run = MockedRun.of(PROD);
         assertEquals(0, run.result().exitCode(), () -> run.result().exceptions().toString());
-        var reads = run.mocks().reads().stream().filter(r -> r.type().equals(PVC))
-                .collect(Collectors.toMap(r -> r.name(), r -> r.id()));
-        assertEquals(19, reads.size(), "one read per adopted PVC");
+        var claims = run.stack().review().claims();
+        assertEquals(19, claims.size(), "every adopted PVC was read");
         for (var v : PROD.volumes()) {
             var id = v.namespace() + "/" + v.pvc();
-            assertEquals(id, reads.get(v.app() + LiveClaims.READ_SUFFIX), v.app());
+            assertEquals(id, claims.get(v.app()).namespace() + "/" + claims.get(v.app()).name(), v.app());
             var o = (CustomResourceOptions) run.options().get(v.app() + "-pvc");
             assertEquals(id, o.getImportId().orElseThrow(), v.app());
             assertTrue(o.isProtect(), v.app());
             assertFalse(o.isRetainOnDelete(), v.app());
         }
-        assertTrue(run.mocks().registrations().stream().noneMatch(r -> r.name().endsWith(LiveClaims.READ_SUFFIX)),
-                "a read is never a registration: nothing is written for it");
         assertTrue(run.result().exceptions().isEmpty());
     }
 
@@ -99,7 +101,7 @@ class AdoptionTest {
         for (var v : PROD.volumes()) {
             var ours = run.mocks().registrations().stream().filter(r -> r.name().equals(v.app() + "-pvc"))
                     .findFirst().orElseThrow().inputs();
-            var live = MockCluster.liveClaim(v);
+            var live = MockCluster.liveObject(v);
             var extra = new TreeSet<String>();
             differingPaths("", live, ours, extra);
             extra.remove("status");   // never an input
@@ -133,8 +135,8 @@ class AdoptionTest {
         var text = failure(run);
         assertTrue(text.contains("inventory.yaml: volumes (nginx): capacity: the live PVC nginx-example/nginx-storage"
                 + " requests 5Gi; the inventory says 1Gi"), text);
-        assertTrue(text.contains("no backup object of any app was registered and no PVC was touched"), text);
-        assertEquals(List.of(), registeredBeyondTheReads(run), "nothing is registered while the cluster disagrees");
+        assertTrue(text.contains("nothing was registered and no PVC was touched"), text);
+        assertEquals(List.of(), registered(run), "nothing is registered while the cluster disagrees");
         assertTrue(run.mocks().registrations().stream().noneMatch(r -> r.type().equals(PVC)));
     }
 
@@ -171,38 +173,43 @@ class AdoptionTest {
 
     @Test
     void aMissingPvcStopsTheProgramNamingItsInventoryEntry() {
-        var run = MockedRun.of(PROD, (type, id) -> id.equals("nginx-example/nginx-storage") ? java.util.Optional.empty()
-                : MockCluster.asInventory(PROD).read(type, id));
-        // Either the engine's report of the failed read or the program's own error comes first (the SDK's runner stops
-        // at the first failure); both name the PVC, and nothing beyond the reads is registered.
+        var run = against(onAppDelete("nginx-storage"));
         var text = failure(run);
-        assertTrue(text.contains("'nginx-example/nginx-storage' does not exist")
-                || text.contains("volumes (nginx): pvc: the PVC nginx-example/nginx-storage cannot be read"), text);
-        assertEquals(List.of(), registeredBeyondTheReads(run));
+        assertTrue(text.contains("volumes (nginx): pvc: the PVC nginx-example/nginx-storage does not exist in the cluster"), text);
+        assertTrue(text.contains("recovery.disasterRecovery"), text);
+        assertEquals(List.of(), registered(run));
+    }
+
+    static UnaryOperator<Map<String, Object>> onAppDelete(String pvc) {
+        return live -> pvc.equals(at(live, "metadata.name")) ? null : live;
     }
 
     @Test
-    void aRestoreWorksWhenThePvcIsGoneAndDisasterRecoveryReadsOnlyWhatItAdopts() {
-        // The PVC of a restored app may be gone (deleted by mistake, then `pulumi refresh`): the restore creates it as
-        // the inventory says, so it is not read.
+    void aRestoreWorksWhenThePvcIsGone() {
+        // The PVC of a restored app may be gone (deleted by mistake): the restore creates it as the inventory says.
         var restoring = MockedRun.of(io(TestStacks.with(TestStacks.prodConfig(), "restore", "{\"nginx\": \"latest\"}")),
-                (type, id) -> id.equals("nginx-example/nginx-storage") ? java.util.Optional.empty()
-                        : MockCluster.asInventory(PROD).read(type, id));
+                MockCluster.edited(PROD, onAppDelete("nginx-storage")));
         assertEquals(0, restoring.result().exitCode(), () -> restoring.result().exceptions().toString());
-        assertTrue(restoring.mocks().reads().stream().noneMatch(r -> r.name().equals("nginx" + LiveClaims.READ_SUFFIX)));
-        assertEquals(18, restoring.mocks().reads().size(), "every other PVC is still checked");
-        // A rebuilt cluster: only the static PV's claim exists again (ArgoCD re-created it with its PV).
-        var dr = MockedRun.of(io(TestStacks.with(TestStacks.prodConfig(), "recovery", "{\"disasterRecovery\": true}")),
-                (type, id) -> id.equals("jellyfin/jellyfin-media") ? MockCluster.asInventory(PROD).read(type, id)
-                        : java.util.Optional.empty());
+        assertFalse(restoring.stack().review().claims().containsKey("nginx"));
+        assertTrue(restoring.stack().volumes().volumes().stream().filter(v -> v.pulumiResourceName().equals("nginx"))
+                .allMatch(v -> v.keptVolume().isEmpty()), "no volume to keep: there is none");
+    }
+
+    @Test
+    void disasterRecoveryReadsOnlyWhatItAdopts() {
+        // A rebuilt cluster: only the static PV's claim exists (Argo CD re-created it with its PV); the others are
+        // not even looked up.
+        var live = Mockito.mock(LiveCluster.class);
+        var plan = io(TestStacks.with(TestStacks.prodConfig(), "recovery", "{\"disasterRecovery\": true}"));
+        var media = MockCluster.asInventory(PROD).claim("jellyfin", "jellyfin-media");
+        Mockito.when(live.claim("jellyfin", "jellyfin-media")).thenReturn(media);
+        var dr = MockedRun.of(plan, live);
         assertEquals(0, dr.result().exitCode(), () -> dr.result().exceptions().toString());
-        var read = new ArrayList<String>();
-        dr.mocks().reads().forEach(r -> read.add(r.name()));
-        // Only the static PV (no populator restore) is adopted on a rebuilt cluster; it is read like any adoption.
-        assertEquals(List.of("jellyfin-media" + LiveClaims.READ_SUFFIX), read);
+        Mockito.verify(live).claim("jellyfin", "jellyfin-media");
+        Mockito.verifyNoMoreInteractions(live);
     }
 
     static StackPlan io(homelab.backups.config.StackConfig config) {
-        return homelab.backups.plan.Planner.plan(homelab.backups.config.StackInputs.load(config, TestStacks.PROJECT));
+        return homelab.backups.plan.Planner.plan(TestStacks.load(config));
     }
 }

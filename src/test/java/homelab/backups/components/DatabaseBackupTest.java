@@ -15,6 +15,7 @@ import com.pulumi.test.PulumiTest;
 import homelab.backups.config.StackConfig;
 import homelab.backups.config.StackInputs;
 import homelab.backups.plan.Planner;
+import homelab.backups.render.MockCluster;
 import homelab.backups.render.MockedRun;
 import homelab.backups.render.RecordingMocks;
 import homelab.backups.render.RecordingMocks.Registration;
@@ -36,9 +37,38 @@ class DatabaseBackupTest {
     }
 
     static MockedRun run(StackConfig config) {
-        var run = MockedRun.of(Planner.plan(StackInputs.load(config, TestStacks.PROJECT)));
+        var plan = Planner.plan(TestStacks.load(config));
+        var run = MockedRun.of(plan, homelab(plan));
         assertEquals(0, run.result().exitCode(), () -> run.result().exceptions().toString());
         return run;
+    }
+
+    /**
+     * The database clusters as the homelab runs them (mitchross/talos-argocd-proxmox 00458bdb:
+     * infrastructure/database/cloudnative-pg/{khoj,paperless}/cluster.yaml, crunchy-postgres/immich/cluster.yaml).
+     */
+    static MockCluster homelab(homelab.backups.plan.StackPlan plan) {
+        return MockCluster.asInventory(plan)
+                .withObject(cnpg("khoj-database", "ghcr.io/cloudnative-pg/postgresql:16.2", "khoj", "khoj_admin", "khoj-app-secret"))
+                .withObject(cnpg("paperless-database", "ghcr.io/cloudnative-pg/postgresql:16.2", "paperless", "paperless",
+                        "paperless-app-secret"))
+                .withObject(Map.of("apiVersion", "postgres-operator.crunchydata.com/v1beta1", "kind", "PostgresCluster",
+                        "metadata", Map.of("name", "immich", "namespace", "immich"),
+                        "spec", Map.of("image", "ghcr.io/waifulabs/crunchydata-vectorchord:ubi9-17.7-2550", "postgresVersion", 17)));
+    }
+
+    static Map<String, Object> cnpg(String name, String image, String database, String owner, String secret) {
+        return Map.of("apiVersion", "postgresql.cnpg.io/v1", "kind", "Cluster",
+                "metadata", Map.of("name", name, "namespace", "cloudnative-pg"),
+                "spec", Map.of("imageName", image, "bootstrap", Map.of("initdb", Map.of("database", database,
+                        "owner", owner, "secret", Map.of("name", secret)))));
+    }
+
+    static String failure(StackConfig config, MockCluster cluster) {
+        var run = MockedRun.of(Planner.plan(TestStacks.load(config)), cluster);
+        assertNotEquals(0, run.result().exitCode(), "the run should have failed");
+        assertEquals(List.of(), run.mocks().registrations(), "nothing is registered");
+        return String.join("\n", run.result().errors()) + run.result().exceptions();
     }
 
     static Registration named(MockedRun run, String name) {
@@ -213,6 +243,13 @@ class DatabaseBackupTest {
         assertEquals(name, at(plugin, "parameters.serverName"), "archives under a new serverName (empty archive)");
         assertNotEquals("khoj-database", at(plugin, "parameters.serverName"));
         assertEquals("5Gi", at(s, "storage.size"));
+        assertEquals("ghcr.io/cloudnative-pg/postgresql:16.2", s.get("imageName"),
+                "the backed-up cluster's image: the operator's default is another major version (field-findings §4)");
+        assertEquals("khoj", at(s, "bootstrap.recovery.database"), "the app's database, not an empty `app`");
+        assertEquals("khoj_admin", at(s, "bootstrap.recovery.owner"));
+        assertEquals("khoj-app-secret", at(s, "bootstrap.recovery.secret.name"), "the app's credentials, to switch by host");
+        assertTrue(((com.pulumi.resources.CustomResourceOptions) run.options().get("khoj-database-recovery")).isRetainOnDelete(),
+                "a recovered cluster may be what the app runs on: removing the request never deletes it");
 
         assertUnchangedApartFrom(run, Set.of("khoj-database-recovery"));
         assertEquals(Map.of("khoj-database", Map.of("cluster", "cloudnative-pg/" + name,
@@ -232,9 +269,37 @@ class DatabaseBackupTest {
         assertEquals("db", at(s, "dataSource.pgbackrest.stanza"));
         assertEquals("repo1", at(s, "dataSource.pgbackrest.repo.name"));
         assertEquals("postgres-backups", at(s, "dataSource.pgbackrest.repo.s3.bucket"));
-        assertEquals(List.of("--type=time", "--target=\"2026-11-27T02:00:00Z\""), at(s, "dataSource.pgbackrest.options"));
+        assertEquals(List.of("--type=time", "--target=\"2026-11-27 02:00:00+00\""), at(s, "dataSource.pgbackrest.options"),
+                "pgBackRest reads YYYY-MM-DD HH:MM:SS with a numeric offset (field-findings §4)");
+        assertEquals("ghcr.io/waifulabs/crunchydata-vectorchord:ubi9-17.7-2550", s.get("image"),
+                "the vector-extension image its shared_preload_libraries need");
         assertNull(s.get("backups"), "the recovered cluster does not write into the running cluster's repository");
         assertUnchangedApartFrom(run, Set.of("immich-postgres-recovery"));
+    }
+
+    @Test
+    void aRestoreThatCouldNotStartIsRefusedNamingTheField() {
+        var restore = TestStacks.with(TestStacks.prodConfig(), "restore", "{\"khoj-database\": \"latest\"}");
+        var plan = Planner.plan(TestStacks.load(restore));
+        var defaultImage = homelab(plan).withObject(Map.of("apiVersion", "postgresql.cnpg.io/v1", "kind", "Cluster",
+                "metadata", Map.of("name", "khoj-database", "namespace", "cloudnative-pg"), "spec", Map.of("instances", 1)));
+        var text = failure(restore, defaultImage);
+        assertTrue(text.contains("databases (khoj-database): image: the Cluster cloudnative-pg/khoj-database names no imageName"), text);
+        var gone = homelab(plan).without("postgresql.cnpg.io/v1", "Cluster", "cloudnative-pg", "khoj-database");
+        assertTrue(failure(restore, gone).contains("is not in the cluster, so its image cannot be read: set image:"));
+
+        var inventory = TestStacks.prodInventoryText().replace("{name: khoj-database, engine: cnpg,",
+                "{name: khoj-database, image: \"ghcr.io/cloudnative-pg/postgresql:17.5\", engine: cnpg,");
+        var other = failure(TestStacks.with(restore, "inventory", TestStacks.writeInventory(inventory)), homelab(plan));
+        assertTrue(other.contains("databases (khoj-database): image: ghcr.io/cloudnative-pg/postgresql:17.5 is PostgreSQL 17, but "
+                + "the Cluster cloudnative-pg/khoj-database runs ghcr.io/cloudnative-pg/postgresql:16.2 (PostgreSQL 16)"), other);
+
+        var pgo = TestStacks.with(TestStacks.prodConfig(), "restore", "{\"immich-postgres\": \"latest\"}");
+        var newer = homelab(plan).withObject(Map.of("apiVersion", "postgres-operator.crunchydata.com/v1beta1",
+                "kind", "PostgresCluster", "metadata", Map.of("name", "immich", "namespace", "immich"),
+                "spec", Map.of("postgresVersion", 16)));
+        assertTrue(failure(pgo, newer).contains("databases (immich): postgresVersion: 17 differs from the PostgresCluster "
+                + "immich/immich, which runs PostgreSQL 16"));
     }
 
     @Test

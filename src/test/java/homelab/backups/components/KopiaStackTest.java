@@ -19,16 +19,23 @@ import org.junit.jupiter.api.Test;
 /** SPEC correction 1: the kopia fork is a stack-wide choice with its own schema, keys and maintenance. */
 class KopiaStackTest {
     static MockedRun run;
+    static MockedRun restoring;
 
     @BeforeAll
     static void runKopiaStack() {
         var config = TestStacks.with(TestStacks.prodConfig(), "volsync", "{\"mover\": \"kopia\", \"chart\": "
                 + "{\"repository\": \"oci://example.invalid/charts-mirror\", \"name\": \"volsync-perfectra1n\", \"version\": \"0.18.5\"}}");
-        run = MockedRun.of(Planner.plan(StackInputs.load(config, TestStacks.PROJECT)));
+        run = MockedRun.of(Planner.plan(TestStacks.load(config)));
         assertEquals(0, run.result().exitCode(), () -> run.result().exceptions().toString());
+        restoring = MockedRun.of(Planner.plan(TestStacks.load(TestStacks.with(config, "restore", "{\"nginx\": \"latest\"}"))));
+        assertEquals(0, restoring.result().exitCode(), () -> restoring.result().exceptions().toString());
     }
 
     static Registration named(String name) {
+        return named(run, name);
+    }
+
+    static Registration named(MockedRun run, String name) {
         return run.mocks().registrations().stream().filter(r -> r.name().equals(name)).findFirst().orElseThrow();
     }
 
@@ -51,7 +58,7 @@ class KopiaStackTest {
         assertNull(at(named("nginx-source").inputs(), "spec.kopia.pruneIntervalDays"), "kopia prunes via KopiaMaintenance");
         assertEquals(14.0, at(named("nginx-source").inputs(), "spec.kopia.retain.daily"));
         assertEquals(Map.of("sourceName", "nginx-backup", "sourceNamespace", "nginx-example"),
-                at(named("nginx-destination").inputs(), "spec.kopia.sourceIdentity"));
+                at(named(restoring, "nginx-destination").inputs(), "spec.kopia.sourceIdentity"));
     }
 
     @Test

@@ -32,7 +32,7 @@ class VolumeRestoreTest {
     static final String RESTORE_PATH = "metadata.annotations[\"" + BackedUpVolume.RESTORE_ANNOTATION + "\"]";
 
     static MockedRun run(StackConfig config) {
-        var run = MockedRun.of(Planner.plan(StackInputs.load(config, TestStacks.PROJECT)));
+        var run = MockedRun.of(Planner.plan(TestStacks.load(config)));
         assertEquals(0, run.result().exitCode(), () -> run.result().exceptions().toString());
         return run;
     }
@@ -58,22 +58,32 @@ class VolumeRestoreTest {
     @Test
     void theDestinationIsTriggeredAndAwaitedBeforeThePvcIsReplaced() {
         var run = restoring("{\"nginx\": \"latest\"}");
-        var id = StackInputs.load(TestStacks.with(TestStacks.prodConfig(), "restore", "{\"nginx\": \"latest\"}"),
-                TestStacks.PROJECT).restoreOf("nginx").orElseThrow().id();
+        var id = TestStacks.load(TestStacks.with(TestStacks.prodConfig(), "restore", "{\"nginx\": \"latest\"}")).restoreOf("nginx").orElseThrow().id();
         assertTrue(id.matches("r-latest-[0-9a-f]{8}"), id);
 
         var destination = named(run, "nginx-destination");
-        assertEquals(false, at(destination.inputs(), "spec.paused"));
+        var restic = (Map<?, ?>) at(destination.inputs(), "spec.restic");
+        assertEquals("Snapshot", restic.get("copyMethod"), "correction 2: a dataSourceRef needs Snapshot");
+        assertEquals("1Gi", restic.get("capacity"));
+        assertEquals(List.of("ReadWriteOnce"), restic.get("accessModes"));
+        assertEquals("longhorn", restic.get("storageClassName"));
+        assertEquals("longhorn-snap", restic.get("volumeSnapshotClassName"));
+        assertNull(restic.get("destinationPVC"), "correction 2: never Direct into the app's own PVC");
+        assertEquals(false, restic.get("cleanupTempPVC"), "Longhorn snap snapshots live in that volume");
+        assertTrue(restic.get("moverSecurityContext") instanceof Map);
+        assertNull(at(destination.inputs(), "spec.paused"), "a destination exists only to restore");
         assertEquals(id, at(destination.inputs(), "spec.trigger.manual"), "the trigger is the request id");
         assertEquals("jsonpath={.status.lastManualSync}=" + id,
                 ((Map<?, ?>) at(destination.inputs(), "metadata.annotations")).get(BackedUpVolume.WAIT_FOR_ANNOTATION),
                 "pulumi up must wait until VolSync reports this very trigger (correction 3)");
         var timeouts = options(run, "nginx-destination").getCustomTimeouts().orElseThrow();
         assertEquals(Duration.ofHours(24), timeouts.getCreate().orElseThrow());
-        assertEquals(Duration.ofHours(24), timeouts.getUpdate().orElseThrow(), "the destination exists: the wait is an update");
+        assertEquals(Duration.ofHours(24), timeouts.getUpdate().orElseThrow(), "a new request on an existing destination waits as long");
 
         var pvc = named(run, "nginx-pvc");
-        assertEquals(Map.of(BackedUpVolume.RESTORE_ANNOTATION, id), at(pvc.inputs(), "metadata.annotations"));
+        var kept = run.stack().review().volumeToKeep("nginx").orElseThrow();
+        assertEquals(Map.of(BackedUpVolume.RESTORE_ANNOTATION, id, homelab.backups.kubernetes.LiveCluster.KEPT_VOLUME_ANNOTATION, kept),
+                at(pvc.inputs(), "metadata.annotations"), "the restored PVC names its request and the volume it kept");
         assertEquals(Map.of("apiGroup", "volsync.backube", "kind", "ReplicationDestination", "name", "nginx-restore"),
                 at(pvc.inputs(), "spec.dataSourceRef"));
         var o = options(run, "nginx-pvc");
@@ -147,7 +157,8 @@ class VolumeRestoreTest {
         assertNull(at(after.inputs(), "spec.dataSourceRef"));
         assertNull(at(after.inputs(), "metadata.annotations"));
         assertEquals(Set.of("apiVersion", "kind", "metadata", "spec"), after.inputs().keySet());
-        assertEquals(true, at(named(idle, "nginx-destination").inputs(), "spec.paused"), "the destination goes back to idle");
+        assertTrue(idle.mocks().registrations().stream().noneMatch(r -> r.name().equals("nginx-destination")),
+                "the destination goes once the request is gone (the engine deletes it; the PVC has no step)");
     }
 
     @Test
@@ -183,7 +194,6 @@ class VolumeRestoreTest {
                     at(named(run, app + "-pvc").inputs(), "spec.dataSourceRef"));
             assertTrue(dependsOn(run, app + "-pvc").contains(v.destination().get()));
             var d = named(run, app + "-destination").inputs();
-            assertEquals(false, at(d, "spec.paused"));
             assertEquals(BackedUpVolume.DISASTER_RECOVERY_TRIGGER, at(d, "spec.trigger.manual"));
             assertEquals(Duration.ofHours(48), options(run, app + "-destination").getCustomTimeouts().orElseThrow().getUpdate().orElseThrow());
         }

@@ -94,6 +94,8 @@ class ValidationTest {
                 new Case("unknown restore target", setting("restore", "{\"nginxx\": \"latest\"}"), SETTINGS, "homelab-backups:restore", "nginxx", "no volume app or database"),
                 new Case("malformed restore point", setting("restore", "{\"nginx\": \"yesterday\"}"), SETTINGS, "homelab-backups:restore", "nginx", "not latest, previous:<n>"),
                 new Case("restore time without T", setting("restore", "{\"nginx\": \"2026-11-27 02:00:00Z\"}"), SETTINGS, "homelab-backups:restore", "nginx", "RFC 3339"),
+                new Case("restore beyond what the retention keeps", setting("restore", "{\"nginx\": \"previous:14\"}"), SETTINGS, "homelab-backups:restore", "nginx", "beyond what the retention keeps"),
+                new Case("restore older than the retention reaches", setting("restore", "{\"nginx\": \"2026-11-01T02:00:00Z\"}"), SETTINGS, "homelab-backups:restore", "nginx", "older than the retention reaches"),
                 new Case("previous:0", setting("restore", "{\"nginx\": \"previous:0\"}"), SETTINGS, "homelab-backups:restore", "nginx", "n >= 1"),
                 new Case("restore of a static PV", setting("restore", "{\"jellyfin-media\": \"latest\"}"), SETTINGS, "homelab-backups:restore", "jellyfin-media", "no snapshot-capable"),
                 new Case("http endpoint for pgBackRest", setting("databases", "{}"), INVENTORY, "databases (immich)", "engine", "plain-HTTP"),
@@ -105,7 +107,7 @@ class ValidationTest {
     @MethodSource("badInputs")
     void badInputIsRejectedNamingFileItemAndField(Case c) throws IOException {
         var config = c.mutation().apply(dir);
-        var thrown = assertThrows(ConfigErrors.InvalidConfigException.class, () -> StackInputs.load(config, TestStacks.PROJECT));
+        var thrown = assertThrows(ConfigErrors.InvalidConfigException.class, () -> TestStacks.load(config));
         var match = thrown.errors().stream().filter(e -> e.file().endsWith(c.file())
                 && e.item().startsWith(c.item()) && e.field().equals(c.field())
                 && e.message().contains(c.message())).findFirst();
@@ -127,7 +129,7 @@ class ValidationTest {
         var config = inventory(NGINX, NGINX.replace("1Gi", "1GB").replace("[ReadWriteOnce]", "[RW]")
                 .replace("}", ", colour: blue}")).apply(dir);
         var broken = with(config, "schedule", "{\"retainDaily\": -1}");
-        var thrown = assertThrows(ConfigErrors.InvalidConfigException.class, () -> StackInputs.load(broken, TestStacks.PROJECT));
+        var thrown = assertThrows(ConfigErrors.InvalidConfigException.class, () -> TestStacks.load(broken));
         var fields = thrown.errors().stream().map(ConfigError::field).toList();
         assertTrue(fields.containsAll(List.of("capacity", "accessModes", "colour", "retainDaily")), fields::toString);
         assertTrue(thrown.getMessage().startsWith("invalid stack input (4 errors)"), thrown::getMessage);
@@ -135,7 +137,7 @@ class ValidationTest {
 
     @Test
     void theCommittedProdStackIsValid() {
-        var inputs = StackInputs.load(prodConfig(), TestStacks.PROJECT);
+        var inputs = TestStacks.load(prodConfig());
         assertEquals(19, inputs.inventory().volumes().size());
         assertEquals(3, inputs.inventory().databases().size());
     }

@@ -64,9 +64,9 @@ class RenderTest {
         assertTrue(files.containsKey("wave4-volumes/nginx-example/ReplicationSource-nginx-backup.yaml"));
         assertTrue(files.containsKey("wave2-storage/cloudnative-pg/ClusterPatch-khoj-database.yaml"));
         assertTrue(files.containsKey("wave1-platform/_cluster/VolumeSnapshotClass-longhorn-snap.yaml"));
-        // 19 x (Secret, ReplicationSource, PVC) + 18 destinations; 3 database secrets, 2 ObjectStores, 2 Cluster
-        // patches, 2 ScheduledBackups, 1 PostgresCluster patch; the namespace and the snapshot class.
-        assertEquals(19 * 3 + 18 + 3 + 2 + 2 + 2 + 1 + 2, files.size() - 2, "rendered object count");
+        // 19 x (Secret, ReplicationSource, PVC), no destination without a restore; 3 database secrets, 2 ObjectStores,
+        // 2 Cluster patches, 2 ScheduledBackups, 1 PostgresCluster patch; the namespace and the snapshot class.
+        assertEquals(19 * 3 + 3 + 2 + 2 + 2 + 1 + 2, files.size() - 2, "rendered object count");
         assertTrue(files.get("plan.txt").contains("nginx"), "the plan table is written to a file too");
     }
 
@@ -92,7 +92,7 @@ class RenderTest {
     void aKopiaStackIsCheckedAgainstTheForkCrds() throws IOException {
         var config = TestStacks.with(TestStacks.prodConfig(), "volsync", "{\"mover\": \"kopia\", \"chart\": "
                 + "{\"repository\": \"oci://example.invalid/mirror\", \"name\": \"volsync-perfectra1n\", \"version\": \"0.18.5\"}}");
-        var render = StackRender.of(homelab.backups.plan.Planner.plan(homelab.backups.config.StackInputs.load(config, TestStacks.PROJECT)));
+        var render = StackRender.of(homelab.backups.plan.Planner.plan(TestStacks.load(config)));
         var kopiaSettings = render.plan().inputs().settings();
         assertEquals(List.of(), Render.validate(render, CRDS, kopiaSettings), "fork CRDs accept the kopia objects");
         var upstreamOnly = CrdCatalog.load(List.of(CRDS));

@@ -12,6 +12,7 @@ import homelab.backups.config.StackFile;
 import homelab.backups.config.StackInputs;
 import homelab.backups.plan.Planner;
 import homelab.backups.plan.StackPlan;
+import homelab.backups.render.MockCluster;
 import homelab.backups.render.RecordingMocks;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -28,13 +29,22 @@ public final class TestStacks {
     private TestStacks() {
     }
 
+    /** "Today" for every test: restore points must lie inside the retention, counted from here. */
+    public static final java.time.Clock CLOCK = java.time.Clock.fixed(java.time.Instant.parse("2026-12-01T12:00:00Z"),
+            java.time.ZoneOffset.UTC);
+
+    /** Loads and validates a stack as the program does, on {@link #CLOCK}'s day. */
+    public static StackInputs load(StackConfig config) {
+        return StackInputs.load(config, PROJECT, CLOCK);
+    }
+
     /** The prod stack exactly as committed (Pulumi.prod.yaml + stacks/prod/inventory.yaml). */
     public static StackConfig prodConfig() {
         return StackFile.stackConfig(PROJECT, "prod");
     }
 
     public static StackPlan prodPlan() {
-        return Planner.plan(StackInputs.load(prodConfig(), PROJECT));
+        return Planner.plan(load(prodConfig()));
     }
 
     /** {@code base} with some top-level keys replaced (values as JSON or plain text); null removes a key. */
@@ -61,6 +71,27 @@ public final class TestStacks {
         return with(prodConfig(), "inventory", file.toString());
     }
 
+    /** The prod inventory's text (unchecked). */
+    public static String prodInventoryText() {
+        try {
+            return prodInventory();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /** Writes an inventory to a new temporary file and returns its path, for the {@code inventory} setting. */
+    public static String writeInventory(String yaml) {
+        try {
+            var file = Files.createTempFile("inventory", ".yaml");
+            file.toFile().deleteOnExit();
+            Files.writeString(file, yaml);
+            return file.toString();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     public static String prodInventory() throws IOException {
         return Files.readString(PROJECT.resolve("stacks/prod/inventory.yaml"));
     }
@@ -81,8 +112,10 @@ public final class TestStacks {
                     .standardLogger(MockedRun.quietLogger())
                     .options(TestOptions.builder().projectName(StackConfig.NAMESPACE).stackName(config.stack()).build())
                     .build()
-                    .runTest(ctx -> App.deploy(ctx, Planner.plan(StackInputs.load(config, PROJECT)),
-                            key -> Output.ofSecret("x"), m -> { }));
+                    .runTest(ctx -> {
+                        var plan = Planner.plan(load(config));
+                        App.deploy(ctx, plan, MockCluster.asInventory(plan), key -> Output.ofSecret("x"), m -> { });
+                    });
             return new ProgramRun(result, mocks);
         } finally {
             PulumiTest.cleanup();

@@ -1,0 +1,159 @@
+package homelab.backups.plan;
+
+import homelab.backups.config.ConfigError;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * What the live cluster says about each app's PVC, checked before anything is registered. Pure: the cluster comes in
+ * through {@link Lookup}.
+ *
+ * <ul>
+ *   <li>An adopted PVC must exist and agree with the inventory on the three fields the program owns ({@link
+ *       Adoption}); otherwise the program stops listing every disagreement.</li>
+ *   <li>A PVC about to be restored must not be in use: Kubernetes' PVC protection would hold its deletion for as long
+ *       as a pod mounts it, so the program refuses before deleting anything. Its PersistentVolume is remembered,
+ *       to be kept ({@code Retain}) so that the restore can be undone.</li>
+ *   <li>A PVC already restored by this very request (it carries the request's id) names the volume the restore
+ *       kept; one absent altogether needs nothing: the restore creates it as the inventory says.</li>
+ * </ul>
+ *
+ * @param claims        the live PVCs that were read, by app
+ * @param volumesToKeep for each app whose restore is still to happen: the PersistentVolume its PVC is bound to now
+ */
+public record LiveReview(Map<String, LiveClaim> claims, Map<String, String> volumesToKeep,
+                         Map<String, RecoveryShape> recoveries, List<ConfigError> errors) {
+    /** The live cluster, as far as the review needs it. */
+    public interface Lookup {
+        /** The PVC, or empty when it does not exist. */
+        Optional<LiveClaim> claim(String namespace, String name);
+
+        /** The pods that keep the claim in use, as PVC protection counts them. */
+        List<String> podsUsing(String namespace, String claim);
+
+        /** Any object as the API server serves it (apiVersion, kind, metadata, spec, status), or empty. */
+        Optional<Map<String, Object>> object(String apiVersion, String kind, String namespace, String name);
+    }
+
+    public LiveReview {
+        claims = Map.copyOf(claims);
+        volumesToKeep = Map.copyOf(volumesToKeep);
+        recoveries = Map.copyOf(recoveries);
+        errors = List.copyOf(errors);
+    }
+
+    public static LiveReview of(String inventoryFile, List<VolumePlan> plans, Map<String, ClaimHandling> handling,
+                                List<DatabasePlan> databases, Lookup live) {
+        var claims = new TreeMap<String, LiveClaim>();
+        var keep = new TreeMap<String, String>();
+        var errors = new ArrayList<ConfigError>();
+        for (var plan : plans) {
+            var h = handling.get(plan.app());
+            if (h.mode() == ClaimHandling.Mode.DISASTER_RECOVERY) continue;
+            var item = "volumes (" + plan.app() + ")";
+            var claim = live.claim(plan.namespace(), plan.pvc());
+            claim.ifPresent(c -> claims.put(plan.app(), c));
+            if (h.mode() == ClaimHandling.Mode.ADOPT) {
+                if (claim.isEmpty()) {
+                    errors.add(new ConfigError(inventoryFile, item, "pvc", "the PVC " + plan.namespace() + "/"
+                            + plan.pvc() + " does not exist in the cluster. Adoption takes a PVC that exists: fix "
+                            + "namespace/pvc, exclude the volume, or, on a rebuilt cluster, set recovery.disasterRecovery"));
+                } else {
+                    errors.addAll(Adoption.mismatches(inventoryFile, plan, claim.get()));
+                }
+                continue;
+            }
+            // RESTORE: a PVC this request has replaced already names the volume it kept; only one it has not replaced
+            // yet must be free, and its volume is the one to keep.
+            if (claim.isEmpty()) continue;
+            if (claim.get().restoreId().equals(h.restoreId())) {
+                claim.get().keptVolume().ifPresent(v -> keep.put(plan.app(), v));
+                continue;
+            }
+            var pods = live.podsUsing(plan.namespace(), plan.pvc());
+            if (!pods.isEmpty()) {
+                errors.add(new ConfigError(inventoryFile, item, "pvc", "RESTORE refused: the PVC " + plan.namespace()
+                        + "/" + plan.pvc() + " is in use by pod " + String.join(", ", pods) + ". Stop the app first: "
+                        + "pause Argo CD auto-sync for it and scale it to 0 (README: Restore a volume); Kubernetes keeps "
+                        + "a PVC that a pod uses, so the restore could not finish. Nothing was changed"));
+            }
+            claim.get().volumeName().filter(v -> !v.isEmpty()).ifPresent(v -> keep.put(plan.app(), v));
+        }
+        var recoveries = new TreeMap<String, RecoveryShape>();
+        for (var d : databases) {
+            if (d.restore().isEmpty()) continue;
+            var db = d.database();
+            var cluster = d.cnpg() ? live.object("postgresql.cnpg.io/v1", "Cluster", db.namespace(), db.name())
+                    : live.object("postgres-operator.crunchydata.com/v1beta1", "PostgresCluster", db.namespace(), db.name());
+            recovery(inventoryFile, d, cluster, errors).ifPresent(shape -> recoveries.put(d.id(), shape));
+        }
+        return new LiveReview(claims, keep, recoveries, errors);
+    }
+
+    /**
+     * The shape of the cluster a restore creates: the backed-up cluster's image and names, read from it while it
+     * lives, or from the inventory (which wins, and must then agree on the major version).
+     */
+    static Optional<RecoveryShape> recovery(String file, DatabasePlan d, Optional<Map<String, Object>> cluster,
+                                            List<ConfigError> errors) {
+        var db = d.database();
+        var item = "databases (" + db.name() + ")";
+        var where = (d.cnpg() ? "the Cluster " : "the PostgresCluster ") + db.namespace() + "/" + db.name();
+        var spec = cluster.map(c -> map(c.get("spec"))).orElse(Map.of());
+        var liveImage = text(spec.get(d.cnpg() ? "imageName" : "image"));
+        var before = errors.size();
+        if (db.image().isPresent() && liveImage.isPresent()) {
+            var wanted = PostgresImages.major(db.image().get());
+            var running = PostgresImages.major(liveImage.get());
+            if (wanted.isPresent() && running.isPresent() && !wanted.equals(running)) {
+                errors.add(new ConfigError(file, item, "image", db.image().get() + " is PostgreSQL " + wanted.get() + ", but "
+                        + where + " runs " + liveImage.get() + " (PostgreSQL " + running.get() + "): a data directory of one "
+                        + "major version does not start on another"));
+            }
+        }
+        var image = db.image().or(() -> liveImage);
+        if (d.cnpg()) {
+            if (image.isEmpty()) {
+                errors.add(new ConfigError(file, item, "image", cluster.isPresent()
+                        ? where + " names no imageName, so it runs the CNPG operator's default image, which moves with "
+                        + "the operator (PostgreSQL 18 in current releases: cloudnative-pg pkg/versions/versions.go) and "
+                        + "would not start this backup's data directory: set image: to the image it runs"
+                        : where + " is not in the cluster, so its image cannot be read: set image: to the image it ran"));
+            }
+            var initdb = map(map(spec.get("bootstrap")).get("initdb"));
+            var database = db.appDatabase().or(() -> text(initdb.get("database"))).orElse("app");
+            var owner = db.appOwner().or(() -> text(initdb.get("owner"))).orElse(database);
+            var secret = text(map(initdb.get("secret")).get("name"));
+            return errors.size() > before ? Optional.empty()
+                    : Optional.of(new RecoveryShape(image, Optional.empty(), Optional.of(database), Optional.of(owner), secret));
+        }
+        var liveVersion = spec.get("postgresVersion") instanceof Number n ? Optional.of(n.intValue()) : Optional.<Integer>empty();
+        if (liveVersion.isPresent() && db.postgresVersion().isPresent() && !liveVersion.equals(db.postgresVersion())) {
+            errors.add(new ConfigError(file, item, "postgresVersion", db.postgresVersion().get() + " differs from "
+                    + where + ", which runs PostgreSQL " + liveVersion.get() + ": a recovered cluster must be the same major version"));
+        }
+        var version = liveVersion.or(db::postgresVersion);
+        return errors.size() > before ? Optional.empty()
+                : Optional.of(new RecoveryShape(image, version, Optional.empty(), Optional.empty(), Optional.empty()));
+    }
+
+    public Optional<RecoveryShape> recovery(String databaseId) {
+        return Optional.ofNullable(recoveries.get(databaseId));
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> map(Object value) {
+        return value instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
+    }
+
+    private static Optional<String> text(Object value) {
+        return value instanceof String s && !s.isBlank() ? Optional.of(s) : Optional.empty();
+    }
+
+    public Optional<String> volumeToKeep(String app) {
+        return Optional.ofNullable(volumesToKeep.get(app));
+    }
+}
