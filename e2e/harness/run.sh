@@ -536,16 +536,16 @@ scenario c "schedule window change updates only ReplicationSources" window_chang
 scenario d "inventory disagrees with a live PVC's size: preview and up fail naming the field, nothing changes" size_mismatch_stops_before_any_change
 scenario e "removing an app deletes its backups and keeps its PVC" removing_an_app_keeps_its_pvc
 scenario f "restore one app: destination created, trigger, wait, old volume kept, only that PVC replaced with the backup" restore_one_app
-scenario l "undo a restore: the PVC back on the kept volume, with its newer data" undo_a_restore
-scenario m "release the kept volume after a restore" release_the_kept_volume
-scenario n "a restore that finds no snapshot fails before the PVC is touched" restore_of_nothing_keeps_the_pvc
-scenario o "a restore of a PVC in use is refused before anything changes" restore_while_in_use_is_refused
-scenario p "database restores create clusters that can start, accepted by the API server" database_restores_that_can_start
-scenario g "bad inventory: preview fails, API server unchanged" bad_inventory_changes_nothing
-scenario h "interrupted up converges with no PVC lost" interrupted_up_converges
-scenario i "disaster recovery: restore a missing PVC, then start backups" disaster_recovery_restores_before_backups
-scenario j "adoption of server-side-applied PVCs (Argo CD ServerSideApply=true)" server_side_applied_world_is_adopted
-scenario k "rollback: the program taken back out, every PVC, PV and repository left as it is" rollback_removes_the_program
+scenario g "undo a restore: the PVC back on the kept volume, with its newer data" undo_a_restore
+scenario h "release the kept volume after a restore" release_the_kept_volume
+scenario i "a restore that finds no snapshot fails before the PVC is touched" restore_of_nothing_keeps_the_pvc
+scenario j "a restore of a PVC in use is refused before anything changes" restore_while_in_use_is_refused
+scenario k "database restores create clusters that can start, accepted by the API server" database_restores_that_can_start
+scenario l "bad inventory: preview fails, API server unchanged" bad_inventory_changes_nothing
+scenario m "interrupted up converges with no PVC lost" interrupted_up_converges
+scenario n "disaster recovery: restore a missing PVC, then start backups" disaster_recovery_restores_before_backups
+scenario o "adoption of server-side-applied PVCs (Argo CD ServerSideApply=true)" server_side_applied_world_is_adopted
+scenario p "rollback: the program taken back out, every PVC, PV and repository left as it is" rollback_removes_the_program
 
 echo "$passed passed, $failed failed${skipped:+, $skipped skipped}"
 if [ -n "${E2E_WAIT:-}" ]; then
