@@ -33,6 +33,7 @@ cleanup() {
   if [ -z "${E2E_KEEP:-}" ]; then rm -rf "$work"; else log "kept $work"; fi
 }
 trap cleanup EXIT
+trap 'exit 143' INT TERM   # so that an interrupted run still stops what it started
 KUBECONFIG=$(bash "$E2E/cluster/start.sh" "$E2E_STATE_DIR" | tail -1)
 export KUBECONFIG
 

@@ -23,11 +23,13 @@ public final class App {
     }
 
     public static void main(String[] args) {
-        Pulumi.run(App::stack);
+        // The live cluster is read before anything is registered; connecting starts now, beside the SDK's own start.
+        var live = Fabric8LiveCluster.connect(StackConfig.kubernetesContextFromEnvironment());
+        Pulumi.run(ctx -> stack(ctx, live));
     }
 
     /** Reads the stack's inputs (failing before any resource on bad input), plans, and registers everything. */
-    public static void stack(Context ctx) {
+    public static void stack(Context ctx, Fabric8LiveCluster early) {
         var projectDir = Path.of("").toAbsolutePath();
         var config = new StackConfig(ctx.stackName(), "Pulumi." + ctx.stackName() + ".yaml",
                 key -> ctx.config().get(key), StackFile.keys(projectDir, ctx.stackName()));
@@ -38,7 +40,8 @@ public final class App {
             // A RunException: the SDK reports its message as the error, without a stack trace.
             throw new com.pulumi.exceptions.RunException(e.getMessage());
         }
-        try (var live = Fabric8LiveCluster.connect(inputs.settings().kubernetes().context())) {
+        var context = inputs.settings().kubernetes().context();
+        try (var live = early.context().equals(context) ? early : Fabric8LiveCluster.connect(context)) {
             deploy(ctx, Planner.plan(inputs), live, key -> ctx.config().requireSecret(key), message -> ctx.log().warn(message));
         }
     }

@@ -37,16 +37,17 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * One application volume under backup: its repository Secret, ReplicationSource, ReplicationDestination (populator
- * form) and the app's PVC, adopted from the cluster as it lives.
+ * One application volume under backup: its repository Secret, ReplicationSource and the app's PVC, adopted from the
+ * cluster as it lives, plus - only while a restore needs it - a ReplicationDestination in populator form.
  *
  * <p>The PVC is the only object holding data, and {@link ClaimHandling} alone decides what may happen to it. Without a
  * restore request it is imported and protected, and neither its metadata nor its spec ever causes a diff: the
  * fields others write (volume name and mode, finalizers, ArgoCD's labels and annotations) stay theirs, and the three
- * fields this program owns are checked against the live object before anything is registered (see
- * {@link LiveClaims}). With a restore request (or in disaster-recovery mode) the destination is triggered with the
- * request's id and awaited until {@code status.lastManualSync} reports that id; only then is the PVC recreated from
- * it (SPEC "Restore — one config value").
+ * fields this program owns are checked against the live object before anything is registered
+ * ({@link homelab.backups.plan.LiveReview}). With a restore request (or in disaster-recovery mode) the destination is
+ * created with the request's id as trigger and awaited until {@code status.lastManualSync} reports that id; then its
+ * status must show restored data, the old PV is kept ({@code Retain}), and only then is the PVC recreated from it
+ * (SPEC "Restore — one config value").
  */
 public final class BackedUpVolume extends ComponentResource {
     public static final String TYPE = "homelab-backups:backup:BackedUpVolume";

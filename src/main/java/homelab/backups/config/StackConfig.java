@@ -26,6 +26,25 @@ public record StackConfig(String stack, String file, Function<String, Optional<S
                 Optional.of(copy.keySet()));
     }
 
+    /**
+     * The kubeconfig context the stack pins, read straight from the configuration the engine hands the program
+     * ({@code PULUMI_CONFIG}, a JSON map of "project:key" to value), before the SDK starts: the live cluster can be
+     * reached early. The validated settings decide in the end; an unreadable value here only means no early start.
+     */
+    @SuppressWarnings("unchecked")
+    public static Optional<String> kubernetesContextFromEnvironment() {
+        try {
+            var all = new Gson().fromJson(Optional.ofNullable(System.getenv("PULUMI_CONFIG")).orElse("{}"), Map.class);
+            var value = all.get(NAMESPACE + ":kubernetes");
+            if (!(value instanceof String text)) return Optional.empty();
+            var kubernetes = new Gson().fromJson(text, Map.class);
+            return kubernetes.get("context") instanceof String context && !context.isBlank()
+                    ? Optional.of(context) : Optional.empty();
+        } catch (RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
     public Optional<String> text(String key) {
         return values.apply(key);
     }

@@ -13,35 +13,51 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.function.Supplier;
+import java.util.stream.Collectors;
 
 /**
  * The live cluster through the fabric8 client, configured as the Kubernetes provider is: the ambient kubeconfig
  * ({@code KUBECONFIG} or {@code ~/.kube/config}) and, when the stack names one, its context. Only GETs and LISTs.
+ *
+ * <p>Connecting and the one cluster-wide list of PVCs start at once, in the background, so that they overlap with the
+ * SDK's own start: the program asks for them only once its plan is made.
  */
 public final class Fabric8LiveCluster implements LiveCluster {
-    private final KubernetesClient client;
-    private final String where;
+    private final Optional<String> context;
+    private final CompletableFuture<KubernetesClient> client;
+    private final CompletableFuture<Map<String, LiveClaim>> claims;
+    private volatile String where = "the cluster of the current kubeconfig context";
 
-    private Fabric8LiveCluster(KubernetesClient client, String where) {
-        this.client = client;
-        this.where = where;
+    private Fabric8LiveCluster(Optional<String> context) {
+        this.context = context;
+        this.client = CompletableFuture.supplyAsync(() -> {
+            var config = Config.autoConfigure(context.orElse(null));
+            config.setRequestTimeout(30_000);
+            config.setConnectionTimeout(10_000);
+            config.setRequestRetryBackoffLimit(2);
+            where = config.getMasterUrl() + context.map(c -> " (context " + c + ")").orElse("");
+            return new KubernetesClientBuilder().withConfig(config).build();
+        });
+        this.claims = client.thenApply(c -> c.persistentVolumeClaims().inAnyNamespace().list().getItems().stream()
+                .collect(Collectors.toMap(p -> p.getMetadata().getNamespace() + "/" + p.getMetadata().getName(),
+                        Fabric8LiveCluster::liveClaim)));
     }
 
     /** @param context the kubeconfig context the stack pins (homelab-backups:kubernetes.context), if any */
     public static Fabric8LiveCluster connect(Optional<String> context) {
-        var config = Config.autoConfigure(context.orElse(null));
-        config.setRequestTimeout(30_000);
-        config.setConnectionTimeout(10_000);
-        config.setRequestRetryBackoffLimit(2);
-        return new Fabric8LiveCluster(new KubernetesClientBuilder().withConfig(config).build(),
-                config.getMasterUrl() + context.map(c -> " (context " + c + ")").orElse(""));
+        return new Fabric8LiveCluster(context);
+    }
+
+    public Optional<String> context() {
+        return context;
     }
 
     @Override
     public Optional<LiveClaim> claim(String namespace, String name) {
-        var pvc = read(() -> client.persistentVolumeClaims().inNamespace(namespace).withName(name).get());
-        return Optional.ofNullable(pvc).map(Fabric8LiveCluster::liveClaim);
+        return Optional.ofNullable(read(claims::join).get(namespace + "/" + name));
     }
 
     /**
@@ -50,7 +66,7 @@ public final class Fabric8LiveCluster implements LiveCluster {
      */
     @Override
     public List<String> podsUsing(String namespace, String claim) {
-        var pods = read(() -> client.pods().inNamespace(namespace).list().getItems());
+        var pods = read(() -> client.join().pods().inNamespace(namespace).list().getItems());
         return pods.stream()
                 .filter(p -> p.getSpec() != null && p.getSpec().getNodeName() != null && !p.getSpec().getNodeName().isEmpty())
                 .filter(p -> mounts(p, claim))
@@ -64,14 +80,14 @@ public final class Fabric8LiveCluster implements LiveCluster {
     public Optional<Map<String, Object>> object(String apiVersion, String kind, String namespace, String name) {
         var object = read(() -> {
             try {
-                return client.genericKubernetesResources(apiVersion, kind).inNamespace(namespace).withName(name).get();
+                return client.join().genericKubernetesResources(apiVersion, kind).inNamespace(namespace).withName(name).get();
             } catch (KubernetesClientException e) {
                 if (e.getCode() == 404) return null;   // the kind is not installed: no such object either
                 throw e;
             }
         });
         return Optional.ofNullable(object)
-                .map(o -> (Map<String, Object>) client.getKubernetesSerialization().convertValue(o, Map.class));
+                .map(o -> (Map<String, Object>) client.join().getKubernetesSerialization().convertValue(o, Map.class));
     }
 
     private static boolean mounts(Pod pod, String claim) {
@@ -100,14 +116,15 @@ public final class Fabric8LiveCluster implements LiveCluster {
     private <T> T read(Supplier<T> call) {
         try {
             return call.get();
-        } catch (KubernetesClientException e) {
-            throw new RunException("cannot read the live cluster at " + where + ": " + e.getMessage()
+        } catch (KubernetesClientException | CompletionException e) {
+            var cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+            throw new RunException("cannot read the live cluster at " + where + ": " + cause.getMessage()
                     + " (the program reads the PVCs it adopts before it registers anything)");
         }
     }
 
     @Override
     public void close() {
-        client.close();
+        client.thenAccept(KubernetesClient::close);
     }
 }

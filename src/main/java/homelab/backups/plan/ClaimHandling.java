@@ -39,7 +39,7 @@ public record ClaimHandling(Mode mode, Optional<String> importId, boolean protec
     public static final String DISASTER_RECOVERY_ID = "dr-bootstrap";
 
     public enum Mode {
-        /** Adopt the live PVC and protect it; its destination stays idle. */
+        /** Adopt the live PVC and protect it; no destination exists. */
         ADOPT,
         /** Replace the PVC from its destination after the destination restored the requested point. */
         RESTORE,
