@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end scenarios: the real Pulumi engine, Java host and Kubernetes provider (built from Go modules) run the
 # real program against a kube-apiserver on 127.0.0.1 whose world looks like the live cluster's: the prod inventory's
-# 19 claims and 3 database clusters, created the way Argo CD creates them, bound by the real PV binder to volumes a
+# claims and 3 database clusters, created the way Argo CD creates them, bound by the real PV binder to volumes a
 # CSI stand-in provisions, in use by pods, protected by the real PVC/PV-protection controllers. What cannot run here
 # (Longhorn's CSI driver, the snapshot controller, VolSync) is played by e2e/standins, each behaviour cited to its
 # source. Nothing leaves loopback.
@@ -69,7 +69,9 @@ stop_app() {
   k get pod -n "$1" "$2" -o json 2>/dev/null | jq 'del(.metadata.uid, .metadata.resourceVersion, .metadata.creationTimestamp, .metadata.managedFields, .status)' > "$work/pod-$1-$2.json" || true
   k delete pod -n "$1" "$2" --ignore-not-found --grace-period=0 --force >/dev/null 2>&1
 }
-start_app() { k create -f "$work/pod-$1-$2.json" >/dev/null; }   # what the app's controller does after a scale-up
+start_app() { # what the app's controller does after a scale-up (an app with no running pod stays so)
+  if [ -s "$work/pod-$1-$2.json" ]; then k create -f "$work/pod-$1-$2.json" >/dev/null; fi
+}
 
 # ---- the world before the migration ---------------------------------------------------------------------------
 # The CRDs of everything Argo CD installed before (snapshot, CNPG and its Barman plugin, PGO, Longhorn, Prometheus
@@ -123,6 +125,16 @@ cd "$project"
 passed=0 failed=0 skipped=0
 app_namespaces() { python3 -c "import sys,yaml; d=yaml.safe_load(open(sys.argv[1])); print(' '.join(sorted({x['namespace'] for x in d.get('volumes',[])+d.get('databases',[])})))" "$1"; }
 NAMESPACES="$(app_namespaces "$REPO/stacks/prod/inventory.yaml") longhorn-system"
+BACKED_UP=$(python3 -c "import sys,yaml; print(sum(1 for v in yaml.safe_load(open(sys.argv[1]))['volumes'] if 'exclude' not in v))" "$REPO/stacks/prod/inventory.yaml")
+drop_app() { # removes one volume from the stack's inventory (the entry may span lines)
+  python3 - "$1" stacks/e2e/inventory.yaml <<'PY'
+import sys, yaml
+app, path = sys.argv[1:3]
+inv = yaml.safe_load(open(path))
+inv["volumes"] = [v for v in inv["volumes"] if v["app"] != app]
+yaml.safe_dump(inv, open(path, "w"), sort_keys=False)
+PY
+}
 pvc_uids() { k get pvc -A -l '!app.kubernetes.io/created-by' -o jsonpath='{range .items[*]}{.metadata.namespace}/{.metadata.name}={.metadata.uid}{"\n"}{end}' | grep -v ' vs-prime-' | sort; }
 uid() { k get pvc "$2" -n "$1" -o jsonpath='{.metadata.uid}'; }
 fingerprint() { python3 "$E2E/harness/fingerprint.py" "$KUBECONFIG" $NAMESPACES > "$1"; }
@@ -194,14 +206,14 @@ migrate() {
   expect "VolSync is not installed before the first up" [ -z "$(k get crd -o name | grep volsync.backube)" ] || return 1
   steps=$(preview_steps)
   log "first preview: $(echo "$steps" | changes | cut -d' ' -f1 | sort | uniq -c | tr '\n' ' ')"
-  expect "preview imports all 19 PVCs" [ "$(echo "$steps" | grep -c '^import kubernetes:core/v1:PersistentVolumeClaim ')" = 19 ] &&
+  expect "preview imports every backed-up PVC ($BACKED_UP)" [ "$(echo "$steps" | grep -c '^import kubernetes:core/v1:PersistentVolumeClaim ')" = "$BACKED_UP" ] &&
   expect "preview plans no replace or delete of anything" [ -z "$(echo "$steps" | grep -E '^(replace|create-replacement|delete-replaced|delete|import-replacement) ')" ] &&
   up || return 1
   expect "every PVC adopted with its UID unchanged" [ "$before" = "$(pvc_uids)" ] &&
   expect "the others' labels, annotations and spec untouched" diff <(k get pvc -A -o json | jq -S --slurpfile b "$work/pvcs-before.json" \
       '[.items[] | {k: "\(.metadata.namespace)/\(.metadata.name)", labels: .metadata.labels, annotations: .metadata.annotations, spec: .spec}] | map(select(.k as $k | $b[0] | map(.k) | index($k)))') "$work/pvcs-before.json" &&
   expect "the release installed the VolSync CRDs" [ "$(k get crd replicationsources.volsync.backube -o jsonpath='{.metadata.annotations.meta\.helm\.sh/release-name}')" = volsync ] &&
-  expect "19 replication sources" [ "$(k get replicationsources -A -o name | wc -l)" = 19 ] &&
+  expect "a replication source per backed-up volume" [ "$(k get replicationsources -A -o name | wc -l)" = "$BACKED_UP" ] &&
   expect "snapshot class" [ "$(k get volumesnapshotclass longhorn-snap -o jsonpath='{.parameters.type}')" = "snap" ] &&
   expect "CNPG plugin wiring" [ "$(k get cluster khoj-database -n cloudnative-pg -o jsonpath='{.spec.plugins[0].name}')" = "barman-cloud.cloudnative-pg.io" ] &&
   expect "CNPG owner's fields untouched" [ "$(k get cluster khoj-database -n cloudnative-pg -o jsonpath='{.spec.imageName}')" = "ghcr.io/cloudnative-pg/postgresql:16.2" ] &&
@@ -251,19 +263,19 @@ size_mismatch_stops_before_any_change() {
 }
 
 removing_an_app_keeps_its_pvc() {
-  local plex_uid urn
-  plex_uid=$(uid plex plex-config-pvc)
-  sed -i '/app: plex,/d' stacks/e2e/inventory.yaml
+  local nestmtx_uid urn
+  nestmtx_uid=$(uid nestmtx nestmtx-storage-pvc)
+  drop_app nestmtx
   if pulumi preview --non-interactive > "$work/preview.log" 2>&1; then
     log "preview should refuse to drop a protected PVC"; return 1
   fi
   # Documented step (README: Stop backing up an app): forget the PVC, never unprotect it.
-  urn=$(pulumi stack --show-urns | grep -o 'urn:pulumi:[^ ]*PersistentVolumeClaim::plex-pvc' | sed -n 1p)
+  urn=$(pulumi stack --show-urns | grep -o 'urn:pulumi:[^ ]*PersistentVolumeClaim::nestmtx-pvc' | sed -n 1p)
   pulumi state delete --force --yes "$urn" >/dev/null
   up &&
-  expect "backup objects deleted" [ -z "$(k get replicationsource,replicationdestination,secret -n plex -o name 2>/dev/null | grep -E 'plex-backup|plex-restore')" ] &&
-  expect "PVC kept with its UID" [ "$(uid plex plex-config-pvc)" = "$plex_uid" ] &&
-  expect "PVC still bound to its volume" [ "$(k get pvc plex-config-pvc -n plex -o jsonpath='{.status.phase}')" = Bound ]
+  expect "backup objects deleted" [ -z "$(k get replicationsource,replicationdestination,secret -n nestmtx -o name 2>/dev/null | grep -E 'nestmtx-backup|nestmtx-restore')" ] &&
+  expect "PVC kept with its UID" [ "$(uid nestmtx nestmtx-storage-pvc)" = "$nestmtx_uid" ] &&
+  expect "PVC still bound to its volume" [ "$(k get pvc nestmtx-storage-pvc -n nestmtx -o jsonpath='{.status.phase}')" = Bound ]
 }
 
 restore_one_app() {
@@ -492,7 +504,7 @@ server_side_applied_world_is_adopted() {
   before=$(pvc_uids | grep '^ssa-')
   steps=$(cd "$ssa" && preview_steps)
   log "ssa preview: $(echo "$steps" | changes | cut -d' ' -f1 | sort | uniq -c | tr '\n' ' ')"
-  expect "19 imports" [ "$(echo "$steps" | grep -c '^import kubernetes:core/v1:PersistentVolumeClaim ')" = 19 ] &&
+  expect "$BACKED_UP imports" [ "$(echo "$steps" | grep -c '^import kubernetes:core/v1:PersistentVolumeClaim ')" = "$BACKED_UP" ] &&
   expect "no replace" [ -z "$(echo "$steps" | grep -E '^(replace|create-replacement|delete-replaced|delete|import-replacement) ')" ] &&
   (cd "$ssa" && up) &&
   expect "UIDs unchanged" [ "$before" = "$(pvc_uids | grep '^ssa-')" ] &&
@@ -531,7 +543,7 @@ import json,sys; a, b = (json.load(open(p))['repos'] for p in sys.argv[1:3]); sy
   expect "the stack is empty" [ "$(pulumi stack --show-urns | grep -c 'urn:pulumi:' || true)" -le 1 ]
 }
 
-scenario a "migrate: adopt the live PVCs (19 imports, 0 replaces), install VolSync, first backups" migrate
+scenario a "migrate: adopt the live PVCs (an import each, 0 replaces), install VolSync, first backups" migrate
 scenario b "second up is a no-op; no-change preview timed" second_up_is_noop
 scenario c "schedule window change updates only ReplicationSources" window_change_updates_only_sources
 scenario d "inventory disagrees with a live PVC's size: preview and up fail naming the field, nothing changes" size_mismatch_stops_before_any_change

@@ -17,10 +17,11 @@ app.kubernetes.io/instance.
 --prefix     prefixes every namespace (a second copy of the world in the same cluster) and writes the matching
              inventory to --out-inventory.
 
-PVCs are created unbound, as in Git; the real PV binder and the CSI stand-in bind them. Each app gets a Pod that
-mounts its claim and is already scheduled (spec.nodeName), so the PVC-protection controller sees the claim in use
-(k8s pvc_protection_controller.go podUsesPVC counts only pods with a node). What each app "wrote" into its volume is
-recorded in <state dir>/seeds.json for the CSI stand-in.
+PVCs are created unbound, as in Git; the real PV binder and the CSI stand-in bind them. An inventory entry whose app
+is not deployed (homelab.yaml `deployed: false`) gets no PVC: it does not exist in the live cluster either. Each
+workload that mounts claims gets one Pod, already scheduled (spec.nodeName), so the PVC-protection controller sees
+its claims in use (k8s pvc_protection_controller.go podUsesPVC counts only pods with a node). What each app "wrote"
+into its volume is recorded in <state dir>/seeds.json for the CSI stand-in.
 """
 import argparse
 import json
@@ -96,9 +97,12 @@ def main():
     volumes = inventory.get("volumes", [])
     namespaces = sorted({ns(v["namespace"]) for v in volumes} | {ns(d["namespace"]) for d in inventory.get("databases", [])})
     argo_apply([{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": n}} for n in namespaces])
-    seeds, claims, pods, static_pvs = {}, [], [], []
+    seeds, claims, static_pvs = {}, [], []
+    workloads = {}
     for i, v in enumerate(volumes):
         fact = apps.get(v["app"], {})
+        if fact.get("deployed") is False:
+            continue
         argo_app = fact.get("argoApp") or v["app"]
         claim = {"apiVersion": "v1", "kind": "PersistentVolumeClaim",
                  "metadata": {"name": v["pvc"], "namespace": ns(v["namespace"])},
@@ -115,7 +119,9 @@ def main():
             static_pvs.append(tracked(pv, argo_app))
         claims.append(tracked(claim, argo_app))
         seeds[f"{ns(v['namespace'])}/{v['pvc']}"] = {"files": 100 + i, "token": f"{v['app']}@world"}
-        pods.append(pod(v, fact, ns(v["namespace"])))
+        if fact.get("workload"):
+            workloads.setdefault((ns(v["namespace"]), fact["workload"]), []).append((v, fact))
+    pods = [pod(namespace, name, mounts) for (namespace, name), mounts in sorted(workloads.items())]
     for pv in static_pvs:   # a static PV's data exists already, on its share
         seeds[f"pv:{pv['metadata']['name']}"] = {"files": 7, "token": f"{pv['metadata']['name']}@share"}
     seeds_file = os.path.join(a.state, "seeds.json")
@@ -175,15 +181,18 @@ def static_pv(v, fact, prefix):
     return pv
 
 
-def pod(v, fact, namespace):
+def pod(namespace, name, mounts):
+    """The running pod of a workload, mounting each claim it uses, with the workload's security context."""
+    fact = mounts[0][1]
     sc = {k: fact[k] for k in ("runAsUser", "runAsGroup", "fsGroup") if fact.get(k) is not None}
-    name = fact.get("workload") or v["app"]
+    volume_mounts = [{"name": f"v{i}", "mountPath": f.get("mountPath", "/data")} for i, (_, f) in enumerate(mounts)]
+    volumes = [{"name": f"v{i}", "persistentVolumeClaim": {"claimName": v["pvc"]}} for i, (v, _) in enumerate(mounts)]
     return {"apiVersion": "v1", "kind": "Pod",
             "metadata": {"name": f"{name}-0", "namespace": namespace, "labels": {"app": name}},
             "spec": {"nodeName": NODE, "securityContext": sc,
                      "containers": [{"name": "app", "image": fact.get("image", "registry.invalid/app:pinned"),
-                                     "volumeMounts": [{"name": "data", "mountPath": fact.get("mountPath", "/data")}]}],
-                     "volumes": [{"name": "data", "persistentVolumeClaim": {"claimName": v["pvc"]}}]}}
+                                     "volumeMounts": volume_mounts}],
+                     "volumes": volumes}}
 
 
 def default_cluster(d):

@@ -109,11 +109,17 @@ public final class InventoryLoader {
 
         Optional<String> exclusion = Optional.empty();
         if (f.has("exclude")) {
-            var ex = f.object("exclude");
-            var reason = ex.requiredString("reason");
-            ex.finish();
-            exclusion = Optional.of(reason);
+            if (!(raw.get("exclude") instanceof Map)) {
+                f.error("exclude", "must be {reason: <why this volume is not backed up here>}");
+            } else {
+                var ex = f.object("exclude");
+                var reason = ex.requiredString("reason");
+                ex.finish();
+                exclusion = Optional.of(reason);
+            }
         }
+        var policy = f.optionalString("policy");
+        if (policy.isPresent() && exclusion.isPresent()) f.error("policy", "an excluded volume has no backup policy");
         f.finish();
 
         if (app.isEmpty() || namespace.isEmpty() || pvc.isEmpty() || capacity.isEmpty() || modes.isEmpty()
@@ -121,7 +127,7 @@ public final class InventoryLoader {
             return Optional.empty();
         }
         return Optional.of(new Volume(app, namespace, pvc, capacity.get(), modes, storageClass.get(), mover,
-                copyMethod.get(), schedule, exclusion));
+                copyMethod.get(), schedule, exclusion, policy));
     }
 
     private static MoverIdentity mover(Fields f) {

@@ -17,10 +17,17 @@ public record Settings(
         CacheSettings cache,
         SecretsSettings secrets,
         DatabaseSettings databases,
-        RestoreSettings restore) {
+        RestoreSettings restore,
+        Map<String, Policy> policies) {
 
     public Settings {
         snapshotClasses = List.copyOf(snapshotClasses);
+        policies = java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(policies));
+    }
+
+    /** The policy named {@code name}; {@link Policy#DEFAULT} always exists. */
+    public Policy policy(Optional<String> name) {
+        return policies.get(name.orElse(Policy.DEFAULT));
     }
 
     /** The VolumeSnapshotClass to use for PVCs of {@code storageClass}, if one is configured. */

@@ -17,7 +17,7 @@ import java.util.regex.Pattern;
 public final class SettingsLoader {
     /** Every top-level key this program reads; anything else under {@code homelab-backups:} is a typo. */
     public static final Set<String> KNOWN_KEYS = Set.of("inventory", "kubernetes", "volsync", "s3", "schedule",
-            "snapshotClasses", "cache", "secrets", "databases", "recovery", "restore",
+            "snapshotClasses", "cache", "secrets", "databases", "recovery", "restore", "policies",
             SecretKey.S3_ACCESS_KEY.configKey(), SecretKey.S3_SECRET_KEY.configKey(),
             SecretKey.RESTIC_PASSWORD.configKey(), SecretKey.KOPIA_PASSWORD.configKey(),
             SecretKey.PGBACKREST_CIPHER_PASS.configKey());
@@ -38,16 +38,110 @@ public final class SettingsLoader {
                         "unknown key (known keys: " + String.join(", ", KNOWN_KEYS.stream().sorted().toList()) + ")")));
         var file = config.file();
         var volsync = volsync(section(config, "volsync", errors), config);
+        var schedule = schedule(section(config, "schedule", errors));
         return new Settings(
                 kubernetes(section(config, "kubernetes", errors)),
                 volsync,
                 s3(section(config, "s3", errors)),
-                schedule(section(config, "schedule", errors)),
+                schedule,
                 snapshotClasses(config, errors, file),
                 cache(section(config, "cache", errors)),
                 secrets(section(config, "secrets", errors), volsync.mover()),
                 databases(section(config, "databases", errors)),
-                recovery(section(config, "recovery", errors)));
+                recovery(section(config, "recovery", errors)),
+                policies(config, errors, schedule, volsync.mover()));
+    }
+
+    private static final Pattern POLICY_NAME = Pattern.compile("^[a-z0-9]([-a-z0-9]{0,38}[a-z0-9])?$");
+    private static final Pattern EVERY = Pattern.compile("^([0-9]{1,2})h$");
+
+    /**
+     * {@code homelab-backups:policies}: name to {@code window: {start, minutes}} or {@code every: <n>h}, {@code retain}
+     * and {@code pruneIntervalDays}. {@code default} is built from {@code homelab-backups:schedule} unless given.
+     */
+    static Map<String, Policy> policies(StackConfig config, ConfigErrors errors, Settings.ScheduleSettings schedule,
+                                        Settings.Mover mover) {
+        var item = StackConfig.NAMESPACE + ":policies";
+        var out = new java.util.TreeMap<String, Policy>();
+        out.put(Policy.DEFAULT, new Policy(Policy.DEFAULT,
+                new Policy.Cadence.Window(schedule.windowStart(), schedule.windowMinutes()),
+                new Policy.Retention(0, schedule.retainDaily(), 0, 0, 0, Optional.empty()), schedule.pruneIntervalDays()));
+        var raw = config.object("policies", errors);
+        for (var entry : new java.util.TreeMap<>(raw).entrySet()) {
+            var name = entry.getKey();
+            var where = item + " (" + name + ")";
+            if (!POLICY_NAME.matcher(name).matches()) {
+                errors.add(config.file(), item, name, "'" + name + "' is not a policy name (lower-case letters, digits, '-'; at most 40)");
+                continue;
+            }
+            if (!(entry.getValue() instanceof Map<?, ?> body)) {
+                errors.add(config.file(), where, "", "must be a mapping with window or every, and retain");
+                continue;
+            }
+            @SuppressWarnings("unchecked") var f = Fields.of((Map<String, Object>) body, config.file(), where, errors);
+            policy(name, f, mover).ifPresent(p -> out.put(name, p));
+        }
+        return out;
+    }
+
+    private static Optional<Policy> policy(String name, Fields f, Settings.Mover mover) {
+        Policy.Cadence cadence = null;
+        if (f.has("window") == f.has("every")) {
+            f.error(f.has("window") ? "every" : "window", "a policy runs either in a daily window (window: {start, minutes}) "
+                    + "or every few hours (every: 1h, 2h, 3h, 4h, 6h, 8h, 12h or 24h): give exactly one");
+        } else if (f.has("window")) {
+            var w = f.object("window");
+            var startText = w.requiredString("start");
+            var minutes = (int) w.integer("minutes", 60);
+            if (minutes < 1 || minutes > 24 * 60) w.error("minutes", minutes + " must be between 1 and 1440");
+            try {
+                if (!startText.isEmpty()) cadence = new Policy.Cadence.Window(LocalTime.parse(startText), Math.max(1, Math.min(minutes, 1440)));
+            } catch (DateTimeParseException e) {
+                w.error("start", "'" + startText + "' is not a time of day such as 02:00");
+            }
+            w.finish();
+        } else {
+            var text = f.requiredString("every");
+            var m = EVERY.matcher(text);
+            if (!m.matches() || !Policy.INTERVAL_HOURS.contains(Integer.parseInt(m.group(1)))) {
+                f.error("every", "'" + text + "' is not an interval that divides the day: 1h, 2h, 3h, 4h, 6h, 8h, 12h or 24h");
+            } else {
+                cadence = new Policy.Cadence.Every(Integer.parseInt(m.group(1)));
+            }
+        }
+        Policy.Retention retain = null;
+        if (!f.has("retain")) {
+            f.error("retain", "is required: which backups to keep ({hourly, daily, weekly, monthly, yearly, within})");
+        } else {
+            var r = f.object("retain");
+            int[] n = new int[5];
+            var classes = List.of("hourly", "daily", "weekly", "monthly", "yearly");
+            for (int i = 0; i < 5; i++) {
+                long value = r.integer(classes.get(i), 0);
+                if (value < 0 || value > 10_000) r.error(classes.get(i), value + " must be between 0 and 10000");
+                n[i] = (int) Math.max(0, Math.min(value, 10_000));
+            }
+            var within = r.optionalString("within");
+            if (within.isPresent() && !Policy.Retention.WITHIN.matcher(within.get()).matches()) {
+                r.error("within", "'" + within.get() + "' is not a restic duration such as 7d, 2m or 1y6m");
+            }
+            if (within.isPresent() && mover == Settings.Mover.KOPIA) {
+                r.error("within", "the Kopia mover has no within retention; use the count classes");
+            }
+            retain = new Policy.Retention(n[0], n[1], n[2], n[3], n[4], within);
+            if (retain.keepsNothing()) {
+                f.error("retain", "keeps nothing: give at least one of hourly, daily, weekly, monthly, yearly or within");
+            }
+            if (cadence != null && retain.hourly() > 0 && cadence.intervalHours() >= 24) {
+                r.error("hourly", "keeps hourly backups, but the policy makes one backup a day: keep daily ones instead");
+            }
+            r.finish();
+        }
+        var prune = (int) f.integer("pruneIntervalDays", 7);
+        if (prune <= 0) f.error("pruneIntervalDays", prune + " must be at least 1");
+        f.finish();
+        if (cadence == null || retain == null || retain.keepsNothing()) return Optional.empty();
+        return Optional.of(new Policy(name, cadence, retain, Math.max(1, prune)));
     }
 
     private static Fields section(StackConfig config, String key, ConfigErrors errors) {

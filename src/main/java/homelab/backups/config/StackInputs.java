@@ -37,10 +37,20 @@ public record StackInputs(String stack, Inventory inventory, Settings settings, 
         var inventory = InventoryLoader.load(projectDir.resolve(inventoryName), inventoryName, errors);
         var restores = restores(config, inventory, settings, clock, errors);
         checkStorage(inventory, settings, errors);
+        checkPolicies(inventory, settings, errors);
         checkPgBackRest(inventory, settings, errors);
         checkConfigSecrets(config, inventory, settings, errors);
         errors.throwIfAny();
         return new StackInputs(config.stack(), inventory, settings, restores);
+    }
+
+    /** A volume's policy must exist. */
+    private static void checkPolicies(Inventory inventory, Settings settings, ConfigErrors errors) {
+        for (var v : inventory.backedUpVolumes()) {
+            v.policy().filter(p -> !settings.policies().containsKey(p)).ifPresent(p -> errors.add(inventory.file(),
+                    "volumes (" + v.app() + ")", "policy", "no policy '" + p + "' in homelab-backups:policies (known: "
+                            + String.join(", ", settings.policies().keySet()) + ")"));
+        }
     }
 
     /** Each backed-up volume's storage must support its copy method (SPEC correction 5). */
@@ -91,21 +101,24 @@ public record StackInputs(String stack, Inventory inventory, Settings settings, 
     }
 
     /**
-     * A volume's repository keeps {@code retainDaily} daily backups (restic forget --keep-daily, which VolSync passes
-     * from retain.daily: backube/volsync v0.15.0 mover/restic/mover.go generateForgetOptions): previous:n reaches the
-     * (n+1)-th newest, and the oldest kept is about retainDaily days old. Anything further cannot be restored.
+     * A volume's repository keeps what its policy's retention keeps (restic forget --keep-*, which VolSync passes from
+     * retain: backube/volsync v0.15.0 mover/restic/mover.go generateForgetOptions): previous:n reaches the (n+1)-th
+     * newest, and the oldest kept lies about as far back as the longest class reaches. Anything further cannot be
+     * restored.
      */
-    static Optional<String> outsideRetention(RestorePoint point, int retainDaily, java.time.Clock clock) {
-        if (point instanceof RestorePoint.Previous previous && previous.n() >= retainDaily) {
-            return Optional.of("previous:" + previous.n() + " is beyond what the retention keeps: schedule.retainDaily "
-                    + retainDaily + " keeps the " + retainDaily + " newest daily backups (latest, previous:1 to previous:"
-                    + (retainDaily - 1) + ")");
+    static Optional<String> outsideRetention(RestorePoint point, Policy policy, java.time.Clock clock) {
+        var retain = policy.retain();
+        if (point instanceof RestorePoint.Previous previous && retain.mostKept().isPresent()
+                && previous.n() >= retain.mostKept().get()) {
+            return Optional.of("previous:" + previous.n() + " is beyond what the retention keeps: policy " + policy.name()
+                    + " keeps at most " + retain.mostKept().get() + " backups (latest, previous:1 to previous:"
+                    + (retain.mostKept().get() - 1) + ")");
         }
         if (point instanceof RestorePoint.AsOf asOf) {
-            var oldest = clock.instant().minus(java.time.Duration.ofDays(retainDaily));
+            var oldest = clock.instant().minus(retain.reach());
             if (asOf.time().toInstant().isBefore(oldest)) {
-                return Optional.of(asOf.text() + " is older than the retention reaches: schedule.retainDaily " + retainDaily
-                        + " keeps daily backups back to about " + oldest.truncatedTo(java.time.temporal.ChronoUnit.SECONDS)
+                return Optional.of(asOf.text() + " is older than the retention reaches: policy " + policy.name()
+                        + " keeps backups back to about " + oldest.truncatedTo(java.time.temporal.ChronoUnit.SECONDS)
                         + "; nothing older is left to restore");
             }
         }
@@ -161,8 +174,8 @@ public record StackInputs(String stack, Inventory inventory, Settings settings, 
                 errors.add(config.file(), item, target, "databases restore to latest or a point in time, not previous:<n>");
                 continue;
             }
-            if (volume.isPresent()) {
-                var reach = outsideRetention(point.get(), settings.schedule().retainDaily(), clock);
+            if (volume.isPresent() && settings.policies().containsKey(volume.get().policy().orElse(Policy.DEFAULT))) {
+                var reach = outsideRetention(point.get(), settings.policy(volume.get().policy()), clock);
                 if (reach.isPresent()) {
                     errors.add(config.file(), item, target, reach.get());
                     continue;

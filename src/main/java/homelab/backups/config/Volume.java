@@ -9,6 +9,7 @@ import java.util.Optional;
  * @param storageClass empty string for a PVC bound to a static PV
  * @param schedule     a 5-field cron that replaces the staggered slot inside the window
  * @param exclusion    why this volume is listed but not backed up here
+ * @param policy       the backup policy it follows ({@link Policy#DEFAULT} when not named)
  */
 public record Volume(
         String app,
@@ -20,7 +21,8 @@ public record Volume(
         MoverIdentity mover,
         CopyMethod copyMethod,
         Optional<Cron> schedule,
-        Optional<String> exclusion) {
+        Optional<String> exclusion,
+        Optional<String> policy) {
 
     public Volume {
         accessModes = List.copyOf(accessModes);

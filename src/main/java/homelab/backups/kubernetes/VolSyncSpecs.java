@@ -33,12 +33,9 @@ public final class VolSyncSpecs {
             mover.put("accessModes", modes(v.accessModes()));
             if (v.copyMethod() == CopyMethod.SNAPSHOT) mover.put("volumeSnapshotClassName", v.snapshotClass().orElseThrow());
         }
-        var retain = new LinkedHashMap<String, Object>();
-        retain.put("daily", settings.schedule().retainDaily());
-        mover.put("retain", retain);
-        if (settings.volsync().mover() == Settings.Mover.RESTIC) {
-            mover.put("pruneIntervalDays", settings.schedule().pruneIntervalDays());
-        }
+        var restic = settings.volsync().mover() == Settings.Mover.RESTIC;
+        mover.put("retain", restic ? v.policy().retain().nonZero() : v.policy().retain().allClasses());
+        if (restic) mover.put("pruneIntervalDays", v.policy().pruneIntervalDays());
         cache(mover, settings);
         mover.put("moverSecurityContext", securityContext(v));
 

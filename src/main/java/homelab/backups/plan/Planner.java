@@ -17,21 +17,28 @@ public final class Planner {
         var settings = inputs.settings();
         var backedUp = inputs.inventory().backedUpVolumes().stream()
                 .sorted(Comparator.comparing(Volume::app)).toList();
-        var staggered = backedUp.stream().filter(v -> v.schedule().isEmpty()).map(Volume::app).toList();
-        var offsets = ScheduleStagger.offsets(staggered, settings.schedule().windowMinutes());
+        // Each policy staggers its own volumes over its window (or interval), so adding a volume to one policy never
+        // moves another policy's slots; with only the default policy this is the one window of before.
+        var offsets = new java.util.HashMap<String, Integer>();
+        for (var policy : settings.policies().values()) {
+            var staggered = backedUp.stream().filter(v -> v.schedule().isEmpty())
+                    .filter(v -> v.policy().orElse(homelab.backups.config.Policy.DEFAULT).equals(policy.name()))
+                    .map(Volume::app).toList();
+            offsets.putAll(ScheduleStagger.offsets(staggered, ScheduleStagger.slots(policy.cadence())));
+        }
         var volumes = new ArrayList<VolumePlan>();
         for (var v : backedUp) {
-            var schedule = v.schedule().orElseGet(() ->
-                    ScheduleStagger.dailyAt(settings.schedule().windowStart(), offsets.get(v.app())));
+            var policy = settings.policy(v.policy());
+            var schedule = v.schedule().orElseGet(() -> ScheduleStagger.cron(policy.cadence(), offsets.get(v.app())));
             var path = RepositoryLayout.volumePath(v);
             var snapshotClass = v.storageClass().isEmpty() ? Optional.<Settings.SnapshotClass>empty()
                     : settings.snapshotClassFor(v.storageClass());
             var onLonghorn = snapshotClass.map(c -> c.driver().equals(LONGHORN_DRIVER)).orElse(false);
             var maintenance = settings.volsync().mover() == Settings.Mover.KOPIA
-                    ? Optional.of(RepositoryLayout.maintenanceSchedule(schedule, settings.schedule().pruneIntervalDays()))
+                    ? Optional.of(RepositoryLayout.maintenanceSchedule(schedule, policy.pruneIntervalDays()))
                     : Optional.<homelab.backups.config.Cron>empty();
             volumes.add(new VolumePlan(v.app(), v.namespace(), v.pvc(), v.capacity(), v.accessModes(),
-                    v.storageClass(), v.copyMethod(), v.mover(), schedule,
+                    v.storageClass(), v.copyMethod(), v.mover(), policy, schedule,
                     v.schedule().isPresent() ? "inventory" : "staggered",
                     v.app() + "-backup-repo", v.app() + "-backup", v.app() + "-restore",
                     RepositoryLayout.repositoryUrl(settings, path), path,

@@ -37,6 +37,25 @@ public final class ScheduleStagger {
         return out;
     }
 
+    /** How many start minutes a cadence offers: its window, or its whole interval. */
+    public static int slots(homelab.backups.config.Policy.Cadence cadence) {
+        if (cadence instanceof homelab.backups.config.Policy.Cadence.Window w) return w.minutes();
+        return cadence.intervalHours() * 60;
+    }
+
+    /**
+     * The cron of a volume {@code offset} minutes into its policy's slots: daily in the window, or every n hours
+     * from the offset's hour ({@code M h/n * * *}, robfig/cron's start/step form, which VolSync parses: backube/volsync
+     * v0.15.0 internal/controller/statemachine/machine.go getSchedule).
+     */
+    public static Cron cron(homelab.backups.config.Policy.Cadence cadence, int offset) {
+        if (cadence instanceof homelab.backups.config.Policy.Cadence.Window w) return dailyAt(w.start(), offset);
+        int hours = cadence.intervalHours(), minute = offset % 60, hour = offset / 60;
+        if (hours == 1) return new Cron(minute + " * * * *");
+        if (hours == 24) return new Cron(minute + " " + hour + " * * *");
+        return new Cron(minute + " " + hour + "/" + hours + " * * *");
+    }
+
     /** The daily cron for a start {@code offset} minutes after {@code windowStart}. */
     public static Cron dailyAt(LocalTime windowStart, int offset) {
         var t = windowStart.plusMinutes(offset);

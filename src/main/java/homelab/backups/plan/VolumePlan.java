@@ -13,6 +13,7 @@ import java.util.Optional;
  * Everything BackedUpVolume needs for one app, decided without Pulumi: object names, the start time, the
  * repository path and the restore state.
  *
+ * @param policy         the backup policy: schedule cadence, retention, prune interval
  * @param scheduleSource "staggered" (a slot in the window) or "inventory" (the volume's own schedule)
  * @param repository     the repository URL as the mover reads it (restic {@code s3:http://…}, kopia {@code s3://…})
  * @param snapshotClass  the VolumeSnapshotClass for Snapshot/Clone sources and for populator restores
@@ -29,6 +30,7 @@ public record VolumePlan(
         String storageClass,
         CopyMethod copyMethod,
         MoverIdentity mover,
+        homelab.backups.config.Policy policy,
         Cron schedule,
         String scheduleSource,
         String secretName,

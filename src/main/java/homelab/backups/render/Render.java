@@ -141,7 +141,7 @@ public final class Render {
     }
 
     /** Validates every custom resource; patches carry only some fields, so required-field checks are off for them. */
-    static List<SchemaViolation> validate(StackRender render, Path crds, Settings settings) {
+    public static List<SchemaViolation> validate(StackRender render, Path crds, Settings settings) {
         var dirs = new ArrayList<Path>(List.of(crds));
         // The kopia fork's VolSync CRDs replace upstream's for a kopia stack.
         if (settings.volsync().mover() == Settings.Mover.KOPIA && Files.isDirectory(crds.resolve("kopia-fork"))) {

@@ -195,18 +195,18 @@ public final class StackRender {
         var settings = plan.inputs().settings();
         var mover = settings.volsync().mover().id();
         var rows = new ArrayList<List<String>>();
-        rows.add(List.of("APP", "NAMESPACE", "PVC", "SIZE", "SCHEDULE", "REPOSITORY", "MOVER", "COPY", "RESTORE"));
+        rows.add(List.of("APP", "NAMESPACE", "PVC", "SIZE", "POLICY", "SCHEDULE", "KEEPS", "REPOSITORY", "MOVER", "COPY", "RESTORE"));
         for (var v : plan.volumes()) {
             String restore;
             if (!v.populatorRestore()) restore = "manual only (no snapshots)";
             else if (settings.restore().disasterRecovery()) restore = "DR bootstrap from latest";
             else restore = v.restore().map(r -> "REPLACE from " + r.text() + " (" + r.id() + ")").orElse("-");
-            rows.add(List.of(v.app(), v.namespace(), v.pvc(), v.capacity().text(),
+            rows.add(List.of(v.app(), v.namespace(), v.pvc(), v.capacity().text(), v.policy().name(),
                     v.schedule().text() + (v.scheduleSource().equals("staggered") ? "" : " (own)"),
-                    v.repositoryPath(), mover, v.copyMethod().apiName(), restore));
+                    keeps(v.policy().retain()), v.repositoryPath(), mover, v.copyMethod().apiName(), restore));
         }
         for (var x : plan.excluded()) {
-            rows.add(List.of(x.app(), x.namespace(), x.pvc(), x.capacity().text(), "-", "-", "-", "-",
+            rows.add(List.of(x.app(), x.namespace(), x.pvc(), x.capacity().text(), "-", "-", "-", "-", "-", "-",
                     "excluded: " + x.exclusion().orElse("")));
         }
         var dbRows = new ArrayList<List<String>>();
@@ -226,6 +226,18 @@ public final class StackRender {
         lines.add("");
         lines.addAll(table(dbRows));
         return lines;
+    }
+
+    /** A retention as a reviewer reads it: {@code 24h 7d}, {@code 14d}, {@code 4w 6m 1y within 30d}. */
+    static String keeps(homelab.backups.config.Policy.Retention r) {
+        var parts = new ArrayList<String>();
+        if (r.hourly() > 0) parts.add(r.hourly() + "h");
+        if (r.daily() > 0) parts.add(r.daily() + "d");
+        if (r.weekly() > 0) parts.add(r.weekly() + "w");
+        if (r.monthly() > 0) parts.add(r.monthly() + "m");
+        if (r.yearly() > 0) parts.add(r.yearly() + "y");
+        r.within().ifPresent(w -> parts.add("within " + w));
+        return String.join(" ", parts);
     }
 
     static List<String> table(List<List<String>> rows) {

@@ -279,7 +279,11 @@ class DatabaseBackupTest {
 
     @Test
     void aRestoreThatCouldNotStartIsRefusedNamingTheField() {
-        var restore = TestStacks.with(TestStacks.prodConfig(), "restore", "{\"khoj-database\": \"latest\"}");
+        // Without the inventory's image, the live cluster's decides.
+        var noImage = TestStacks.writeInventory(TestStacks.prodInventoryText()
+                .replace(", image: \"ghcr.io/cloudnative-pg/postgresql:16.2\"}", "}"));
+        var restore = TestStacks.with(TestStacks.with(TestStacks.prodConfig(), "inventory", noImage), "restore",
+                "{\"khoj-database\": \"latest\"}");
         var plan = Planner.plan(TestStacks.load(restore));
         var defaultImage = homelab(plan).withObject(Map.of("apiVersion", "postgresql.cnpg.io/v1", "kind", "Cluster",
                 "metadata", Map.of("name", "khoj-database", "namespace", "cloudnative-pg"), "spec", Map.of("instances", 1)));
@@ -288,8 +292,8 @@ class DatabaseBackupTest {
         var gone = homelab(plan).without("postgresql.cnpg.io/v1", "Cluster", "cloudnative-pg", "khoj-database");
         assertTrue(failure(restore, gone).contains("is not in the cluster, so its image cannot be read: set image:"));
 
-        var inventory = TestStacks.prodInventoryText().replace("{name: khoj-database, engine: cnpg,",
-                "{name: khoj-database, image: \"ghcr.io/cloudnative-pg/postgresql:17.5\", engine: cnpg,");
+        var inventory = TestStacks.prodInventoryText().replace("storage: 5Gi, image: \"ghcr.io/cloudnative-pg/postgresql:16.2\"",
+                "storage: 5Gi, image: \"ghcr.io/cloudnative-pg/postgresql:17.5\"");
         var other = failure(TestStacks.with(restore, "inventory", TestStacks.writeInventory(inventory)), homelab(plan));
         assertTrue(other.contains("databases (khoj-database): image: ghcr.io/cloudnative-pg/postgresql:17.5 is PostgreSQL 17, but "
                 + "the Cluster cloudnative-pg/khoj-database runs ghcr.io/cloudnative-pg/postgresql:16.2 (PostgreSQL 16)"), other);

@@ -124,8 +124,8 @@ class VolumeRestoreTest {
 
     @Test
     void aPointInTimeBecomesRestoreAsOf() {
-        var run = restoring("{\"plex\": \"2026-11-27T03:30:00+01:00\"}");
-        assertEquals("2026-11-27T02:30:00Z", at(named(run, "plex-destination").inputs(), "spec.restic.restoreAsOf"),
+        var run = restoring("{\"nestmtx\": \"2026-11-27T03:30:00+01:00\"}");
+        assertEquals("2026-11-27T02:30:00Z", at(named(run, "nestmtx-destination").inputs(), "spec.restic.restoreAsOf"),
                 "RFC 3339 with a T, normalised to UTC");
     }
 

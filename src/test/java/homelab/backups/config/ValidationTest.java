@@ -49,6 +49,9 @@ class ValidationTest {
         };
     }
 
+    /** The static SMB volume as a backed-up entry (prod excludes it), with {@code copyMethod} as given. */
+    static final String STATIC_EXCLUDED = "storageClass: \"\", copyMethod: Direct,\n     exclude: {reason: \"an SMB mount of a TrueNAS share, which TrueNAS backs up (and not deployed at this commit)\"}}";
+
     static Mutation setting(String key, String json) {
         return dir -> with(prodConfig(), key, json);
     }
@@ -63,22 +66,22 @@ class ValidationTest {
                 new Case("duplicate YAML key", inventory(NGINX, NGINX.replace("capacity: 1Gi", "capacity: 1Gi, capacity: 2Gi")),
                         INVENTORY, "", "", "duplicate key"),
                 new Case("unknown key", inventory(NGINX, NGINX.replace("capacity:", "capacty: 1Gi, capacity:")),
-                        INVENTORY, "volumes[6] (nginx)", "capacty", "unknown key"),
+                        INVENTORY, "volumes[8] (nginx)", "capacty", "unknown key"),
                 new Case("duplicate app", inventory(NGINX, NGINX + "\n  - " + NGINX.replace("pvc: nginx-storage", "pvc: other")),
                         INVENTORY, "volumes (nginx)", "app", "listed more than once"),
                 new Case("duplicate PVC", inventory(NGINX, NGINX + "\n  - " + NGINX.replace("app: nginx", "app: nginx-two")),
                         INVENTORY, "volumes (nginx-two)", "pvc", "already backed up as app 'nginx'"),
-                new Case("app not DNS-1123", inventory("app: nginx,", "app: Nginx_Web,"), INVENTORY, "volumes[6] (Nginx_Web)", "app", "DNS-1123"),
-                new Case("app too long", inventory("app: nginx,", "app: " + "n".repeat(41) + ","), INVENTORY, "volumes[6]", "app", "at most 40"),
-                new Case("namespace not DNS-1123", inventory("namespace: nginx-example,", "namespace: web.nginx,"), INVENTORY, "volumes[6] (nginx)", "namespace", "DNS-1123"),
-                new Case("size with wrong unit", inventory(NGINX, NGINX.replace("1Gi", "1GB")), INVENTORY, "volumes[6] (nginx)", "capacity", "not a positive Kubernetes quantity"),
-                new Case("zero size", inventory(NGINX, NGINX.replace("1Gi", "0Gi")), INVENTORY, "volumes[6] (nginx)", "capacity", "not a positive"),
-                new Case("unknown access mode", inventory(NGINX, NGINX.replace("[ReadWriteOnce]", "[ReadWriteSometimes]")), INVENTORY, "volumes[6] (nginx)", "accessModes", "not an access mode"),
-                new Case("missing storageClass", inventory(NGINX, NGINX.replace(", storageClass: longhorn", "")), INVENTORY, "volumes[6] (nginx)", "storageClass", "is required"),
-                new Case("cron minute out of range", inventory(NGINX, NGINX.replace("}", ", schedule: \"61 2 * * *\"}")), INVENTORY, "volumes[6] (nginx)", "schedule", "outside 0-59"),
-                new Case("six-field cron for a volume", inventory(NGINX, NGINX.replace("}", ", schedule: \"0 0 2 * * *\"}")), INVENTORY, "volumes[6] (nginx)", "schedule", "expected 5"),
-                new Case("negative mover uid", inventory(NGINX, NGINX.replace("}", ", mover: {uid: -1}}")), INVENTORY, "volumes[6] (nginx)", "mover.uid", "not a valid id"),
-                new Case("static PV without Direct", inventory("storageClass: \"\", copyMethod: Direct", "storageClass: \"\""), INVENTORY, "volumes (jellyfin-media)", "storageClass", "static PV"),
+                new Case("app not DNS-1123", inventory("app: nginx,", "app: Nginx_Web,"), INVENTORY, "volumes[8] (Nginx_Web)", "app", "DNS-1123"),
+                new Case("app too long", inventory("app: nginx,", "app: " + "n".repeat(41) + ","), INVENTORY, "volumes[8]", "app", "at most 40"),
+                new Case("namespace not DNS-1123", inventory("namespace: nginx-example,", "namespace: web.nginx,"), INVENTORY, "volumes[8] (nginx)", "namespace", "DNS-1123"),
+                new Case("size with wrong unit", inventory(NGINX, NGINX.replace("1Gi", "1GB")), INVENTORY, "volumes[8] (nginx)", "capacity", "not a positive Kubernetes quantity"),
+                new Case("zero size", inventory(NGINX, NGINX.replace("1Gi", "0Gi")), INVENTORY, "volumes[8] (nginx)", "capacity", "not a positive"),
+                new Case("unknown access mode", inventory(NGINX, NGINX.replace("[ReadWriteOnce]", "[ReadWriteSometimes]")), INVENTORY, "volumes[8] (nginx)", "accessModes", "not an access mode"),
+                new Case("missing storageClass", inventory(NGINX, NGINX.replace(", storageClass: longhorn", "")), INVENTORY, "volumes[8] (nginx)", "storageClass", "is required"),
+                new Case("cron minute out of range", inventory(NGINX, NGINX.replace("}", ", schedule: \"61 2 * * *\"}")), INVENTORY, "volumes[8] (nginx)", "schedule", "outside 0-59"),
+                new Case("six-field cron for a volume", inventory(NGINX, NGINX.replace("}", ", schedule: \"0 0 2 * * *\"}")), INVENTORY, "volumes[8] (nginx)", "schedule", "expected 5"),
+                new Case("negative mover uid", inventory(NGINX, NGINX.replace("}", ", mover: {uid: -1}}")), INVENTORY, "volumes[8] (nginx)", "mover.uid", "not a valid id"),
+                new Case("static PV without Direct", inventory(STATIC_EXCLUDED, "storageClass: \"\"}"), INVENTORY, "volumes (jellyfin-media)", "storageClass", "static PV"),
                 new Case("class without snapshot class", inventory(NGINX, NGINX.replace("storageClass: longhorn", "storageClass: local-path")), INVENTORY, "volumes (nginx)", "storageClass", "no VolumeSnapshotClass"),
                 new Case("database id clashes with an app", inventory("{id: immich-postgres, name: immich", "{name: immich"), INVENTORY, "databases (immich)", "id", "also a volume app id"),
                 new Case("retention of zero", setting("schedule", "{\"retainDaily\": 0}"), SETTINGS, "homelab-backups:schedule", "retainDaily", "at least 1"),
@@ -95,9 +98,20 @@ class ValidationTest {
                 new Case("malformed restore point", setting("restore", "{\"nginx\": \"yesterday\"}"), SETTINGS, "homelab-backups:restore", "nginx", "not latest, previous:<n>"),
                 new Case("restore time without T", setting("restore", "{\"nginx\": \"2026-11-27 02:00:00Z\"}"), SETTINGS, "homelab-backups:restore", "nginx", "RFC 3339"),
                 new Case("restore beyond what the retention keeps", setting("restore", "{\"nginx\": \"previous:14\"}"), SETTINGS, "homelab-backups:restore", "nginx", "beyond what the retention keeps"),
+                new Case("unknown policy", inventory(NGINX, NGINX.replace("}", ", policy: hourly}")), INVENTORY, "volumes (nginx)", "policy", "no policy 'hourly'"),
+                new Case("policy keeps nothing", setting("policies", "{\"lean\": {\"every\": \"4h\", \"retain\": {}}}"), SETTINGS, "homelab-backups:policies (lean)", "retain", "keeps nothing"),
+                new Case("hourly keeps on a daily policy", setting("policies", "{\"nightly\": {\"window\": {\"start\": \"01:00\"}, \"retain\": {\"hourly\": 24, \"daily\": 7}}}"), SETTINGS, "homelab-backups:policies (nightly)", "retain.hourly", "one backup a day"),
+                new Case("interval that does not divide the day", setting("policies", "{\"odd\": {\"every\": \"5h\", \"retain\": {\"daily\": 7}}}"), SETTINGS, "homelab-backups:policies (odd)", "every", "divides the day"),
+                new Case("window and every at once", setting("policies", "{\"both\": {\"every\": \"1h\", \"window\": {\"start\": \"01:00\"}, \"retain\": {\"daily\": 7}}}"), SETTINGS, "homelab-backups:policies (both)", "every", "exactly one"),
+                new Case("within that is no duration", setting("policies", "{\"w\": {\"every\": \"12h\", \"retain\": {\"within\": \"a week\"}}}"), SETTINGS, "homelab-backups:policies (w)", "retain.within", "restic duration"),
+                new Case("previous beyond an hourly policy's retention", dir -> with(with(inventory(NGINX, NGINX.replace("}", ", policy: hourly}")).apply(dir),
+                        "policies", "{\"hourly\": {\"every\": \"1h\", \"retain\": {\"hourly\": 24, \"daily\": 7}}}"), "restore", "{\"nginx\": \"previous:31\"}"),
+                        SETTINGS, "homelab-backups:restore", "nginx", "keeps at most 31 backups"),
                 new Case("restore older than the retention reaches", setting("restore", "{\"nginx\": \"2026-11-01T02:00:00Z\"}"), SETTINGS, "homelab-backups:restore", "nginx", "older than the retention reaches"),
                 new Case("previous:0", setting("restore", "{\"nginx\": \"previous:0\"}"), SETTINGS, "homelab-backups:restore", "nginx", "n >= 1"),
-                new Case("restore of a static PV", setting("restore", "{\"jellyfin-media\": \"latest\"}"), SETTINGS, "homelab-backups:restore", "jellyfin-media", "no snapshot-capable"),
+                new Case("restore of a static PV", dir -> with(inventory(STATIC_EXCLUDED, "storageClass: \"\", copyMethod: Direct}").apply(dir),
+                        "restore", "{\"jellyfin-media\": \"latest\"}"), SETTINGS, "homelab-backups:restore", "jellyfin-media", "no snapshot-capable"),
+                new Case("restore of an excluded volume", setting("restore", "{\"plex\": \"latest\"}"), SETTINGS, "homelab-backups:restore", "plex", "excluded from backups"),
                 new Case("http endpoint for pgBackRest", setting("databases", "{}"), INVENTORY, "databases (immich)", "engine", "plain-HTTP"),
                 new Case("short restore timeout", setting("recovery", "{\"timeout\": \"30s\"}"), SETTINGS, "homelab-backups:recovery", "timeout", "too short")
         ).map(Arguments::of);
@@ -138,7 +152,8 @@ class ValidationTest {
     @Test
     void theCommittedProdStackIsValid() {
         var inputs = TestStacks.load(prodConfig());
-        assertEquals(19, inputs.inventory().volumes().size());
+        assertEquals(21, inputs.inventory().volumes().size(), "the 19 of the SPEC, open-webui's real PVC and paperless' media");
+        assertEquals(17, inputs.inventory().backedUpVolumes().size(), "4 listed and excluded, each with its reason");
         assertEquals(3, inputs.inventory().databases().size());
     }
 }

@@ -55,13 +55,18 @@ class ClaimHandlingTest {
 
     @Test
     void disasterRecoveryCreatesProtectedPvcsFromBackupAndStaticVolumesAreAlwaysAdopted() {
-        var h = ClaimHandling.of(volume("plex"), true, TIMEOUT);
+        var h = ClaimHandling.of(volume("nestmtx"), true, TIMEOUT);
         assertEquals(ClaimHandling.Mode.DISASTER_RECOVERY, h.mode());
         assertTrue(h.protect());
         assertTrue(h.importId().isEmpty());
         assertTrue(h.populated());
         assertEquals(Optional.of(ClaimHandling.DISASTER_RECOVERY_ID), h.restoreId());
-        var media = ClaimHandling.of(volume("jellyfin-media"), true, TIMEOUT);
+        var withShare = TestStacks.writeInventory(TestStacks.prodInventoryText().replace(
+                "copyMethod: Direct,\n     exclude: {reason: \"an SMB mount of a TrueNAS share, which TrueNAS backs up (and not deployed at this commit)\"}}",
+                "copyMethod: Direct}"));
+        var staticVolume = Planner.plan(TestStacks.load(TestStacks.with(TestStacks.prodConfig(), "inventory", withShare)))
+                .volumes().stream().filter(v -> v.app().equals("jellyfin-media")).findFirst().orElseThrow();
+        var media = ClaimHandling.of(staticVolume, true, TIMEOUT);
         assertEquals(ClaimHandling.Mode.ADOPT, media.mode(), "a static PV's data lives outside the cluster");
     }
 }

@@ -57,16 +57,16 @@ class RenderTest {
                 new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
         assertEquals(0, code, err::toString);
         var stdout = out.toString(StandardCharsets.UTF_8);
-        assertTrue(stdout.contains("Stack prod: 19 volumes backed up, 0 excluded, 3 databases"), stdout);
+        assertTrue(stdout.contains("Stack prod: 17 volumes backed up, 4 excluded, 3 databases"), stdout);
         assertTrue(stdout.contains("All custom resources are valid"), stdout);
         var files = tree(tmp.resolve("prod"));
         assertTrue(files.containsKey("plan.txt") && files.containsKey("summary.txt"));
         assertTrue(files.containsKey("wave4-volumes/nginx-example/ReplicationSource-nginx-backup.yaml"));
         assertTrue(files.containsKey("wave2-storage/cloudnative-pg/ClusterPatch-khoj-database.yaml"));
         assertTrue(files.containsKey("wave1-platform/_cluster/VolumeSnapshotClass-longhorn-snap.yaml"));
-        // 19 x (Secret, ReplicationSource, PVC), no destination without a restore; 3 database secrets, 2 ObjectStores,
+        // 17 x (Secret, ReplicationSource, PVC), no destination without a restore; 3 database secrets, 2 ObjectStores,
         // 2 Cluster patches, 2 ScheduledBackups, 1 PostgresCluster patch; the namespace and the snapshot class.
-        assertEquals(19 * 3 + 3 + 2 + 2 + 2 + 1 + 2, files.size() - 2, "rendered object count");
+        assertEquals(17 * 3 + 3 + 2 + 2 + 2 + 1 + 2, files.size() - 2, "rendered object count");
         assertTrue(files.get("plan.txt").contains("nginx"), "the plan table is written to a file too");
     }
 
