@@ -59,7 +59,7 @@ public final class BackedUpDatabase extends ComponentResource {
         this.credentials = new Secret(name + "-credentials", SecretArgs.builder()
                 .metadata(meta(plan.credentialsSecret(), db.namespace()))
                 .type("Opaque")
-                .stringData(credentialData(plan, args.secrets()))
+                .stringData(credentialData(plan, settings, args.secrets()))
                 .build(), child(args.after()));
 
         var targetReady = new ArrayList<Resource>(args.after());
@@ -116,20 +116,26 @@ public final class BackedUpDatabase extends ComponentResource {
     }
 
     /** CNPG reads two keys; pgBackRest reads an {@code s3.conf} file. All values stay secret. */
-    static Output<Map<String, String>> credentialData(DatabasePlan plan, SecretSource secrets) {
+    static Output<Map<String, String>> credentialData(DatabasePlan plan, Settings settings, SecretSource secrets) {
         var access = secrets.get(SecretKey.S3_ACCESS_KEY);
         var secret = secrets.get(SecretKey.S3_SECRET_KEY);
+        var ca = settings.s3().caCertificate();
         if (plan.cnpg()) {
             return Output.tuple(access, secret).applyValue(t -> {
                 var data = new LinkedHashMap<String, String>();
                 data.put(PostgresSpecs.ACCESS_KEY_ID, t.t1);
                 data.put(PostgresSpecs.ACCESS_SECRET_KEY, t.t2);
+                ca.ifPresent(pem -> data.put(Settings.S3Settings.CA_KEY, pem));
                 return (Map<String, String>) data;
             }).asSecret();
         }
         var cipher = plan.database().encryption() ? secrets.get(SecretKey.PGBACKREST_CIPHER_PASS) : Output.of("");
-        return Output.tuple(access, secret, cipher).applyValue(t -> Map.of(PostgresSpecs.S3_CONF,
-                PostgresSpecs.s3Conf(t.t1, t.t2, t.t3.isEmpty() ? null : t.t3))).asSecret();
+        return Output.tuple(access, secret, cipher).applyValue(t -> {
+            var data = new LinkedHashMap<String, String>();
+            data.put(PostgresSpecs.S3_CONF, PostgresSpecs.s3Conf(t.t1, t.t2, t.t3.isEmpty() ? null : t.t3));
+            ca.ifPresent(pem -> data.put(Settings.S3Settings.CA_KEY, pem));
+            return (Map<String, String>) data;
+        }).asSecret();
     }
 
     private CustomResourceOptions child(List<Resource> dependsOn) {

@@ -15,7 +15,6 @@ import java.util.regex.Pattern;
  */
 public record CnpgSchedule(String text, Optional<String> converted) {
     private static final Pattern MACRO = Pattern.compile("^@(annually|yearly|monthly|weekly|daily|hourly)$");
-    private static final Pattern SECONDS = Pattern.compile("^(\\*|[0-9]{1,2}(-[0-9]{1,2})?)(/[0-9]+)?(,(\\*|[0-9]{1,2}(-[0-9]{1,2})?)(/[0-9]+)?)*$");
 
     public static Optional<CnpgSchedule> parse(String text, List<String> problems) {
         if (text == null || text.isBlank()) {
@@ -35,21 +34,13 @@ public record CnpgSchedule(String text, Optional<String> converted) {
             return Optional.empty();
         }
         var seconds = fields[0];
-        if (!SECONDS.matcher(seconds).matches() || !withinSeconds(seconds)) {
-            problems.add("seconds field '" + seconds + "' is outside 0-59");
-            return Optional.empty();
-        }
+        var before = problems.size();
+        Cron.checkField(seconds, "seconds", 0, 59, problems);
+        if (problems.size() > before) return Optional.empty();
         var rest = new ArrayList<String>();
         var cron = Cron.parse(String.join(" ", List.of(fields).subList(1, 6)), rest);
         rest.forEach(p -> problems.add(p));
         return cron.map(c -> new CnpgSchedule(seconds + " " + c.text(), Optional.empty()));
-    }
-
-    private static boolean withinSeconds(String field) {
-        for (var n : field.split("[^0-9]+")) {
-            if (!n.isEmpty() && Integer.parseInt(n) > 59 && !field.contains("/" + n)) return false;
-        }
-        return true;
     }
 
     /** The same schedule in five-field Kubernetes CronJob form (for pgBackRest), when its seconds field is 0. */

@@ -14,7 +14,7 @@ public record Cron(String text) {
     private static final String[] FIELD_NAMES = {"minute", "hour", "day-of-month", "month", "day-of-week"};
     private static final int[][] RANGES = {{0, 59}, {0, 23}, {1, 31}, {1, 12}, {0, 7}};
     private static final Pattern MACRO = Pattern.compile("^@(annually|yearly|monthly|weekly|daily|hourly)$");
-    private static final Pattern TERM = Pattern.compile("^(\\*|(\\d+)(?:-(\\d+))?)(?:/(\\d+))?$");
+    private static final Pattern TERM = Pattern.compile("^(\\*|(\\d{1,9})(?:-(\\d{1,9}))?)(?:/(\\d{1,9}))?$");
 
     /** Parses a five-field expression; {@code problems} receives one message per bad field. */
     public static Optional<Cron> parse(String text, List<String> problems) {
@@ -52,24 +52,39 @@ public record Cron(String text) {
     }
 
     private static void checkField(String field, int index, List<String> problems) {
-        int min = RANGES[index][0], max = RANGES[index][1];
+        checkField(field, FIELD_NAMES[index], RANGES[index][0], RANGES[index][1], problems);
+    }
+
+    /**
+     * One cron field: numbers, ranges, lists and steps inside {@code min-max}. A step wider than the range fires
+     * once at most, so it is an error too ({@code 70/70} seconds, {@code *\/90} minutes).
+     */
+    static void checkField(String field, String name, int min, int max, List<String> problems) {
         for (var term : field.split(",", -1)) {
             var m = TERM.matcher(term);
             if (!m.matches()) {
-                problems.add(FIELD_NAMES[index] + " field '" + field + "' is not a number, range, list or step");
+                problems.add(name + " field '" + field + "' is not a number, range, list or step");
                 return;
             }
             if (m.group(2) != null) {
-                int from = Integer.parseInt(m.group(2));
-                int to = m.group(3) == null ? from : Integer.parseInt(m.group(3));
+                long from = Long.parseLong(m.group(2));
+                long to = m.group(3) == null ? from : Long.parseLong(m.group(3));
                 if (from < min || to > max || from > to) {
-                    problems.add(FIELD_NAMES[index] + " field '" + field + "' is outside " + min + "-" + max);
+                    problems.add(name + " field '" + field + "' is outside " + min + "-" + max);
                     return;
                 }
             }
-            if (m.group(4) != null && Integer.parseInt(m.group(4)) == 0) {
-                problems.add(FIELD_NAMES[index] + " field '" + field + "' has a step of 0");
-                return;
+            if (m.group(4) != null) {
+                long step = Long.parseLong(m.group(4));
+                if (step == 0) {
+                    problems.add(name + " field '" + field + "' has a step of 0");
+                    return;
+                }
+                if (step > max - min) {
+                    problems.add(name + " field '" + field + "' has a step of " + step + ", wider than its range "
+                            + min + "-" + max);
+                    return;
+                }
             }
         }
     }

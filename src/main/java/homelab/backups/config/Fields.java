@@ -33,11 +33,21 @@ public final class Fields {
         return new Fields(values == null ? Map.of() : values, file, item, "", errors);
     }
 
+    /**
+     * The value of {@code key}, marking it known. A key written with no value ({@code exclude:}) is an error: YAML
+     * reads it as null, and taking that for "absent" would silently ignore what the owner meant.
+     */
+    private Object raw(String key) {
+        known.add(key);
+        var raw = values.get(key);
+        if (raw == null && values.containsKey(key)) error(key, "has no value: write one, or leave the key out");
+        return raw;
+    }
+
     /** A nested mapping under {@code key}; an absent key gives an empty reader. */
     @SuppressWarnings("unchecked")
     public Fields object(String key) {
-        known.add(key);
-        var raw = values.get(key);
+        var raw = raw(key);
         if (raw != null && !(raw instanceof Map)) {
             error(key, "must be a mapping, got " + describe(raw));
             raw = null;
@@ -46,13 +56,11 @@ public final class Fields {
     }
 
     public boolean has(String key) {
-        known.add(key);
-        return values.get(key) != null;
+        return raw(key) != null;
     }
 
     public Optional<String> optionalString(String key) {
-        known.add(key);
-        var raw = values.get(key);
+        var raw = raw(key);
         if (raw == null) return Optional.empty();
         if (raw instanceof String s) return Optional.of(s);
         if (raw instanceof Number || raw instanceof Boolean) return Optional.of(plain(raw));
@@ -68,16 +76,15 @@ public final class Fields {
     public String requiredString(String key) {
         var value = optionalString(key);
         if (value.isEmpty() || value.get().isBlank()) {
-            if (value.isEmpty() && !values.containsKey(key)) error(key, "is required");
-            else error(key, "must not be empty");
+            if (!values.containsKey(key)) error(key, "is required");
+            else if (value.isPresent()) error(key, "must not be empty");
             return "";
         }
         return value.get();
     }
 
     public Optional<Long> optionalInteger(String key) {
-        known.add(key);
-        var raw = values.get(key);
+        var raw = raw(key);
         if (raw == null) return Optional.empty();
         if (raw instanceof Number n && n.doubleValue() == Math.rint(n.doubleValue())) return Optional.of(n.longValue());
         if (raw instanceof String s && s.matches("-?[0-9]+")) return Optional.of(Long.parseLong(s));
@@ -90,8 +97,7 @@ public final class Fields {
     }
 
     public Optional<Boolean> optionalBoolean(String key) {
-        known.add(key);
-        var raw = values.get(key);
+        var raw = raw(key);
         if (raw == null) return Optional.empty();
         if (raw instanceof Boolean b) return Optional.of(b);
         if ("true".equals(raw) || "false".equals(raw)) return Optional.of(Boolean.parseBoolean((String) raw));
@@ -105,8 +111,7 @@ public final class Fields {
 
     /** A list of strings; a single string is accepted as a one-element list. */
     public Optional<List<String>> optionalStrings(String key) {
-        known.add(key);
-        var raw = values.get(key);
+        var raw = raw(key);
         if (raw == null) return Optional.empty();
         if (raw instanceof String s) return Optional.of(List.of(s));
         if (!(raw instanceof List<?> list)) {
@@ -124,8 +129,7 @@ public final class Fields {
 
     /** A mapping of string to string (for example storage class → snapshot class). */
     public Map<String, String> stringMap(String key) {
-        known.add(key);
-        var raw = values.get(key);
+        var raw = raw(key);
         if (raw == null) return Map.of();
         if (!(raw instanceof Map<?, ?> map)) {
             error(key, "must be a mapping, got " + describe(raw));
@@ -142,8 +146,7 @@ public final class Fields {
     /** A list of mappings, each read by {@code reader} with its own item label. */
     @SuppressWarnings("unchecked")
     public <T> List<T> objects(String key, Function<Map<String, Object>, T> reader) {
-        known.add(key);
-        var raw = values.get(key);
+        var raw = raw(key);
         if (raw == null) return List.of();
         if (!(raw instanceof List<?> list)) {
             error(key, "must be a list, got " + describe(raw));
@@ -161,8 +164,7 @@ public final class Fields {
     /** The raw value, for pass-through blocks such as extra Helm values. */
     @SuppressWarnings("unchecked")
     public Map<String, Object> rawObject(String key) {
-        known.add(key);
-        var raw = values.get(key);
+        var raw = raw(key);
         if (raw == null) return Map.of();
         if (raw instanceof Map) return (Map<String, Object>) raw;
         error(key, "must be a mapping, got " + describe(raw));

@@ -75,6 +75,9 @@ public final class InventoryLoader {
         var capacity = Quantity.parse(capacityText);
         if (!capacityText.isEmpty() && capacity.isEmpty()) {
             f.error("capacity", "'" + capacityText + "' is not a positive Kubernetes quantity such as 5Gi or 500Mi");
+        } else if (capacity.isPresent() && capacity.get().bare()) {
+            f.error("capacity", Quantity.bareProblem(capacityText));
+            capacity = Optional.empty();
         }
 
         var modes = new ArrayList<AccessMode>();
@@ -109,14 +112,10 @@ public final class InventoryLoader {
 
         Optional<String> exclusion = Optional.empty();
         if (f.has("exclude")) {
-            if (!(raw.get("exclude") instanceof Map)) {
-                f.error("exclude", "must be {reason: <why this volume is not backed up here>}");
-            } else {
-                var ex = f.object("exclude");
-                var reason = ex.requiredString("reason");
-                ex.finish();
-                exclusion = Optional.of(reason);
-            }
+            var ex = f.object("exclude");
+            var reason = ex.requiredString("reason");
+            ex.finish();
+            exclusion = Optional.of(reason);
         }
         var policy = f.optionalString("policy");
         if (policy.isPresent() && exclusion.isPresent()) f.error("policy", "an excluded volume has no backup policy");
@@ -190,6 +189,7 @@ public final class InventoryLoader {
         var storageText = f.string("storage", "10Gi");
         var storage = Quantity.parse(storageText);
         if (storage.isEmpty()) f.error("storage", "'" + storageText + "' is not a positive Kubernetes quantity such as 10Gi");
+        else if (storage.get().bare()) f.error("storage", Quantity.bareProblem(storageText));
         var instances = f.integer("instances", 1);
         if (instances < 1 || instances > 9) f.error("instances", instances + " must be between 1 and 9");
         var image = f.optionalString("image");

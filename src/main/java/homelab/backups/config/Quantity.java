@@ -32,6 +32,15 @@ public record Quantity(String text, BigInteger bytes) {
         return Optional.of(new Quantity(text, bytes));
     }
 
+    /** Written without a unit: valid for the API server (bytes), but never what a size in an inventory means. */
+    public boolean bare() {
+        return text.chars().allMatch(c -> Character.isDigit(c) || c == '.');
+    }
+
+    public static String bareProblem(String text) {
+        return "'" + text + "' has no unit, so it means " + text + " bytes: did you mean " + text + "Gi?";
+    }
+
     @Override
     public String toString() {
         return text;

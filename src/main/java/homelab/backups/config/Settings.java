@@ -75,9 +75,14 @@ public record Settings(
 
     /**
      * @param manageBuckets false when the buckets exist already and this stack must not own them
+     * @param caCertificate the PEM certificate of the CA that signed an HTTPS endpoint's certificate, for every client
+     *                      of the store (restic/kopia customCA, Barman endpointCA, pgBackRest repo1-storage-ca-file)
      */
     public record S3Settings(URI endpoint, String region, String volsyncBucket, String postgresBucket,
-                             boolean manageBuckets) {
+                             boolean manageBuckets, Optional<String> caCertificate) {
+        /** The key every Secret this program writes carries the CA under. */
+        public static final String CA_KEY = "ca.crt";
+
         public boolean plainHttp() {
             return "http".equals(endpoint.getScheme());
         }

@@ -207,8 +207,14 @@ public final class SettingsLoader {
             f.error("postgresBucket", "must differ from volsyncBucket: restic/kopia and barman/pgBackRest must not share a bucket");
         }
         var manage = f.bool("manageBuckets", true);
+        var ca = f.optionalString("caCertificate");
+        if (ca.isPresent() && !ca.get().contains("-----BEGIN CERTIFICATE-----")) {
+            f.error("caCertificate", "must be a PEM certificate (-----BEGIN CERTIFICATE----- ...)");
+        } else if (ca.isPresent() && "http".equals(endpoint.getScheme())) {
+            f.error("caCertificate", "is for an https:// endpoint; " + endpointText + " is plain HTTP");
+        }
         f.finish();
-        return new Settings.S3Settings(endpoint, region, volsyncBucket, postgresBucket, manage);
+        return new Settings.S3Settings(endpoint, region, volsyncBucket, postgresBucket, manage, ca);
     }
 
     private static String bucket(Fields f, String key, String fallback) {
@@ -275,6 +281,7 @@ public final class SettingsLoader {
 
     private static Settings.CacheSettings cache(Fields f) {
         var capacityText = f.string("capacity", "1Gi");
+        if (Quantity.parse(capacityText).map(Quantity::bare).orElse(false)) f.error("capacity", Quantity.bareProblem(capacityText));
         var capacity = Quantity.parse(capacityText).orElseGet(() -> {
             f.error("capacity", "'" + capacityText + "' is not a positive Kubernetes quantity such as 1Gi");
             return Quantity.parse("1Gi").orElseThrow();

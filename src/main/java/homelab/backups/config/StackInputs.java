@@ -39,6 +39,7 @@ public record StackInputs(String stack, Inventory inventory, Settings settings, 
         checkStorage(inventory, settings, errors);
         checkPolicies(inventory, settings, errors);
         checkPgBackRest(inventory, settings, errors);
+        checkEndpoints(config, settings, errors);
         checkConfigSecrets(config, inventory, settings, errors);
         errors.throwIfAny();
         return new StackInputs(config.stack(), inventory, settings, restores);
@@ -81,6 +82,28 @@ public record StackInputs(String stack, Inventory inventory, Settings settings, 
                         + "secrets.source: config; set it with pulumi config set --secret " + key.configKey() + " <value>");
             }
         }
+    }
+
+    /**
+     * One RustFS port serves either plain HTTP or HTTPS, never both (the TrueNAS RustFS app serves HTTPS only when a
+     * certificate is configured: truenas/apps ix-dev/community/rustfs/templates/docker-compose.yaml; field-findings §5):
+     * restic, Barman and the bucket provider use the store's endpoint, pgBackRest may use its own; they cannot name the
+     * same host and port with different schemes.
+     */
+    private static void checkEndpoints(StackConfig config, Settings settings, ConfigErrors errors) {
+        var store = settings.s3().endpoint();
+        settings.databases().pgbackrestEndpoint().ifPresent(pg -> {
+            int storePort = store.getPort() != -1 ? store.getPort() : "https".equals(store.getScheme()) ? 443 : 80;
+            int pgPort = pg.getPort() != -1 ? pg.getPort() : 443;
+            if (store.getHost() != null && store.getHost().equalsIgnoreCase(pg.getHost()) && storePort == pgPort
+                    && !store.getScheme().equals(pg.getScheme())) {
+                errors.add(config.file(), StackConfig.NAMESPACE + ":databases", "pgbackrest.endpoint", pg + " and "
+                        + StackConfig.NAMESPACE + ":s3.endpoint " + store + " name the same host and port with different "
+                        + "schemes, but one RustFS port serves either plain HTTP or HTTPS: serve TLS on RustFS for every "
+                        + "client (s3.endpoint https://..., s3.caCertificate) and drop pgbackrest.endpoint, or give "
+                        + "pgBackRest a TLS endpoint on another port (README: Endpoints)");
+            }
+        });
     }
 
     /** SPEC correction 10: pgBackRest before 2.58 cannot speak plain-HTTP S3. */

@@ -39,6 +39,9 @@ public final class PostgresSpecs {
                 "secretAccessKey", Map.of("name", d.credentialsSecret(), "key", ACCESS_SECRET_KEY)));
         config.put("wal", Map.of("compression", "gzip"));
         config.put("data", Map.of("compression", "gzip"));
+        if (settings.s3().caCertificate().isPresent()) {
+            config.put("endpointCA", Map.of("name", d.credentialsSecret(), "key", Settings.S3Settings.CA_KEY));
+        }
         return config;
     }
 
@@ -159,6 +162,11 @@ public final class PostgresSpecs {
         global.put("repo1-retention-full", String.valueOf(settings.databases().retentionFullDays()));
         global.put("repo1-retention-full-type", "time");
         if (!settings.databases().pgbackrestVerifyTls()) global.put("repo1-storage-verify-tls", "n");
+        // The store's own CA, when pgBackRest talks to the store's HTTPS endpoint: PGO mounts the configuration
+        // Secret's keys under /etc/pgbackrest/conf.d (postgres-operator docs: backups, custom configuration).
+        if (settings.s3().caCertificate().isPresent() && settings.databases().pgbackrestEndpoint().isEmpty()) {
+            global.put("repo1-storage-ca-file", "/etc/pgbackrest/conf.d/" + Settings.S3Settings.CA_KEY);
+        }
         if (d.database().encryption()) global.put("repo1-cipher-type", "aes-256-cbc");
         return global;
     }

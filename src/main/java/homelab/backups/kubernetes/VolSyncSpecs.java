@@ -38,6 +38,7 @@ public final class VolSyncSpecs {
         if (restic) mover.put("pruneIntervalDays", v.policy().pruneIntervalDays());
         cache(mover, settings);
         mover.put("moverSecurityContext", securityContext(v));
+        customCa(mover, v, settings);
 
         var spec = new LinkedHashMap<String, Object>();
         spec.put("sourcePVC", v.pvc());
@@ -66,6 +67,7 @@ public final class VolSyncSpecs {
         mover.put("enableFileDeletion", true);
         cache(mover, settings);
         mover.put("moverSecurityContext", securityContext(v));
+        customCa(mover, v, settings);
         if (settings.volsync().mover() == Settings.Mover.KOPIA) {
             // The destination's name differs from the source's, so name the snapshots to restore explicitly.
             var identity = new LinkedHashMap<String, Object>();
@@ -89,6 +91,13 @@ public final class VolSyncSpecs {
         spec.put("trigger", Map.of("schedule", v.maintenanceSchedule().orElseThrow().text()));
         spec.put("podSecurityContext", securityContext(v));
         return spec;
+    }
+
+    /** An HTTPS store signed by its own CA: the mover trusts the CA kept in the repository Secret. */
+    private static void customCa(Map<String, Object> mover, VolumePlan v, Settings settings) {
+        if (settings.s3().caCertificate().isPresent()) {
+            mover.put("customCA", Map.of("secretName", v.secretName(), "key", Settings.S3Settings.CA_KEY));
+        }
     }
 
     private static void cache(Map<String, Object> mover, Settings settings) {
@@ -136,6 +145,7 @@ public final class VolSyncSpecs {
                 if (s3.plainHttp()) data.put("KOPIA_S3_DISABLE_TLS", "true");
             }
         }
+        s3.caCertificate().ifPresent(ca -> data.put(Settings.S3Settings.CA_KEY, ca));
         return data;
     }
 }

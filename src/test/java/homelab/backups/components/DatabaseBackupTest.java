@@ -165,7 +165,7 @@ class DatabaseBackupTest {
         @SuppressWarnings("unchecked")
         var repo = ((List<Map<String, Object>>) pgbackrest.get("repos")).get(0);
         assertEquals("repo1", repo.get("name"));
-        assertEquals(Map.of("bucket", "postgres-backups", "endpoint", "192.168.10.133:30292", "region", "us-east-1"), repo.get("s3"),
+        assertEquals(Map.of("bucket", "postgres-backups", "endpoint", "192.168.10.133:30293", "region", "us-east-1"), repo.get("s3"),
                 "endpoint is host:port of the HTTPS endpoint for pgBackRest");
         assertEquals(Map.of("full", "0 3 * * *"), repo.get("schedules"), "pgBackRest schedules are five-field CronJob syntax");
         var global = (Map<?, ?>) pgbackrest.get("global");
