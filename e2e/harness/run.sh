@@ -430,7 +430,14 @@ bad_inventory_changes_nothing() {
   backups_settled || return 1
   fingerprint "$work/fp-before.json"
   cp stacks/e2e/inventory.yaml "$work/inventory.good"
-  sed -i 's/pvc: nginx-storage, capacity: 1Gi/pvc: nginx-storage, capacty: 1Gi/' stacks/e2e/inventory.yaml
+  # A misspelt key in nginx's entry (earlier scenarios may have rewritten the file in block style: edit the YAML).
+  python3 - stacks/e2e/inventory.yaml <<'PY'
+import sys, yaml
+inv = yaml.safe_load(open(sys.argv[1]))
+inv["volumes"] = [{("capacty" if k == "capacity" else k): v for k, v in e.items()} if e["app"] == "nginx" else e
+                  for e in inv["volumes"]]
+yaml.safe_dump(inv, open(sys.argv[1], "w"), sort_keys=False)
+PY
   if out=$(pulumi preview --non-interactive 2>&1); then log "preview accepted a bad inventory"; cp "$work/inventory.good" stacks/e2e/inventory.yaml; return 1; fi
   cp "$work/inventory.good" stacks/e2e/inventory.yaml
   fingerprint "$work/fp-after.json"
