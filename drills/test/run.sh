@@ -1,0 +1,392 @@
+#!/bin/bash
+# Runs the restore drills for real: restic v0.18.0 against a local S3 server
+# (gofakes3 with a filesystem backend, drills/test/s3server) on 127.0.0.1.
+#
+#   bash drills/test/run.sh            (from the repository root)
+#
+# Tools are built once into ${HOMELAB_TOOLS:-$HOME/.cache/homelab-backups-tools}:
+#   restic-0.18.0/restic   go install github.com/restic/restic/cmd/restic@v0.18.0
+#   s3server-<sha256>      go build of drills/test/s3server (rebuilt when its source changes)
+# Each drill runs with HOME and all caches in its scratch directory and, where
+# unshare(1) allows it, with the root filesystem remounted read-only in a private
+# mount namespace (only the case's own directory stays writable), like the
+# CronJob's pod. KEEP_DRILL_TEST_DIR=1 keeps the temporary directory.
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+DRILLS=$(cd "$HERE/.." && pwd)
+TOOLS=${HOMELAB_TOOLS:-$HOME/.cache/homelab-backups-tools}
+RESTIC_VERSION=0.18.0
+
+PASSED=0
+FAILED=0
+FAILED_NAMES=()
+S3PID=
+
+ok() {
+	PASSED=$((PASSED + 1))
+	printf 'ok %s\n' "$1"
+}
+not_ok() {
+	FAILED=$((FAILED + 1))
+	FAILED_NAMES+=("$1")
+	printf 'FAIL %s\n' "$1"
+	shift
+	local why
+	for why in "$@"; do
+		printf '    %s\n' "$why"
+	done
+}
+
+# ------------------------------------------------------------------ tools ----
+
+GO=$(command -v go || true)
+if [[ -z $GO && -x /usr/local/go/bin/go ]]; then
+	GO=/usr/local/go/bin/go
+fi
+if [[ -z $GO ]]; then
+	echo "run.sh: no go on PATH or in /usr/local/go/bin" >&2
+	exit 2
+fi
+mkdir -p "$TOOLS"
+
+RESTIC_DIR=$TOOLS/restic-$RESTIC_VERSION
+if [[ -x $RESTIC_DIR/restic ]] && "$RESTIC_DIR/restic" version 2>/dev/null | grep -q "^restic $RESTIC_VERSION "; then
+	echo "restic $RESTIC_VERSION: cached in $RESTIC_DIR"
+else
+	echo "restic $RESTIC_VERSION: go install into $RESTIC_DIR (takes a minute or two)"
+	GOBIN=$RESTIC_DIR "$GO" install "github.com/restic/restic/cmd/restic@v$RESTIC_VERSION"
+fi
+
+S3SRC=$HERE/s3server
+S3KEY=$(cat "$S3SRC/main.go" "$S3SRC/go.mod" "$S3SRC/go.sum" | sha256sum | cut -c1-16)
+S3BIN=$TOOLS/s3server-$S3KEY
+if [[ -x $S3BIN ]]; then
+	echo "s3server: cached in $S3BIN"
+else
+	echo "s3server: building $S3BIN"
+	(cd "$S3SRC" && "$GO" build -trimpath -o "$S3BIN.tmp" .)
+	mv "$S3BIN.tmp" "$S3BIN"
+	find "$TOOLS" -maxdepth 1 -name 's3server-*' ! -name "s3server-$S3KEY" -type f -delete 2>/dev/null || true
+fi
+
+# --------------------------------------------------------------- s3server ----
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/drill-test.XXXXXX")
+chmod 0755 "$WORK" # the non-root case runs a drill as another uid
+cleanup() {
+	if [[ -n $S3PID ]]; then
+		kill "$S3PID" 2>/dev/null || true
+		wait "$S3PID" 2>/dev/null || true
+	fi
+	if [[ ${KEEP_DRILL_TEST_DIR:-} == 1 ]]; then
+		echo "kept $WORK"
+	else
+		chmod -R u+rwX "$WORK" 2>/dev/null || true
+		rm -rf "$WORK"
+	fi
+}
+trap cleanup EXIT
+
+S3ROOT=$WORK/s3
+mkdir -p "$S3ROOT"
+"$S3BIN" -listen 127.0.0.1:0 -root "$S3ROOT" -buckets volsync -portfile "$WORK/s3.port" >"$WORK/s3.log" 2>&1 &
+S3PID=$!
+for _ in $(seq 1 100); do
+	[[ -s $WORK/s3.port ]] && break
+	kill -0 "$S3PID" 2>/dev/null || break
+	sleep 0.1
+done
+if [[ ! -s $WORK/s3.port ]]; then
+	echo "run.sh: s3server did not start:" >&2
+	cat "$WORK/s3.log" >&2
+	exit 2
+fi
+PORT=$(tr -d '[:space:]' <"$WORK/s3.port")
+echo "s3server: pid $S3PID on 127.0.0.1:$PORT, root $S3ROOT"
+
+BIN=$WORK/bin
+mkdir -p "$BIN"
+cp "$RESTIC_DIR/restic" "$BIN/restic" # a copy: the cache may be under a 0700 home
+PATH_FOR_DRILLS=$BIN:/usr/local/bin:/usr/bin:/bin
+
+NS=drill-test
+PASSWORD=drill-test-password
+repo_url() { printf 's3:http://127.0.0.1:%s/volsync/%s/%s' "$PORT" "$NS" "$1"; }
+
+# srestic APP ARGS...: restic as the test's own setup tool (its own cache).
+srestic() {
+	local app=$1
+	shift
+	env RESTIC_REPOSITORY="$(repo_url "$app")" RESTIC_PASSWORD=$PASSWORD \
+		AWS_ACCESS_KEY_ID=drill AWS_SECRET_ACCESS_KEY=drill AWS_DEFAULT_REGION=us-east-1 \
+		"$RESTIC_DIR/restic" --cache-dir "$WORK/setup-cache" "$@"
+}
+
+# backup APP DIR: snapshot DIR's contents like the VolSync mover (`restic backup .`).
+backup() {
+	(cd "$2" && srestic "$1" backup --host volsync -q .) >/dev/null
+}
+
+# tree_stats DIR: "<regular files> <bytes>".
+tree_stats() {
+	find "$1" -type f -printf '%s\n' | awk '{ n++; s += $1 } END { printf "%d %d\n", n, s }'
+}
+
+# flip_bytes FILE OFFSET: complement 16 bytes of FILE at OFFSET (same size).
+flip_bytes() {
+	local f=$1 off=$2 out='' b
+	for b in $(dd if="$f" bs=1 skip="$off" count=16 2>/dev/null | od -An -tu1); do
+		out+=$(printf '\\%03o' $((255 - b)))
+	done
+	# shellcheck disable=SC2059 # out is a string of \ooo escapes
+	printf "$out" | dd of="$f" bs=1 seek="$off" conv=notrunc 2>/dev/null
+}
+
+# ------------------------------------------------------- read-only root ----
+
+RO_ROOT=0
+if [[ $(id -u) == 0 ]] && command -v unshare >/dev/null 2>&1 &&
+	unshare --mount --propagation private -- bash -c 'mount -o remount,bind,ro / && ! touch /.drill-ro-probe 2>/dev/null' 2>/dev/null; then
+	RO_ROOT=1
+	echo "drills run with a read-only root filesystem (unshare --mount); only each case's directory is writable"
+else
+	echo "note: unshare/remount not available: drills run with HOME and caches in scratch, root filesystem writable"
+fi
+
+# ---------------------------------------------------------------- runner ----
+
+# run_drill DIR SCRIPT [VAR=VALUE...]: run SCRIPT with the pod's environment
+# (overridden by VAR=VALUE); stdout/stderr/rc land in DIR. With RUN_AS=uid:gid
+# set, the drill runs as that user (like the pod's runAsUser).
+RUN_AS=
+run_drill() {
+	local dir=$1 script=$2
+	shift 2
+	mkdir -p "$dir/scratch"
+	: >"$dir/termination-log"
+	local -a wrap=() as=()
+	if ((RO_ROOT)); then
+		# shellcheck disable=SC2016 # expanded by the inner bash
+		wrap=(unshare --mount --propagation private -- bash -c 'mount --bind "$1" "$1" && mount -o remount,bind,ro / && shift && exec "$@"' ro-root "$dir")
+	fi
+	if [[ -n $RUN_AS ]]; then
+		chown -R "$RUN_AS" "$dir"
+		as=(setpriv --reuid="${RUN_AS%%:*}" --regid="${RUN_AS##*:}" --clear-groups)
+	fi
+	local rc=0
+	env -i PATH="$PATH_FOR_DRILLS" HOME="$dir/scratch" LANG=C.UTF-8 \
+		AWS_ACCESS_KEY_ID=drill AWS_SECRET_ACCESS_KEY=drill AWS_DEFAULT_REGION=us-east-1 \
+		RESTIC_PASSWORD=$PASSWORD \
+		DRILL_MAX_AGE_SECONDS=3600 DRILL_EVERY_DAYS=1 DRILL_READ_SUBSETS=1 \
+		DRILL_SCRATCH="$dir/scratch" DRILL_SCRATCH_BYTES=10000000 \
+		DRILL_TERMINATION_LOG="$dir/termination-log" \
+		"$@" "${wrap[@]}" "${as[@]}" bash "$script" >"$dir/stdout" 2>"$dir/stderr" || rc=$?
+	echo "$rc" >"$dir/rc"
+}
+
+# check_drill NAME DIR WANT_RC REGEX: the common assertions; extra failure
+# reasons may be passed in the EXTRA array.
+EXTRA=()
+check_drill() {
+	local name=$1 dir=$2 want_rc=$3 regex=$4
+	local rc last why=()
+	rc=$(cat "$dir/rc")
+	last=$(tail -n 1 "$dir/stdout")
+	[[ $rc == "$want_rc" ]] || why+=("exit code $rc, want $want_rc")
+	[[ $last =~ $regex ]] || why+=("last line: $last" "want:      $regex")
+	[[ $(cat "$dir/termination-log") == "$last" ]] || why+=("termination log '$(cat "$dir/termination-log")' != last stdout line")
+	[[ ! -s $dir/stderr ]] || why+=("stderr not empty: $(head -c 300 "$dir/stderr")")
+	if grep -qiE 'read-only file system|unable to (open|create) cache' "$dir/stdout"; then
+		why+=("a write outside the scratch directory: $(grep -iE 'read-only file system|unable to (open|create) cache' "$dir/stdout" | head -n 1)")
+	fi
+	[[ ! -e $dir/scratch/restore ]] || why+=("restored files were not deleted ($dir/scratch/restore exists)")
+	why+=("${EXTRA[@]}")
+	EXTRA=()
+	if ((${#why[@]} == 0)); then
+		ok "$name"
+	else
+		why+=("--- last lines of stdout:")
+		while IFS= read -r l; do why+=("  $l"); done < <(tail -n 15 "$dir/stdout")
+		not_ok "$name" "${why[@]}"
+	fi
+}
+
+# drill_case NAME WANT_RC REGEX VAR=VALUE...: run the restic drill and check it.
+drill_case() {
+	local name=$1 want_rc=$2 regex=$3
+	shift 3
+	local dir=$WORK/cases/${name//[^A-Za-z0-9._-]/-}
+	run_drill "$dir" "$DRILLS/restic-drill.sh" "$@"
+	check_drill "$name" "$dir" "$want_rc" "$regex"
+}
+
+SNAP='snapshot=[0-9a-f]{8} time=[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z age=[0-9]+s'
+
+# ------------------------------------------------------------ static ----
+
+if command -v shellcheck >/dev/null 2>&1; then
+	if out=$(cd "$DRILLS/.." && shellcheck -x drills/*.sh drills/test/*.sh 2>&1); then
+		ok shellcheck
+	else
+		not_ok shellcheck "$out"
+	fi
+else
+	echo "skip shellcheck (not installed; apt-get install shellcheck)"
+fi
+for s in "$DRILLS"/*.sh; do
+	if out=$(bash -n "$s" 2>&1); then ok "bash -n $(basename "$s")"; else not_ok "bash -n $(basename "$s")" "$out"; fi
+done
+
+# ------------------------------------------------------------- data ----
+
+DATA=$WORK/data
+
+# whole: fits the scratch budget.
+D=$DATA/whole
+mkdir -p "$D/dir/sub/deeper" "$D/other"
+head -c 10000 /dev/urandom >"$D/dir/a.txt"
+head -c 20000 /dev/urandom >"$D/dir/sub/b.bin"
+head -c 30000 /dev/urandom >"$D/dir/sub/deeper/c"
+head -c 1234 /dev/urandom >"$D/other/weird *?[x] \$HOME \\back"
+: >"$D/other/empty"
+ln -s ../dir/a.txt "$D/other/link"
+chmod 0500 "$D/dir/sub/deeper" # restored read-only: the drill must still clean up
+srestic whole init -q >/dev/null
+backup whole "$D"
+read -r WHOLE_FILES WHOLE_BYTES < <(tree_stats "$D")
+
+# sample: 12 files of 10000 bytes with awkward names; a 35000-byte budget fits 3.
+D=$DATA/sample
+mkdir -p "$D/a/b"
+names=("plain-01" "with space" "star*" "question?" "[brackets]" "dollar\$HOME" 'back\slash' "#hash" "!bang" "üñïcødé" "a/b/nested" "zz-last")
+for n in "${names[@]}"; do
+	head -c 10000 /dev/urandom >"$D/$n"
+done
+srestic sample init -q >/dev/null
+backup sample "$D"
+read -r SAMPLE_FILES SAMPLE_BYTES < <(tree_stats "$D")
+
+# no snapshot; the snapshot of a volume holding only an empty lost+found
+# (restic 0.18 refuses to back up a directory with nothing in it at all:
+# "Fatal: unable to save snapshot: snapshot is empty").
+srestic no-snapshot init -q >/dev/null
+mkdir -p "$DATA/empty/lost+found"
+srestic empty-dir init -q >/dev/null
+backup empty-dir "$DATA/empty"
+
+# damaged: one data pack with 16 bytes flipped.
+D=$DATA/damaged
+mkdir -p "$D"
+head -c 300000 /dev/urandom >"$D/big.bin"
+head -c 500 /dev/urandom >"$D/small.bin"
+srestic damaged init -q >/dev/null
+backup damaged "$D"
+PACK=$(find "$S3ROOT/buckets/volsync/$NS/damaged/data" -type f -printf '%s %p\n' | sort -n | tail -n 1 | cut -d' ' -f2-)
+flip_bytes "$PACK" 1000
+PACK_ID=$(basename "$PACK")
+# restic check --read-data-subset=k/N reads the packs whose first ID byte mod N is k-1.
+PACK_BUCKET=$((16#${PACK_ID:0:2} % 2 + 1))
+OTHER_BUCKET=$((3 - PACK_BUCKET))
+echo "damaged pack $PACK_ID (subset $PACK_BUCKET/2)"
+
+# --------------------------------------------------------- restic cases ----
+
+dir=$WORK/cases/whole
+run_drill "$dir" "$DRILLS/restic-drill.sh" RESTIC_REPOSITORY="$(repo_url whole)" DRILL_APP=whole
+if [[ ! -d $dir/scratch/restic-cache ]] || [[ -z $(ls -A "$dir/scratch/restic-cache") ]]; then
+	EXTRA+=("restic's cache is not in DRILL_SCRATCH/restic-cache")
+fi
+grep -q "restored $WHOLE_FILES files, $WHOLE_BYTES bytes" "$dir/stdout" || EXTRA+=("did not restore $WHOLE_FILES files / $WHOLE_BYTES bytes")
+check_drill "restic whole restore fits scratch -> PASS mode=whole" "$dir" 0 \
+	"^drill PASS app=whole $SNAP files=$WHOLE_FILES bytes=$WHOLE_BYTES mode=whole subset=1/1\$"
+
+# As the pod runs it: a non-root uid (restic ignores chown's EPERM then), and a
+# restored read-only directory that the drill must still delete.
+if [[ $(id -u) == 0 ]] && command -v setpriv >/dev/null 2>&1; then
+	RUN_AS=65534:65534
+	dir=$WORK/cases/whole-nonroot
+	run_drill "$dir" "$DRILLS/restic-drill.sh" RESTIC_REPOSITORY="$(repo_url whole)" DRILL_APP=whole
+	RUN_AS=
+	check_drill "restic whole restore as uid 65534 -> PASS mode=whole" "$dir" 0 \
+		"^drill PASS app=whole $SNAP files=$WHOLE_FILES bytes=$WHOLE_BYTES mode=whole subset=1/1\$"
+else
+	echo "skip the non-root case (needs root and setpriv)"
+fi
+
+# sample: four drills (k = 1..4 of 4) must between them restore every file once.
+: >"$WORK/sampled"
+for k in 1 2 3 4; do
+	dir=$WORK/cases/sample-$k
+	run_drill "$dir" "$DRILLS/restic-drill.sh" RESTIC_REPOSITORY="$(repo_url sample)" DRILL_APP=sample \
+		DRILL_SCRATCH_BYTES=35000 DRILL_READ_SUBSETS=4 DRILL_SUBSET=$k
+	grep -q 'restored 3 files, 30000 bytes (asked for 3 files, 30000 bytes)' "$dir/stdout" ||
+		EXTRA+=("did not restore 3 files / 30000 bytes")
+	sed -n 's/^  sample: //p' "$dir/stdout" >>"$WORK/sampled"
+	check_drill "restic bigger than scratch -> PASS mode=sample (subset $k/4)" "$dir" 0 \
+		"^drill PASS app=sample $SNAP files=$SAMPLE_FILES bytes=$SAMPLE_BYTES mode=sample subset=$k/4\$"
+done
+if [[ $(sort -u "$WORK/sampled" | wc -l) == "${#names[@]}" && $(wc -l <"$WORK/sampled") == "${#names[@]}" ]]; then
+	ok "restic samples rotate over all files, awkward names included"
+else
+	not_ok "restic samples rotate over all files, awkward names included" "sampled: $(sort "$WORK/sampled" | tr '\n' '|')"
+fi
+
+# The subset k rotates with time when DRILL_SUBSET is not set.
+dir=$WORK/cases/rotation
+run_drill "$dir" "$DRILLS/restic-drill.sh" RESTIC_REPOSITORY="$(repo_url whole)" DRILL_APP=whole \
+	DRILL_READ_SUBSETS=5 DRILL_EVERY_DAYS=2 DRILL_NOW=$(($(date +%s) + 60)) DRILL_MAX_AGE_SECONDS=864000
+want_k=$(((($(date +%s) + 60) / (2 * 86400)) % 5 + 1))
+check_drill "restic subset k derived from time (k=$want_k/5)" "$dir" 0 "^drill PASS app=whole .* subset=$want_k/5\$"
+
+drill_case "restic initialised, no snapshot -> FAIL no-snapshot" 1 \
+	'^drill FAIL app=no-snapshot reason=no-snapshot( |$)' \
+	RESTIC_REPOSITORY="$(repo_url no-snapshot)" DRILL_APP=no-snapshot
+
+drill_case "restic snapshot of an empty volume (only lost+found/) -> FAIL empty-snapshot" 1 \
+	"^drill FAIL app=empty-dir reason=empty-snapshot $SNAP entries=1 bytes=0\$" \
+	RESTIC_REPOSITORY="$(repo_url empty-dir)" DRILL_APP=empty-dir
+
+drill_case "restic damaged pack, subset covers it -> FAIL check-failed" 1 \
+	'^drill FAIL app=damaged reason=check-failed snapshot=[0-9a-f]{8} subset=1/1 ' \
+	RESTIC_REPOSITORY="$(repo_url damaged)" DRILL_APP=damaged DRILL_READ_SUBSETS=1 DRILL_SUBSET=1
+
+drill_case "restic damaged pack outside the checked subset -> FAIL restore-failed" 1 \
+	'^drill FAIL app=damaged reason=restore-failed snapshot=[0-9a-f]{8} mode=whole ' \
+	RESTIC_REPOSITORY="$(repo_url damaged)" DRILL_APP=damaged DRILL_READ_SUBSETS=2 DRILL_SUBSET=$OTHER_BUCKET
+
+drill_case "restic stale snapshot (DRILL_NOW two days ahead) -> FAIL stale" 1 \
+	"^drill FAIL app=whole reason=stale $SNAP max_age=86400s\$" \
+	RESTIC_REPOSITORY="$(repo_url whole)" DRILL_APP=whole DRILL_MAX_AGE_SECONDS=86400 DRILL_NOW=$(($(date +%s) + 2 * 86400))
+
+drill_case "restic wrong password -> FAIL repository-unreadable" 1 \
+	'^drill FAIL app=whole reason=repository-unreadable exit=12 error="Fatal: wrong password' \
+	RESTIC_REPOSITORY="$(repo_url whole)" DRILL_APP=whole RESTIC_PASSWORD=not-the-password
+
+drill_case "restic no repository at the path -> FAIL repository-unreadable" 1 \
+	'^drill FAIL app=missing reason=repository-unreadable exit=10 ' \
+	RESTIC_REPOSITORY="$(repo_url missing)" DRILL_APP=missing
+
+# Port 1 on loopback: nothing listens; restic would retry for 15 minutes.
+drill_case "restic unreachable repository -> FAIL repository-unreadable (timeout)" 1 \
+	'^drill FAIL app=unreachable reason=repository-unreadable exit=timeout ' \
+	RESTIC_REPOSITORY="s3:http://127.0.0.1:1/volsync/$NS/unreachable" DRILL_APP=unreachable DRILL_CONNECT_TIMEOUT=3
+
+drill_case "restic missing DRILL_SCRATCH -> FAIL config" 1 \
+	'^drill FAIL app=whole reason=config missing=DRILL_SCRATCH$' \
+	RESTIC_REPOSITORY="$(repo_url whole)" DRILL_APP=whole DRILL_SCRATCH=
+
+# ---------------------------------------------------------- kopia (stub) ----
+
+if [[ -f $HERE/kopia-cases.sh ]]; then
+	# shellcheck source-path=SCRIPTDIR source=kopia-cases.sh
+	source "$HERE/kopia-cases.sh"
+fi
+
+# ---------------------------------------------------------------- summary ----
+
+if ((FAILED > 0)); then
+	printf 'failed: %s\n' "${FAILED_NAMES[@]}"
+fi
+echo "drill tests: $PASSED passed, $FAILED failed"
+((FAILED == 0))

@@ -1,0 +1,125 @@
+// Command s3server is the drill tests' S3 endpoint: gofakes3 with its filesystem
+// backend, so a test can damage an object on disk (a restic pack file, a kopia
+// blob) and see the drill notice it.
+//
+// It only ever listens on a loopback address, on a port the kernel picks; the
+// chosen port is written to -portfile once the listener is open, so the caller
+// never races another process for a "free" port.
+//
+// It checks no credentials: any access key works. The drills' wrong-password
+// case is about the repository password, which the S3 server never sees.
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"log"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+
+	"github.com/johannesboyne/gofakes3"
+	"github.com/johannesboyne/gofakes3/backend/s3afero"
+)
+
+func main() {
+	if err := run(); err != nil {
+		log.Fatalf("s3server: %v", err)
+	}
+}
+
+// listTolerant fixes one way gofakes3 v1.2.0's filesystem backend differs from S3:
+// listing a prefix whose directory does not exist yet (restic's first look at
+// <repo>/keys/, kopia's at its prefix) answers NoSuchBucket instead of an empty
+// list, and restic then retries for minutes. S3 answers an empty list.
+type listTolerant struct {
+	*s3afero.MultiBucketBackend
+}
+
+func (b *listTolerant) ListBucket(bucket string, prefix *gofakes3.Prefix, page gofakes3.ListBucketPage) (*gofakes3.ObjectList, error) {
+	list, err := b.MultiBucketBackend.ListBucket(bucket, prefix, page)
+	if err != nil && gofakes3.HasErrorCode(err, gofakes3.ErrNoSuchBucket) {
+		if exists, existsErr := b.MultiBucketBackend.BucketExists(bucket); existsErr == nil && exists {
+			return gofakes3.NewObjectList(), nil
+		}
+	}
+	return list, err
+}
+
+func run() error {
+	listen := flag.String("listen", "127.0.0.1:0", "loopback address to listen on (port 0: the kernel picks one)")
+	root := flag.String("root", "", "directory holding the buckets (objects are plain files under <root>/buckets/<bucket>/<key>)")
+	buckets := flag.String("buckets", "", "comma-separated buckets to create at start")
+	portFile := flag.String("portfile", "", "file to write the listening port to, once listening")
+	quiet := flag.Bool("quiet", true, "do not log every request")
+	flag.Parse()
+
+	if *root == "" {
+		return errors.New("-root is required")
+	}
+	host, _, err := net.SplitHostPort(*listen)
+	if err != nil {
+		return fmt.Errorf("-listen %q: %w", *listen, err)
+	}
+	if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
+		return fmt.Errorf("-listen %q: only a literal loopback address is allowed", *listen)
+	}
+
+	fs, err := s3afero.FsPath(*root, s3afero.FsPathCreateAll)
+	if err != nil {
+		return err
+	}
+	multi, err := s3afero.MultiBucket(fs)
+	if err != nil {
+		return err
+	}
+	backend := &listTolerant{multi}
+	for _, b := range strings.Split(*buckets, ",") {
+		if b = strings.TrimSpace(b); b == "" {
+			continue
+		}
+		if err := backend.CreateBucket(b); err != nil && !gofakes3.IsAlreadyExists(err) {
+			return fmt.Errorf("create bucket %q: %w", b, err)
+		}
+	}
+
+	opts := []gofakes3.Option{gofakes3.WithoutVersioning()}
+	if !*quiet {
+		opts = append(opts, gofakes3.WithGlobalLog())
+	}
+	faker := gofakes3.New(backend, opts...)
+
+	ln, err := net.Listen("tcp", *listen)
+	if err != nil {
+		return err
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	if *portFile != "" {
+		// Write then rename, so a reader never sees a half-written port.
+		tmp := *portFile + ".tmp"
+		if err := os.WriteFile(tmp, []byte(fmt.Sprintf("%d\n", port)), 0o644); err != nil {
+			return err
+		}
+		if err := os.Rename(tmp, *portFile); err != nil {
+			return err
+		}
+	}
+	log.Printf("s3server: serving %s on %s", filepath.Clean(*root), ln.Addr())
+
+	srv := &http.Server{Handler: faker.Server()}
+	stop := make(chan os.Signal, 1)
+	signal.Notify(stop, syscall.SIGTERM, syscall.SIGINT)
+	go func() {
+		<-stop
+		_ = srv.Close()
+	}()
+	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
