@@ -2,6 +2,10 @@ package homelab.backups.components;
 
 import com.pulumi.core.Output;
 import com.pulumi.core.annotations.Export;
+import com.pulumi.kubernetes.batch.v1.CronJob;
+import com.pulumi.kubernetes.batch.v1.CronJobArgs;
+import com.pulumi.kubernetes.core.v1.ConfigMap;
+import com.pulumi.kubernetes.core.v1.ConfigMapArgs;
 import com.pulumi.kubernetes.core.v1.PersistentVolumeClaim;
 import com.pulumi.kubernetes.core.v1.PersistentVolumeClaimArgs;
 import com.pulumi.kubernetes.core.v1.PersistentVolumePatch;
@@ -24,9 +28,11 @@ import homelab.backups.config.SecretKey;
 import homelab.backups.config.Settings;
 import homelab.backups.kubernetes.CustomObject;
 import homelab.backups.kubernetes.CustomObjectArgs;
+import homelab.backups.kubernetes.DrillSpecs;
 import homelab.backups.kubernetes.LiveCluster;
 import homelab.backups.kubernetes.VolSyncSpecs;
 import homelab.backups.plan.ClaimHandling;
+import homelab.backups.plan.DrillPlan;
 import homelab.backups.plan.RestoreOutcome;
 import homelab.backups.plan.VolumePlan;
 import homelab.backups.secrets.SecretSource;
@@ -38,7 +44,8 @@ import java.util.Optional;
 
 /**
  * One application volume under backup: its repository Secret, ReplicationSource and the app's PVC, adopted from the
- * cluster as it lives, plus - only while a restore needs it - a ReplicationDestination in populator form.
+ * cluster as it lives, its restore drill, plus - only while a restore needs it - a ReplicationDestination in
+ * populator form.
  *
  * <p>The PVC is the only object holding data, and {@link ClaimHandling} alone decides what may happen to it. Without a
  * restore request it is imported and protected, and neither its metadata nor its spec ever causes a diff: the
@@ -68,6 +75,7 @@ public final class BackedUpVolume extends ComponentResource {
     private final CustomObject source;
     private final Optional<CustomObject> destination;
     private final Optional<CustomObject> maintenance;
+    private final Optional<CronJob> drill;
     private final PersistentVolumeClaim pvc;
     private final ClaimHandling handling;
     private final Optional<PersistentVolumePatch> keptVolume;
@@ -80,7 +88,7 @@ public final class BackedUpVolume extends ComponentResource {
      * @param after        resources of earlier waves that must exist first (VolSync CRDs, snapshot classes, buckets)
      */
     public record Args(VolumePlan plan, ClaimHandling claim, Optional<String> volumeToKeep, Settings settings,
-                       SecretSource secrets, List<Resource> after) {
+                       SecretSource secrets, List<Resource> after, Optional<DrillPlan> drill) {
     }
 
     public BackedUpVolume(String name, Args args, ComponentResourceOptions options) {
@@ -125,6 +133,9 @@ public final class BackedUpVolume extends ComponentResource {
                         .metadata(meta(plan.app() + "-maintenance", plan.namespace(), Map.of()))
                         .spec(VolSyncSpecs.kopiaMaintenance(plan))
                         .build(), options(List.of(repositorySecret))));
+
+        // The restore drill reads the repository only: it waits for the repository Secret, never for the PVC.
+        this.drill = args.drill().map(d -> drill(name, d, settings));
 
         this.pvcName = Output.of(plan.namespace() + "/" + plan.pvc());
         this.schedule = Output.of(plan.schedule().text());
@@ -219,6 +230,18 @@ public final class BackedUpVolume extends ComponentResource {
                 .dependsOn(args.after()).build());
     }
 
+    private CronJob drill(String name, DrillPlan drill, Settings settings) {
+        var script = new ConfigMap(name + "-drill-script", ConfigMapArgs.builder()
+                .metadata(meta(drill.scriptConfigMap(), drill.namespace(), Map.of()))
+                .data(Map.of(drill.scriptName(), DrillSpecs.script(drill.scriptName())))
+                .build(), options(List.of()));
+        return new CronJob(name + "-drill", CronJobArgs.builder()
+                .metadata(ObjectMetaArgs.builder().name(drill.cronJobName()).namespace(drill.namespace())
+                        .labels(Map.of(DrillSpecs.DRILL_LABEL, drill.app())).build())
+                .spec(DrillSpecs.cronJob(drill, settings))
+                .build(), options(List.of(repositorySecret, script)));
+    }
+
     private static TypedObjectReferenceArgs populator(VolumePlan plan) {
         return TypedObjectReferenceArgs.builder()
                 .apiGroup("volsync.backube")
@@ -263,6 +286,10 @@ public final class BackedUpVolume extends ComponentResource {
 
     public Optional<CustomObject> maintenance() {
         return maintenance;
+    }
+
+    public Optional<CronJob> drill() {
+        return drill;
     }
 
     public PersistentVolumeClaim pvc() {

@@ -12,6 +12,8 @@ import homelab.backups.plan.ClaimHandling;
 import homelab.backups.plan.LiveReview;
 import java.util.TreeMap;
 import homelab.backups.plan.StackPlan;
+import homelab.backups.plan.Verification;
+import java.time.Instant;
 import java.util.List;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -26,6 +28,7 @@ public final class BackupStack {
     private final SecretsWave secrets;
     private final PlatformWave platform;
     private final StorageWave storage;
+    private final ProofWave proof;
     private final VolumesWave volumes;
 
     /**
@@ -43,6 +46,15 @@ public final class BackupStack {
         // restored must be free. A RunException: the SDK reports its message as the error, without a stack trace.
         this.review = LiveReview.of(plan.inputs().inventory().file(), plan.volumes(), handling, plan.databases(), live);
         if (!review.errors().isEmpty()) throw new RunException(Adoption.failure(review.errors()));
+        boolean retire = settings.longhorn().retireBackups();
+        if (retire && live.offline()) {
+            warn.accept("longhorn.retireBackups: the BackupTarget patch is applied only when every check of ./verify "
+                    + "passes against the live cluster; pulumi preview checks that, this offline render cannot");
+        } else if (retire) {
+            // Refused before anything is registered, like every other input the live cluster contradicts.
+            var verification = Verification.of(plan, live, Instant.now());
+            if (!verification.proven()) throw new RunException(RetirementGate.refusal(verification));
+        }
         this.kubernetes = kubernetesProvider(settings.kubernetes());
         var k8s = ComponentResourceOptions.builder().providers(kubernetes).build();
 
@@ -51,8 +63,9 @@ public final class BackupStack {
         this.platform = new PlatformWave("wave1-platform", new PlatformWave.Args(settings, secrets.ready()), k8s);
         this.storage = new StorageWave("wave2-storage", new StorageWave.Args(settings, plan.databases(), review,
                 secrets.source(), platform.ready()), k8s);
+        this.proof = new ProofWave("wave3-proof", new ProofWave.Args(plan, retire, storage.ready()), k8s);
         this.volumes = new VolumesWave("wave4-volumes", new VolumesWave.Args(plan.volumes(), handling, review, settings,
-                secrets.source(), storage.ready()), k8s);
+                secrets.source(), proof.ready(), plan.drills()), k8s);
         RestoreNotices.announce(plan, warn);
     }
 
@@ -88,12 +101,16 @@ public final class BackupStack {
         return storage;
     }
 
+    public ProofWave proof() {
+        return proof;
+    }
+
     public VolumesWave volumes() {
         return volumes;
     }
 
     /** Every wave in order, for tests and the render. */
     public List<Wave> waves() {
-        return List.of(secrets, platform, storage, volumes);
+        return List.of(secrets, platform, storage, proof, volumes);
     }
 }

@@ -6,6 +6,7 @@ import com.pulumi.resources.ComponentResourceOptions;
 import com.pulumi.resources.Resource;
 import homelab.backups.config.Settings;
 import homelab.backups.plan.ClaimHandling;
+import homelab.backups.plan.DrillPlan;
 import homelab.backups.plan.LiveReview;
 import homelab.backups.plan.VolumePlan;
 import homelab.backups.secrets.SecretSource;
@@ -26,15 +27,18 @@ public final class VolumesWave extends ComponentResource implements Wave {
      * @param review   what the live cluster said (the volumes to keep before a restore replaces their PVC)
      */
     public record Args(List<VolumePlan> plans, Map<String, ClaimHandling> handling, LiveReview review,
-                       Settings settings, SecretSource secrets, List<Resource> after) {
+                       Settings settings, SecretSource secrets, List<Resource> after, List<DrillPlan> drills) {
     }
 
     public VolumesWave(String name, Args args, ComponentResourceOptions options) {
         super(TYPE, name, options);
         var schedules = new TreeMap<String, String>();
+        var drills = new TreeMap<String, DrillPlan>();
+        args.drills().forEach(d -> drills.put(d.app(), d));
         for (var plan : args.plans()) {
             volumes.add(new BackedUpVolume(plan.app(), new BackedUpVolume.Args(plan, args.handling().get(plan.app()),
-                    args.review().volumeToKeep(plan.app()), args.settings(), args.secrets(), args.after()),
+                    args.review().volumeToKeep(plan.app()), args.settings(), args.secrets(), args.after(),
+                    java.util.Optional.ofNullable(drills.get(plan.app()))),
                     ComponentResourceOptions.builder().parent(this).build()));
             schedules.put(plan.app(), plan.schedule().text());
         }

@@ -1,6 +1,9 @@
 package homelab.backups.config;
 
+import java.time.Duration;
+import java.time.LocalDateTime;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.regex.Pattern;
@@ -87,6 +90,61 @@ public record Cron(String text) {
                 }
             }
         }
+    }
+
+    /**
+     * Whether the expression fires at {@code t} (to the minute). Day-of-month and day-of-week combine as cron and
+     * robfig/cron (VolSync's parser) combine them: both must match when either is {@code *}, otherwise either may.
+     */
+    public boolean matches(LocalDateTime t) {
+        var f = fields();
+        var sets = new BitSet[5];
+        for (int i = 0; i < 5; i++) sets[i] = values(f.get(i), RANGES[i][0], RANGES[i][1]);
+        int dow = t.getDayOfWeek().getValue() % 7;
+        boolean dayOfMonth = sets[2].get(t.getDayOfMonth());
+        boolean dayOfWeek = sets[4].get(dow) || (dow == 0 && sets[4].get(7));
+        boolean day = f.get(2).startsWith("*") || f.get(4).startsWith("*") ? dayOfMonth && dayOfWeek : dayOfMonth || dayOfWeek;
+        return sets[0].get(t.getMinute()) && sets[1].get(t.getHour()) && sets[3].get(t.getMonthValue()) && day;
+    }
+
+    /**
+     * The longest time between two consecutive runs, over a year and a month from a fixed date (so the answer never
+     * depends on the clock, and every month-end and weekday combination occurs): how late a run may be before one
+     * was missed.
+     */
+    public Duration longestGap() {
+        var start = LocalDateTime.of(2026, 1, 1, 0, 0);
+        var end = start.plusDays(366 + 31);
+        LocalDateTime last = null;
+        long longest = 0;
+        var f = fields();
+        var minutes = values(f.get(0), 0, 59);
+        var hours = values(f.get(1), 0, 23);
+        for (var day = start; day.isBefore(end); day = day.plusDays(1)) {
+            if (!matches(day.withHour(hours.nextSetBit(0)).withMinute(minutes.nextSetBit(0)))) continue;
+            for (int h = hours.nextSetBit(0); h >= 0; h = hours.nextSetBit(h + 1)) {
+                for (int m = minutes.nextSetBit(0); m >= 0; m = minutes.nextSetBit(m + 1)) {
+                    var t = day.withHour(h).withMinute(m);
+                    if (last != null) longest = Math.max(longest, Duration.between(last, t).toMinutes());
+                    last = t;
+                }
+            }
+        }
+        return longest == 0 ? Duration.ofDays(366) : Duration.ofMinutes(longest);
+    }
+
+    /** The values a (valid) field selects. */
+    private static BitSet values(String field, int min, int max) {
+        var set = new BitSet(max + 1);
+        for (var term : field.split(",")) {
+            var m = TERM.matcher(term);
+            if (!m.matches()) continue;
+            int from = m.group(2) == null ? min : Integer.parseInt(m.group(2));
+            int to = m.group(2) == null ? max : m.group(3) == null ? (m.group(4) == null ? from : max) : Integer.parseInt(m.group(3));
+            int step = m.group(4) == null ? 1 : Integer.parseInt(m.group(4));
+            for (int v = from; v <= to; v += step) set.set(v);
+        }
+        return set;
     }
 
     @Override

@@ -18,7 +18,10 @@ public record Settings(
         SecretsSettings secrets,
         DatabaseSettings databases,
         RestoreSettings restore,
-        Map<String, Policy> policies) {
+        Map<String, Policy> policies,
+        MonitoringSettings monitoring,
+        DrillSettings drills,
+        LonghornSettings longhorn) {
 
     public Settings {
         snapshotClasses = List.copyOf(snapshotClasses);
@@ -170,5 +173,44 @@ public record Settings(
      * @param disasterRecovery  the stack-wide bootstrap mode for a rebuilt cluster
      */
     public record RestoreSettings(Duration timeout, boolean disasterRecovery) {
+    }
+
+    /**
+     * Wave 3: alert rules, as a PrometheusRule the cluster's Prometheus Operator selects.
+     *
+     * @param namespace   where the PrometheusRule lives (the monitoring stack's namespace)
+     * @param labels      the labels the Prometheus's ruleSelector matches
+     * @param slack       how late a backup, drill or database backup may be before it counts as late: alerts, drills
+     *                    and ./verify all measure against the schedule's interval plus this
+     * @param runbookBase where the README's runbook sections live; each alert links {@code <runbookBase>#<section>}
+     */
+    public record MonitoringSettings(boolean enabled, String namespace, Map<String, String> labels, Duration slack,
+                                     String runbookBase) {
+        public MonitoringSettings {
+            labels = java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(labels));
+        }
+    }
+
+    /**
+     * Restore drills: a CronJob per backed-up volume that checks its repository and restores its newest backup into
+     * scratch space that disappears with the pod.
+     *
+     * @param everyDays     each volume is drilled once every this many days (1, 2, 3 or 7)
+     * @param windowStart   drills start inside this daily window, after the backups
+     * @param image         the image with the mover's tool (restic or kopia); empty: the pinned VolSync mover image
+     * @param scratch       the emptyDir size limit; snapshots larger than it are restored as a sample of files
+     * @param readSubsets   N: each drill reads 1/N of the repository's data, so N drills read all of it
+     * @param verifyPercent Kopia: the share of files {@code snapshot verify} reads
+     */
+    public record DrillSettings(boolean enabled, int everyDays, LocalTime windowStart, int windowMinutes,
+                                Optional<String> image, Quantity scratch, int readSubsets, int verifyPercent,
+                                String cpuLimit, String memoryLimit) {
+    }
+
+    /**
+     * The retirement of Longhorn's own backups (field-findings §9): the {@code default} BackupTarget patched to no
+     * target, only once every backup is proven.
+     */
+    public record LonghornSettings(boolean retireBackups, String namespace, String backupTarget) {
     }
 }

@@ -17,7 +17,8 @@ import java.util.regex.Pattern;
 public final class SettingsLoader {
     /** Every top-level key this program reads; anything else under {@code homelab-backups:} is a typo. */
     public static final Set<String> KNOWN_KEYS = Set.of("inventory", "kubernetes", "volsync", "s3", "schedule",
-            "snapshotClasses", "cache", "secrets", "databases", "recovery", "restore", "policies",
+            "snapshotClasses", "cache", "secrets", "databases", "recovery", "restore", "policies", "monitoring",
+            "drills", "longhorn",
             SecretKey.S3_ACCESS_KEY.configKey(), SecretKey.S3_SECRET_KEY.configKey(),
             SecretKey.RESTIC_PASSWORD.configKey(), SecretKey.KOPIA_PASSWORD.configKey(),
             SecretKey.PGBACKREST_CIPHER_PASS.configKey());
@@ -49,7 +50,86 @@ public final class SettingsLoader {
                 secrets(section(config, "secrets", errors), volsync.mover()),
                 databases(section(config, "databases", errors)),
                 recovery(section(config, "recovery", errors)),
-                policies(config, errors, schedule, volsync.mover()));
+                policies(config, errors, schedule, volsync.mover()),
+                monitoring(section(config, "monitoring", errors)),
+                drills(section(config, "drills", errors)),
+                longhorn(section(config, "longhorn", errors)));
+    }
+
+    private static final Pattern LABEL_KEY = Pattern.compile("^([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$");
+    private static final Pattern LABEL_VALUE = Pattern.compile("^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$");
+
+    private static Settings.MonitoringSettings monitoring(Fields f) {
+        var enabled = f.bool("enabled", false);
+        var namespace = f.string("namespace", "monitoring");
+        var nsProblem = Names.labelProblem(namespace, 63);
+        if (!nsProblem.isEmpty()) f.error("namespace", nsProblem);
+        var labels = f.stringMap("labels");
+        labels.forEach((k, v) -> {
+            if (!LABEL_KEY.matcher(k).matches()) f.error("labels." + k, "'" + k + "' is not a Kubernetes label key");
+            if (!LABEL_VALUE.matcher(v).matches()) f.error("labels." + k, "'" + v + "' is not a Kubernetes label value");
+        });
+        var slackText = f.string("slack", "2h");
+        var slack = parseDuration(slackText).orElseGet(() -> {
+            f.error("slack", "'" + slackText + "' is not a duration such as 90m, 2h or 1d");
+            return Duration.ofHours(2);
+        });
+        if (slack.isZero()) f.error("slack", "must be more than 0: a backup that takes a minute would count as late");
+        var runbook = f.string("runbookBase", "README.md");
+        f.finish();
+        return new Settings.MonitoringSettings(enabled, namespace, labels, slack, runbook);
+    }
+
+    /** Drill cadences whose cron (day-of-week, or day-of-month steps) never leaves more than that many days between runs. */
+    public static final List<Integer> DRILL_DAYS = List.of(1, 2, 3, 7);
+
+    private static Settings.DrillSettings drills(Fields f) {
+        var enabled = f.bool("enabled", true);
+        var every = (int) f.integer("everyDays", 7);
+        if (!DRILL_DAYS.contains(every)) {
+            f.error("everyDays", every + " is not 1, 2, 3 or 7 (a cron cannot drill every n days evenly otherwise)");
+            every = 7;
+        }
+        var w = f.object("window");
+        var startText = w.string("start", "04:00");
+        var start = LocalTime.of(4, 0);
+        try {
+            start = LocalTime.parse(startText);
+        } catch (DateTimeParseException e) {
+            w.error("start", "'" + startText + "' is not a time of day such as 04:00");
+        }
+        var minutes = (int) w.integer("minutes", 120);
+        if (minutes < 1 || minutes > 24 * 60) w.error("minutes", minutes + " must be between 1 and 1440");
+        w.finish();
+        var image = f.optionalString("image");
+        var scratchText = f.string("scratch", "2Gi");
+        if (Quantity.parse(scratchText).map(Quantity::bare).orElse(false)) f.error("scratch", Quantity.bareProblem(scratchText));
+        var scratch = Quantity.parse(scratchText).orElseGet(() -> {
+            f.error("scratch", "'" + scratchText + "' is not a positive Kubernetes quantity such as 2Gi");
+            return Quantity.parse("2Gi").orElseThrow();
+        });
+        var subsets = (int) f.integer("readSubsets", 12);
+        // restic check --read-data-subset=k/N accepts N up to 256 (restic v0.18.0 cmd/restic/cmd_check.go).
+        if (subsets < 1 || subsets > 256) f.error("readSubsets", subsets + " must be between 1 and 256 (restic reads at most 1/256 per check)");
+        var percent = (int) f.integer("verifyPercent", 10);
+        if (percent < 1 || percent > 100) f.error("verifyPercent", percent + " must be between 1 and 100");
+        var cpu = f.string("cpuLimit", "1");
+        var memory = f.string("memoryLimit", "1Gi");
+        if (!cpu.matches("^([0-9]+m|[0-9]+(\\.[0-9]+)?)$")) f.error("cpuLimit", "'" + cpu + "' is not a CPU quantity such as 500m or 1");
+        if (Quantity.parse(memory).isEmpty() || Quantity.parse(memory).get().bare()) {
+            f.error("memoryLimit", "'" + memory + "' is not a memory quantity such as 512Mi or 1Gi");
+        }
+        f.finish();
+        return new Settings.DrillSettings(enabled, every, start, Math.max(1, Math.min(minutes, 1440)), image, scratch,
+                Math.max(1, subsets), Math.max(1, Math.min(percent, 100)), cpu, memory);
+    }
+
+    private static Settings.LonghornSettings longhorn(Fields f) {
+        var retire = f.bool("retireBackups", false);
+        var namespace = f.string("namespace", "longhorn-system");
+        var target = f.string("backupTarget", "default");
+        f.finish();
+        return new Settings.LonghornSettings(retire, namespace, target);
     }
 
     private static final Pattern POLICY_NAME = Pattern.compile("^[a-z0-9]([-a-z0-9]{0,38}[a-z0-9])?$");

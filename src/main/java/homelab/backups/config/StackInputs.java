@@ -40,6 +40,7 @@ public record StackInputs(String stack, Inventory inventory, Settings settings, 
         checkPolicies(inventory, settings, errors);
         checkPgBackRest(inventory, settings, errors);
         checkEndpoints(config, settings, errors);
+        checkProof(config, inventory, settings, errors);
         checkConfigSecrets(config, inventory, settings, errors);
         errors.throwIfAny();
         return new StackInputs(config.stack(), inventory, settings, restores);
@@ -104,6 +105,38 @@ public record StackInputs(String stack, Inventory inventory, Settings settings, 
                         + "pgBackRest a TLS endpoint on another port (README: Endpoints)");
             }
         });
+    }
+
+    /**
+     * Drills start after the backups they check, each at its own minute; Longhorn's backups are retired only with
+     * drills to prove the new ones.
+     */
+    private static void checkProof(StackConfig config, Inventory inventory, Settings settings, ConfigErrors errors) {
+        var drills = settings.drills();
+        var item = StackConfig.NAMESPACE + ":drills";
+        if (drills.enabled()) {
+            int count = inventory.backedUpVolumes().size();
+            if (count > drills.windowMinutes()) {
+                errors.add(config.file(), item, "window.minutes", drills.windowMinutes() + " minutes cannot give each of the "
+                        + count + " backed-up volumes its own start minute: widen the window to at least " + count);
+            }
+            int drillStart = drills.windowStart().getHour() * 60 + drills.windowStart().getMinute();
+            for (var policy : settings.policies().values()) {
+                if (!(policy.cadence() instanceof Policy.Cadence.Window w)) continue;
+                int start = w.start().getHour() * 60 + w.start().getMinute(), end = start + w.minutes();
+                boolean used = inventory.backedUpVolumes().stream()
+                        .anyMatch(v -> v.policy().orElse(Policy.DEFAULT).equals(policy.name()));
+                if (used && end <= 24 * 60 && drillStart < end && drillStart + drills.windowMinutes() > start) {
+                    errors.add(config.file(), item, "window.start", "the drill window " + drills.windowStart() + "+"
+                            + drills.windowMinutes() + "m overlaps policy '" + policy.name() + "' (" + w.start() + "+"
+                            + w.minutes() + "m): drills check the night's backups, so they start after the backup window");
+                }
+            }
+        }
+        if (settings.longhorn().retireBackups() && !drills.enabled()) {
+            errors.add(config.file(), StackConfig.NAMESPACE + ":longhorn", "retireBackups", "needs restore drills "
+                    + "(homelab-backups:drills.enabled): Longhorn's backups are retired only once restores are proven");
+        }
     }
 
     /** SPEC correction 10: pgBackRest before 2.58 cannot speak plain-HTTP S3. */

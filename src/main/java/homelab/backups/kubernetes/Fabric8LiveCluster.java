@@ -82,12 +82,35 @@ public final class Fabric8LiveCluster implements LiveCluster {
             try {
                 return client.join().genericKubernetesResources(apiVersion, kind).inNamespace(namespace).withName(name).get();
             } catch (KubernetesClientException e) {
-                if (e.getCode() == 404) return null;   // the kind is not installed: no such object either
+                if (notServed(e)) return null;   // no such object, or its kind is not installed: no such object either
                 throw e;
             }
         });
         return Optional.ofNullable(object)
                 .map(o -> (Map<String, Object>) client.join().getKubernetesSerialization().convertValue(o, Map.class));
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public List<Map<String, Object>> objects(String apiVersion, String kind, String namespace) {
+        var items = read(() -> {
+            try {
+                return client.join().genericKubernetesResources(apiVersion, kind).inNamespace(namespace).list().getItems();
+            } catch (KubernetesClientException e) {
+                if (notServed(e)) return List.<io.fabric8.kubernetes.api.model.GenericKubernetesResource>of();
+                throw e;
+            }
+        });
+        var serialization = client.join().getKubernetesSerialization();
+        return items.stream().map(o -> (Map<String, Object>) serialization.convertValue(o, Map.class)).toList();
+    }
+
+    /**
+     * Not found, or a kind the API server does not serve: fabric8 resolves a generic kind by discovery and throws
+     * "Could not find the metadata for the given apiVersion and kind" when no API group serves it.
+     */
+    static boolean notServed(KubernetesClientException e) {
+        return e.getCode() == 404 || (e.getMessage() != null && e.getMessage().contains("Could not find the metadata"));
     }
 
     private static boolean mounts(Pod pod, String claim) {

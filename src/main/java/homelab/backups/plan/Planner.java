@@ -50,7 +50,26 @@ public final class Planner {
         var databases = inputs.inventory().databases().stream()
                 .sorted(Comparator.comparing(homelab.backups.config.Database::id))
                 .map(d -> database(d, inputs)).toList();
-        return new StackPlan(inputs, volumes, excluded, databases);
+        return new StackPlan(inputs, volumes, excluded, databases, drills(volumes, settings));
+    }
+
+    /** The upstream VolSync mover image, whose tag is the chart's appVersion (helm/volsync/Chart.yaml at v0.15.0). */
+    public static final String VOLSYNC_IMAGE = "quay.io/backube/volsync";
+
+    static java.util.List<DrillPlan> drills(java.util.List<VolumePlan> volumes, Settings settings) {
+        var drills = settings.drills();
+        if (!drills.enabled()) return java.util.List.of();
+        var crons = DrillSchedule.crons(volumes.stream().map(VolumePlan::app).toList(), drills);
+        var slack = settings.monitoring().slack();
+        var image = drills.image().orElse(VOLSYNC_IMAGE + ":" + settings.volsync().chart().version());
+        // Room for restic's or kopia's cache and index in the same scratch volume: a quarter, at most 512Mi.
+        long scratch = drills.scratch().bytes().longValueExact();
+        long budget = scratch - Math.min(scratch / 4, 512L << 20);
+        return volumes.stream().map(v -> new DrillPlan(v.app(), v.namespace(), v.app() + "-drill",
+                v.app() + "-drill-script", v.secretName(), settings.volsync().mover(), crons.get(v.app()),
+                v.interval().plus(slack), java.time.Duration.ofDays(drills.everyDays()).plus(slack), v.mover(), image,
+                drills.scratch(), budget, drills.everyDays(), drills.readSubsets(), drills.verifyPercent(),
+                drills.cpuLimit(), drills.memoryLimit())).toList();
     }
 
     static DatabasePlan database(homelab.backups.config.Database d, StackInputs inputs) {

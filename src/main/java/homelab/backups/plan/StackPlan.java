@@ -4,10 +4,14 @@ import homelab.backups.config.StackInputs;
 import homelab.backups.config.Volume;
 import java.util.List;
 
-/** The whole stack's plan: one entry per backed-up volume and database, plus the volumes the inventory excludes. */
+/**
+ * The whole stack's plan: one entry per backed-up volume and database, plus the volumes the inventory excludes, and a
+ * restore drill per backed-up volume when drills are enabled.
+ */
 public record StackPlan(StackInputs inputs, List<VolumePlan> volumes, List<Volume> excluded,
-                        List<DatabasePlan> databases) {
+                        List<DatabasePlan> databases, List<DrillPlan> drills) {
     public StackPlan {
+        drills = List.copyOf(drills);
         volumes = List.copyOf(volumes);
         excluded = List.copyOf(excluded);
         databases = List.copyOf(databases);

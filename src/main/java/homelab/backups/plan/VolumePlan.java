@@ -54,4 +54,9 @@ public record VolumePlan(
     public boolean populatorRestore() {
         return snapshotClass.isPresent() && !storageClass.isEmpty();
     }
+
+    /** The longest time between two scheduled backups: what "late" is measured against (alerts, drills, verify). */
+    public java.time.Duration interval() {
+        return schedule.longestGap();
+    }
 }

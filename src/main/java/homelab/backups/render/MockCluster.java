@@ -25,12 +25,33 @@ public final class MockCluster implements LiveCluster {
     private final Map<String, Map<String, Object>> claims;
     private final Map<String, List<String>> pods;
     private final Map<String, Map<String, Object>> objects;
+    private final boolean offline;
 
     private MockCluster(Map<String, Map<String, Object>> claims, Map<String, List<String>> pods,
-                        Map<String, Map<String, Object>> objects) {
+                        Map<String, Map<String, Object>> objects, boolean offline) {
         this.claims = claims;
         this.pods = pods;
         this.objects = objects;
+        this.offline = offline;
+    }
+
+    /**
+     * The same cluster, answering for statuses too: its objects are the live cluster's, so the Longhorn retirement
+     * gate is checked against them (tests); without this, the render leaves that gate to the preview.
+     */
+    public MockCluster withStatuses() {
+        return new MockCluster(claims, pods, objects, false);
+    }
+
+    @Override
+    public boolean offline() {
+        return offline;
+    }
+
+    @Override
+    public List<Map<String, Object>> objects(String apiVersion, String kind, String namespace) {
+        var prefix = apiVersion + "|" + kind + "|" + namespace + "/";
+        return objects.entrySet().stream().filter(e -> e.getKey().startsWith(prefix)).map(Map.Entry::getValue).toList();
     }
 
     /** Every inventory PVC exists and agrees with the inventory; no pod uses any. */
@@ -51,7 +72,7 @@ public final class MockCluster implements LiveCluster {
             objects.put(objectKey((String) cluster.get("apiVersion"), (String) cluster.get("kind"), d.database().namespace(),
                     d.database().name()), cluster);
         }
-        return new MockCluster(claims, Map.of(), objects);
+        return new MockCluster(claims, Map.of(), objects, true);
     }
 
     /**
@@ -84,14 +105,14 @@ public final class MockCluster implements LiveCluster {
         var more = new LinkedHashMap<>(objects);
         more.put(objectKey((String) object.get("apiVersion"), (String) object.get("kind"), (String) meta.get("namespace"),
                 (String) meta.get("name")), object);
-        return new MockCluster(claims, pods, more);
+        return new MockCluster(claims, pods, more, offline);
     }
 
     /** The same cluster without that object. */
     public MockCluster without(String apiVersion, String kind, String namespace, String name) {
         var fewer = new LinkedHashMap<>(objects);
         fewer.remove(objectKey(apiVersion, kind, namespace, name));
-        return new MockCluster(claims, pods, fewer);
+        return new MockCluster(claims, pods, fewer, offline);
     }
 
     private static String objectKey(String apiVersion, String kind, String namespace, String name) {
@@ -107,7 +128,7 @@ public final class MockCluster implements LiveCluster {
     public MockCluster withPods(String namespace, String claim, List<String> podNames) {
         var more = new LinkedHashMap<>(pods);
         more.put(namespace + "/" + claim, List.copyOf(podNames));
-        return new MockCluster(claims, more, objects);
+        return new MockCluster(claims, more, objects, offline);
     }
 
     @Override

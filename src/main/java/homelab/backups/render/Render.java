@@ -176,6 +176,18 @@ public final class Render {
                 Files.createDirectories(file.getParent());
                 Files.writeString(file, yaml(object), StandardCharsets.UTF_8);
             }
+            for (var object : render.objects()) {
+                if (!object.kind().equals("PrometheusRule")) continue;
+                // The rule groups alone, as Prometheus loads them: what `promtool check rules` and the checked-in
+                // `promtool test rules` suites (alerts/tests) read.
+                var rules = out.resolve("promtool").resolve(object.name() + ".rules.yaml");
+                Files.createDirectories(rules.getParent());
+                var spec = (java.util.Map<?, ?>) object.object().get("spec");
+                var dump = new Dump(DumpSettings.builder().setDefaultFlowStyle(FlowStyle.BLOCK).setIndent(2)
+                        .setIndicatorIndent(2).setIndentWithIndicator(true).setWidth(120).build());
+                Files.writeString(rules, "# " + object.path() + " (spec only)\n" + dump.dumpToString(java.util.Map.of("groups", spec.get("groups"))),
+                        StandardCharsets.UTF_8);
+            }
             Files.write(out.resolve("summary.txt"), render.summary(), StandardCharsets.UTF_8);
             Files.write(out.resolve("plan.txt"), render.planTable(), StandardCharsets.UTF_8);
             return render.objects().size();

@@ -90,6 +90,10 @@ public final class StackRender {
         var notes = new ArrayList<String>();
         notes.add("Pulumi resource " + r.name() + " (" + r.type() + ")");
         if (r.type().endsWith("Patch")) notes.add("server-side-apply patch: only the fields below are managed; the object stays with its owner");
+        if (r.type().equals("kubernetes:longhorn.io/v1beta2:BackupTargetPatch")) {
+            notes.add("GATED: pulumi preview refuses this patch unless every check of ./verify is PROVEN against the live "
+                    + "cluster (backups, drills, databases, WAL, no Longhorn backup RecurringJobs); this render cannot check that");
+        }
         ResourceOptions o = run.options().get(r.name());
         if (o == null) return notes;
         var flags = new ArrayList<String>();

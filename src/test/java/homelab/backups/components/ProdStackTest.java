@@ -185,12 +185,16 @@ class ProdStackTest {
         }
         var wave2 = stack.storage().ready();
         assertEquals(2, wave2.size());
+        // Wave 3 (the alert rules) waits for the buckets; wave 4 waits for the rules, so for the buckets too.
+        assertTrue(dependsOn("wave3-proof-alert-rules").containsAll(wave2), "the alert rules do not wait for wave 2");
+        var wave3 = stack.proof().ready();
+        assertEquals(List.of(stack.proof().alertRules().orElseThrow()), wave3, "wave 3 hands on the alert rules");
         for (var v : stack.volumes().volumes()) {
             var app = v.pulumiResourceName();
             for (var child : List.of("-repository", "-source", "-pvc")) {
-                assertTrue(dependsOn(app + child).containsAll(wave2), app + child + " does not wait for the buckets");
+                assertTrue(dependsOn(app + child).containsAll(wave3), app + child + " does not wait for wave 3");
             }
-            v.destination().ifPresent(d -> assertTrue(dependsOn(app + "-destination").containsAll(wave2)));
+            v.destination().ifPresent(d -> assertTrue(dependsOn(app + "-destination").containsAll(wave3)));
             assertTrue(dependsOn(app + "-source").contains(v.repositorySecret()), "backups start after their secret");
             assertFalse(dependsOn(app + "-source").contains(v.pvc()),
                     "an adopted PVC has no dependents, so it can be forgotten when its app leaves the inventory");

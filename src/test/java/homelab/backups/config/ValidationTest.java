@@ -123,7 +123,15 @@ class ValidationTest {
                         "restore", "{\"jellyfin-media\": \"latest\"}"), SETTINGS, "homelab-backups:restore", "jellyfin-media", "no snapshot-capable"),
                 new Case("restore of an excluded volume", setting("restore", "{\"plex\": \"latest\"}"), SETTINGS, "homelab-backups:restore", "plex", "excluded from backups"),
                 new Case("http endpoint for pgBackRest", setting("databases", "{}"), INVENTORY, "databases (immich)", "engine", "plain-HTTP"),
-                new Case("short restore timeout", setting("recovery", "{\"timeout\": \"30s\"}"), SETTINGS, "homelab-backups:recovery", "timeout", "too short")
+                new Case("short restore timeout", setting("recovery", "{\"timeout\": \"30s\"}"), SETTINGS, "homelab-backups:recovery", "timeout", "too short"),
+                new Case("drills every 5 days", setting("drills", "{\"everyDays\": 5}"), SETTINGS, "homelab-backups:drills", "everyDays", "not 1, 2, 3 or 7"),
+                new Case("drill window smaller than the volumes", setting("drills", "{\"window\": {\"start\": \"04:00\", \"minutes\": 10}}"), SETTINGS, "homelab-backups:drills", "window.minutes", "its own start minute"),
+                new Case("drill window over the backups", setting("drills", "{\"window\": {\"start\": \"02:30\", \"minutes\": 60}}"), SETTINGS, "homelab-backups:drills", "window.start", "overlaps policy 'default'"),
+                new Case("more read subsets than restic has", setting("drills", "{\"readSubsets\": 300}"), SETTINGS, "homelab-backups:drills", "readSubsets", "between 1 and 256"),
+                new Case("zero slack", setting("monitoring", "{\"enabled\": true, \"slack\": \"0m\"}"), SETTINGS, "homelab-backups:monitoring", "slack", "more than 0"),
+                new Case("rule label that is no label", setting("monitoring", "{\"enabled\": true, \"labels\": {\"role\": \"alert rules\"}}"), SETTINGS, "homelab-backups:monitoring", "labels.role", "not a Kubernetes label value"),
+                new Case("retirement without drills", dir -> with(setting("drills", "{\"enabled\": false}").apply(dir), "longhorn", "{\"retireBackups\": true}"),
+                        SETTINGS, "homelab-backups:longhorn", "retireBackups", "needs restore drills")
         ).map(Arguments::of);
     }
 

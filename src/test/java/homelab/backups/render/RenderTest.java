@@ -64,9 +64,11 @@ class RenderTest {
         assertTrue(files.containsKey("wave4-volumes/nginx-example/ReplicationSource-nginx-backup.yaml"));
         assertTrue(files.containsKey("wave2-storage/cloudnative-pg/ClusterPatch-khoj-database.yaml"));
         assertTrue(files.containsKey("wave1-platform/_cluster/VolumeSnapshotClass-longhorn-snap.yaml"));
-        // 17 x (Secret, ReplicationSource, PVC), no destination without a restore; 3 database secrets, 2 ObjectStores,
-        // 2 Cluster patches, 2 ScheduledBackups, 1 PostgresCluster patch; the namespace and the snapshot class.
-        assertEquals(17 * 3 + 3 + 2 + 2 + 2 + 1 + 2, files.size() - 2, "rendered object count");
+        // 17 x (Secret, ReplicationSource, PVC, drill CronJob and script ConfigMap), no destination without a restore;
+        // 3 database secrets, 2 ObjectStores, 2 Cluster patches, 2 ScheduledBackups, 1 PostgresCluster patch; the
+        // namespace and the snapshot class; the PrometheusRule. Besides: plan.txt, summary.txt and promtool's file.
+        assertTrue(files.containsKey("promtool/homelab-backups.rules.yaml"), "the rule file promtool checks");
+        assertEquals(17 * 5 + 3 + 2 + 2 + 2 + 1 + 2 + 1, files.size() - 3, "rendered object count");
         assertTrue(files.get("plan.txt").contains("nginx"), "the plan table is written to a file too");
     }
 

@@ -1,0 +1,89 @@
+package homelab.backups.components;
+
+import com.pulumi.core.Output;
+import com.pulumi.kubernetes.meta.v1.inputs.ObjectMetaArgs;
+import com.pulumi.resources.ComponentResource;
+import com.pulumi.resources.ComponentResourceOptions;
+import com.pulumi.resources.CustomResourceOptions;
+import com.pulumi.resources.Resource;
+import homelab.backups.kubernetes.CustomObject;
+import homelab.backups.kubernetes.CustomObjectArgs;
+import homelab.backups.plan.AlertRules;
+import homelab.backups.plan.StackPlan;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Wave 3: what proves and watches the backups. The alert rules (a PrometheusRule, when monitoring is enabled) come
+ * before the volumes, so a backup that never starts is noticed; and, once {@code ./verify}'s checks pass, the patch
+ * that retires Longhorn's own backups (field-findings §9). The restore drills live with their volumes (wave 4):
+ * each needs its repository Secret.
+ */
+public final class ProofWave extends ComponentResource implements Wave {
+    public static final String TYPE = "homelab-backups:waves:Proof";
+    public static final String PROMETHEUS_RULE_API = "monitoring.coreos.com/v1";
+    public static final String LONGHORN_API = "longhorn.io/v1beta2";
+
+    private final Optional<CustomObject> alertRules;
+    private final Optional<CustomObject> longhornTarget;
+    private final List<Resource> after;
+
+    /** @param retireLonghorn the retirement was asked for and its gate passed */
+    public record Args(StackPlan plan, boolean retireLonghorn, List<Resource> after) {
+    }
+
+    public ProofWave(String name, Args args, ComponentResourceOptions options) {
+        super(TYPE, name, options);
+        this.after = List.copyOf(args.after());
+        var settings = args.plan().inputs().settings();
+        var monitoring = settings.monitoring();
+        this.alertRules = monitoring.enabled() ? Optional.of(new CustomObject(name + "-alert-rules",
+                CustomObjectArgs.builder(PROMETHEUS_RULE_API, "PrometheusRule")
+                        .metadata(ObjectMetaArgs.builder().name(AlertRules.RULE_NAME).namespace(monitoring.namespace())
+                                .labels(monitoring.labels()).build())
+                        .spec(Map.of("groups", AlertRules.groups(args.plan())))
+                        .build(), Children.of(this, after))) : Optional.empty();
+        this.longhornTarget = args.retireLonghorn() ? Optional.of(retire(name, args)) : Optional.empty();
+        var outputs = new LinkedHashMap<String, Output<?>>();
+        outputs.put("alertRules", Output.of(alertRules.isPresent()));
+        outputs.put("longhornBackupsRetired", Output.of(longhornTarget.isPresent()));
+        registerOutputs(Map.copyOf(outputs));
+    }
+
+    /**
+     * The {@code default} BackupTarget with no target URL and no credential Secret: Longhorn stops backing up and
+     * drops its in-cluster Backup records, the backup data stays where it is (longhorn#6630, #7692). Backup and
+     * BackupVolume objects are never deleted: with a target set, that deletes the data (longhorn#9384). Forced,
+     * because longhorn-manager and Argo CD wrote these fields; kept as it is when the setting is removed.
+     */
+    private CustomObject retire(String name, Args args) {
+        var longhorn = args.plan().inputs().settings().longhorn();
+        var spec = new LinkedHashMap<String, Object>();
+        spec.put("backupTargetURL", "");
+        spec.put("credentialSecret", "");
+        return CustomObject.patch(name + "-longhorn-backup-target", CustomObjectArgs.builder(LONGHORN_API, "BackupTarget")
+                .metadata(ObjectMetaArgs.builder().name(longhorn.backupTarget()).namespace(longhorn.namespace())
+                        .annotations(Map.of(BackedUpVolume.PATCH_FORCE_ANNOTATION, "true")).build())
+                .spec(spec)
+                .build(), CustomResourceOptions.builder().parent(this).dependsOn(after).retainOnDelete(true).build());
+    }
+
+    public Optional<CustomObject> alertRules() {
+        return alertRules;
+    }
+
+    public Optional<CustomObject> longhornTarget() {
+        return longhornTarget;
+    }
+
+    /** Volumes (wave 4) wait for the alert rules, so that a source that never reports is caught from the start. */
+    @Override
+    public List<Resource> ready() {
+        var own = new ArrayList<Resource>();
+        alertRules.ifPresent(own::add);
+        return Wave.orElse(own, after);
+    }
+}

@@ -1,0 +1,141 @@
+package homelab.backups.plan;
+
+import homelab.backups.config.Settings;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Wave 3: the alert rules that say when a backup stopped, a restore drill failed or a database's backups or WAL
+ * archive stalled, one set per backed-up app and database, each threshold derived from that item's schedule.
+ * Pure: the groups are plain maps, the PrometheusRule's {@code spec.groups} and the file {@code promtool} checks.
+ *
+ * <p>Metric semantics, from the exporters' source:
+ * <ul>
+ * <li>{@code volsync_volume_out_of_sync} is 1 from a source's creation until its first sync completes, and again once
+ * a scheduled sync has not completed before the start after next; 0 only when a sync completes
+ * (backube/volsync v0.15.0 internal/controller/statemachine/machine.go Run, pastScheduleDeadline). So "out of sync
+ * for the interval plus the slack" covers a source that never succeeded and one that stopped, and clears with the
+ * next success. {@code volsync_missed_intervals_total} counts syncs that completed after their deadline.</li>
+ * <li>kube-state-metrics exports the drill CronJob's {@code status.lastSuccessfulTime}, which the CronJob controller
+ * sets when one of its Jobs completes, and each Job's start time and failed condition.</li>
+ * </ul>
+ */
+public final class AlertRules {
+    public static final String RULE_NAME = "homelab-backups";
+
+    private AlertRules() {
+    }
+
+    /** Every group, in a fixed order. */
+    public static List<Map<String, Object>> groups(StackPlan plan) {
+        var settings = plan.inputs().settings();
+        var monitoring = settings.monitoring();
+        var groups = new ArrayList<Map<String, Object>>();
+        var volumes = new ArrayList<Map<String, Object>>();
+        for (var v : plan.volumes()) volumes.addAll(volumeRules(v, settings));
+        groups.add(group("homelab-backups.volumes", volumes));
+        if (!plan.drills().isEmpty()) {
+            var drills = new ArrayList<Map<String, Object>>();
+            for (var d : plan.drills()) drills.addAll(drillRules(d, monitoring));
+            groups.add(group("homelab-backups.drills", drills));
+        }
+        if (!plan.databases().isEmpty()) {
+            var databases = new ArrayList<Map<String, Object>>();
+            for (var d : plan.databases()) databases.addAll(DatabaseAlerts.rules(d, monitoring));
+            groups.add(group("homelab-backups.databases", databases));
+        }
+        return groups;
+    }
+
+    static List<Map<String, Object>> volumeRules(VolumePlan v, Settings settings) {
+        var monitoring = settings.monitoring();
+        var selector = "role=\"source\", obj_namespace=\"" + v.namespace() + "\", obj_name=\"" + v.sourceName() + "\"";
+        var late = v.interval().plus(monitoring.slack());
+        var labels = Map.of("app", v.app(), "namespace", v.namespace());
+        return List.of(
+                rule("VolumeBackupOutOfSync",
+                        "max by (obj_namespace, obj_name) (volsync_volume_out_of_sync{" + selector + "}) == 1",
+                        late, "critical", labels, monitoring,
+                        "Backups of " + v.app() + " have not completed for " + duration(late),
+                        "The ReplicationSource " + v.namespace() + "/" + v.sourceName() + " has had no successful backup "
+                                + "(schedule " + v.schedule() + ", every " + duration(v.interval()) + ") for longer than its "
+                                + "interval plus " + duration(monitoring.slack()) + ", or never had one."),
+                rule("VolumeBackupMissedIntervals",
+                        "increase(volsync_missed_intervals_total{" + selector + "}[" + duration(v.interval()) + "]) > 0",
+                        Duration.ZERO, "warning", labels, monitoring,
+                        "A backup of " + v.app() + " finished after the next one was due",
+                        "The ReplicationSource " + v.namespace() + "/" + v.sourceName() + " missed an interval within the last "
+                                + duration(v.interval()) + ": a backup took longer than the schedule " + v.schedule() + " allows."),
+                rule("VolumeBackupNotReporting",
+                        "absent(volsync_volume_out_of_sync{" + selector + "})",
+                        Duration.ofHours(1), "critical", labels, monitoring,
+                        "No backup metrics for " + v.app(),
+                        "Prometheus has no series for the ReplicationSource " + v.namespace() + "/" + v.sourceName()
+                                + ": it does not exist, VolSync is not running, or its metrics are not scraped."));
+    }
+
+    static List<Map<String, Object>> drillRules(DrillPlan d, Settings.MonitoringSettings monitoring) {
+        var ns = "namespace=\"" + d.namespace() + "\"";
+        var jobs = ns + ", job_name=~\"" + d.cronJobName() + "-[0-9]+\"";
+        var cronJob = ns + ", cronjob=\"" + d.cronJobName() + "\"";
+        var labels = Map.of("app", d.app(), "namespace", d.namespace());
+        // The newest failed run's start, against the newest success (0 when there was none): a failure fires at
+        // once and clears with the next success; the history keeps one of each (DrillSpecs).
+        var failed = "max(kube_job_status_start_time{" + jobs + "} * on (namespace, job_name) group_left () "
+                + "(max by (namespace, job_name) (kube_job_failed{" + jobs + ", condition=\"true\"}) == 1))\n"
+                + "  > (max(kube_cronjob_status_last_successful_time{" + cronJob + "}) or vector(0))";
+        // Since the last success, or since the CronJob was created when none succeeded yet.
+        var stale = "time() - (max(kube_cronjob_status_last_successful_time{" + cronJob + "})\n"
+                + "  or max(kube_cronjob_created{" + cronJob + "})) > " + d.staleAfter().toSeconds();
+        return List.of(
+                rule("RestoreDrillFailed", failed, Duration.ZERO, "critical", labels, monitoring,
+                        "The restore drill of " + d.app() + " failed",
+                        "The newest run of the CronJob " + d.namespace() + "/" + d.cronJobName() + " failed: the repository "
+                                + "check, the age of the newest backup or the restore of its content did not pass. Its log says which."),
+                rule("RestoreDrillStale", stale, Duration.ZERO, "warning", labels, monitoring,
+                        "The restore drill of " + d.app() + " has not passed for " + duration(d.staleAfter()),
+                        "The CronJob " + d.namespace() + "/" + d.cronJobName() + " (schedule " + d.schedule() + ") has had no "
+                                + "successful run for longer than its " + d.everyDays() + "-day cycle plus " + duration(monitoring.slack()) + "."),
+                rule("RestoreDrillMissing", "absent(kube_cronjob_info{" + cronJob + "})", Duration.ofHours(1), "warning",
+                        labels, monitoring, "No restore drill for " + d.app(),
+                        "kube-state-metrics reports no CronJob " + d.namespace() + "/" + d.cronJobName() + "."));
+    }
+
+    static Map<String, Object> group(String name, List<Map<String, Object>> rules) {
+        var group = new LinkedHashMap<String, Object>();
+        group.put("name", name);
+        group.put("rules", rules);
+        return group;
+    }
+
+    static Map<String, Object> rule(String alert, String expr, Duration pending, String severity,
+                                    Map<String, String> itemLabels, Settings.MonitoringSettings monitoring,
+                                    String summary, String description) {
+        var rule = new LinkedHashMap<String, Object>();
+        rule.put("alert", alert);
+        rule.put("expr", expr);
+        if (!pending.isZero()) rule.put("for", duration(pending));
+        var labels = new LinkedHashMap<String, Object>();
+        labels.put("severity", severity);
+        new java.util.TreeMap<>(itemLabels).forEach(labels::put);
+        rule.put("labels", labels);
+        var annotations = new LinkedHashMap<String, Object>();
+        annotations.put("summary", summary);
+        annotations.put("description", description);
+        annotations.put("runbook_url", monitoring.runbookBase() + "#" + alert.toLowerCase());
+        rule.put("annotations", annotations);
+        return rule;
+    }
+
+    /** A Prometheus duration: whole days, hours or minutes where exact. */
+    public static String duration(Duration d) {
+        long s = d.toSeconds();
+        if (s % 86400 == 0 && s > 0) return s / 86400 + "d";
+        if (s % 3600 == 0 && s > 0) return s / 3600 + "h";
+        if (s % 60 == 0) return s / 60 + "m";
+        return s + "s";
+    }
+}

@@ -1,0 +1,148 @@
+package homelab.backups.plan;
+
+import homelab.backups.config.Database;
+import homelab.backups.config.Settings;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.Optional;
+
+/** The database rows of {@link Verification}: the newest backup against the schedule, and the WAL archive. */
+final class DatabaseChecks {
+    static final String CNPG = "postgresql.cnpg.io/v1";
+    static final String BARMAN = "barmancloud.cnpg.io/v1";
+    static final String PGO = "postgres-operator.crunchydata.com/v1beta1";
+    static final String BARMAN_PLUGIN = "barman-cloud.cloudnative-pg.io";
+
+    private DatabaseChecks() {
+    }
+
+    private static Verification.Check check(String check, DatabasePlan d, Verification.State state,
+                                            Optional<Instant> last, String detail) {
+        return new Verification.Check(check, d.id(), d.database().namespace(), state, last, detail);
+    }
+
+    /**
+     * With the plugin, the ObjectStore's {@code status.serverRecoveryWindow.<serverName>} holds the last successful
+     * and failed backup times (the Cluster's backup fields are "not set for backup plugins": their CRD descriptions);
+     * the in-tree method writes them on the Cluster.
+     */
+    static Verification.Check cnpgBackup(DatabasePlan d, Settings settings, Verification.Lookup live, Instant now) {
+        var db = d.database();
+        var late = DatabaseAlerts.interval(d).plus(settings.monitoring().slack());
+        var policy = "every " + AlertRules.duration(DatabaseAlerts.interval(d)) + ", late after " + AlertRules.duration(late);
+        Optional<Instant> success, failure;
+        String where;
+        if (db.cnpgMethod() == Database.CnpgMethod.PLUGIN) {
+            var store = live.object(BARMAN, "ObjectStore", db.namespace(), d.objectStoreName());
+            if (store.isEmpty()) return check("database backup", d, Verification.State.NEVER, Optional.empty(), "no ObjectStore " + d.objectStoreName());
+            var window = "status.serverRecoveryWindow." + db.serverName();
+            success = Unstructured.time(store.get(), window + ".lastSuccessfulBackupTime");
+            failure = Unstructured.time(store.get(), window + ".lastFailedBackupTime");
+            where = "ObjectStore " + d.objectStoreName();
+        } else {
+            var cluster = live.object(CNPG, "Cluster", db.namespace(), db.name());
+            if (cluster.isEmpty()) return check("database backup", d, Verification.State.NEVER, Optional.empty(), "no Cluster " + db.name());
+            success = Unstructured.time(cluster.get(), "status.lastSuccessfulBackup");
+            failure = Unstructured.time(cluster.get(), "status.lastFailedBackup");
+            where = "Cluster " + db.name();
+        }
+        return judge(d, success, failure, late, now, where + "; " + policy);
+    }
+
+    /** PGO: the scheduled backup Jobs it reports in {@code status.pgbackrest.scheduledBackups} (full backups). */
+    static Verification.Check pgoBackup(DatabasePlan d, Settings settings, Verification.Lookup live, Instant now) {
+        var db = d.database();
+        var late = DatabaseAlerts.interval(d).plus(settings.monitoring().slack());
+        var policy = "full every " + AlertRules.duration(DatabaseAlerts.interval(d)) + ", late after " + AlertRules.duration(late);
+        var cluster = live.object(PGO, "PostgresCluster", db.namespace(), db.name());
+        if (cluster.isEmpty()) return check("database backup", d, Verification.State.NEVER, Optional.empty(), "no PostgresCluster " + db.name());
+        var full = Unstructured.maps(cluster.get(), "status.pgbackrest.scheduledBackups").stream()
+                .filter(b -> "full".equals(b.get("type"))).toList();
+        var success = full.stream().filter(b -> Unstructured.number(b, "succeeded") > 0)
+                .map(b -> Unstructured.time(b, "completionTime")).flatMap(Optional::stream).max(Comparator.naturalOrder());
+        var failure = full.stream().filter(b -> Unstructured.number(b, "failed") > 0 && Unstructured.number(b, "succeeded") == 0)
+                .map(b -> Unstructured.time(b, "startTime")).flatMap(Optional::stream).max(Comparator.naturalOrder());
+        return judge(d, success, failure, late, now, "PostgresCluster " + db.name() + "; " + policy);
+    }
+
+    private static Verification.Check judge(DatabasePlan d, Optional<Instant> success, Optional<Instant> failure,
+                                            Duration late, Instant now, String detail) {
+        if (failure.isPresent() && (success.isEmpty() || failure.get().isAfter(success.get()))) {
+            return check("database backup", d, Verification.State.FAILING, success, "the newest backup failed (" + failure.get() + "); " + detail);
+        }
+        if (success.isEmpty()) return check("database backup", d, Verification.State.NEVER, success, "no backup has completed yet; " + detail);
+        var state = Duration.between(success.get(), now).compareTo(late) > 0 ? Verification.State.STALE : Verification.State.PROVEN;
+        return check("database backup", d, state, success, detail);
+    }
+
+    /**
+     * CNPG reports WAL archiving on the Cluster: condition {@code ContinuousArchiving}, True while archive_command
+     * succeeds, False with the error otherwise.
+     */
+    static Verification.Check cnpgArchive(DatabasePlan d, Verification.Lookup live) {
+        var db = d.database();
+        var cluster = live.object(CNPG, "Cluster", db.namespace(), db.name());
+        if (cluster.isEmpty()) return check("wal archive", d, Verification.State.NEVER, Optional.empty(), "no Cluster " + db.name());
+        // The condition also reads True when nothing archives anywhere (archiver.go returns early without a
+        // destination: cloudnative-pg v1.28.0 pkg/management/postgres/archiver), so the plugin must be the archiver.
+        boolean plugin = db.cnpgMethod() == Database.CnpgMethod.PLUGIN;
+        boolean archives = plugin
+                ? Unstructured.maps(cluster.get(), "spec.plugins").stream().anyMatch(p -> BARMAN_PLUGIN.equals(p.get("name"))
+                        && Boolean.TRUE.equals(p.get("isWALArchiver")))
+                : Unstructured.at(cluster.get(), "spec.backup.barmanObjectStore").isPresent();
+        if (!archives) {
+            return check("wal archive", d, Verification.State.NEVER, Optional.empty(), plugin
+                    ? "the cluster does not archive WAL to the object store (no " + BARMAN_PLUGIN + " WAL archiver in spec.plugins)"
+                    : "the cluster has no spec.backup.barmanObjectStore");
+        }
+        var condition = Unstructured.condition(cluster.get(), "ContinuousArchiving");
+        if (condition.isEmpty()) {
+            return check("wal archive", d, Verification.State.NEVER, Optional.empty(), "no ContinuousArchiving condition: nothing archived yet");
+        }
+        var since = Unstructured.time(condition.get(), "lastTransitionTime");
+        if ("True".equals(condition.get().get("status"))) {
+            return check("wal archive", d, Verification.State.PROVEN, since, "ContinuousArchiving True");
+        }
+        return check("wal archive", d, Verification.State.FAILING, Optional.empty(), "ContinuousArchiving "
+                + condition.get().get("status") + ": " + Optional.ofNullable(condition.get().get("message")).orElse("no message"));
+    }
+
+    /**
+     * PGO: pgBackRest's backups check that the WAL they need reached the archive (archive-check, on by default), so
+     * the stanza and a successful backup prove archive-push; a repository whose stanza was never created archives
+     * nothing.
+     */
+    static Verification.Check pgoArchive(DatabasePlan d, Verification.Lookup live) {
+        var db = d.database();
+        var cluster = live.object(PGO, "PostgresCluster", db.namespace(), db.name());
+        if (cluster.isEmpty()) return check("wal archive", d, Verification.State.NEVER, Optional.empty(), "no PostgresCluster " + db.name());
+        var repo = Unstructured.maps(cluster.get(), "status.pgbackrest.repos").stream()
+                .filter(r -> "repo1".equals(r.get("name"))).findFirst();
+        if (repo.isEmpty() || !Boolean.TRUE.equals(repo.get().get("stanzaCreated"))) {
+            return check("wal archive", d, Verification.State.NEVER, Optional.empty(), "repo1's stanza is not created: nothing is archived");
+        }
+        var backedUp = Unstructured.maps(cluster.get(), "status.pgbackrest.scheduledBackups").stream()
+                .filter(b -> Unstructured.number(b, "succeeded") > 0)
+                .map(b -> Unstructured.time(b, "completionTime")).flatMap(Optional::stream).max(Comparator.naturalOrder());
+        if (backedUp.isEmpty()) return check("wal archive", d, Verification.State.NEVER, Optional.empty(), "stanza created; no backup has checked the archive yet");
+        return check("wal archive", d, Verification.State.PROVEN, backedUp, "stanza created; the backup of " + backedUp.get() + " checked the archive");
+    }
+
+    /** A pending database restore: PROVEN once the recovered cluster exists and reports itself healthy. */
+    static Verification.Check restore(DatabasePlan d, Verification.Lookup live) {
+        var name = d.recoveryName().orElseThrow();
+        var db = d.database();
+        var cluster = live.object(d.cnpg() ? CNPG : PGO, d.cnpg() ? "Cluster" : "PostgresCluster", db.namespace(), name);
+        if (cluster.isEmpty()) {
+            return check("restore", d, Verification.State.NEVER, Optional.empty(), "requested; the cluster " + name + " does not exist yet: run pulumi up");
+        }
+        boolean ready = d.cnpg()
+                ? Unstructured.condition(cluster.get(), "Ready").filter(c -> "True".equals(c.get("status"))).isPresent()
+                : Unstructured.maps(cluster.get(), "status.instances").stream()
+                        .anyMatch(i -> Unstructured.number(i, "readyReplicas") > 0);
+        return check("restore", d, ready ? Verification.State.PROVEN : Verification.State.NEVER, Optional.empty(),
+                ready ? "the recovered cluster " + name + " is ready; switch the app to it, then remove the request"
+                        : "the recovered cluster " + name + " is not ready yet");
+    }
+}

@@ -1,0 +1,135 @@
+package homelab.backups.plan;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import homelab.backups.plan.Verification.State;
+import homelab.backups.support.ProofWorld;
+import homelab.backups.support.TestStacks;
+import homelab.backups.verify.VerificationReport;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** Issue 12: what ./verify says about each thing it reads, and when Longhorn's backups may go. */
+class VerificationTest {
+    static final Instant NOW = Instant.parse("2026-12-01T12:00:00Z");
+    static final StackPlan PLAN = TestStacks.prodPlan();
+
+    static Verification verify(ProofWorld world) {
+        return Verification.of(PLAN, world.cluster(), NOW);
+    }
+
+    static Verification.Check row(Verification v, String check, String item) {
+        return v.checks().stream().filter(c -> c.check().equals(check) && c.item().equals(item)).findFirst().orElseThrow();
+    }
+
+    @Test
+    void everythingProvenMayRetireLonghorn() {
+        var v = verify(ProofWorld.allProven(PLAN, NOW));
+        assertTrue(v.proven(), () -> v.unproven().toString());
+        // The controller, 17 backups, 17 drills, 3 databases x (backup, WAL), Longhorn's recurring jobs.
+        assertEquals(1 + 17 + 17 + 6 + 1, v.checks().size());
+        assertTrue(v.verdict().startsWith("Longhorn backups may be retired"));
+    }
+
+    @Test
+    void aSourceThatNeverSyncedFailedOrIsLateIsNotProven() {
+        assertEquals(State.NEVER, row(verify(ProofWorld.allProven(PLAN, NOW).withoutSourceStatus("nginx")), "backup", "nginx").state());
+        var nginx = PLAN.volumes().stream().filter(p -> p.app().equals("nginx")).findFirst().orElseThrow();
+        var failed = ProofWorld.allProven(PLAN, NOW).with(source(nginx, NOW.minus(Duration.ofHours(5)), "Failed"));
+        assertEquals(State.FAILING, row(verify(failed), "backup", "nginx").state());
+        var late = ProofWorld.allProven(PLAN, NOW).with(source(nginx, NOW.minus(Duration.ofHours(27)), "Successful"));
+        assertEquals(State.STALE, row(verify(late), "backup", "nginx").state(), "daily + 2h slack: 27h is late");
+        var inTime = ProofWorld.allProven(PLAN, NOW).with(source(nginx, NOW.minus(Duration.ofHours(25)), "Successful"));
+        assertEquals(State.PROVEN, row(verify(inTime), "backup", "nginx").state());
+    }
+
+    @Test
+    void aDrillFailureCountsUntilTheNextSuccess() {
+        var failing = verify(ProofWorld.allProven(PLAN, NOW).failingDrill("immich"));
+        var row = row(failing, "drill", "immich");
+        assertEquals(State.FAILING, row.state());
+        assertTrue(row.detail().contains("repository check failed"), "the drill's own reason: " + row.detail());
+        assertFalse(failing.proven());
+        assertTrue(failing.verdict().contains("drill immich FAILING"), failing.verdict());
+        var d = PLAN.drills().stream().filter(p -> p.app().equals("immich")).findFirst().orElseThrow();
+        var passedSince = ProofWorld.allProven(PLAN, NOW).failingDrill("immich").with(Map.of("apiVersion", "batch/v1",
+                "kind", "CronJob", "metadata", Map.of("name", d.cronJobName(), "namespace", d.namespace()),
+                "status", Map.of("lastSuccessfulTime", NOW.minus(Duration.ofHours(1)).toString())));
+        assertEquals(State.PROVEN, row(verify(passedSince), "drill", "immich").state(), "a failure before the last success is history");
+        var stale = ProofWorld.allProven(PLAN, NOW).with(Map.of("apiVersion", "batch/v1", "kind", "CronJob",
+                "metadata", Map.of("name", d.cronJobName(), "namespace", d.namespace()),
+                "status", Map.of("lastSuccessfulTime", NOW.minus(Duration.ofDays(8)).toString())));
+        assertEquals(State.STALE, row(verify(stale), "drill", "immich").state(), "weekly + 2h: 8 days is stale");
+        var never = ProofWorld.allProven(PLAN, NOW).with(Map.of("apiVersion", "batch/v1", "kind", "CronJob",
+                "metadata", Map.of("name", d.cronJobName(), "namespace", d.namespace())));
+        assertEquals(State.NEVER, row(verify(never), "drill", "immich").state());
+    }
+
+    @Test
+    void theControllerMustHoldItsLease() {
+        var lease = Map.<String, Object>of("apiVersion", "coordination.k8s.io/v1", "kind", "Lease",
+                "metadata", Map.of("name", Verification.VOLSYNC_LEASE, "namespace", "volsync-system"),
+                "spec", Map.of("holderIdentity", "volsync-1", "renewTime", NOW.minus(Duration.ofMinutes(10)).toString()));
+        assertEquals(State.FAILING, row(verify(ProofWorld.allProven(PLAN, NOW).with(lease)), "volsync", "controller").state());
+    }
+
+    @Test
+    void databaseBackupsAndTheirWalArchive() {
+        var khoj = PLAN.databases().stream().filter(d -> d.id().equals("khoj-database")).findFirst().orElseThrow();
+        var failedAfter = ProofWorld.allProven(PLAN, NOW).with(Map.of("apiVersion", "barmancloud.cnpg.io/v1", "kind", "ObjectStore",
+                "metadata", Map.of("name", khoj.objectStoreName(), "namespace", "cloudnative-pg"),
+                "status", Map.of("serverRecoveryWindow", Map.of("khoj-database", Map.of(
+                        "lastSuccessfulBackupTime", NOW.minus(Duration.ofHours(30)).toString(),
+                        "lastFailedBackupTime", NOW.minus(Duration.ofHours(6)).toString())))));
+        assertEquals(State.FAILING, row(verify(failedAfter), "database backup", "khoj-database").state());
+        var noArchiver = ProofWorld.allProven(PLAN, NOW).with(Map.of("apiVersion", "postgresql.cnpg.io/v1", "kind", "Cluster",
+                "metadata", Map.of("name", "khoj-database", "namespace", "cloudnative-pg"),
+                "status", Map.of("conditions", List.of(Map.of("type", "ContinuousArchiving", "status", "True")))));
+        assertEquals(State.NEVER, row(verify(noArchiver), "wal archive", "khoj-database").state(),
+                "ContinuousArchiving reads True when nothing archives: the plugin must be the WAL archiver");
+        var failing = ProofWorld.allProven(PLAN, NOW).with(Map.of("apiVersion", "postgresql.cnpg.io/v1", "kind", "Cluster",
+                "metadata", Map.of("name", "khoj-database", "namespace", "cloudnative-pg"),
+                "spec", Map.of("plugins", List.of(Map.of("name", "barman-cloud.cloudnative-pg.io", "isWALArchiver", true))),
+                "status", Map.of("conditions", List.of(Map.of("type", "ContinuousArchiving", "status", "False",
+                        "message", "unexpected failure invoking barman-cloud-wal-archive: exit status 4")))));
+        var wal = row(verify(failing), "wal archive", "khoj-database");
+        assertEquals(State.FAILING, wal.state());
+        assertTrue(wal.detail().contains("exit status 4"));
+        var immich = ProofWorld.allProven(PLAN, NOW).with(Map.of("apiVersion", "postgres-operator.crunchydata.com/v1beta1",
+                "kind", "PostgresCluster", "metadata", Map.of("name", "immich", "namespace", "immich"),
+                "status", Map.of("pgbackrest", Map.of("repos", List.of(Map.of("name", "repo1", "stanzaCreated", true))))));
+        assertEquals(State.NEVER, row(verify(immich), "database backup", "immich-postgres").state());
+        assertEquals(State.NEVER, row(verify(immich), "wal archive", "immich-postgres").state());
+    }
+
+    @Test
+    void longhornMustStopSchedulingBackupsFirst() {
+        var v = verify(ProofWorld.allProven(PLAN, NOW).withLonghornBackupJob("critical-daily-backup"));
+        var row = row(v, "longhorn", "recurring backups");
+        assertEquals(State.FAILING, row.state());
+        assertTrue(row.detail().contains("critical-daily-backup"));
+    }
+
+    @Test
+    void theTableEndsWithTheVerdictAndJsonCarriesEveryRow() {
+        var v = verify(ProofWorld.allProven(PLAN, NOW).withoutSourceStatus("nginx"));
+        var table = VerificationReport.table(v);
+        assertTrue(table.get(0).startsWith("CHECK"));
+        assertTrue(table.stream().anyMatch(l -> l.matches("backup +nginx +nginx-example +NEVER +- +- +no backup has completed yet.*")), String.join("\n", table));
+        assertEquals(v.verdict(), table.get(table.size() - 1));
+        var json = new com.google.gson.Gson().fromJson(VerificationReport.json(v), Map.class);
+        assertEquals(false, json.get("proven"));
+        assertEquals(v.checks().size(), ((List<?>) json.get("checks")).size());
+    }
+
+    static Map<String, Object> source(VolumePlan v, Instant last, String result) {
+        return Map.of("apiVersion", "volsync.backube/v1alpha1", "kind", "ReplicationSource",
+                "metadata", Map.of("name", v.sourceName(), "namespace", v.namespace()),
+                "status", Map.of("lastSyncTime", last.toString(), "latestMoverStatus", Map.of("result", result)));
+    }
+}
