@@ -231,13 +231,13 @@ public final class BackedUpVolume extends ComponentResource {
     }
 
     private CronJob drill(String name, DrillPlan drill, Settings settings) {
+        var labels = Map.of(DrillSpecs.DRILL_LABEL, drill.app());
         var script = new ConfigMap(name + "-drill-script", ConfigMapArgs.builder()
-                .metadata(meta(drill.scriptConfigMap(), drill.namespace(), Map.of()))
+                .metadata(ObjectMetaArgs.builder().name(drill.scriptConfigMap()).namespace(drill.namespace()).labels(labels).build())
                 .data(Map.of(drill.scriptName(), DrillSpecs.script(drill.scriptName())))
                 .build(), options(List.of()));
         return new CronJob(name + "-drill", CronJobArgs.builder()
-                .metadata(ObjectMetaArgs.builder().name(drill.cronJobName()).namespace(drill.namespace())
-                        .labels(Map.of(DrillSpecs.DRILL_LABEL, drill.app())).build())
+                .metadata(ObjectMetaArgs.builder().name(drill.cronJobName()).namespace(drill.namespace()).labels(labels).build())
                 .spec(DrillSpecs.cronJob(drill, settings))
                 .build(), options(List.of(repositorySecret, script)));
     }

@@ -1,5 +1,7 @@
 package homelab.backups.render;
 
+import homelab.backups.plan.AlertRules;
+
 import com.pulumi.resources.CustomResourceOptions;
 import com.pulumi.resources.Resource;
 import com.pulumi.resources.ResourceOptions;
@@ -199,7 +201,10 @@ public final class StackRender {
         var settings = plan.inputs().settings();
         var mover = settings.volsync().mover().id();
         var rows = new ArrayList<List<String>>();
-        rows.add(List.of("APP", "NAMESPACE", "PVC", "SIZE", "POLICY", "SCHEDULE", "KEEPS", "REPOSITORY", "MOVER", "COPY", "RESTORE"));
+        rows.add(List.of("APP", "NAMESPACE", "PVC", "SIZE", "POLICY", "SCHEDULE", "KEEPS", "REPOSITORY", "MOVER", "COPY",
+                "DRILL", "RESTORE"));
+        var drills = new java.util.HashMap<String, String>();
+        plan.drills().forEach(d -> drills.put(d.app(), d.schedule().text()));
         for (var v : plan.volumes()) {
             String restore;
             if (!v.populatorRestore()) restore = "manual only (no snapshots)";
@@ -207,10 +212,11 @@ public final class StackRender {
             else restore = v.restore().map(r -> "REPLACE from " + r.text() + " (" + r.id() + ")").orElse("-");
             rows.add(List.of(v.app(), v.namespace(), v.pvc(), v.capacity().text(), v.policy().name(),
                     v.schedule().text() + (v.scheduleSource().equals("staggered") ? "" : " (own)"),
-                    keeps(v.policy().retain()), v.repositoryPath(), mover, v.copyMethod().apiName(), restore));
+                    keeps(v.policy().retain()), v.repositoryPath(), mover, v.copyMethod().apiName(),
+                    drills.getOrDefault(v.app(), "-"), restore));
         }
         for (var x : plan.excluded()) {
-            rows.add(List.of(x.app(), x.namespace(), x.pvc(), x.capacity().text(), "-", "-", "-", "-", "-", "-",
+            rows.add(List.of(x.app(), x.namespace(), x.pvc(), x.capacity().text(), "-", "-", "-", "-", "-", "-", "-",
                     "excluded: " + x.exclusion().orElse("")));
         }
         var dbRows = new ArrayList<List<String>>();
@@ -229,6 +235,17 @@ public final class StackRender {
         lines.addAll(table(rows));
         lines.add("");
         lines.addAll(table(dbRows));
+        lines.add("");
+        var monitoring = settings.monitoring();
+        int rules = AlertRules.groups(plan).stream().mapToInt(g -> ((List<?>) g.get("rules")).size()).sum();
+        lines.add("Alerts: " + (monitoring.enabled() ? "PrometheusRule " + monitoring.namespace() + "/" + AlertRules.RULE_NAME
+                + " (" + rules + " rules, late = interval + " + AlertRules.duration(monitoring.slack()) + ")" : "off (monitoring.enabled)"));
+        lines.add("Drills: " + (plan.drills().isEmpty() ? "off (drills.enabled)" : plan.drills().size() + " CronJobs, every "
+                + settings.drills().everyDays() + " days from " + settings.drills().windowStart() + " UTC (DRILL column)"));
+        lines.add("Longhorn backups: " + (settings.longhorn().retireBackups()
+                ? "RETIRE (BackupTarget " + settings.longhorn().namespace() + "/" + settings.longhorn().backupTarget()
+                        + " patched to no target), GATED: pulumi preview refuses unless ./verify proves everything"
+                : "kept (longhorn.retireBackups: false)"));
         return lines;
     }
 

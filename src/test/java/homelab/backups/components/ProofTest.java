@@ -143,6 +143,8 @@ class ProofTest {
                     .findFirst().orElseThrow();
             assertEquals(script, TestStacks.map(at(configMap.inputs(), "data")).orElseThrow().get("restic-drill.sh"),
                     "the shipped, tested script");
+            assertEquals(v.app(), at(configMap.inputs(), "metadata.labels.homelab-backups/drill"),
+                    "labelled with its app, like the CronJob and its pods");
             var options = (CustomResourceOptions) run.options().get(v.app() + "-drill");
             var after = com.pulumi.test.PulumiTest.<List<com.pulumi.resources.Resource>>extractValue(options.getDependsOn());
             assertTrue(after.stream().anyMatch(r -> r.pulumiResourceName().equals(v.app() + "-repository")));

@@ -70,6 +70,10 @@ class RenderTest {
         assertTrue(files.containsKey("promtool/homelab-backups.rules.yaml"), "the rule file promtool checks");
         assertEquals(17 * 5 + 3 + 2 + 2 + 2 + 1 + 2 + 1, files.size() - 3, "rendered object count");
         assertTrue(files.get("plan.txt").contains("nginx"), "the plan table is written to a file too");
+        var nginx = files.get("plan.txt").lines().filter(l -> l.startsWith("nginx ")).findFirst().orElseThrow();
+        var drill = TestStacks.prodPlan().drills().stream().filter(d -> d.app().equals("nginx")).findFirst().orElseThrow();
+        assertTrue(nginx.contains(drill.schedule().text()), "each volume's drill schedule is in the table: " + nginx);
+        assertTrue(files.get("plan.txt").contains("Longhorn backups: kept"), "prod keeps Longhorn's backups until told");
     }
 
     @Test
