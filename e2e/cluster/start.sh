@@ -9,8 +9,9 @@
 # Env:   E2E_BIN_DIR   directory with kine and kube-apiserver
 #                      (default: built/cached by e2e/toolchain/build.sh)
 #        E2E_KCM_CONTROLLERS   controllers for kube-controller-manager
-#                      (default: the volume controllers, garbage collector and
-#                      namespace controller; "none" runs no controller-manager)
+#                      (default: the volume controllers, garbage collector,
+#                      namespace and CronJob controllers; "none" runs no
+#                      controller-manager)
 #        E2E_CLUSTER_FRESH=1   wipe the SQLite data of an existing state dir
 # Writes $STATE_DIR/kubeconfig (admin, system:masters client cert), pid files,
 # logs and $STATE_DIR/env; prints the kubeconfig path as the last stdout line.
@@ -36,7 +37,7 @@ if [[ -z "$BIN" ]]; then
   BIN=$(bash "$HERE/../toolchain/build.sh" | tail -1)
 fi
 # Names from k8s.io/kubernetes v1.34.4 cmd/kube-controller-manager/names/controller_names.go.
-KCM_CONTROLLERS=${E2E_KCM_CONTROLLERS:-persistentvolume-binder-controller,persistentvolume-protection-controller,persistentvolumeclaim-protection-controller,garbage-collector-controller,namespace-controller}
+KCM_CONTROLLERS=${E2E_KCM_CONTROLLERS:-persistentvolume-binder-controller,persistentvolume-protection-controller,persistentvolumeclaim-protection-controller,garbage-collector-controller,namespace-controller,cronjob-controller}
 for b in kine kube-apiserver kube-controller-manager; do [[ -x "$BIN/$b" ]] || die "$BIN/$b missing"; done
 command -v openssl >/dev/null || die "openssl not found"
 KUBECTL=${KUBECTL:-kubectl}

@@ -235,7 +235,8 @@ window_change_updates_only_sources() {
   local steps
   steps=$(preview_steps | changes)
   log "planned: $(echo "$steps" | cut -d' ' -f1,2 | sort | uniq -c | tr '\n' ';')"
-  expect "only ReplicationSources change" [ -z "$(echo "$steps" | grep -v ' kubernetes:volsync.backube/v1alpha1:ReplicationSource ' | grep -v ' pulumi:pulumi:Stack ')" ] &&
+  # ... and the alert rules, whose descriptions name each schedule.
+  expect "only ReplicationSources change" [ -z "$(echo "$steps" | grep -v ' kubernetes:volsync.backube/v1alpha1:ReplicationSource ' | grep -v ' pulumi:pulumi:Stack ' | grep -v '^update kubernetes:monitoring.coreos.com/v1:PrometheusRule wave3-proof-alert-rules$')" ] &&
   expect "they are updates" [ -n "$(echo "$steps" | grep '^update ')" ] &&
   up &&
   expect "new hour" [ "$(k get replicationsource nginx-backup -n nginx-example -o jsonpath='{.spec.trigger.schedule}' | cut -d' ' -f2)" = "4" ] &&
@@ -474,8 +475,9 @@ interrupted_up_converges() {
 
 # A second stack in the same cluster: its own VolSync namespace and snapshot class, and the CRDs the first stack's
 # release installed (manageCRDs: false, as with any VolSync installed once per cluster).
-second_settings() { # stack-name suffix > settings file
+second_settings() { # stack-name suffix > settings file (the alert rules are the first stack's: one PrometheusRule name)
   sed -e 's/namespace: volsync-system/namespace: volsync-'"$1"'/' -e 's/- name: longhorn-snap/- name: longhorn-snap-'"$1"'/' \
+    -e 's/^    enabled: true$/    enabled: false/' \
     -e 's|      version: 0.15.0|      version: 0.15.0\n    values:\n      manageCRDs: false|' "$E2E/stack/Pulumi.e2e.yaml"
 }
 
@@ -519,6 +521,106 @@ server_side_applied_world_is_adopted() {
   (cd "$ssa" && no_changes)
 }
 
+# ---- proof: ./verify and the Longhorn retirement gate -----------------------------------------------------------
+verify() { "$REPO/verify" --stack e2e --project "$project" "$@"; }
+drills_pass() { # every drill CronJob of the stack runs once and passes (what its scheduled minute would do)
+  k get cronjobs -A -l homelab-backups/drill -o jsonpath='{range .items[*]}{.metadata.namespace}/{.metadata.name} pass{"\n"}{end}' \
+    | grep -v -E '^(dr-notes|ssa-)' >> "$standins/drill-run"
+}
+drills_recorded() { # the real CronJob controller has recorded a success for every drill that passed
+  local deadline=$((SECONDS + ${1:-60})) missing
+  while [ $SECONDS -lt $deadline ]; do
+    missing=$(k get cronjobs -A -l homelab-backups/drill -o json | jq -r '.items[] | select((.status.lastSuccessfulTime // "") == "") | "\(.metadata.namespace)/\(.metadata.name)"' | grep -v -E '^(dr-notes|ssa-)' || true)
+    [ -z "$missing" ] && return 0
+    sleep 1
+  done
+  log "no recorded success for: $(echo "$missing" | tr '\n' ' ')"; return 1
+}
+database_nights() { # one night of scheduled database backups passes
+  printf '%s\n' cloudnative-pg/khoj-database cloudnative-pg/paperless-database immich/immich >> "$standins/db-backup"
+  for _ in $(seq 1 30); do
+    [ -n "$(k get postgrescluster immich -n immich -o jsonpath='{.status.pgbackrest.scheduledBackups}')" ] &&
+      [ -n "$(k get objectstore -n cloudnative-pg -o jsonpath='{.items[*].status.serverRecoveryWindow}')" ] && return 0
+    sleep 1
+  done
+  log "the database stand-in recorded no backup"; return 1
+}
+fails() { ! "$@" > "$work/fails.log" 2>&1; }
+rows() { jq -r '.checks[] | "\(.check) \(.item) \(.state)"' "$1"; }
+LONGHORN_BACKUP_JOBS="critical-daily-backup important-daily-backup standard-weekly-backup weekly-full-backup"
+
+verify_reports_the_testing_plan() {
+  local rc
+  backups_settled || return 1
+  drills_pass
+  database_nights && drills_recorded || return 1
+  # Longhorn still backs up: everything of ours is proven, the retirement is not.
+  rc=0; verify --json > "$work/verify-1.json" || rc=$?
+  log "verify (Longhorn jobs still there): exit $rc; not proven: $(jq -r '[.checks[] | select(.state != "PROVEN") | "\(.check) \(.item) \(.state)"] | join(", ")' "$work/verify-1.json")"
+  expect "exit 1 while Longhorn's recurring backups run" [ "$rc" = 1 ] &&
+  expect "every backup, drill, database and WAL row PROVEN" [ -z "$(rows "$work/verify-1.json" | grep -v ' PROVEN$' | grep -v '^longhorn ')" ] &&
+  expect "a row per backed-up app and drill" [ "$(rows "$work/verify-1.json" | grep -c -E '^(backup|drill) ')" = $((2 * $(ours replicationsources | wc -l))) ] &&
+  expect "and per database, with its WAL archive" [ "$(rows "$work/verify-1.json" | grep -c -E '^(database|wal) ')" = 6 ] &&
+  expect "the VolSync controller is seen running" grep -q '^volsync controller PROVEN$' <(rows "$work/verify-1.json") &&
+  expect "the Longhorn row names the recurring backup jobs" jq -e '.checks[] | select(.check == "longhorn") | .detail | contains("critical-daily-backup")' "$work/verify-1.json" >/dev/null || return 1
+  # README Migration runbook 5.1: the RecurringJobs go (Argo CD prunes them once recurring-jobs.yaml leaves Git).
+  k delete recurringjob -n longhorn-system $LONGHORN_BACKUP_JOBS >/dev/null || return 1
+  rc=0; verify > "$work/verify-proven.txt" || rc=$?
+  sed 's/^/[e2e]   /' "$work/verify-proven.txt" >&2
+  expect "exit 0 once everything is proven" [ "$rc" = 0 ] &&
+  expect "the last line says Longhorn's backups may be retired" grep -q "^Longhorn backups may be retired:" <(tail -1 "$work/verify-proven.txt") || return 1
+  # One app whose backups were just set up (its source re-created; VolSync has not synced it yet) and a failed drill.
+  echo "nginx-example/nginx-backup" > "$standins/hold"
+  # (Deleted by hand, then re-created: a refresh finds it gone, the next up creates it. Not `up --replace`: the provider
+  # creates a same-named replacement first (a server-side-apply upsert) and then deletes "the original" — the object.)
+  local source_urn; source_urn=$(pulumi stack --show-urns | grep -o 'urn:pulumi:[^ ]*ReplicationSource::nginx-source' | sed -n 1p)
+  [ -n "$source_urn" ] || { log "no nginx-source in the stack"; return 1; }
+  k delete replicationsource nginx-backup -n nginx-example >/dev/null &&
+  pulumi refresh --yes --skip-preview --non-interactive --target "$source_urn" > "$work/refresh.log" 2>&1 &&
+  pulumi up --yes --skip-preview --non-interactive --target "$source_urn" > "$work/up.log" 2>&1 ||
+    { tail -30 "$work/refresh.log" "$work/up.log" >&2; return 1; }
+  expect "the source is back, not yet synced" [ -z "$(k get replicationsource nginx-backup -n nginx-example -o jsonpath='{.status.lastSyncTime}')" ] || return 1
+  echo "immich/immich-drill fail check-failed exit=3 subset=5/12" >> "$standins/drill-run"
+  for _ in $(seq 1 30); do grep -q "drill-failed immich/immich-drill" "$events" && break; sleep 0.5; done
+  rc=0; verify > "$work/verify-unproven.txt" || rc=$?
+  sed 's/^/[e2e]   /' "$work/verify-unproven.txt" >&2
+  verify --json > "$work/verify-2.json" || true
+  expect "exit 1 when something is not proven" [ "$rc" = 1 ] &&
+  expect "nginx never backed up" grep -q '^backup nginx NEVER$' <(rows "$work/verify-2.json") &&
+  expect "immich's drill failing, its verdict shown" jq -e '.checks[] | select(.check == "drill" and .item == "immich" and .state == "FAILING") | .detail | contains("drill FAIL app=immich reason=check-failed")' "$work/verify-2.json" >/dev/null &&
+  expect "nothing else unproven" [ "$(rows "$work/verify-2.json" | grep -v ' PROVEN$' | sort | tr '\n' ',')" = "backup nginx NEVER,drill immich FAILING," ] &&
+  expect "the verdict names both" grep -q 'may NOT be retired: 2 check(s) not proven: backup nginx NEVER, drill immich FAILING' "$work/verify-unproven.txt"
+}
+
+retirement_is_gated_on_the_proof() {
+  local out steps target_before
+  target_before=$(k get backuptarget default -n longhorn-system -o jsonpath='{.spec.backupTargetURL} {.spec.credentialSecret}')
+  fingerprint "$work/fp-before.json"
+  pulumi config set --path 'homelab-backups:longhorn.retireBackups' true >/dev/null
+  if out=$(pulumi preview --non-interactive 2>&1); then log "preview accepted the retirement with nginx and immich unproven"; return 1; fi
+  echo "$out" > "$work/retire-refused.log"
+  log "refused: $(grep -m1 'retireBackups refused' <<< "$out")"
+  expect "the refusal lists what is not proven" grep -q 'backup nginx (nginx-example): NEVER' <<< "$out" &&
+  expect "..." grep -q 'drill immich (immich): FAILING' <<< "$out" &&
+  expect "up refuses too" fails pulumi up --yes --skip-preview --non-interactive &&
+  expect "the BackupTarget untouched" [ "$(k get backuptarget default -n longhorn-system -o jsonpath='{.spec.backupTargetURL} {.spec.credentialSecret}')" = "$target_before" ] &&
+  fingerprint "$work/fp-after.json" && expect "nothing in the apps' world changed" unchanged "$work/fp-before.json" "$work/fp-after.json" || return 1
+  # Proven: VolSync syncs nginx (hold released) and immich's next drill passes.
+  : > "$standins/hold"
+  echo "immich/immich-drill pass" >> "$standins/drill-run"
+  backups_settled && for _ in $(seq 1 30); do grep -q "drill-passed immich/immich-drill" "$events" && break; sleep 0.5; done
+  sleep 2   # the CronJob controller records the success
+  verify > "$work/verify-3.txt" || { cat "$work/verify-3.txt" >&2; log "not proven after the fixes"; return 1; }
+  steps=$(preview_steps | changes)
+  log "planned: $(echo "$steps" | tr '\n' ';')"
+  expect "the preview plans only the BackupTarget patch" [ "$(echo "$steps" | grep -v ' pulumi:pulumi:Stack ' | cut -d' ' -f1,3 | tr '\n' ',')" = "create wave3-proof-longhorn-backup-target," ] &&
+  up &&
+  expect "the default BackupTarget has no target URL and no credential secret" [ "$(k get backuptarget default -n longhorn-system -o jsonpath='{.spec.backupTargetURL}|{.spec.credentialSecret}|{.spec.pollInterval}')" = "||300s" ] &&
+  expect "and still exists" k get backuptarget default -n longhorn-system -o name >/dev/null &&
+  expect "Argo CD's other fields on it kept" [ -n "$(k get backuptarget default -n longhorn-system -o jsonpath='{.metadata.annotations.argocd\.argoproj\.io/tracking-id}')" ] &&
+  no_changes
+}
+
 ours() { # namespace/name of the objects of the main stack's namespaces (not the second stacks' dr-notes, ssa-*)
   k get "$@" -A -o jsonpath='{range .items[*]}{.metadata.namespace}/{.metadata.name}{"\n"}{end}' 2>/dev/null | grep -v -E '^(dr-notes|ssa-)' || true
 }
@@ -538,6 +640,7 @@ rollback_removes_the_program() {
   done
   fingerprint "$work/world-after.json"
   expect "no VolSync object left" [ -z "$(ours replicationsources,replicationdestinations)" ] &&
+  expect "no drill CronJob, script or alert rule left" [ -z "$(ours cronjobs,configmaps -l homelab-backups/drill; k get prometheusrule -n prometheus-stack -o name)" ] &&
   expect "no mover claim or snapshot left" [ -z "$(ours pvc -l app.kubernetes.io/created-by=volsync; ours volumesnapshots)" ] &&
   expect "volsync-system and the snapshot class gone" [ -z "$(k get namespace volsync-system -o name 2>/dev/null; k get volumesnapshotclass longhorn-snap -o name 2>/dev/null)" ] &&
   expect "the CNPG cluster is back to what Argo CD applied" [ -z "$(k get cluster khoj-database -n cloudnative-pg -o jsonpath='{.spec.plugins}')" ] &&
@@ -565,7 +668,9 @@ scenario l "bad inventory: preview fails, API server unchanged" bad_inventory_ch
 scenario m "interrupted up converges with no PVC lost" interrupted_up_converges
 scenario n "disaster recovery: restore a missing PVC, then start backups" disaster_recovery_restores_before_backups
 scenario o "adoption of server-side-applied PVCs (Argo CD ServerSideApply=true)" server_side_applied_world_is_adopted
-scenario p "rollback: the program taken back out, every PVC, PV and repository left as it is" rollback_removes_the_program
+scenario p "./verify: the testing plan proven row by row, then one app never synced and one drill failed" verify_reports_the_testing_plan
+scenario q "Longhorn retirement: refused while anything is unproven, then only the default BackupTarget patched" retirement_is_gated_on_the_proof
+scenario r "rollback: the program taken back out, every PVC, PV and repository left as it is" rollback_removes_the_program
 
 echo "$passed passed, $failed failed${skipped:+, $skipped skipped}"
 if [ -n "${E2E_WAIT:-}" ]; then

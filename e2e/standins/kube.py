@@ -21,6 +21,7 @@ KINDS = {
     "Node": ("/api/v1", "nodes", False),
     "Pod": ("/api/v1", "pods", True),
     "Secret": ("/api/v1", "secrets", True),
+    "ConfigMap": ("/api/v1", "configmaps", True),
     "ServiceAccount": ("/api/v1", "serviceaccounts", True),
     "Event": ("/api/v1", "events", True),
     "PersistentVolumeClaim": ("/api/v1", "persistentvolumeclaims", True),
@@ -36,6 +37,10 @@ KINDS = {
     "ReplicationDestination": ("/apis/volsync.backube/v1alpha1", "replicationdestinations", True),
     "Cluster": ("/apis/postgresql.cnpg.io/v1", "clusters", True),
     "PostgresCluster": ("/apis/postgres-operator.crunchydata.com/v1beta1", "postgresclusters", True),
+    "ScheduledBackup": ("/apis/postgresql.cnpg.io/v1", "scheduledbackups", True),
+    "ObjectStore": ("/apis/barmancloud.cnpg.io/v1", "objectstores", True),
+    "CronJob": ("/apis/batch/v1", "cronjobs", True),
+    "Lease": ("/apis/coordination.k8s.io/v1", "leases", True),
 }
 
 

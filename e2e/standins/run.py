@@ -20,6 +20,8 @@ from csi import Csi            # noqa: E402
 from kube import ApiError, Kube  # noqa: E402
 from store import Store        # noqa: E402
 from volsync import VolSync    # noqa: E402
+from drills import Drills      # noqa: E402
+from databases import Databases  # noqa: E402
 
 
 def main():
@@ -46,16 +48,27 @@ def main():
     store = Store(os.path.join(state, "store.json"))
     csi = Csi(kube, store, log)
     volsync = VolSync(kube, store, log, clock, lambda: set(read_lines("hold")))
+
+    def consume(name):   # a control file whose lines are acted on once
+        lines = read_lines(name)
+        if lines:
+            open(os.path.join(state, name), "w").close()
+        return lines
+
+    drills = Drills(kube, log, consume)
+    databases = Databases(kube, log, clock, read_lines, consume)
     log("standins-started")
     # Informer-like wake-ups: a pass runs when something changed (and at least every 5 s, a resync), so an idle world
     # costs the API server nothing, as with the real controllers.
     changed = threading.Event()
     for kind in ("PersistentVolumeClaim", "PersistentVolume", "VolumeSnapshot", "VolumeSnapshotContent",
-                 "ReplicationSource", "ReplicationDestination", "Job", "StorageClass", "VolumeSnapshotClass", "Secret"):
+                 "ReplicationSource", "ReplicationDestination", "Job", "StorageClass", "VolumeSnapshotClass", "Secret",
+                 "ConfigMap", "Cluster", "PostgresCluster", "ScheduledBackup", "ObjectStore", "CronJob"):
         threading.Thread(target=kube.watch_forever, args=(kind, changed), daemon=True).start()
     while True:
         changed.clear()
-        for step in (lambda: app_writes(kube, store, state, log), lambda: reconcile(kube, csi, volsync)):
+        for step in (lambda: app_writes(kube, store, state, log), lambda: reconcile(kube, csi, volsync),
+                     lambda: volsync.hold_lease(), drills.reconcile, databases.reconcile):
             try:
                 step()
             except Exception as e:   # keep playing the controllers whatever one pass hit, as a controller would

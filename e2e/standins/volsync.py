@@ -19,6 +19,7 @@ from kube import annotations, key, labels, now_rfc3339, owner_ref
 from csi import quantity_bytes
 
 MANAGER = "manager"   # the controller binary is /manager (helm/volsync templates/deployment-controller.yaml)
+LEASE = "b95b3104.backube"   # controller-runtime leader election ID (cmd/main.go)
 CREATED_BY = {"app.kubernetes.io/created-by": "volsync"}
 CLEANUP = "volsync.backube/cleanup"
 DO_NOT_DELETE = "volsync.backube/do-not-delete"
@@ -104,6 +105,26 @@ def forget(snapshots, retain):
 class VolSync:
     def __init__(self, kube, store, log, clock, held):
         self.k, self.store, self.log, self.clock, self.held = kube, store, log, clock, held
+
+    # ---- leader election ---------------------------------------------------------------------------------------
+    def hold_lease(self):
+        """The controller holds controller-runtime's leader lease b95b3104.backube in its own namespace and renews it
+        every few seconds while it runs (backube/volsync v0.15.0 cmd/main.go LeaderElectionID; controller-runtime's
+        10 s renew deadline). It runs where the release is: the namespace of the chart's stand-in ConfigMap."""
+        for cm in self.k.list("ConfigMap"):
+            m = cm["metadata"]
+            if not m["name"].endswith("-stand-in") or m.get("deletionTimestamp"):
+                continue
+            now = now_rfc3339(datetime.now(timezone.utc)).replace("Z", ".000000Z")
+            spec = {"holderIdentity": f"volsync-standin_{m['namespace']}", "leaseDurationSeconds": 15,
+                    "renewTime": now, "acquireTime": now}
+            lease = self.k.get("Lease", m["namespace"], LEASE)
+            if lease:
+                spec["acquireTime"] = lease["spec"].get("acquireTime", now)
+                self.k.merge_patch("Lease", m["namespace"], LEASE, {"spec": spec}, MANAGER)
+            else:
+                self.k.create("Lease", {"apiVersion": "coordination.k8s.io/v1", "kind": "Lease",
+                                        "metadata": {"name": LEASE, "namespace": m["namespace"]}, "spec": spec}, MANAGER)
 
     # ---- shared state machine (SM) ---------------------------------------------------------------------------
     def reconcile(self, kind, obj):

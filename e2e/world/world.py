@@ -90,6 +90,8 @@ def main():
         # The longhorn class is made by longhorn-manager from the chart's longhorn-storageclass ConfigMap, not by Argo.
         controller_create([lh["storageClass"]], "longhorn-manager")
         argo_apply([{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "longhorn-system"}}])
+        # kube-prometheus-stack's namespace (monitoring/prometheus-stack/kustomization.yaml): the alert rules go there.
+        argo_apply([{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "prometheus-stack"}}])
         argo_apply([tracked(o, "longhorn", o.get("apiVersion", "").split("/")[0] if "/" in o.get("apiVersion", "") else "")
                     for o in lh.get("objects", [])])
 
