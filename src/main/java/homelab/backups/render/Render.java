@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
 import org.snakeyaml.engine.v2.api.Dump;
@@ -27,18 +28,27 @@ import org.snakeyaml.engine.v2.common.FlowStyle;
  * would apply (one YAML file each, by wave and namespace), a summary of everything else and the plan table, and
  * validates each custom resource against its CRD schema. No cluster, no credentials, no network.
  *
- * <pre>render [--stack prod] [--out out/&lt;stack&gt;] [--crds ../shared/crds] [--project .]</pre>
+ * <pre>render [--stack prod] [--out out/&lt;stack&gt;] [--crds DIR] [--require-schemas] [--project .]</pre>
+ *
+ * <p>The CRD schemas come from {@code --crds}, else the cache {@code scripts/fetch-crds} fills from the project's
+ * lock ({@code crds/crds.lock.yaml}), else {@code ../shared/crds}. A custom resource whose CRD none of them has is
+ * NOT VALIDATED, said loudly; with {@code --require-schemas} that is an error.
  */
 public final class Render {
     private Render() {
     }
 
     /** Parsed command line. */
-    public record Options(String stack, Path out, Optional<Path> crds, Path project) {
+    public record Options(String stack, Path out, Optional<Path> crds, Path project, boolean requireSchemas) {
+        public Options(String stack, Path out, Optional<Path> crds, Path project) {
+            this(stack, out, crds, project, false);
+        }
+
         static Options parse(String[] args) {
             String stack = "prod";
             Path out = null;
             Optional<Path> crds = Optional.empty();
+            boolean requireSchemas = false;
             var project = Path.of("").toAbsolutePath();
             for (int i = 0; i < args.length; i++) {
                 var value = i + 1 < args.length ? args[i + 1] : null;
@@ -47,16 +57,39 @@ public final class Render {
                     case "--out" -> out = Path.of(require(args[i], value));
                     case "--crds" -> crds = Optional.of(Path.of(require(args[i], value)));
                     case "--project" -> project = Path.of(require(args[i], value)).toAbsolutePath();
+                    case "--require-schemas" -> {
+                        requireSchemas = true;
+                        continue;
+                    }
                     case "-h", "--help" -> throw new UsageException("");
                     default -> throw new UsageException("unknown argument " + args[i]);
                 }
                 i++;
             }
+            if (crds.isEmpty()) crds = fetchedCrds(project, System.getenv());
             if (crds.isEmpty()) {
                 var shared = project.resolve("../shared/crds").normalize();
                 if (Files.isDirectory(shared)) crds = Optional.of(shared);
             }
-            return new Options(stack, out == null ? project.resolve("out").resolve(stack) : out, crds, project);
+            return new Options(stack, out == null ? project.resolve("out").resolve(stack) : out, crds, project, requireSchemas);
+        }
+
+        /**
+         * Where scripts/fetch-crds puts the lock's CRDs: {@code ${XDG_CACHE_HOME:-$HOME/.cache}/homelab-backups/crds/}
+         * and the first 12 hex digits of the lock's sha256, so a changed lock never reads an old cache.
+         */
+        static Optional<Path> fetchedCrds(Path project, Map<String, String> env) {
+            var lock = project.resolve("crds/crds.lock.yaml");
+            if (!Files.isRegularFile(lock)) return Optional.empty();
+            var base = env.get("XDG_CACHE_HOME") != null && !env.get("XDG_CACHE_HOME").isEmpty()
+                    ? Path.of(env.get("XDG_CACHE_HOME")) : Path.of(System.getProperty("user.home"), ".cache");
+            try {
+                var digest = java.security.MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(lock));
+                var dir = base.resolve("homelab-backups/crds").resolve(java.util.HexFormat.of().formatHex(digest).substring(0, 12));
+                return Files.isDirectory(dir) ? Optional.of(dir) : Optional.empty();
+            } catch (IOException | java.security.NoSuchAlgorithmException e) {
+                return Optional.empty();
+            }
         }
 
         private static String require(String flag, String value) {
@@ -72,21 +105,25 @@ public final class Render {
     }
 
     /** What a render produced. */
-    public record Result(StackRender render, List<SchemaViolation> violations, List<String> planTable, int files) {
+    public record Result(StackRender render, List<SchemaViolation> violations, List<String> planTable, int files,
+                         java.util.SortedSet<String> notValidated) {
     }
 
     public static void main(String[] args) {
         System.exit(run(args, System.out, System.err));
     }
 
-    /** Exit codes: 0 rendered and valid, 1 schema violations, 2 invalid stack input, 64 usage. */
+    /**
+     * Exit codes: 0 rendered, and valid as far as schemas were found; 1 schema violations; 2 invalid stack input;
+     * 3 custom resources left unvalidated under --require-schemas; 64 usage.
+     */
     public static int run(String[] args, PrintStream out, PrintStream err) {
         Options options;
         try {
             options = Options.parse(args);
         } catch (UsageException e) {
             if (!e.getMessage().isEmpty()) err.println("render: " + e.getMessage());
-            err.println("usage: render [--stack prod] [--out out/<stack>] [--crds <dir with CRD yaml>] [--project <dir>]");
+            err.println("usage: render [--stack prod] [--out out/<stack>] [--crds <dir with CRD yaml>] [--require-schemas] [--project <dir>]");
             return 64;
         }
         Result result;
@@ -100,14 +137,21 @@ public final class Render {
         out.println();
         result.render().run().warnings().forEach(w -> out.println("WARNING " + w));
         out.println("Wrote " + result.files() + " objects, summary.txt and plan.txt to " + options.project().relativize(options.out().toAbsolutePath()));
-        if (options.crds().isEmpty()) {
-            err.println("schema validation skipped: no CRD directory (pass --crds, e.g. CRDs dumped with kubectl get crd -o yaml)");
-            return 0;
-        }
         if (!result.violations().isEmpty()) {
             err.println(result.violations().size() + " schema violation(s) against " + options.crds().get() + ":");
             result.violations().forEach(v -> err.println("  " + v));
             return 1;
+        }
+        if (!result.notValidated().isEmpty()) {
+            var where = options.crds().map(d -> "no CRD for them in " + d)
+                    .orElse("no CRD directory: pass --crds DIR, run scripts/fetch-crds (the lock's pinned CRDs), or dump the cluster's with scripts/dump-crds");
+            err.println("NOT VALIDATED: " + result.notValidated().size() + " kind(s) of custom resource were not checked against any schema ("
+                    + where + "): " + String.join(", ", result.notValidated()));
+            if (options.requireSchemas()) {
+                err.println("render: --require-schemas: failing because not every custom resource was validated");
+                return 3;
+            }
+            return 0;
         }
         out.println("All custom resources are valid against the CRD schemas in " + options.crds().get());
         return 0;
@@ -120,11 +164,25 @@ public final class Render {
         timer.mark("load+plan");
         var render = StackRender.of(plan);
         timer.mark("program under mocks");
-        var violations = options.crds().map(dir -> validate(render, dir, plan.inputs().settings())).orElse(List.of());
+        var violations = new ArrayList<SchemaViolation>();
+        var notValidated = new java.util.TreeSet<String>();
+        if (options.crds().isPresent()) {
+            var catalog = catalog(options.crds().get(), plan.inputs().settings());
+            for (var object : render.objects()) {
+                if (!object.custom()) continue;
+                var apiVersion = String.valueOf(object.object().get("apiVersion"));
+                var kind = String.valueOf(object.object().get("kind"));
+                if (catalog.has(apiVersion, kind)) violations.addAll(catalog.validate(object.object(), object.patch()));
+                else notValidated.add(apiVersion + " " + kind);
+            }
+        } else {
+            render.objects().stream().filter(RenderedObject::custom)
+                    .forEach(o -> notValidated.add(o.object().get("apiVersion") + " " + o.object().get("kind")));
+        }
         timer.mark("schema validation");
         var files = write(render, options.out());
         timer.mark("write");
-        return new Result(render, violations, render.planTable(), files);
+        return new Result(render, violations, render.planTable(), files, notValidated);
     }
 
     /** Phase timings on stderr when RENDER_TIMINGS is set (used by bench/render.sh, never by tests). */
@@ -142,22 +200,25 @@ public final class Render {
 
     /** Validates every custom resource; patches carry only some fields, so required-field checks are off for them. */
     public static List<SchemaViolation> validate(StackRender render, Path crds, Settings settings) {
-        var dirs = new ArrayList<Path>(List.of(crds));
-        // The kopia fork's VolSync CRDs replace upstream's for a kopia stack.
-        if (settings.volsync().mover() == Settings.Mover.KOPIA && Files.isDirectory(crds.resolve("kopia-fork"))) {
-            dirs.add(crds.resolve("kopia-fork"));
-        }
-        CrdCatalog catalog;
-        try {
-            catalog = CrdCatalog.load(dirs);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        var catalog = catalog(crds, settings);
         var violations = new ArrayList<SchemaViolation>();
         for (var object : render.objects()) {
             if (object.custom()) violations.addAll(catalog.validate(object.object(), object.patch()));
         }
         return violations;
+    }
+
+    static CrdCatalog catalog(Path crds, Settings settings) {
+        var dirs = new ArrayList<Path>(List.of(crds));
+        // The kopia fork's VolSync CRDs replace upstream's for a kopia stack.
+        if (settings.volsync().mover() == Settings.Mover.KOPIA && Files.isDirectory(crds.resolve("kopia-fork"))) {
+            dirs.add(crds.resolve("kopia-fork"));
+        }
+        try {
+            return CrdCatalog.load(dirs);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** Writes the objects, summary and plan table; the directory is emptied first so stale files never linger. */

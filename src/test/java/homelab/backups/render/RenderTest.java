@@ -77,6 +77,42 @@ class RenderTest {
     }
 
     @Test
+    void withoutSchemasTheRenderSaysNotValidatedAndFailsWhenTheyAreRequired() throws IOException {
+        // A clone with nothing beside it: the schemas of some kinds missing (here: an empty CRD directory).
+        var empty = Files.createDirectories(tmp.resolve("no-crds"));
+        var err = new ByteArrayOutputStream();
+        int code = Render.run(new String[] {"--stack", "prod", "--out", tmp.resolve("a").toString(), "--crds", empty.toString()},
+                new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        var said = err.toString(StandardCharsets.UTF_8);
+        assertEquals(0, code, said);
+        assertTrue(said.contains("NOT VALIDATED"), said);
+        for (var kind : List.of("volsync.backube/v1alpha1 ReplicationSource", "postgresql.cnpg.io/v1 ScheduledBackup",
+                "monitoring.coreos.com/v1 PrometheusRule", "snapshot.storage.k8s.io/v1 VolumeSnapshotClass")) {
+            assertTrue(said.contains(kind), "names the kinds not validated: " + said);
+        }
+        var strictErr = new ByteArrayOutputStream();
+        int strict = Render.run(new String[] {"--stack", "prod", "--out", tmp.resolve("b").toString(), "--crds", empty.toString(),
+                        "--require-schemas"},
+                new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8), new PrintStream(strictErr, true, StandardCharsets.UTF_8));
+        assertEquals(3, strict, strictErr.toString(StandardCharsets.UTF_8));
+        // With every schema there, --require-schemas passes.
+        int complete = Render.run(new String[] {"--stack", "prod", "--out", tmp.resolve("c").toString(), "--crds", CRDS.toString(),
+                        "--require-schemas"},
+                new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8), new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+        assertEquals(0, complete);
+    }
+
+    @Test
+    void theFetchedCacheOfTheLockIsFoundWithoutFlags() throws Exception {
+        var lock = Files.readAllBytes(TestStacks.PROJECT.resolve("crds/crds.lock.yaml"));
+        var hash = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(lock)).substring(0, 12);
+        var env = Map.of("XDG_CACHE_HOME", tmp.toString());
+        assertEquals(Optional.empty(), Render.Options.fetchedCrds(TestStacks.PROJECT, env), "nothing fetched yet");
+        var dir = Files.createDirectories(tmp.resolve("homelab-backups/crds").resolve(hash));
+        assertEquals(Optional.of(dir), Render.Options.fetchedCrds(TestStacks.PROJECT, env), "where scripts/fetch-crds puts them");
+    }
+
+    @Test
     void aWrongObjectIsCaughtWithItsPath() throws IOException {
         var render = StackRender.of(TestStacks.prodPlan());
         var catalog = CrdCatalog.load(List.of(CRDS));

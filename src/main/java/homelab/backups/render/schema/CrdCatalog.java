@@ -119,6 +119,11 @@ public final class CrdCatalog {
         return crd.compiled(version, false);
     }
 
+    /** Whether a CRD for this kind was loaded (its version may still be missing: that is a violation). */
+    public boolean has(String apiVersion, String kind) {
+        return crd(apiVersion, kind) != null;
+    }
+
     private CrdDefinition crd(String apiVersion, String kind) {
         int slash = apiVersion == null ? -1 : apiVersion.indexOf('/');
         return slash < 0 ? null : crds.get(apiVersion.substring(0, slash) + "/" + kind);
