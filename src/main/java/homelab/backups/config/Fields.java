@@ -1,6 +1,7 @@
 package homelab.backups.config;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -12,25 +13,97 @@ import java.util.function.Function;
  * Strict reader over one mapping of untyped input (YAML or config JSON). Every read records the key as known;
  * {@link #finish()} reports the keys nobody asked for, so a typo such as {@code capacty} is an error, never a
  * silently ignored default. Problems go to the shared {@link ConfigErrors}, tagged with file, item and field.
+ *
+ * <p>The reads are also the inputs' only definition: while {@link InputSchema} runs a loader over empty input, each
+ * read records its key, type, default and whether it is required into a JSON Schema node, so the editor schema can
+ * never disagree with what the loader accepts.
  */
 public final class Fields {
+    /** The schema node the next {@link #of} describes into, while a description runs. */
+    private static final ThreadLocal<Map<String, Object>> NEXT = new ThreadLocal<>();
+    private static final ThreadLocal<Boolean> DESCRIBING = ThreadLocal.withInitial(() -> false);
+
     private final Map<String, Object> values;
     private final String file;
     private final String item;
     private final String prefix;
     private final ConfigErrors errors;
     private final Set<String> known = new LinkedHashSet<>();
+    private final Map<String, Object> schema;
 
-    private Fields(Map<String, Object> values, String file, String item, String prefix, ConfigErrors errors) {
+    private Fields(Map<String, Object> values, String file, String item, String prefix, ConfigErrors errors,
+                   Map<String, Object> schema) {
         this.values = values;
         this.file = file;
         this.item = item;
         this.prefix = prefix;
         this.errors = errors;
+        this.schema = schema;
     }
 
     public static Fields of(Map<String, Object> values, String file, String item, ConfigErrors errors) {
-        return new Fields(values == null ? Map.of() : values, file, item, "", errors);
+        var node = NEXT.get();
+        NEXT.remove();
+        return new Fields(values == null ? Map.of() : values, file, item, "", errors, node);
+    }
+
+    /** Runs {@code loader} describing into {@code node}: the first {@link #of} it calls records there. */
+    static void describe(Map<String, Object> node, Runnable loader) {
+        boolean outer = DESCRIBING.get();
+        DESCRIBING.set(true);
+        try {
+            NEXT.set(node);
+            loader.run();
+        } finally {
+            NEXT.remove();
+            DESCRIBING.set(outer);
+        }
+    }
+
+    /** Whether a description is under way (a loader reads every branch then, with no input). */
+    static boolean describing() {
+        return DESCRIBING.get();
+    }
+
+    /** The next {@link #of} describes into {@code node} (a loader's own entry point for a section). */
+    static void describeNextInto(Map<String, Object> node) {
+        if (describing()) NEXT.set(node);
+    }
+
+    static Map<String, Object> objectNode() {
+        var node = new LinkedHashMap<String, Object>();
+        node.put("type", "object");
+        node.put("properties", new LinkedHashMap<String, Object>());
+        node.put("additionalProperties", false);
+        return node;
+    }
+
+    @SuppressWarnings("unchecked")
+    private Map<String, Object> record(String key, Map<String, Object> type, boolean required) {
+        if (schema == null) return type;
+        var properties = (Map<String, Object>) schema.computeIfAbsent("properties", k -> new LinkedHashMap<String, Object>());
+        var node = (Map<String, Object>) properties.putIfAbsent(key, type);
+        if (required) {
+            var list = (List<String>) schema.computeIfAbsent("required", k -> new ArrayList<String>());
+            if (!list.contains(key)) list.add(key);
+        }
+        return node == null ? type : node;
+    }
+
+    private static Map<String, Object> type(Object type) {
+        var node = new LinkedHashMap<String, Object>();
+        node.put("type", type);
+        return node;
+    }
+
+    /** A value the loader reads as text (it also takes a YAML number or boolean as text; the schema asks for text). */
+    private static Map<String, Object> text() {
+        return type("string");
+    }
+
+    private static Map<String, Object> withDefault(Map<String, Object> node, Object fallback) {
+        if (fallback != null) node.put("default", fallback);
+        return node;
     }
 
     /**
@@ -52,14 +125,21 @@ public final class Fields {
             error(key, "must be a mapping, got " + describe(raw));
             raw = null;
         }
-        return new Fields(raw == null ? Map.of() : (Map<String, Object>) raw, file, item, path(key) + ".", errors);
+        var node = schema == null ? null : record(key, objectNode(), false);
+        return new Fields(raw == null ? Map.of() : (Map<String, Object>) raw, file, item, path(key) + ".", errors, node);
     }
 
+    /** Whether the key is given; while describing, every key is, so that every branch of a loader is read. */
     public boolean has(String key) {
-        return raw(key) != null;
+        return raw(key) != null || schema != null;
     }
 
     public Optional<String> optionalString(String key) {
+        record(key, text(), false);
+        return stringValue(key);
+    }
+
+    private Optional<String> stringValue(String key) {
         var raw = raw(key);
         if (raw == null) return Optional.empty();
         if (raw instanceof String s) return Optional.of(s);
@@ -69,12 +149,14 @@ public final class Fields {
     }
 
     public String string(String key, String fallback) {
-        return optionalString(key).orElse(fallback);
+        record(key, withDefault(text(), fallback), false);
+        return stringValue(key).orElse(fallback);
     }
 
     /** A required string; records an error and returns "" when it is missing or blank. */
     public String requiredString(String key) {
-        var value = optionalString(key);
+        record(key, text(), true);
+        var value = stringValue(key);
         if (value.isEmpty() || value.get().isBlank()) {
             if (!values.containsKey(key)) error(key, "is required");
             else if (value.isPresent()) error(key, "must not be empty");
@@ -84,6 +166,11 @@ public final class Fields {
     }
 
     public Optional<Long> optionalInteger(String key) {
+        record(key, type("integer"), false);
+        return integerValue(key);
+    }
+
+    private Optional<Long> integerValue(String key) {
         var raw = raw(key);
         if (raw == null) return Optional.empty();
         if (raw instanceof Number n && n.doubleValue() == Math.rint(n.doubleValue())) return Optional.of(n.longValue());
@@ -93,10 +180,16 @@ public final class Fields {
     }
 
     public long integer(String key, long fallback) {
-        return optionalInteger(key).orElse(fallback);
+        record(key, withDefault(type("integer"), fallback), false);
+        return integerValue(key).orElse(fallback);
     }
 
     public Optional<Boolean> optionalBoolean(String key) {
+        record(key, type("boolean"), false);
+        return booleanValue(key);
+    }
+
+    private Optional<Boolean> booleanValue(String key) {
         var raw = raw(key);
         if (raw == null) return Optional.empty();
         if (raw instanceof Boolean b) return Optional.of(b);
@@ -106,11 +199,15 @@ public final class Fields {
     }
 
     public boolean bool(String key, boolean fallback) {
-        return optionalBoolean(key).orElse(fallback);
+        record(key, withDefault(type("boolean"), fallback), false);
+        return booleanValue(key).orElse(fallback);
     }
 
     /** A list of strings; a single string is accepted as a one-element list. */
     public Optional<List<String>> optionalStrings(String key) {
+        var node = type(List.of("array", "string"));
+        node.put("items", type("string"));
+        record(key, node, false);
         var raw = raw(key);
         if (raw == null) return Optional.empty();
         if (raw instanceof String s) return Optional.of(List.of(s));
@@ -129,6 +226,9 @@ public final class Fields {
 
     /** A mapping of string to string (for example storage class → snapshot class). */
     public Map<String, String> stringMap(String key) {
+        var node = type("object");
+        node.put("additionalProperties", text());
+        record(key, node, false);
         var raw = raw(key);
         if (raw == null) return Map.of();
         if (!(raw instanceof Map<?, ?> map)) {
@@ -146,8 +246,21 @@ public final class Fields {
     /** A list of mappings, each read by {@code reader} with its own item label. */
     @SuppressWarnings("unchecked")
     public <T> List<T> objects(String key, Function<Map<String, Object>, T> reader) {
+        if (schema != null) {
+            // Describing: the element reader runs once over an empty element, into the array's item schema.
+            var items = objectNode();
+            var node = type("array");
+            node.put("items", items);
+            record(key, node, false);
+            NEXT.set(items);
+            try {
+                reader.apply(Map.of());
+            } finally {
+                NEXT.remove();
+            }
+        }
         var raw = raw(key);
-        if (raw == null) return List.of();
+        if (raw == null || schema != null) return List.of();
         if (!(raw instanceof List<?> list)) {
             error(key, "must be a list, got " + describe(raw));
             return List.of();
@@ -164,6 +277,7 @@ public final class Fields {
     /** The raw value, for pass-through blocks such as extra Helm values. */
     @SuppressWarnings("unchecked")
     public Map<String, Object> rawObject(String key) {
+        record(key, type("object"), false);
         var raw = raw(key);
         if (raw == null) return Map.of();
         if (raw instanceof Map) return (Map<String, Object>) raw;

@@ -147,6 +147,13 @@ public final class SettingsLoader {
                 new Policy.Cadence.Window(schedule.windowStart(), schedule.windowMinutes()),
                 new Policy.Retention(0, schedule.retainDaily(), 0, 0, 0, Optional.empty()), schedule.pruneIntervalDays()));
         var raw = config.object("policies", errors);
+        if (Fields.describing()) {
+            // Any name: one policy read over an empty body describes them all.
+            var body = Fields.objectNode();
+            InputSchema.setting("policies", InputSchema.mapOf(body));
+            Fields.describeNextInto(body);
+            policy("any", Fields.of(Map.of(), config.file(), item, errors), mover);
+        }
         for (var entry : new java.util.TreeMap<>(raw).entrySet()) {
             var name = entry.getKey();
             var where = item + " (" + name + ")";
@@ -166,28 +173,34 @@ public final class SettingsLoader {
 
     private static Optional<Policy> policy(String name, Fields f, Settings.Mover mover) {
         Policy.Cadence cadence = null;
-        if (f.has("window") == f.has("every")) {
-            f.error(f.has("window") ? "every" : "window", "a policy runs either in a daily window (window: {start, minutes}) "
-                    + "or every few hours (every: 1h, 2h, 3h, 4h, 6h, 8h, 12h or 24h): give exactly one");
-        } else if (f.has("window")) {
+        boolean windowGiven = f.has("window"), everyGiven = f.has("every");
+        Policy.Cadence window = null, every = null;
+        if (windowGiven) {
             var w = f.object("window");
             var startText = w.requiredString("start");
             var minutes = (int) w.integer("minutes", 60);
             if (minutes < 1 || minutes > 24 * 60) w.error("minutes", minutes + " must be between 1 and 1440");
             try {
-                if (!startText.isEmpty()) cadence = new Policy.Cadence.Window(LocalTime.parse(startText), Math.max(1, Math.min(minutes, 1440)));
+                if (!startText.isEmpty()) window = new Policy.Cadence.Window(LocalTime.parse(startText), Math.max(1, Math.min(minutes, 1440)));
             } catch (DateTimeParseException e) {
                 w.error("start", "'" + startText + "' is not a time of day such as 02:00");
             }
             w.finish();
-        } else {
+        }
+        if (everyGiven) {
             var text = f.requiredString("every");
             var m = EVERY.matcher(text);
             if (!m.matches() || !Policy.INTERVAL_HOURS.contains(Integer.parseInt(m.group(1)))) {
-                f.error("every", "'" + text + "' is not an interval that divides the day: 1h, 2h, 3h, 4h, 6h, 8h, 12h or 24h");
+                if (!text.isEmpty()) f.error("every", "'" + text + "' is not an interval that divides the day: 1h, 2h, 3h, 4h, 6h, 8h, 12h or 24h");
             } else {
-                cadence = new Policy.Cadence.Every(Integer.parseInt(m.group(1)));
+                every = new Policy.Cadence.Every(Integer.parseInt(m.group(1)));
             }
+        }
+        if (windowGiven == everyGiven) {
+            f.error(windowGiven ? "every" : "window", "a policy runs either in a daily window (window: {start, minutes}) "
+                    + "or every few hours (every: 1h, 2h, 3h, 4h, 6h, 8h, 12h or 24h): give exactly one");
+        } else {
+            cadence = windowGiven ? window : every;
         }
         Policy.Retention retain = null;
         if (!f.has("retain")) {
@@ -225,6 +238,7 @@ public final class SettingsLoader {
     }
 
     private static Fields section(StackConfig config, String key, ConfigErrors errors) {
+        if (Fields.describing()) Fields.describeNextInto(InputSchema.setting(key, Fields.objectNode()));
         return Fields.of(config.object(key, errors), config.file(), StackConfig.NAMESPACE + ":" + key, errors);
     }
 
@@ -327,6 +341,8 @@ public final class SettingsLoader {
         var item = StackConfig.NAMESPACE + ":snapshotClasses";
         var parsed = config.list("snapshotClasses", errors);
         // A list at the top level: wrap it so the strict reader can walk it.
+        var wrapper = Fields.objectNode();
+        Fields.describeNextInto(wrapper);
         var f = Fields.of(Map.of("classes", parsed), file, item, errors);
         var out = new ArrayList<Settings.SnapshotClass>();
         int[] i = {0};
@@ -350,6 +366,7 @@ public final class SettingsLoader {
             c.finish();
             return new Settings.SnapshotClass(name, driver, parameters, storageClasses, policy);
         }).forEach(out::add);
+        if (Fields.describing()) InputSchema.setting("snapshotClasses", InputSchema.property(wrapper, "classes"));
         var seen = new java.util.HashSet<String>();
         for (var c : out) {
             for (var sc : c.storageClasses()) {
