@@ -91,15 +91,8 @@ public final class SettingsLoader {
             every = 7;
         }
         var w = f.object("window");
-        var startText = w.string("start", "04:00");
-        var start = LocalTime.of(4, 0);
-        try {
-            start = LocalTime.parse(startText);
-        } catch (DateTimeParseException e) {
-            w.error("start", "'" + startText + "' is not a time of day such as 04:00");
-        }
-        var minutes = (int) w.integer("minutes", 120);
-        if (minutes < 1 || minutes > 24 * 60) w.error("minutes", minutes + " must be between 1 and 1440");
+        var start = timeOfDay(w, "start", LocalTime.of(4, 0));
+        var minutes = windowMinutes(w, "minutes", 120);
         w.finish();
         var image = f.optionalString("image");
         var scratchText = f.string("scratch", "2Gi");
@@ -120,7 +113,7 @@ public final class SettingsLoader {
             f.error("memoryLimit", "'" + memory + "' is not a memory quantity such as 512Mi or 1Gi");
         }
         f.finish();
-        return new Settings.DrillSettings(enabled, every, start, Math.max(1, Math.min(minutes, 1440)), image, scratch,
+        return new Settings.DrillSettings(enabled, every, start, minutes, image, scratch,
                 Math.max(1, subsets), Math.max(1, Math.min(percent, 100)), cpu, memory);
     }
 
@@ -178,10 +171,9 @@ public final class SettingsLoader {
         if (windowGiven) {
             var w = f.object("window");
             var startText = w.requiredString("start");
-            var minutes = (int) w.integer("minutes", 60);
-            if (minutes < 1 || minutes > 24 * 60) w.error("minutes", minutes + " must be between 1 and 1440");
+            var minutes = windowMinutes(w, "minutes", 60);
             try {
-                if (!startText.isEmpty()) window = new Policy.Cadence.Window(LocalTime.parse(startText), Math.max(1, Math.min(minutes, 1440)));
+                if (!startText.isEmpty()) window = new Policy.Cadence.Window(LocalTime.parse(startText), minutes);
             } catch (DateTimeParseException e) {
                 w.error("start", "'" + startText + "' is not a time of day such as 02:00");
             }
@@ -235,6 +227,24 @@ public final class SettingsLoader {
         f.finish();
         if (cadence == null || retain == null || retain.keepsNothing()) return Optional.empty();
         return Optional.of(new Policy(name, cadence, retain, Math.max(1, prune)));
+    }
+
+    /** A time of day such as 02:00; the fallback, and an error, when it is not one. */
+    private static LocalTime timeOfDay(Fields f, String key, LocalTime fallback) {
+        var text = f.string(key, fallback.toString());
+        try {
+            return LocalTime.parse(text);
+        } catch (DateTimeParseException e) {
+            f.error(key, "'" + text + "' is not a time of day such as " + fallback);
+            return fallback;
+        }
+    }
+
+    /** The length of a daily window in minutes, 1 to 1440 (an error, and the nearest bound, otherwise). */
+    private static int windowMinutes(Fields f, String key, int fallback) {
+        var minutes = (int) f.integer(key, fallback);
+        if (minutes < 1 || minutes > 24 * 60) f.error(key, minutes + " must be between 1 and 1440");
+        return Math.max(1, Math.min(minutes, 24 * 60));
     }
 
     private static Fields section(StackConfig config, String key, ConfigErrors errors) {
@@ -320,21 +330,14 @@ public final class SettingsLoader {
     }
 
     private static Settings.ScheduleSettings schedule(Fields f) {
-        var startText = f.string("windowStart", "02:00");
-        var start = LocalTime.of(2, 0);
-        try {
-            start = LocalTime.parse(startText);
-        } catch (DateTimeParseException e) {
-            f.error("windowStart", "'" + startText + "' is not a time of day such as 02:00");
-        }
-        var minutes = (int) f.integer("windowMinutes", 60);
-        if (minutes < 1 || minutes > 24 * 60) f.error("windowMinutes", minutes + " must be between 1 and 1440");
+        var start = timeOfDay(f, "windowStart", LocalTime.of(2, 0));
+        var minutes = windowMinutes(f, "windowMinutes", 60);
         var retain = (int) f.integer("retainDaily", 14);
         if (retain <= 0) f.error("retainDaily", retain + " must be at least 1: a retention of 0 keeps no backup");
         var prune = (int) f.integer("pruneIntervalDays", 7);
         if (prune <= 0) f.error("pruneIntervalDays", prune + " must be at least 1");
         f.finish();
-        return new Settings.ScheduleSettings(start, Math.max(1, Math.min(minutes, 1440)), retain, prune);
+        return new Settings.ScheduleSettings(start, minutes, retain, prune);
     }
 
     private static List<Settings.SnapshotClass> snapshotClasses(StackConfig config, ConfigErrors errors, String file) {
