@@ -141,8 +141,9 @@ public final class Fabric8LiveCluster implements LiveCluster {
             return call.get();
         } catch (KubernetesClientException | CompletionException e) {
             var cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+            // Said before anything is registered (the program) or instead of a table (./verify).
             throw new RunException("cannot read the live cluster at " + where + ": " + cause.getMessage()
-                    + " (the program reads the PVCs it adopts before it registers anything)");
+                    + " (check the kubeconfig context: homelab-backups:kubernetes.context, else the current one)");
         }
     }
 
