@@ -62,18 +62,18 @@ public final class BackedUpDatabase extends ComponentResource {
                 .stringData(credentialData(plan, settings, args.secrets()))
                 .build(), child(args.after()));
 
-        var targetReady = new ArrayList<Resource>(args.after());
-        targetReady.add(credentials);
+        // Each list handed to a child stays as it was handed: the next step gets a new one.
+        var credentialsReady = append(args.after(), credentials);
         if (plan.cnpg() && db.cnpgMethod() == Database.CnpgMethod.PLUGIN) {
             this.objectStore = Optional.of(new CustomObject(name + "-object-store",
                     CustomObjectArgs.builder(PostgresSpecs.BARMAN_API, "ObjectStore")
                             .metadata(meta(plan.objectStoreName(), db.namespace()))
                             .spec(PostgresSpecs.objectStore(plan, settings))
-                            .build(), child(targetReady)));
-            targetReady.add(objectStore.get());
+                            .build(), child(credentialsReady)));
         } else {
             this.objectStore = Optional.empty();
         }
+        var targetReady = objectStore.map(store -> append(credentialsReady, store)).orElse(credentialsReady);
 
         var patchSpec = plan.cnpg()
                 ? db.cnpgMethod() == Database.CnpgMethod.PLUGIN ? PostgresSpecs.clusterPluginPatch(plan)
@@ -136,6 +136,12 @@ public final class BackedUpDatabase extends ComponentResource {
             ca.ifPresent(pem -> data.put(Settings.S3Settings.CA_KEY, pem));
             return (Map<String, String>) data;
         }).asSecret();
+    }
+
+    private static List<Resource> append(List<Resource> before, Resource next) {
+        var all = new ArrayList<>(before);
+        all.add(next);
+        return List.copyOf(all);
     }
 
     private CustomResourceOptions child(List<Resource> dependsOn) {

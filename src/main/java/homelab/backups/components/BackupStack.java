@@ -14,7 +14,6 @@ import java.util.TreeMap;
 import homelab.backups.plan.StackPlan;
 import homelab.backups.plan.Verification;
 import java.time.Instant;
-import java.util.List;
 import java.util.function.Consumer;
 import java.util.function.Function;
 
@@ -23,7 +22,6 @@ import java.util.function.Function;
  * before. The real program, the offline render and the tests all run this same code.
  */
 public final class BackupStack {
-    private final Provider kubernetes;
     private final LiveReview review;
     private final SecretsWave secrets;
     private final PlatformWave platform;
@@ -55,7 +53,7 @@ public final class BackupStack {
             var verification = Verification.of(plan, live, Instant.now());
             if (!verification.proven()) throw new RunException(RetirementGate.refusal(verification));
         }
-        this.kubernetes = kubernetesProvider(settings.kubernetes());
+        var kubernetes = kubernetesProvider(settings.kubernetes());
         var k8s = ComponentResourceOptions.builder().providers(kubernetes).build();
 
         this.secrets = new SecretsWave("wave0-secrets", new SecretsWave.Args(settings.secrets(), configSecrets),
@@ -78,10 +76,6 @@ public final class BackupStack {
         settings.context().ifPresent(args::context);
         return new Provider("kubernetes", args.build(),
                 CustomResourceOptions.builder().version(settings.providerVersion()).build());
-    }
-
-    public Provider kubernetes() {
-        return kubernetes;
     }
 
     /** What the live cluster said before anything was registered. */
@@ -107,10 +101,5 @@ public final class BackupStack {
 
     public VolumesWave volumes() {
         return volumes;
-    }
-
-    /** Every wave in order, for tests and the render. */
-    public List<Wave> waves() {
-        return List.of(secrets, platform, storage, proof, volumes);
     }
 }

@@ -20,10 +20,6 @@ public final class ConfigErrors {
         return errors.isEmpty();
     }
 
-    public List<ConfigError> list() {
-        return List.copyOf(errors);
-    }
-
     /** Throws if anything was collected. */
     public void throwIfAny() {
         if (!errors.isEmpty()) throw new InvalidConfigException(errors);

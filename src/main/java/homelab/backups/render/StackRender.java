@@ -109,7 +109,7 @@ public final class StackRender {
         if (!o.getIgnoreChanges().isEmpty()) notes.add("ignoreChanges: " + String.join(", ", o.getIgnoreChanges()));
         if (!o.getReplaceOnChanges().isEmpty()) notes.add("replaceOnChanges: " + String.join(", ", o.getReplaceOnChanges()));
         o.getCustomTimeouts().ifPresent(t -> t.getCreate().or(t::getUpdate)
-                .ifPresent(d -> notes.add("waits up to " + d.toHours() + "h")));
+                .ifPresent(d -> notes.add("waits up to " + waitText(d))));
         List<Resource> after = PulumiTest.extractValue(o.getDependsOn());
         if (after != null && !after.isEmpty()) {
             notes.add("after: " + String.join(", ", after.stream().map(Resource::pulumiResourceName).toList()));
@@ -247,6 +247,13 @@ public final class StackRender {
                         + " patched to no target), GATED: pulumi preview refuses unless ./verify proves everything"
                 : "kept (longhorn.retireBackups: false)"));
         return lines;
+    }
+
+    /** 24h, 45m, 1h30m: how long an up waits, as written in the settings. */
+    static String waitText(java.time.Duration d) {
+        long minutes = d.toMinutes();
+        if (minutes < 60) return minutes + "m";
+        return d.toHours() + "h" + (d.toMinutesPart() == 0 ? "" : d.toMinutesPart() + "m");
     }
 
     /** A retention as a reviewer reads it: {@code 24h 7d}, {@code 14d}, {@code 4w 6m 1y within 30d}. */

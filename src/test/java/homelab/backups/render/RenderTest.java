@@ -113,6 +113,13 @@ class RenderTest {
     }
 
     @Test
+    void aRestoreWaitIsWrittenAsTheSettingsWriteIt() {
+        assertEquals("45m", StackRender.waitText(java.time.Duration.ofMinutes(45)), "not 0h");
+        assertEquals("24h", StackRender.waitText(java.time.Duration.ofHours(24)));
+        assertEquals("1h30m", StackRender.waitText(java.time.Duration.ofMinutes(90)));
+    }
+
+    @Test
     void aWrongObjectIsCaughtWithItsPath() throws IOException {
         var render = StackRender.of(TestStacks.prodPlan());
         var catalog = CrdCatalog.load(List.of(CRDS));
