@@ -14,7 +14,6 @@ import homelab.backups.render.MockCluster;
 import homelab.backups.render.MockedRun;
 import homelab.backups.render.RecordingMocks.Registration;
 import homelab.backups.support.TestStacks;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -99,8 +98,7 @@ class AdoptionTest {
     void everythingTheLivePvcCarriesBeyondOurInputsIsIgnored() {
         var run = MockedRun.of(PROD);
         for (var v : PROD.volumes()) {
-            var ours = run.mocks().registrations().stream().filter(r -> r.name().equals(v.app() + "-pvc"))
-                    .findFirst().orElseThrow().inputs();
+            var ours = homelab.backups.support.Registrations.named(run, v.app() + "-pvc").inputs();
             var live = MockCluster.liveObject(v);
             var extra = new TreeSet<String>();
             differingPaths("", live, ours, extra);

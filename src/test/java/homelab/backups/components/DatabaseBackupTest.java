@@ -1,5 +1,7 @@
 package homelab.backups.components;
 
+import static homelab.backups.support.Registrations.dependsOn;
+import static homelab.backups.support.Registrations.named;
 import static homelab.backups.support.TestStacks.at;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -10,10 +12,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.pulumi.core.internal.Internal;
 import com.pulumi.kubernetes.core.v1.SecretArgs;
-import com.pulumi.resources.Resource;
 import com.pulumi.test.PulumiTest;
 import homelab.backups.config.StackConfig;
-import homelab.backups.config.StackInputs;
 import homelab.backups.plan.Planner;
 import homelab.backups.render.MockCluster;
 import homelab.backups.render.MockedRun;
@@ -71,14 +71,6 @@ class DatabaseBackupTest {
         return String.join("\n", run.result().errors()) + run.result().exceptions();
     }
 
-    static Registration named(MockedRun run, String name) {
-        return run.mocks().registrations().stream().filter(r -> r.name().equals(name)).findFirst()
-                .orElseThrow(() -> new AssertionError("no resource " + name));
-    }
-
-    static List<Resource> dependsOn(MockedRun run, String name) {
-        return PulumiTest.extractValue(run.options().get(name).getDependsOn());
-    }
 
     @SuppressWarnings("unchecked")
     static Map<String, Object> spec(Registration r) {
@@ -228,7 +220,7 @@ class DatabaseBackupTest {
     @Test
     void cnpgRestoreCreatesANewClusterWithANewServerNameAndChangesNothingElse() {
         var run = run(TestStacks.with(TestStacks.prodConfig(), "restore", "{\"khoj-database\": \"2026-11-27T02:00:00Z\"}"));
-        var recovery = run.mocks().registrations().stream().filter(r -> r.name().equals("khoj-database-recovery")).findFirst().orElseThrow();
+        var recovery = named(run, "khoj-database-recovery");
         assertEquals("kubernetes:postgresql.cnpg.io/v1:Cluster", recovery.type());
         var name = (String) at(recovery.inputs(), "metadata.name");
         assertTrue(name.startsWith("khoj-database-restore-"), name);

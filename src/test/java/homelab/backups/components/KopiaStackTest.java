@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import homelab.backups.config.StackInputs;
 import homelab.backups.plan.Planner;
 import homelab.backups.render.MockedRun;
 import homelab.backups.render.RecordingMocks;
@@ -36,7 +35,7 @@ class KopiaStackTest {
     }
 
     static Registration named(MockedRun run, String name) {
-        return run.mocks().registrations().stream().filter(r -> r.name().equals(name)).findFirst().orElseThrow();
+        return homelab.backups.support.Registrations.named(run, name);
     }
 
     @Test

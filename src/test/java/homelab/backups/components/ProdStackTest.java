@@ -48,7 +48,7 @@ class ProdStackTest {
     }
 
     static List<Registration> ofType(String type) {
-        return run.mocks().registrations().stream().filter(r -> r.type().equals(type)).toList();
+        return homelab.backups.support.Registrations.ofType(run, type);
     }
 
     static Registration named(String name) {

@@ -1,5 +1,6 @@
 package homelab.backups.components;
 
+import static homelab.backups.support.Registrations.ofType;
 import static homelab.backups.support.TestStacks.at;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -11,7 +12,6 @@ import homelab.backups.plan.Planner;
 import homelab.backups.plan.StackPlan;
 import homelab.backups.render.MockCluster;
 import homelab.backups.render.MockedRun;
-import homelab.backups.render.RecordingMocks.Registration;
 import homelab.backups.support.ProofWorld;
 import homelab.backups.support.TestStacks;
 import java.io.IOException;
@@ -44,9 +44,6 @@ class ProofTest {
         assertEquals(0, run.result().exitCode(), () -> run.result().exceptions().toString());
     }
 
-    static List<Registration> ofType(MockedRun run, String type) {
-        return run.mocks().registrations().stream().filter(r -> r.type().equals(type)).toList();
-    }
 
     @SuppressWarnings("unchecked")
     static List<Map<String, Object>> rules(MockedRun run) {
@@ -139,8 +136,7 @@ class ProofTest {
             var env = ((List<?>) container.get("env")).stream().map(e -> TestStacks.map(e).orElseThrow())
                     .collect(Collectors.toMap(e -> (String) e.get("name"), e -> (String) e.get("value")));
             assertEquals(Long.toString(v.interval().plusHours(2).toSeconds()), env.get("DRILL_MAX_AGE_SECONDS"));
-            var configMap = run.mocks().registrations().stream().filter(r -> r.name().equals(v.app() + "-drill-script"))
-                    .findFirst().orElseThrow();
+            var configMap = homelab.backups.support.Registrations.named(run, v.app() + "-drill-script");
             assertEquals(script, TestStacks.map(at(configMap.inputs(), "data")).orElseThrow().get("restic-drill.sh"),
                     "the shipped, tested script");
             assertEquals(v.app(), at(configMap.inputs(), "metadata.labels.homelab-backups/drill"),

@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.pulumi.resources.CustomResourceOptions;
 import com.pulumi.resources.Resource;
 import com.pulumi.test.PulumiTest;
-import homelab.backups.config.StackInputs;
 import homelab.backups.plan.Planner;
 import homelab.backups.plan.StackPlan;
 import homelab.backups.render.MockCluster;
@@ -46,7 +45,7 @@ class RestoreSafetyTest {
         var run = MockedRun.of(plan);
         assertEquals(0, run.result().exitCode(), () -> run.result().exceptions().toString());
         var live = MockCluster.asInventory(plan).claim("nginx-example", "nginx-storage").orElseThrow();
-        var keep = run.mocks().registrations().stream().filter(r -> r.name().equals("nginx-keep-volume")).findFirst().orElseThrow();
+        var keep = homelab.backups.support.Registrations.named(run, "nginx-keep-volume");
         assertEquals("kubernetes:core/v1:PersistentVolumePatch", keep.type(), "a patch of one field, not the whole PV");
         assertEquals(live.volumeName().orElseThrow(), at(keep.inputs(), "metadata.name"), "the PV the PVC is bound to now");
         assertEquals(Map.of("persistentVolumeReclaimPolicy", "Retain"), at(keep.inputs(), "spec"));

@@ -34,7 +34,7 @@ class TlsStoreTest {
     }
 
     static Map<String, Object> inputs(MockedRun run, String name) {
-        return run.mocks().registrations().stream().filter(r -> r.name().equals(name)).findFirst().orElseThrow().inputs();
+        return homelab.backups.support.Registrations.named(run, name).inputs();
     }
 
     @Test

@@ -1,5 +1,8 @@
 package homelab.backups.components;
 
+import static homelab.backups.support.Registrations.dependsOn;
+import static homelab.backups.support.Registrations.options;
+import static homelab.backups.support.Registrations.named;
 import static homelab.backups.support.TestStacks.at;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -7,11 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.pulumi.resources.CustomResourceOptions;
-import com.pulumi.resources.Resource;
-import com.pulumi.test.PulumiTest;
 import homelab.backups.config.StackConfig;
-import homelab.backups.config.StackInputs;
 import homelab.backups.plan.Planner;
 import homelab.backups.render.MockedRun;
 import homelab.backups.render.RecordingMocks.Registration;
@@ -41,18 +40,6 @@ class VolumeRestoreTest {
         return run(TestStacks.with(TestStacks.prodConfig(), "restore", json));
     }
 
-    static Registration named(MockedRun run, String name) {
-        return run.mocks().registrations().stream().filter(r -> r.name().equals(name)).findFirst()
-                .orElseThrow(() -> new AssertionError("no resource " + name));
-    }
-
-    static CustomResourceOptions options(MockedRun run, String name) {
-        return (CustomResourceOptions) run.options().get(name);
-    }
-
-    static List<Resource> dependsOn(MockedRun run, String name) {
-        return PulumiTest.extractValue(run.options().get(name).getDependsOn());
-    }
 
 
     @Test
