@@ -571,15 +571,16 @@ verify_reports_the_testing_plan() {
   expect "the last line says Longhorn's backups may be retired" grep -q "^Longhorn backups may be retired:" <(tail -1 "$work/verify-proven.txt") || return 1
   # One app whose backups were just set up (its source re-created; VolSync has not synced it yet) and a failed drill.
   echo "nginx-example/nginx-backup" > "$standins/hold"
-  # (Deleted by hand, then re-created: a refresh finds it gone, the next up creates it. Not `up --replace`: the provider
-  # creates a same-named replacement first (a server-side-apply upsert) and then deletes "the original" — the object.)
-  local source_urn; source_urn=$(pulumi stack --show-urns | grep -o 'urn:pulumi:[^ ]*ReplicationSource::nginx-source' | sed -n 1p)
+  # `up --replace`: every named child is deleted before its replacement is created (created first, the
+  # "replacement" would be the object itself, upserted, and deleting "the original" would delete it).
+  local source_urn old_uid; source_urn=$(pulumi stack --show-urns | grep -o 'urn:pulumi:[^ ]*ReplicationSource::nginx-source' | sed -n 1p)
   [ -n "$source_urn" ] || { log "no nginx-source in the stack"; return 1; }
-  k delete replicationsource nginx-backup -n nginx-example >/dev/null &&
-  pulumi refresh --yes --skip-preview --non-interactive --target "$source_urn" > "$work/refresh.log" 2>&1 &&
-  pulumi up --yes --skip-preview --non-interactive --target "$source_urn" > "$work/up.log" 2>&1 ||
-    { tail -30 "$work/refresh.log" "$work/up.log" >&2; return 1; }
-  expect "the source is back, not yet synced" [ -z "$(k get replicationsource nginx-backup -n nginx-example -o jsonpath='{.status.lastSyncTime}')" ] || return 1
+  old_uid=$(k get replicationsource nginx-backup -n nginx-example -o jsonpath='{.metadata.uid}')
+  pulumi up --yes --skip-preview --non-interactive --target "$source_urn" --replace "$source_urn" > "$work/up.log" 2>&1 ||
+    { tail -30 "$work/up.log" >&2; return 1; }
+  expect "the replaced source exists, a new object" [ -n "$(k get replicationsource nginx-backup -n nginx-example -o jsonpath='{.metadata.uid}')" ] &&
+  expect "..." [ "$(k get replicationsource nginx-backup -n nginx-example -o jsonpath='{.metadata.uid}')" != "$old_uid" ] &&
+  expect "and not yet synced" [ -z "$(k get replicationsource nginx-backup -n nginx-example -o jsonpath='{.status.lastSyncTime}')" ] || return 1
   echo "immich/immich-drill fail check-failed exit=3 subset=5/12" >> "$standins/drill-run"
   for _ in $(seq 1 30); do grep -q "drill-failed immich/immich-drill" "$events" && break; sleep 0.5; done
   rc=0; verify > "$work/verify-unproven.txt" || rc=$?

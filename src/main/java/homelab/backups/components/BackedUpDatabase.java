@@ -102,8 +102,7 @@ public final class BackedUpDatabase extends ComponentResource {
                                 : PostgresSpecs.pgoRecoveryCluster(plan, args.recovery().orElseThrow(), settings))
                         // A recovered cluster may be what the app runs on by now: removing the request forgets it,
                         // never deletes it (README: Restore a database).
-                        .build(), CustomResourceOptions.builder().parent(this).dependsOn(targetReady)
-                        .retainOnDelete(true).build()));
+                        .build(), Children.named(this, targetReady).retainOnDelete(true).build()));
 
         this.cluster = Output.of(db.namespace() + "/" + db.name());
         var outputs = new LinkedHashMap<String, Output<?>>();

@@ -156,7 +156,7 @@ public final class BackedUpVolume extends ComponentResource {
         var annotations = new LinkedHashMap<String, String>();
         // pulumi up blocks here until VolSync reports that this very trigger finished (SPEC correction 3).
         annotations.put(WAIT_FOR_ANNOTATION, "jsonpath={.status.lastManualSync}=" + run.trigger());
-        var opts = CustomResourceOptions.builder().parent(this).dependsOn(withSecret(args.after()))
+        var opts = Children.named(this, withSecret(args.after()))
                 .customTimeouts(CustomTimeouts.builder()
                         .create(args.settings().restore().timeout()).update(args.settings().restore().timeout()).build());
         return new CustomObject(name + "-destination",
@@ -226,8 +226,7 @@ public final class BackedUpVolume extends ComponentResource {
                         .annotations(Map.of(PATCH_FORCE_ANNOTATION, "true")).build())
                 .spec(restored.applyValue(ok -> PersistentVolumeSpecPatchArgs.builder()
                         .persistentVolumeReclaimPolicy("Retain").build()))
-                .build(), CustomResourceOptions.builder().parent(this).retainOnDelete(true)
-                .dependsOn(args.after()).build());
+                .build(), Children.named(this, args.after()).retainOnDelete(true).build());
     }
 
     private CronJob drill(String name, DrillPlan drill, Settings settings) {

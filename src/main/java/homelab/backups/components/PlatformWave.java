@@ -49,7 +49,9 @@ public final class PlatformWave extends ComponentResource implements Wave {
                 .atomic(true)
                 .cleanupOnFail(true);
         if (!chart.repository().isEmpty()) release.repositoryOpts(RepositoryOptsArgs.builder().repo(chart.repository()).build());
-        this.volsync = new Release(name + "-volsync", release.build(), child(List.of(namespace)));
+        // Not deleted first: a replaced release would uninstall VolSync; created first, Helm refuses the name in use.
+        this.volsync = new Release(name + "-volsync", release.build(),
+                CustomResourceOptions.builder().parent(this).dependsOn(List.of(namespace)).build());
         for (var c : args.settings().snapshotClasses()) {
             var metadata = ObjectMetaArgs.builder().name(c.name())
                     .labels(Map.of("app.kubernetes.io/managed-by", "homelab-backups")).build();

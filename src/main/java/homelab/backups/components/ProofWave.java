@@ -68,7 +68,7 @@ public final class ProofWave extends ComponentResource implements Wave {
                 .metadata(ObjectMetaArgs.builder().name(longhorn.backupTarget()).namespace(longhorn.namespace())
                         .annotations(Map.of(BackedUpVolume.PATCH_FORCE_ANNOTATION, "true")).build())
                 .spec(spec)
-                .build(), CustomResourceOptions.builder().parent(this).dependsOn(after).retainOnDelete(true).build());
+                .build(), Children.named(this, after).retainOnDelete(true).build());
     }
 
     public Optional<CustomObject> alertRules() {

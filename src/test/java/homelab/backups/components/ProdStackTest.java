@@ -152,6 +152,22 @@ class ProdStackTest {
     }
 
     @Test
+    void everyNamedKubernetesObjectIsDeletedBeforeItIsReplaced() {
+        // Created first, a same-named "replacement" is the object itself (server-side apply upserts it), and deleting
+        // "the original" then deletes it, or takes a patch's fields back off its owner (seen end to end). PVCs follow
+        // their ClaimHandling; the Helm release is the one exception (Helm refuses a second release of the name).
+        var checked = 0;
+        for (var r : run.mocks().registrations()) {
+            if (!r.type().startsWith("kubernetes:") || r.type().equals("kubernetes:core/v1:PersistentVolumeClaim")
+                    || r.type().equals("kubernetes:helm.sh/v3:Release") || r.type().equals("pulumi:providers:kubernetes")) continue;
+            var o = (com.pulumi.resources.CustomResourceOptions) options(r.name());
+            assertTrue(o.getDeleteBeforeReplace(), r.type() + " " + r.name() + " would be created before its old self is deleted");
+            checked++;
+        }
+        assertTrue(checked >= 4 * plan.volumes().size(), "checked only " + checked);
+    }
+
+    @Test
     void pvcsAreAdoptedAndProtected() {
         for (var v : plan.volumes()) {
             var name = v.app() + "-pvc";
