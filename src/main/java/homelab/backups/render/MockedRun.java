@@ -8,6 +8,7 @@ import com.pulumi.test.TestOptions;
 import com.pulumi.test.TestResult;
 import com.pulumi.test.internal.PulumiTestInternal;
 import com.pulumi.deployment.internal.DeploymentImpl;
+import homelab.backups.runtime.QuietRunner;
 import homelab.backups.App;
 import homelab.backups.components.BackupStack;
 import homelab.backups.config.StackConfig;
