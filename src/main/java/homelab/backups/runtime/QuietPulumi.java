@@ -16,11 +16,12 @@ import java.util.List;
 import java.util.function.Consumer;
 
 /**
- * {@code Pulumi.run} with {@link QuietRunner} in place of the SDK's busy-looping default runner. The SDK (1.36.1)
+ * {@code Pulumi.run} with {@link QuietRunner} in place of the SDK's busy-looping default runner, and
+ * {@link QuietEngineLogger} in front of its engine logger. The SDK (1.36.1)
  * offers no option for it: {@code PulumiInternal.fromEnvironment} builds the deployment state, which creates the
  * default runner, and hands that runner to every part of the deployment as it is constructed. So this does the
  * same steps in the same order with the runner swapped in between: read the environment the language host set
- * ({@code DeploymentState.fromEnvironment}), replace the runner, construct the deployment and make it the current
+ * ({@code DeploymentState.fromEnvironment}), replace the logger and the runner, construct the deployment and make it the current
  * instance, then build the stack context as {@code PulumiInternal.completeConfiguration} does.
  */
 public final class QuietPulumi {
@@ -30,7 +31,8 @@ public final class QuietPulumi {
     /** Runs the program against the engine that started this process and exits with the runner's exit code. */
     public static void run(Consumer<Context> program) {
         var state = DeploymentImpl.DeploymentState.fromEnvironment();
-        // The engine logger reads the runner through a supplier, so it logs through this one too.
+        state.logger = new QuietEngineLogger(state.logger, QuietEngineLogger.debugRequested(System.getenv()));
+        // The SDK's engine logger reads the runner through a supplier, so it registers its tasks with this one too.
         state.runner = new QuietRunner(state.logger);
         var deployment = new DeploymentImpl(state);
         DeploymentInstanceHolder.setInstance(new DeploymentInstanceInternal(deployment));
