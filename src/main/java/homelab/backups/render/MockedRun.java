@@ -8,6 +8,7 @@ import com.pulumi.test.TestOptions;
 import com.pulumi.test.TestResult;
 import com.pulumi.test.internal.PulumiTestInternal;
 import com.pulumi.deployment.internal.DeploymentImpl;
+import homelab.backups.runtime.QuietEngineLogger;
 import homelab.backups.runtime.QuietRunner;
 import homelab.backups.App;
 import homelab.backups.components.BackupStack;
@@ -64,6 +65,7 @@ public final class MockedRun {
                     .mocks(mocks)
                     .standardLogger(quietLogger())
                     .deploymentFactory(state -> {
+                        state.logger = QuietEngineLogger.withoutDebug(state.logger);
                         state.runner = new QuietRunner(state.logger);
                         return new DeploymentImpl(state);
                     })

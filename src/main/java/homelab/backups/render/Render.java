@@ -232,11 +232,16 @@ public final class Render {
                 }
             }
             Files.createDirectories(out);
-            for (var object : render.objects()) {
+            // Dumping is most of the writing, and each object is its own file: both cores.
+            render.objects().parallelStream().forEach(object -> {
                 var file = out.resolve(object.path());
-                Files.createDirectories(file.getParent());
-                Files.writeString(file, yaml(object), StandardCharsets.UTF_8);
-            }
+                try {
+                    Files.createDirectories(file.getParent());
+                    Files.writeString(file, yaml(object), StandardCharsets.UTF_8);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
             for (var object : render.objects()) {
                 if (!object.kind().equals("PrometheusRule")) continue;
                 // The rule groups alone, as Prometheus loads them: what `promtool check rules` and the checked-in
@@ -244,8 +249,7 @@ public final class Render {
                 var rules = out.resolve("promtool").resolve(object.name() + ".rules.yaml");
                 Files.createDirectories(rules.getParent());
                 var spec = (java.util.Map<?, ?>) object.object().get("spec");
-                var dump = new Dump(DumpSettings.builder().setDefaultFlowStyle(FlowStyle.BLOCK).setIndent(2)
-                        .setIndicatorIndent(2).setIndentWithIndicator(true).setWidth(120).build());
+                var dump = new Dump(DUMP);
                 Files.writeString(rules, "# " + object.path() + " (spec only)\n" + dump.dumpToString(java.util.Map.of("groups", spec.get("groups"))),
                         StandardCharsets.UTF_8);
             }
@@ -257,11 +261,13 @@ public final class Render {
         }
     }
 
+    private static final DumpSettings DUMP = DumpSettings.builder().setDefaultFlowStyle(FlowStyle.BLOCK).setIndent(2)
+            .setIndicatorIndent(2).setIndentWithIndicator(true).setWidth(120).build();
+
     static String yaml(RenderedObject object) {
         var header = new StringBuilder();
         for (var note : object.notes()) header.append("# ").append(note).append('\n');
-        var dump = new Dump(DumpSettings.builder().setDefaultFlowStyle(FlowStyle.BLOCK).setIndent(2)
-                .setIndicatorIndent(2).setIndentWithIndicator(true).setWidth(120).build());
+        var dump = new Dump(DUMP);
         return header + dump.dumpToString(object.object());
     }
 }

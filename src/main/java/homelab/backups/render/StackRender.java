@@ -28,6 +28,7 @@ public final class StackRender {
     private final StackPlan plan;
     private final MockedRun run;
     private final List<RenderedObject> objects;
+    private List<String> planTable;
 
     private StackRender(StackPlan plan, MockedRun run) {
         this.plan = plan;
@@ -196,8 +197,13 @@ public final class StackRender {
         return lines;
     }
 
-    /** One row per volume and per database: what a reviewer checks first. */
-    public List<String> planTable() {
+    /** One row per volume and per database: what a reviewer checks first (made once: the render prints and writes it). */
+    public synchronized List<String> planTable() {
+        if (planTable == null) planTable = List.copyOf(makePlanTable());
+        return planTable;
+    }
+
+    private List<String> makePlanTable() {
         var settings = plan.inputs().settings();
         var mover = settings.volsync().mover().id();
         var rows = new ArrayList<List<String>>();
@@ -237,7 +243,10 @@ public final class StackRender {
         lines.addAll(table(dbRows));
         lines.add("");
         var monitoring = settings.monitoring();
-        int rules = AlertRules.groups(plan).stream().mapToInt(g -> ((List<?>) g.get("rules")).size()).sum();
+        // Counted in the rendered PrometheusRule: building the groups again would cost as much as rendering them.
+        int rules = objects.stream().filter(o -> o.kind().equals("PrometheusRule"))
+                .flatMap(o -> ((List<?>) ((java.util.Map<?, ?>) o.object().get("spec")).get("groups")).stream())
+                .mapToInt(g -> ((List<?>) ((java.util.Map<?, ?>) g).get("rules")).size()).sum();
         lines.add("Alerts: " + (monitoring.enabled() ? "PrometheusRule " + monitoring.namespace() + "/" + AlertRules.RULE_NAME
                 + " (" + rules + " rules, late = interval + " + AlertRules.duration(monitoring.slack()) + ")" : "off (monitoring.enabled)"));
         lines.add("Drills: " + (plan.drills().isEmpty() ? "off (drills.enabled)" : plan.drills().size() + " CronJobs, every "
@@ -275,7 +284,8 @@ public final class StackRender {
         for (var row : rows) {
             var line = new StringBuilder();
             for (int i = 0; i < row.size(); i++) {
-                line.append(i == row.size() - 1 ? row.get(i) : String.format("%-" + widths[i] + "s  ", row.get(i)));
+                line.append(row.get(i));
+                if (i < row.size() - 1) line.append(" ".repeat(widths[i] - row.get(i).length() + 2));
             }
             out.add(line.toString().stripTrailing());
         }

@@ -15,13 +15,18 @@ import javax.annotation.Nullable;
  * whether that flag is set, so they are dropped unless {@code PULUMI_EXCESSIVE_DEBUG_OUTPUT=true} (the SDK's own
  * switch for more debug output) asks for them. Everything else, errors included, goes through unchanged.
  */
-final class QuietEngineLogger implements EngineLogger {
+public final class QuietEngineLogger implements EngineLogger {
     private final EngineLogger engine;
     private final boolean forwardDebug;
 
     QuietEngineLogger(EngineLogger engine, boolean forwardDebug) {
         this.engine = engine;
         this.forwardDebug = forwardDebug;
+    }
+
+    /** For runs nobody reads the debug messages of (the render's mocked runs). */
+    public static EngineLogger withoutDebug(EngineLogger engine) {
+        return new QuietEngineLogger(engine, false);
     }
 
     /** What {@code PULUMI_EXCESSIVE_DEBUG_OUTPUT} says, read as the SDK reads its boolean variables. */
