@@ -189,12 +189,9 @@ expect() { # description, command...
   if "$@"; then return 0; fi
   log "expectation failed: $what"; return 1
 }
-at_or_before() { # two timestamps (RFC 3339 / isoformat): the first is not later than the second, to the second
-  python3 -c "
-import sys; from datetime import datetime
-a, b = (datetime.fromisoformat(x.replace('Z', '+00:00')).replace(microsecond=0) for x in sys.argv[1:3])
-sys.exit(0 if a <= b else 1)" "$1" "$2"
-}
+# Order of writes, exactly: storage revisions (e2e/harness/revisions.py), not timestamps stored to the second.
+revision() { python3 "$E2E/harness/revisions.py" "$E2E_STATE_DIR/kine/state.db" "$@"; }   # created KEY | first KEY FIELD VALUE
+before() { [ -n "$1" ] && [ -n "$2" ] && [ "$1" -lt "$2" ]; }
 
 fingerprint "$work/world-before.json"
 k get pvc -A -o json | jq -S '[.items[] | {k: "\(.metadata.namespace)/\(.metadata.name)", labels: .metadata.labels, annotations: .metadata.annotations, spec: .spec}]' > "$work/pvcs-before.json"
@@ -299,14 +296,14 @@ restore_one_app() {
   expect "the destination is created for this restore" [ -n "$(echo "$steps" | grep '^create kubernetes:volsync.backube/v1alpha1:ReplicationDestination nginx-destination$')" ] &&
   up || return 1
   id=$(k get replicationdestination nginx-restore -n nginx-example -o jsonpath='{.spec.trigger.manual}')
-  synced=$(grep -m1 "rd-synced nginx-example/nginx-restore $id" "$events" | cut -d' ' -f1)
-  created=$(k get pvc nginx-storage -n nginx-example -o jsonpath='{.metadata.creationTimestamp}')
-  log "trigger $id synced at $synced, PVC created at $created; restored: $(content nginx-example nginx-storage); old volume $old_pv: $(k get pv "$old_pv" -o jsonpath='{.status.phase} {.spec.persistentVolumeReclaimPolicy}') $(pv_content "$old_pv")"
+  synced=$(revision first /registry/volsync.backube/replicationdestinations/nginx-example/nginx-restore status.lastManualSync "$id" || true)
+  created=$(revision created /registry/persistentvolumeclaims/nginx-example/nginx-storage || true)
+  log "trigger $id synced at revision $synced, PVC created at revision $created; restored: $(content nginx-example nginx-storage); old volume $old_pv: $(k get pv "$old_pv" -o jsonpath='{.status.phase} {.spec.persistentVolumeReclaimPolicy}') $(pv_content "$old_pv")"
   expect "PVC replaced (new UID)" [ "$(uid nginx-example nginx-storage)" != "$nginx_uid" ] &&
   expect "PVC populated from the destination" [ "$(k get pvc nginx-storage -n nginx-example -o jsonpath='{.spec.dataSourceRef.name}')" = "nginx-restore" ] &&
   expect "bound by the real binder to the volume the populator filled" [ -n "$(k get pv "$(pv_of nginx-example nginx-storage)" -o jsonpath='{.metadata.annotations.volsync\.backube/populated-from}')" ] &&
   expect "it holds what was backed up" [ "$(content nginx-example nginx-storage | cut -d' ' -f2)" = "nginx@world" ] &&
-  expect "destination synced before the PVC was created" at_or_before "$synced" "$created" &&
+  expect "destination synced before the PVC was created (storage revisions)" before "$synced" "$created" &&
   expect "the old volume was kept (Retain) and still holds the newer data" \
     [ "$(k get pv "$old_pv" -o jsonpath='{.status.phase} {.spec.persistentVolumeReclaimPolicy}')" = "Released Retain" ] &&
   expect "..." [ "$(pv_content "$old_pv")" = "nginx@day2" ] &&
@@ -490,14 +487,14 @@ disaster_recovery_restores_before_backups() {
   new_project "$dr" e2e-dr "$work/Pulumi.dr.yaml" "$work/dr-inventory.yaml"
   k create namespace dr-notes >/dev/null
   (cd "$dr" && pulumi config set --path 'homelab-backups:recovery.disasterRecovery' true >/dev/null && up) || return 1
-  synced=$(grep -m1 "rd-synced dr-notes/notes-restore dr-bootstrap" "$events" | cut -d' ' -f1)
-  pvc_created=$(k get pvc notes-data -n dr-notes -o jsonpath='{.metadata.creationTimestamp}')
-  rs_created=$(k get replicationsource notes-backup -n dr-notes -o jsonpath='{.metadata.creationTimestamp}')
-  log "dr: destination synced $synced, PVC created $pvc_created, backups created $rs_created"
+  synced=$(revision first /registry/volsync.backube/replicationdestinations/dr-notes/notes-restore status.lastManualSync dr-bootstrap || true)
+  pvc_created=$(revision created /registry/persistentvolumeclaims/dr-notes/notes-data || true)
+  rs_created=$(revision created /registry/volsync.backube/replicationsources/dr-notes/notes-backup || true)
+  log "dr: destination synced at revision $synced, PVC created at $pvc_created, backups created at $rs_created"
   expect "PVC created from its destination" [ "$(k get pvc notes-data -n dr-notes -o jsonpath='{.spec.dataSourceRef.name}')" = "notes-restore" ] &&
   expect "and bound" [ "$(k get pvc notes-data -n dr-notes -o jsonpath='{.status.phase}')" = Bound ] &&
-  expect "destination restored before the PVC" at_or_before "$synced" "$pvc_created" &&
-  expect "backups created after the PVC" at_or_before "$pvc_created" "$rs_created" &&
+  expect "destination restored before the PVC (storage revisions)" before "$synced" "$pvc_created" &&
+  expect "backups created after the PVC (storage revisions)" before "$pvc_created" "$rs_created" &&
   (cd "$dr" && pulumi config set --path 'homelab-backups:recovery.disasterRecovery' false >/dev/null &&
     ! preview_steps | grep PersistentVolumeClaim | grep -qE '^(replace|delete|create-replacement|delete-replaced) ')
 }
