@@ -279,8 +279,29 @@ class ProdStackTest {
             assertEquals("true", String.valueOf(p.get(flag)), flag);
         }
         var args = StorageWave.rustfsProvider(plan.inputs().settings().s3(), run.stack().secrets().source());
-        assertTrue(isSecret(args.accessKey().orElseThrow()));
-        assertTrue(isSecret(args.secretKey().orElseThrow()));
+        assertTrue(isSecret(args.accessKey()));
+        assertTrue(isSecret(args.secretKey()));
+    }
+
+    /**
+     * The provider and buckets are bound by hand (homelab.backups.s3); what the SDK's classes registered must not
+     * change for a stack that exists: the package version the engine picks the plugin by, the credentials kept
+     * secret in state, the alias of the renamed bucket type, and exactly these inputs.
+     */
+    @Test
+    void awsResourcesRegisterWhatTheSdkClassesRegistered() {
+        var provider = (com.pulumi.resources.CustomResourceOptions) options("wave2-storage-rustfs");
+        assertEquals("6.83.0", provider.getVersion().orElse(null));
+        assertEquals(List.of("accessKey", "secretKey", "token"), provider.getAdditionalSecretOutputs());
+        assertEquals(java.util.Set.of("region", "accessKey", "secretKey", "endpoints", "s3UsePathStyle",
+                "skipCredentialsValidation", "skipMetadataApiCheck", "skipRegionValidation", "skipRequestingAccountId"),
+                named("wave2-storage-rustfs").inputs().keySet());
+        for (var b : ofType("aws:s3/bucketV2:BucketV2")) {
+            var o = options(b.name());
+            assertEquals("6.83.0", o.getVersion().orElse(null), b.name());
+            assertEquals(1, o.getAliases().size(), b.name());
+            assertEquals(java.util.Set.of("bucket", "forceDestroy"), b.inputs().keySet(), b.name());
+        }
     }
 
     @Test
