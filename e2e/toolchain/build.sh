@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the end-to-end test toolchain from Go modules (Go module proxy only):
 #   pulumi, pulumi-language-java (our own minimal host), pulumi-resource-kubernetes,
-#   kube-apiserver, kube-controller-manager, kine.
+#   kube-apiserver, kube-controller-manager, kine; and for bench/preview.sh's floor
+#   pulumi-language-go (our own minimal host for prebuilt Go programs) and floor-replay.
 # Binaries land in a cache directory outside the repository, keyed by the pinned
 # versions and a hash of the wrapper modules; a warm run builds nothing.
 #
@@ -16,6 +17,7 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # ---- pinned versions (keep README.md in sync) ----
 PULUMI_VERSION=3.274.1                       # github.com/pulumi/pulumi/{pkg,sdk}/v3
 JAVA_HOST_VERSION=0.1.0                      # our own cmd/pulumi-language-java (see its main.go)
+GO_HOST_VERSION=0.1.0                        # our own cmd/pulumi-language-go (see its main.go)
 # github.com/pulumi/pulumi-kubernetes/provider/v4 has no semver tags; this
 # pseudo-version (commit of 2026-01-15) is the only one the proxy serves here.
 K8S_PROVIDER_MODULE_VERSION=v4.0.0-20260115033456-f47bc2d6f199
@@ -53,12 +55,15 @@ binkey() { # NAME VERSION-STRING MODULE-DIR...
 declare -A KEYS=(
   [pulumi]=$(binkey pulumi "$PULUMI_VERSION" pulumi/go.mod pulumi/go.sum)
   [pulumi-language-java]=$(binkey pulumi-language-java "$JAVA_HOST_VERSION" pulumi)
+  [pulumi-language-go]=$(binkey pulumi-language-go "$GO_HOST_VERSION" pulumi)
+  [floor-replay]=$(binkey floor-replay "$PULUMI_VERSION" pulumi)
   [pulumi-resource-kubernetes]=$(binkey pulumi-resource-kubernetes "$K8S_PROVIDER_MODULE_VERSION" kubernetes-provider)
   [kube-apiserver]=$(binkey kube-apiserver "$KUBERNETES_VERSION" kubernetes)
   [kube-controller-manager]=$(binkey kube-controller-manager "$KUBERNETES_VERSION" kubernetes)
   [kine]=$(binkey kine "$KINE_VERSION" kine)
 )
-KEY=$(for n in pulumi pulumi-language-java pulumi-resource-kubernetes kube-apiserver kube-controller-manager kine; do
+KEY=$(for n in pulumi pulumi-language-java pulumi-language-go floor-replay pulumi-resource-kubernetes \
+                kube-apiserver kube-controller-manager kine; do
         echo "$n=${KEYS[$n]}"; done | sha256sum | cut -c1-16)
 CACHE_ROOT="${HOMELAB_E2E_CACHE:-$HOME/.cache/homelab-backups-e2e}"
 OUT="$CACHE_ROOT/$KEY"
@@ -106,6 +111,12 @@ build pulumi "$HERE/pulumi" 0 github.com/pulumi/pulumi/pkg/v3/cmd/pulumi \
 # 2. Java language host (ours; same module, same pulumi sdk)
 build pulumi-language-java "$HERE/pulumi" 0 ./cmd/pulumi-language-java \
   "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$JAVA_HOST_VERSION"
+
+# 2b. Go language host (ours) and the floor program it runs (bench/preview.sh). The host sits next to
+#     `pulumi`, where the engine looks for the bundled `go` language plugin.
+build pulumi-language-go "$HERE/pulumi" 0 ./cmd/pulumi-language-go \
+  "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$GO_HOST_VERSION"
+build floor-replay "$HERE/pulumi" 0 ./cmd/floor-replay "-s -w"
 
 # 3. Kubernetes provider: our main.go + schema/mapping copied from the module cache
 if [[ ! -x "$CACHE_ROOT/objs/pulumi-resource-kubernetes-${KEYS[pulumi-resource-kubernetes]}/pulumi-resource-kubernetes" ]]; then
