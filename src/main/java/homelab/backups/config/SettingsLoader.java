@@ -433,13 +433,17 @@ public final class SettingsLoader {
     }
 
     private static Settings.DatabaseSettings databases(Fields f) {
-        var schedule = f.string("schedule", "0 0 3 * * *");
+        var fallback = new CnpgSchedule("0 0 3 * * *", Optional.empty());
+        var scheduleText = f.string("schedule", fallback.text());
         var problems = new ArrayList<String>();
-        var parsed = CnpgSchedule.parse(schedule, problems);
+        var parsed = CnpgSchedule.parse(scheduleText, problems);
         problems.forEach(p -> f.error("schedule", p));
         if (parsed.isPresent() && parsed.get().withoutSeconds().isEmpty()) {
-            f.error("schedule", "'" + schedule + "' must start at second 0 so pgBackRest (five-field cron) can use it too");
+            f.error("schedule", "'" + scheduleText + "' must start at second 0 so pgBackRest (five-field cron) can use it too");
+            parsed = Optional.empty();
         }
+        // Never read: an error stops the stack before planning; it keeps the record free of a "maybe".
+        var schedule = parsed.orElse(fallback);
         var retention = f.string("retention", "14d");
         if (!RETENTION.matcher(retention).matches()) {
             f.error("retention", "'" + retention + "' is not a recovery window such as 14d, 2w or 1m (must be at least 1)");
