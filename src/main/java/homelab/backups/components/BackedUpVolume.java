@@ -130,7 +130,7 @@ public final class BackedUpVolume extends ComponentResource {
 
         this.maintenance = plan.maintenanceSchedule().map(cron -> new CustomObject(name + "-maintenance",
                 CustomObjectArgs.builder(VolSyncSpecs.API_VERSION, "KopiaMaintenance")
-                        .metadata(meta(plan.app() + "-maintenance", plan.namespace(), Map.of()))
+                        .metadata(meta(plan.names().maintenanceName(), plan.namespace(), Map.of()))
                         .spec(VolSyncSpecs.kopiaMaintenance(plan))
                         .build(), options(List.of(repositorySecret))));
 

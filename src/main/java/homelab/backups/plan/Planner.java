@@ -37,10 +37,8 @@ public final class Planner {
             var maintenance = settings.volsync().mover() == Settings.Mover.KOPIA
                     ? Optional.of(RepositoryLayout.maintenanceSchedule(schedule, policy.pruneIntervalDays()))
                     : Optional.<homelab.backups.config.Cron>empty();
-            volumes.add(new VolumePlan(v.app(), v.namespace(), v.pvc(), v.capacity(), v.accessModes(),
-                    v.storageClass(), v.copyMethod(), v.mover(), policy, schedule,
+            volumes.add(new VolumePlan(v, VolumeNames.of(v.app()), policy, schedule,
                     v.schedule().isPresent() ? "inventory" : "staggered",
-                    v.app() + "-backup-repo", v.app() + "-backup", v.app() + "-restore",
                     RepositoryLayout.repositoryUrl(settings, path), path,
                     snapshotClass.map(Settings.SnapshotClass::name), maintenance, !onLonghorn,
                     inputs.restoreOf(v.app())));
