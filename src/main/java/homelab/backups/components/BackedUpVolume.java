@@ -34,9 +34,13 @@ import homelab.backups.kubernetes.VolSyncSpecs;
 import homelab.backups.plan.ClaimHandling;
 import homelab.backups.plan.DrillPlan;
 import homelab.backups.plan.RestoreOutcome;
+import homelab.backups.plan.VolumeHandling;
+import homelab.backups.plan.VolumeHandling.ChildOptions;
+import homelab.backups.plan.VolumeHandling.Dependency;
 import homelab.backups.plan.VolumePlan;
 import homelab.backups.secrets.SecretSource;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -46,6 +50,9 @@ import java.util.Optional;
  * One application volume under backup: its repository Secret, ReplicationSource and the app's PVC, adopted from the
  * cluster as it lives, its restore drill, plus - only while a restore needs it - a ReplicationDestination in
  * populator form.
+ *
+ * <p>Every child's resource options (waits, protection, import, replacement, timeouts) are decided in
+ * {@link VolumeHandling}; this class only maps them onto Pulumi's options.
  *
  * <p>The PVC is the only object holding data, and {@link ClaimHandling} alone decides what may happen to it. Without a
  * restore request it is imported and protected, and neither its metadata nor its spec ever causes a diff: the
@@ -77,17 +84,20 @@ public final class BackedUpVolume extends ComponentResource {
     private final Optional<CustomObject> maintenance;
     private final Optional<CronJob> drill;
     private final PersistentVolumeClaim pvc;
-    private final ClaimHandling handling;
+    private final VolumeHandling handling;
+    private final ClaimHandling claim;
+    /** The children created so far, for the dependencies {@link VolumeHandling} names. */
+    private final Map<Dependency, Resource> created = new EnumMap<>(Dependency.class);
     private final Optional<PersistentVolumePatch> keptVolume;
     /** Completes when the pending restore (if any) restored data: what the old volume's and the PVC's steps wait for. */
     private final Output<Boolean> restored;
 
     /**
-     * @param claim        what may happen to the PVC
+     * @param handling     every child's options in this mode, the PVC's included
      * @param volumeToKeep the PersistentVolume of a PVC that a pending restore will replace
      * @param after        resources of earlier waves that must exist first (VolSync CRDs, snapshot classes, buckets)
      */
-    public record Args(VolumePlan plan, ClaimHandling claim, Optional<String> volumeToKeep, Settings settings,
+    public record Args(VolumePlan plan, VolumeHandling handling, Optional<String> volumeToKeep, Settings settings,
                        SecretSource secrets, List<Resource> after, Optional<DrillPlan> drill) {
     }
 
@@ -95,7 +105,8 @@ public final class BackedUpVolume extends ComponentResource {
         super(TYPE, name, options);
         var plan = args.plan();
         var settings = args.settings();
-        this.handling = args.claim();
+        this.handling = args.handling();
+        this.claim = handling.claim();
 
         var data = Output.tuple(args.secrets().get(SecretKey.S3_ACCESS_KEY), args.secrets().get(SecretKey.S3_SECRET_KEY),
                         args.secrets().get(repositoryPasswordKey(settings)))
@@ -105,65 +116,59 @@ public final class BackedUpVolume extends ComponentResource {
                 .metadata(meta(plan.secretName(), plan.namespace(), Map.of()))
                 .type("Opaque")
                 .stringData(data)
-                .build(), options(args.after()));
+                .build(), options(handling.secret(), args));
+        created.put(Dependency.SECRET, repositorySecret);
 
         // A destination exists only while a restore needs it: VolSync provisions a destination's full-size volume
         // and cache as soon as it exists, paused or not (field-findings §3). It comes first: the PVC is populated
         // from it.
-        this.destination = handling.populated() ? Optional.of(destination(name, args)) : Optional.empty();
-        this.restored = handling.mode() == ClaimHandling.Mode.RESTORE ? restoredData(args) : Output.of(true);
-        this.keptVolume = handling.mode() == ClaimHandling.Mode.RESTORE
-                ? args.volumeToKeep().map(pv -> keepVolume(name, pv, args)) : Optional.empty();
+        this.destination = handling.destination().map(o -> destination(name, args, o));
+        destination.ifPresent(d -> created.put(Dependency.DESTINATION, d));
+        this.restored = claim.mode() == ClaimHandling.Mode.RESTORE ? restoredData(args) : Output.of(true);
+        this.keptVolume = handling.keptVolume().map(o -> keepVolume(name, args.volumeToKeep().orElseThrow(), o, args));
+        keptVolume.ifPresent(v -> created.put(Dependency.KEPT_VOLUME, v));
 
         this.pvc = pvc(name, args);
+        created.put(Dependency.PVC, pvc);
 
-        var sourceAfter = new ArrayList<Resource>(args.after());
-        sourceAfter.add(repositorySecret);
-        // An adopted PVC exists already, and keeping it free of dependents lets `pulumi state delete` forget it when
-        // its app leaves the inventory (README: Stop backing up an app).
-        if (handling.backupsWaitForClaim()) sourceAfter.add(pvc);
         this.source = new CustomObject(name + "-source",
                 CustomObjectArgs.builder(VolSyncSpecs.API_VERSION, "ReplicationSource")
                         .metadata(meta(plan.sourceName(), plan.namespace(), Map.of()))
                         .spec(VolSyncSpecs.replicationSource(plan, settings))
-                        .build(), options(sourceAfter));
+                        .build(), options(handling.source(), args));
 
         this.maintenance = plan.maintenanceSchedule().map(cron -> new CustomObject(name + "-maintenance",
                 CustomObjectArgs.builder(VolSyncSpecs.API_VERSION, "KopiaMaintenance")
-                        .metadata(meta(plan.app() + "-maintenance", plan.namespace(), Map.of()))
+                        .metadata(meta(plan.names().maintenanceName(), plan.namespace(), Map.of()))
                         .spec(VolSyncSpecs.kopiaMaintenance(plan))
-                        .build(), options(List.of(repositorySecret))));
+                        .build(), options(handling.maintenance(), args)));
 
-        // The restore drill reads the repository only: it waits for the repository Secret, never for the PVC.
-        this.drill = args.drill().map(d -> drill(name, d, settings));
+        this.drill = args.drill().map(d -> drill(name, d, settings, args));
 
         this.pvcName = Output.of(plan.namespace() + "/" + plan.pvc());
         this.schedule = Output.of(plan.schedule().text());
         this.repository = Output.of(plan.repository());
         registerOutputs(Map.of("pvc", pvcName, "schedule", schedule, "repository", repository,
-                "mode", Output.of(handling.mode().name().toLowerCase())));
+                "mode", Output.of(claim.mode().name().toLowerCase())));
     }
 
     static SecretKey repositoryPasswordKey(Settings settings) {
         return settings.volsync().mover() == Settings.Mover.KOPIA ? SecretKey.KOPIA_PASSWORD : SecretKey.RESTIC_PASSWORD;
     }
 
-    private CustomObject destination(String name, Args args) {
+    private CustomObject destination(String name, Args args, ChildOptions options) {
         var plan = args.plan();
-        var run = handling.mode() == ClaimHandling.Mode.RESTORE
+        var run = claim.mode() == ClaimHandling.Mode.RESTORE
                 ? new VolSyncSpecs.DestinationRun(plan.restore().orElseThrow().id(), plan.restore().orElseThrow().point())
                 : new VolSyncSpecs.DestinationRun(DISASTER_RECOVERY_TRIGGER, new homelab.backups.config.RestorePoint.Latest());
         var annotations = new LinkedHashMap<String, String>();
         // pulumi up blocks here until VolSync reports that this very trigger finished (SPEC correction 3).
         annotations.put(WAIT_FOR_ANNOTATION, "jsonpath={.status.lastManualSync}=" + run.trigger());
-        var opts = Children.named(this, withSecret(args.after()))
-                .customTimeouts(CustomTimeouts.builder()
-                        .create(args.settings().restore().timeout()).update(args.settings().restore().timeout()).build());
         return new CustomObject(name + "-destination",
                 CustomObjectArgs.builder(VolSyncSpecs.API_VERSION, "ReplicationDestination")
                         .metadata(meta(plan.destinationName(), plan.namespace(), annotations))
                         .spec(VolSyncSpecs.replicationDestination(plan, args.settings(), run))
-                        .build(), opts.build());
+                        .build(), options(options, args));
     }
 
     private PersistentVolumeClaim pvc(String name, Args args) {
@@ -173,30 +178,18 @@ public final class BackedUpVolume extends ComponentResource {
                 .resources(ResourceRequirementsArgs.builder()
                         .requests(Map.of("storage", plan.capacity().text())).build())
                 .storageClassName(plan.storageClass());
-        if (handling.populated()) spec.dataSourceRef(populator(plan));
+        if (claim.populated()) spec.dataSourceRef(populator(plan));
         var annotations = new LinkedHashMap<String, String>();
-        handling.restoreId().ifPresent(id -> annotations.put(RESTORE_ANNOTATION, id));
+        claim.restoreId().ifPresent(id -> annotations.put(RESTORE_ANNOTATION, id));
         // The restored PVC names the volume its restore kept, so later runs keep naming it (README: Undo a restore).
-        if (handling.mode() == ClaimHandling.Mode.RESTORE) {
+        if (claim.mode() == ClaimHandling.Mode.RESTORE) {
             args.volumeToKeep().ifPresent(pv -> annotations.put(LiveCluster.KEPT_VOLUME_ANNOTATION, pv));
         }
-
-        var dependsOn = new ArrayList<Resource>(args.after());
-        if (handling.populated()) dependsOn.add(destination.orElseThrow());
-        keptVolume.ifPresent(dependsOn::add);
-        var opts = CustomResourceOptions.builder().parent(this)
-                .protect(handling.protect())
-                .ignoreChanges(handling.ignoreChanges())
-                .replaceOnChanges(handling.replaceOnChanges())
-                .deleteBeforeReplace(handling.deleteBeforeReplace())
-                .dependsOn(dependsOn);
-        handling.importId().ifPresent(opts::importId);
-        handling.createTimeout().ifPresent(t -> opts.customTimeouts(CustomTimeouts.builder().create(t).build()));
         var specArgs = spec.build();
         return new PersistentVolumeClaim(name + "-pvc", PersistentVolumeClaimArgs.builder()
                 .metadata(meta(plan.pvc(), plan.namespace(), annotations))
-                .spec(handling.mode() == ClaimHandling.Mode.RESTORE ? restored.applyValue(ok -> specArgs) : Output.of(specArgs))
-                .build(), opts.build());
+                .spec(claim.mode() == ClaimHandling.Mode.RESTORE ? restored.applyValue(ok -> specArgs) : Output.of(specArgs))
+                .build(), options(handling.pvc(), args));
     }
 
     /**
@@ -220,25 +213,26 @@ public final class BackedUpVolume extends ComponentResource {
      * the restore can be undone (README: Undo a restore). Only once the destination restored data; forgotten, never
      * reverted, when the request is gone.
      */
-    private PersistentVolumePatch keepVolume(String name, String volume, Args args) {
+    private PersistentVolumePatch keepVolume(String name, String volume, ChildOptions options, Args args) {
         return new PersistentVolumePatch(name + "-keep-volume", PersistentVolumePatchArgs.builder()
                 .metadata(ObjectMetaPatchArgs.builder().name(volume)
                         .annotations(Map.of(PATCH_FORCE_ANNOTATION, "true")).build())
                 .spec(restored.applyValue(ok -> PersistentVolumeSpecPatchArgs.builder()
                         .persistentVolumeReclaimPolicy("Retain").build()))
-                .build(), Children.named(this, args.after()).retainOnDelete(true).build());
+                .build(), options(options, args));
     }
 
-    private CronJob drill(String name, DrillPlan drill, Settings settings) {
+    private CronJob drill(String name, DrillPlan drill, Settings settings, Args args) {
         var labels = Map.of(DrillSpecs.DRILL_LABEL, drill.app());
         var script = new ConfigMap(name + "-drill-script", ConfigMapArgs.builder()
                 .metadata(ObjectMetaArgs.builder().name(drill.scriptConfigMap()).namespace(drill.namespace()).labels(labels).build())
                 .data(Map.of(drill.scriptName(), DrillSpecs.script(drill.scriptName())))
-                .build(), options(List.of()));
+                .build(), options(handling.drillScript(), args));
+        created.put(Dependency.DRILL_SCRIPT, script);
         return new CronJob(name + "-drill", CronJobArgs.builder()
                 .metadata(ObjectMetaArgs.builder().name(drill.cronJobName()).namespace(drill.namespace()).labels(labels).build())
                 .spec(DrillSpecs.cronJob(drill, settings))
-                .build(), options(List.of(repositorySecret, script)));
+                .build(), options(handling.drill(), args));
     }
 
     private static TypedObjectReferenceArgs populator(VolumePlan plan) {
@@ -249,21 +243,35 @@ public final class BackedUpVolume extends ComponentResource {
                 .build();
     }
 
-    private List<Resource> withSecret(List<Resource> after) {
-        var out = new ArrayList<>(after);
-        out.add(repositorySecret);
-        return out;
-    }
-
-    private CustomResourceOptions options(List<Resource> dependsOn) {
-        return Children.of(this, dependsOn);
+    /** {@link VolumeHandling}'s decision for one child as Pulumi options; nothing is decided here. */
+    private CustomResourceOptions options(ChildOptions o, Args args) {
+        var dependsOn = new ArrayList<Resource>();
+        for (var d : o.dependsOn()) {
+            if (d == Dependency.EARLIER_WAVES) dependsOn.addAll(args.after());
+            else dependsOn.add(java.util.Objects.requireNonNull(created.get(d), () -> d + " is not created yet"));
+        }
+        var opts = CustomResourceOptions.builder().parent(this)
+                .dependsOn(dependsOn)
+                .ignoreChanges(o.ignoreChanges())
+                .replaceOnChanges(o.replaceOnChanges())
+                .deleteBeforeReplace(o.deleteBeforeReplace());
+        o.protect().ifPresent(opts::protect);
+        o.importId().ifPresent(opts::importId);
+        if (o.retainOnDelete()) opts.retainOnDelete(true);
+        if (o.createTimeout().isPresent() || o.updateTimeout().isPresent()) {
+            var timeouts = CustomTimeouts.builder();
+            o.createTimeout().ifPresent(timeouts::create);
+            o.updateTimeout().ifPresent(timeouts::update);
+            opts.customTimeouts(timeouts.build());
+        }
+        return opts.build();
     }
 
     private static ObjectMetaArgs meta(String name, String namespace, Map<String, String> annotations) {
         return Children.meta(name, namespace, annotations);
     }
 
-    public ClaimHandling handling() {
+    public VolumeHandling handling() {
         return handling;
     }
 

@@ -6,6 +6,7 @@ import com.pulumi.resources.ComponentResourceOptions;
 import com.pulumi.resources.Resource;
 import homelab.backups.config.Settings;
 import homelab.backups.plan.ClaimHandling;
+import homelab.backups.plan.VolumeHandling;
 import homelab.backups.plan.DrillPlan;
 import homelab.backups.plan.LiveReview;
 import homelab.backups.plan.VolumePlan;
@@ -36,8 +37,11 @@ public final class VolumesWave extends ComponentResource implements Wave {
         var drills = new TreeMap<String, DrillPlan>();
         args.drills().forEach(d -> drills.put(d.app(), d));
         for (var plan : args.plans()) {
-            volumes.add(new BackedUpVolume(plan.app(), new BackedUpVolume.Args(plan, args.handling().get(plan.app()),
-                    args.review().volumeToKeep(plan.app()), args.settings(), args.secrets(), args.after(),
+            var volumeToKeep = args.review().volumeToKeep(plan.app());
+            var handling = VolumeHandling.of(args.handling().get(plan.app()), volumeToKeep,
+                    args.settings().restore().timeout());
+            volumes.add(new BackedUpVolume(plan.app(), new BackedUpVolume.Args(plan, handling, volumeToKeep,
+                    args.settings(), args.secrets(), args.after(),
                     java.util.Optional.ofNullable(drills.get(plan.app()))),
                     ComponentResourceOptions.builder().parent(this).build()));
             schedules.put(plan.app(), plan.schedule().text());

@@ -12,38 +12,74 @@ import java.util.regex.Pattern;
  * A standard five-field cron expression (minute hour day-of-month month day-of-week), as used by VolSync
  * triggers and Kubernetes CronJobs (PGO schedules), or one of the {@code @daily}-style macros VolSync accepts.
  * Each field is range-checked, so {@code 61 2 * * *} fails on the pull request, not in the controller.
+ *
+ * <p>A {@code Cron} is valid by construction: the constructor refuses what {@link #parse(String, List)} reports, and
+ * the fields are parsed once, here, because the planner asks {@link #matches} and {@link #longestGap} hundreds of
+ * times per schedule. Equality is on the normalized text.
  */
-public record Cron(String text) {
+public final class Cron {
     private static final String[] FIELD_NAMES = {"minute", "hour", "day-of-month", "month", "day-of-week"};
     private static final int[][] RANGES = {{0, 59}, {0, 23}, {1, 31}, {1, 12}, {0, 7}};
     private static final Pattern MACRO = Pattern.compile("^@(annually|yearly|monthly|weekly|daily|hourly)$");
     private static final Pattern TERM = Pattern.compile("^(\\*|(\\d{1,9})(?:-(\\d{1,9}))?)(?:/(\\d{1,9}))?$");
 
+    private final String text;
+    private final List<String> fields;
+    private final BitSet[] sets = new BitSet[5];
+    /** cron's rule: when either day field is {@code *}, both must match; otherwise either may. */
+    private final boolean bothDays;
+    /** Computed on first use: most crons (stagger candidates) are never asked, the asked ones are asked often. */
+    private volatile Duration longestGap;
+
+    /**
+     * @throws IllegalArgumentException with the problems {@link #parse(String, List)} would report, joined by
+     *                                  {@code "; "}
+     */
+    public Cron(String text) {
+        this.text = validated(text);
+        this.fields = List.of(expand(this.text).split(" "));
+        for (int i = 0; i < 5; i++) sets[i] = values(fields.get(i), RANGES[i][0], RANGES[i][1]);
+        this.bothDays = fields.get(2).startsWith("*") || fields.get(4).startsWith("*");
+    }
+
+    private static String validated(String text) {
+        var problems = new ArrayList<String>();
+        var normalized = normalize(text, problems);
+        if (!problems.isEmpty()) throw new IllegalArgumentException(String.join("; ", problems));
+        return normalized;
+    }
+
     /** Parses a five-field expression; {@code problems} receives one message per bad field. */
     public static Optional<Cron> parse(String text, List<String> problems) {
-        if (text == null || text.isBlank()) {
-            problems.add("empty cron expression");
-            return Optional.empty();
-        }
-        var trimmed = text.trim();
-        if (MACRO.matcher(trimmed).matches()) return Optional.of(new Cron(trimmed));
-        var fields = trimmed.split("\\s+");
-        if (fields.length != 5) {
-            problems.add("'" + text + "' has " + fields.length + " fields; expected 5 (minute hour day-of-month month day-of-week)");
-            return Optional.empty();
-        }
         var before = problems.size();
-        for (int i = 0; i < 5; i++) checkField(fields[i], i, problems);
-        return problems.size() == before ? Optional.of(new Cron(String.join(" ", fields))) : Optional.empty();
+        var normalized = normalize(text, problems);
+        return problems.size() == before ? Optional.of(new Cron(normalized)) : Optional.empty();
     }
 
     public static Optional<Cron> parse(String text) {
         return parse(text, new ArrayList<>());
     }
 
-    /** The five fields; macros are expanded to their five-field meaning. */
-    public List<String> fields() {
-        var expanded = switch (text) {
+    /** The normalized text (a macro, or five fields separated by single spaces), or null after adding problems. */
+    private static String normalize(String text, List<String> problems) {
+        if (text == null || text.isBlank()) {
+            problems.add("empty cron expression");
+            return null;
+        }
+        var trimmed = text.trim();
+        if (MACRO.matcher(trimmed).matches()) return trimmed;
+        var fields = trimmed.split("\\s+");
+        if (fields.length != 5) {
+            problems.add("'" + text + "' has " + fields.length + " fields; expected 5 (minute hour day-of-month month day-of-week)");
+            return null;
+        }
+        var before = problems.size();
+        for (int i = 0; i < 5; i++) checkField(fields[i], FIELD_NAMES[i], RANGES[i][0], RANGES[i][1], problems);
+        return problems.size() == before ? String.join(" ", fields) : null;
+    }
+
+    private static String expand(String text) {
+        return switch (text) {
             case "@hourly" -> "0 * * * *";
             case "@daily" -> "0 0 * * *";
             case "@weekly" -> "0 0 * * 0";
@@ -51,11 +87,16 @@ public record Cron(String text) {
             case "@yearly", "@annually" -> "0 0 1 1 *";
             default -> text;
         };
-        return List.of(expanded.split(" "));
     }
 
-    private static void checkField(String field, int index, List<String> problems) {
-        checkField(field, FIELD_NAMES[index], RANGES[index][0], RANGES[index][1], problems);
+    /** The expression as written (normalized): a macro stays a macro. */
+    public String text() {
+        return text;
+    }
+
+    /** The five fields; macros are expanded to their five-field meaning. */
+    public List<String> fields() {
+        return fields;
     }
 
     /**
@@ -97,14 +138,15 @@ public record Cron(String text) {
      * robfig/cron (VolSync's parser) combine them: both must match when either is {@code *}, otherwise either may.
      */
     public boolean matches(LocalDateTime t) {
-        var f = fields();
-        var sets = new BitSet[5];
-        for (int i = 0; i < 5; i++) sets[i] = values(f.get(i), RANGES[i][0], RANGES[i][1]);
+        return sets[0].get(t.getMinute()) && sets[1].get(t.getHour()) && sets[3].get(t.getMonthValue())
+                && firesOn(t);
+    }
+
+    private boolean firesOn(LocalDateTime t) {
         int dow = t.getDayOfWeek().getValue() % 7;
         boolean dayOfMonth = sets[2].get(t.getDayOfMonth());
         boolean dayOfWeek = sets[4].get(dow) || (dow == 0 && sets[4].get(7));
-        boolean day = f.get(2).startsWith("*") || f.get(4).startsWith("*") ? dayOfMonth && dayOfWeek : dayOfMonth || dayOfWeek;
-        return sets[0].get(t.getMinute()) && sets[1].get(t.getHour()) && sets[3].get(t.getMonthValue()) && day;
+        return bothDays ? dayOfMonth && dayOfWeek : dayOfMonth || dayOfWeek;
     }
 
     /**
@@ -113,13 +155,18 @@ public record Cron(String text) {
      * was missed.
      */
     public Duration longestGap() {
+        var gap = longestGap;
+        if (gap == null) longestGap = gap = computeLongestGap();
+        return gap;
+    }
+
+    private Duration computeLongestGap() {
         var start = LocalDateTime.of(2026, 1, 1, 0, 0);
         var end = start.plusDays(366 + 31);
         LocalDateTime last = null;
         long longest = 0;
-        var f = fields();
-        var minutes = values(f.get(0), 0, 59);
-        var hours = values(f.get(1), 0, 23);
+        var minutes = sets[0];
+        var hours = sets[1];
         for (var day = start; day.isBefore(end); day = day.plusDays(1)) {
             if (!matches(day.withHour(hours.nextSetBit(0)).withMinute(minutes.nextSetBit(0)))) continue;
             for (int h = hours.nextSetBit(0); h >= 0; h = hours.nextSetBit(h + 1)) {
@@ -133,7 +180,7 @@ public record Cron(String text) {
         return longest == 0 ? Duration.ofDays(366) : Duration.ofMinutes(longest);
     }
 
-    /** The values a (valid) field selects. */
+    /** The values a valid field selects. */
     private static BitSet values(String field, int min, int max) {
         var set = new BitSet(max + 1);
         for (var term : field.split(",")) {
@@ -145,6 +192,16 @@ public record Cron(String text) {
             for (int v = from; v <= to; v += step) set.set(v);
         }
         return set;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Cron c && c.text.equals(text);
+    }
+
+    @Override
+    public int hashCode() {
+        return text.hashCode();
     }
 
     @Override

@@ -11,7 +11,9 @@ import java.util.Optional;
  * @param name         the Cluster / PostgresCluster name
  * @param cnpgMethod   CNPG only: the Barman Cloud plugin (default) or the deprecated in-tree barmanObjectStore
  * @param serverName   CNPG only: the folder barman archives into under {@code cnpg/<name>}
- * @param schedule     the base-backup schedule as written (CNPG: six fields, five are converted; PGO: five)
+ * @param cnpgSchedule CNPG only: the ScheduledBackup schedule as written (six fields; five are converted), if any
+ * @param fullSchedule PGO only: the full-backup schedule as written (five fields), if any; without either the
+ *                     stack's {@code databases.schedule} applies
  * @param differential PGO only: optional differential-backup schedule
  * @param incremental  PGO only: optional incremental-backup schedule
  * @param encryption   PGO only: encrypt the repository with {@code repo1-cipher-pass}
@@ -29,7 +31,8 @@ public record Database(
         String namespace,
         CnpgMethod cnpgMethod,
         String serverName,
-        Optional<String> schedule,
+        Optional<CnpgSchedule> cnpgSchedule,
+        Optional<Cron> fullSchedule,
         Optional<Cron> differential,
         Optional<Cron> incremental,
         boolean encryption,

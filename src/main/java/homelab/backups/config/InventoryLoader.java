@@ -175,11 +175,13 @@ public final class InventoryLoader {
             if (!isCnpg) f.error("serverName", "only CNPG clusters have a barman serverName");
             problem(f, "serverName", Names.subdomainProblem(serverName.get()));
         }
-        var schedule = f.optionalString("schedule");
-        if (schedule.isPresent()) {
+        var scheduleText = f.optionalString("schedule");
+        Optional<CnpgSchedule> cnpgSchedule = Optional.empty();
+        Optional<Cron> fullSchedule = Optional.empty();
+        if (scheduleText.isPresent()) {
             var problems = new ArrayList<String>();
-            if (isCnpg) CnpgSchedule.parse(schedule.get(), problems);
-            if (isPgo) Cron.parse(schedule.get(), problems);
+            if (isCnpg) cnpgSchedule = CnpgSchedule.parse(scheduleText.get(), problems);
+            if (isPgo) fullSchedule = Cron.parse(scheduleText.get(), problems);
             problems.forEach(p -> f.error("schedule", p));
         }
         var differential = pgoSchedule(f, "differential", isPgo);
@@ -208,9 +210,9 @@ public final class InventoryLoader {
         if (version.isPresent() && (version.get() < 10 || version.get() > 30)) f.error("postgresVersion", version.get() + " is not a Postgres major version");
         f.finish();
         if (name.isEmpty() || engine.isEmpty() || namespace.isEmpty() || storage.isEmpty()) return Optional.empty();
-        return Optional.of(new Database(id, name, engine.get(), namespace, method, serverName.orElse(name), schedule,
-                differential, incremental, encryption, storage.get(), (int) Math.max(1, instances), image,
-                version.map(Long::intValue), appDatabase, appOwner));
+        return Optional.of(new Database(id, name, engine.get(), namespace, method, serverName.orElse(name),
+                cnpgSchedule, fullSchedule, differential, incremental, encryption, storage.get(),
+                (int) Math.max(1, instances), image, version.map(Long::intValue), appDatabase, appOwner));
     }
 
     private static Optional<Cron> pgoSchedule(Fields f, String key, boolean isPgo) {

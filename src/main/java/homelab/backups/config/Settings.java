@@ -159,11 +159,12 @@ public record Settings(
     }
 
     /**
-     * @param defaultSchedule   CNPG six-field cron for base backups (daily 03:00 = {@code 0 0 3 * * *})
+     * @param defaultSchedule   CNPG six-field cron for base backups (daily 03:00 = {@code 0 0 3 * * *}); its seconds
+     *                          field is 0, so {@link CnpgSchedule#withoutSeconds()} serves PGO clusters too
      * @param pgbackrestEndpoint an HTTPS endpoint for pgBackRest when the S3 endpoint is plain HTTP
      * @param pgbackrestVersion the pgBackRest version of the PGO images in use, when declared (≥ 2.58 speaks HTTP)
      */
-    public record DatabaseSettings(String defaultSchedule, String retention, int retentionFullDays,
+    public record DatabaseSettings(CnpgSchedule defaultSchedule, String retention, int retentionFullDays,
                                    Optional<URI> pgbackrestEndpoint, Optional<String> pgbackrestVersion,
                                    boolean pgbackrestVerifyTls) {
     }

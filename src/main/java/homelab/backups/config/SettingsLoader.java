@@ -39,7 +39,7 @@ public final class SettingsLoader {
                         "unknown key (known keys: " + String.join(", ", KNOWN_KEYS.stream().sorted().toList()) + ")")));
         var file = config.file();
         var volsync = volsync(section(config, "volsync", errors), config);
-        var schedule = schedule(section(config, "schedule", errors));
+        var schedule = schedule(section(config, "schedule", errors), volsync.mover());
         return new Settings(
                 kubernetes(section(config, "kubernetes", errors)),
                 volsync,
@@ -224,9 +224,20 @@ public final class SettingsLoader {
         }
         var prune = (int) f.integer("pruneIntervalDays", 7);
         if (prune <= 0) f.error("pruneIntervalDays", prune + " must be at least 1");
+        kopiaPrune(f, prune, mover);
         f.finish();
         if (cadence == null || retain == null || retain.keepsNothing()) return Optional.empty();
         return Optional.of(new Policy(name, cadence, retain, Math.max(1, prune)));
+    }
+
+    /**
+     * Kopia maintenance is a day-of-month step (RepositoryLayout.maintenanceSchedule) and a Cron refuses a step wider
+     * than the month, so a longer interval is reported here rather than failing while planning.
+     */
+    private static void kopiaPrune(Fields f, int prune, Settings.Mover mover) {
+        if (prune > 30 && mover == Settings.Mover.KOPIA) {
+            f.error("pruneIntervalDays", prune + " is more than 30: Kopia maintenance runs on every n-th day of the month");
+        }
     }
 
     /** A time of day such as 02:00; the fallback, and an error, when it is not one. */
@@ -329,13 +340,14 @@ public final class SettingsLoader {
         return name;
     }
 
-    private static Settings.ScheduleSettings schedule(Fields f) {
+    private static Settings.ScheduleSettings schedule(Fields f, Settings.Mover mover) {
         var start = timeOfDay(f, "windowStart", LocalTime.of(2, 0));
         var minutes = windowMinutes(f, "windowMinutes", 60);
         var retain = (int) f.integer("retainDaily", 14);
         if (retain <= 0) f.error("retainDaily", retain + " must be at least 1: a retention of 0 keeps no backup");
         var prune = (int) f.integer("pruneIntervalDays", 7);
         if (prune <= 0) f.error("pruneIntervalDays", prune + " must be at least 1");
+        kopiaPrune(f, prune, mover);
         f.finish();
         return new Settings.ScheduleSettings(start, minutes, retain, prune);
     }
@@ -421,13 +433,17 @@ public final class SettingsLoader {
     }
 
     private static Settings.DatabaseSettings databases(Fields f) {
-        var schedule = f.string("schedule", "0 0 3 * * *");
+        var fallback = new CnpgSchedule("0 0 3 * * *", Optional.empty());
+        var scheduleText = f.string("schedule", fallback.text());
         var problems = new ArrayList<String>();
-        var parsed = CnpgSchedule.parse(schedule, problems);
+        var parsed = CnpgSchedule.parse(scheduleText, problems);
         problems.forEach(p -> f.error("schedule", p));
         if (parsed.isPresent() && parsed.get().withoutSeconds().isEmpty()) {
-            f.error("schedule", "'" + schedule + "' must start at second 0 so pgBackRest (five-field cron) can use it too");
+            f.error("schedule", "'" + scheduleText + "' must start at second 0 so pgBackRest (five-field cron) can use it too");
+            parsed = Optional.empty();
         }
+        // Never read: an error stops the stack before planning; it keeps the record free of a "maybe".
+        var schedule = parsed.orElse(fallback);
         var retention = f.string("retention", "14d");
         if (!RETENTION.matcher(retention).matches()) {
             f.error("retention", "'" + retention + "' is not a recovery window such as 14d, 2w or 1m (must be at least 1)");

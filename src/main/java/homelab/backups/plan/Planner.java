@@ -37,10 +37,8 @@ public final class Planner {
             var maintenance = settings.volsync().mover() == Settings.Mover.KOPIA
                     ? Optional.of(RepositoryLayout.maintenanceSchedule(schedule, policy.pruneIntervalDays()))
                     : Optional.<homelab.backups.config.Cron>empty();
-            volumes.add(new VolumePlan(v.app(), v.namespace(), v.pvc(), v.capacity(), v.accessModes(),
-                    v.storageClass(), v.copyMethod(), v.mover(), policy, schedule,
+            volumes.add(new VolumePlan(v, VolumeNames.of(v.app()), policy, schedule,
                     v.schedule().isPresent() ? "inventory" : "staggered",
-                    v.app() + "-backup-repo", v.app() + "-backup", v.app() + "-restore",
                     RepositoryLayout.repositoryUrl(settings, path), path,
                     snapshotClass.map(Settings.SnapshotClass::name), maintenance, !onLonghorn,
                     inputs.restoreOf(v.app())));
@@ -74,15 +72,12 @@ public final class Planner {
 
     static DatabasePlan database(homelab.backups.config.Database d, StackInputs inputs) {
         var settings = inputs.settings();
-        var defaultSchedule = homelab.backups.config.CnpgSchedule.parse(settings.databases().defaultSchedule(),
-                new ArrayList<>()).orElseThrow();
+        var defaultSchedule = settings.databases().defaultSchedule();
         var cnpg = d.engine() == homelab.backups.config.Database.Engine.CNPG;
-        var cnpgSchedule = cnpg ? Optional.of(d.schedule()
-                .flatMap(s -> homelab.backups.config.CnpgSchedule.parse(s, new ArrayList<>()))
-                .orElse(defaultSchedule)) : Optional.<homelab.backups.config.CnpgSchedule>empty();
+        var cnpgSchedule = cnpg ? Optional.of(d.cnpgSchedule().orElse(defaultSchedule))
+                : Optional.<homelab.backups.config.CnpgSchedule>empty();
         var fullSchedule = cnpg ? Optional.<homelab.backups.config.Cron>empty()
-                : Optional.of(d.schedule().flatMap(homelab.backups.config.Cron::parse)
-                .orElse(defaultSchedule.withoutSeconds().orElseThrow()));
+                : Optional.of(d.fullSchedule().orElseGet(() -> defaultSchedule.withoutSeconds().orElseThrow()));
         var restore = inputs.restoreOf(d.id());
         // A short, stable suffix from the request id: a new request gives a new cluster (and an empty archive).
         var recoveryName = restore.map(r -> d.name() + "-restore-" + r.id().substring(r.id().length() - 6));

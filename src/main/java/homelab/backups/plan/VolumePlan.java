@@ -4,16 +4,22 @@ import homelab.backups.config.AccessMode;
 import homelab.backups.config.CopyMethod;
 import homelab.backups.config.Cron;
 import homelab.backups.config.MoverIdentity;
+import homelab.backups.config.Policy;
 import homelab.backups.config.Quantity;
 import homelab.backups.config.RestoreRequest;
+import homelab.backups.config.Volume;
 import java.util.List;
 import java.util.Optional;
 
 /**
- * Everything BackedUpVolume needs for one app, decided without Pulumi: object names, the start time, the
- * repository path and the restore state.
+ * Everything BackedUpVolume needs for one app, decided without Pulumi: the inventory entry as written, the object
+ * names, and what the planner decided (start time, repository, restore state). The accessors below the components
+ * read through to the volume and the names, so callers say {@code plan.pvc()}, not {@code plan.volume().pvc()}.
  *
+ * @param volume         the inventory entry; its {@code schedule} and {@code policy} are the inputs of the decided
+ *                       {@link #schedule} and {@link #policy}
  * @param policy         the backup policy: schedule cadence, retention, prune interval
+ * @param schedule       the backup start: the volume's own cron or its staggered slot
  * @param scheduleSource "staggered" (a slot in the window) or "inventory" (the volume's own schedule)
  * @param repository     the repository URL as the mover reads it (restic {@code s3:http://…}, kopia {@code s3://…})
  * @param snapshotClass  the VolumeSnapshotClass for Snapshot/Clone sources and for populator restores
@@ -22,20 +28,11 @@ import java.util.Optional;
  * @param restore        a pending restore request for this app
  */
 public record VolumePlan(
-        String app,
-        String namespace,
-        String pvc,
-        Quantity capacity,
-        List<AccessMode> accessModes,
-        String storageClass,
-        CopyMethod copyMethod,
-        MoverIdentity mover,
-        homelab.backups.config.Policy policy,
+        Volume volume,
+        VolumeNames names,
+        Policy policy,
         Cron schedule,
         String scheduleSource,
-        String secretName,
-        String sourceName,
-        String destinationName,
         String repository,
         String repositoryPath,
         Optional<String> snapshotClass,
@@ -43,8 +40,48 @@ public record VolumePlan(
         boolean cleanupTempPvc,
         Optional<RestoreRequest> restore) {
 
-    public VolumePlan {
-        accessModes = List.copyOf(accessModes);
+    public String app() {
+        return volume.app();
+    }
+
+    public String namespace() {
+        return volume.namespace();
+    }
+
+    public String pvc() {
+        return volume.pvc();
+    }
+
+    public Quantity capacity() {
+        return volume.capacity();
+    }
+
+    public List<AccessMode> accessModes() {
+        return volume.accessModes();
+    }
+
+    public String storageClass() {
+        return volume.storageClass();
+    }
+
+    public CopyMethod copyMethod() {
+        return volume.copyMethod();
+    }
+
+    public MoverIdentity mover() {
+        return volume.mover();
+    }
+
+    public String secretName() {
+        return names.secretName();
+    }
+
+    public String sourceName() {
+        return names.sourceName();
+    }
+
+    public String destinationName() {
+        return names.destinationName();
     }
 
     /**
@@ -52,7 +89,7 @@ public record VolumePlan(
      * {@code copyMethod: Snapshot} (SPEC correction 2), which a static PV cannot provide.
      */
     public boolean populatorRestore() {
-        return snapshotClass.isPresent() && !storageClass.isEmpty();
+        return snapshotClass.isPresent() && !storageClass().isEmpty();
     }
 
     /** The longest time between two scheduled backups: what "late" is measured against (alerts, drills, verify). */

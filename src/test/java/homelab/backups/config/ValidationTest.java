@@ -85,6 +85,9 @@ class ValidationTest {
                 new Case("class without snapshot class", inventory(NGINX, NGINX.replace("storageClass: longhorn", "storageClass: local-path")), INVENTORY, "volumes (nginx)", "storageClass", "no VolumeSnapshotClass"),
                 new Case("database id clashes with an app", inventory("{id: immich-postgres, name: immich", "{name: immich"), INVENTORY, "databases (immich)", "id", "also a volume app id"),
                 new Case("retention of zero", setting("schedule", "{\"retainDaily\": 0}"), SETTINGS, "homelab-backups:schedule", "retainDaily", "at least 1"),
+                new Case("kopia prune interval longer than a month", dir -> with(setting("volsync", "{\"mover\": \"kopia\", \"chart\": "
+                        + "{\"repository\": \"oci://example.invalid/charts-mirror\", \"name\": \"volsync-perfectra1n\", \"version\": \"0.18.5\"}}").apply(dir),
+                        "schedule", "{\"pruneIntervalDays\": 45}"), SETTINGS, "homelab-backups:schedule", "pruneIntervalDays", "more than 30"),
                 new Case("prune interval of zero", setting("schedule", "{\"pruneIntervalDays\": 0}"), SETTINGS, "homelab-backups:schedule", "pruneIntervalDays", "at least 1"),
                 new Case("unknown settings key", setting("s3", "{\"endpoint\": \"http://127.0.0.1:9000\", \"bucket\": \"x\"}"), SETTINGS, "homelab-backups:s3", "bucket", "unknown key"),
                 new Case("unknown top-level key", setting("restor", "{\"nginx\": \"latest\"}"), SETTINGS, "config", "homelab-backups:restor", "unknown key"),

@@ -71,6 +71,18 @@ class PlanTest {
     }
 
     @Test
+    void aVolumePlanIsItsInventoryEntryPlusNamesThatNeverChange() {
+        var plan = TestStacks.prodPlan();
+        var entry = plan.inputs().inventory().volumes().stream().filter(v -> v.app().equals("nginx")).findFirst().orElseThrow();
+        var nginx = plan.volumes().stream().filter(v -> v.app().equals("nginx")).findFirst().orElseThrow();
+        assertEquals(entry, nginx.volume(), "the entry as written, not a copy of some of its fields");
+        // Live object names: a change here renames (deletes and re-creates) every volume's objects.
+        assertEquals(new VolumeNames("nginx-backup-repo", "nginx-backup", "nginx-restore", "nginx-maintenance"), nginx.names());
+        assertEquals("nginx-restore", nginx.destinationName());
+        assertEquals(entry.pvc(), nginx.pvc());
+    }
+
+    @Test
     void cnpgSchedulesHaveSixFieldsAndFiveAreConverted() {
         var problems = new ArrayList<String>();
         assertEquals(Optional.of(new CnpgSchedule("0 0 3 * * *", Optional.of("0 3 * * *"))), CnpgSchedule.parse("0 3 * * *", problems));

@@ -1,0 +1,103 @@
+package homelab.backups.plan;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The resource options of every child of one backed-up volume in this deployment (adopt, restore or disaster
+ * recovery), decided without Pulumi: what each child waits for, whether it is protected, imported, replaced or kept
+ * on delete, and how long it may take. BackedUpVolume maps each {@link ChildOptions} onto {@code
+ * CustomResourceOptions} and decides nothing itself, so a change of behaviour in any mode is made here.
+ *
+ * <p>The PVC's options come from {@link ClaimHandling}, which stays the one place that decides what may happen to the
+ * data; this adds its siblings around it.
+ *
+ * @param claim       what may happen to the PVC, and the mode
+ * @param destination present only while a restore needs a ReplicationDestination (VolSync provisions its full-size
+ *                    volume and cache as soon as it exists)
+ * @param keptVolume  present only when a restore replaces a PVC whose PersistentVolume is known: the patch that sets
+ *                    it to {@code Retain} first
+ */
+public record VolumeHandling(ClaimHandling claim, ChildOptions secret, ChildOptions source,
+                             Optional<ChildOptions> destination, ChildOptions pvc, Optional<ChildOptions> keptVolume,
+                             ChildOptions maintenance, ChildOptions drillScript, ChildOptions drill) {
+
+    /** What a child can wait for: the earlier waves (VolSync CRDs, snapshot classes, buckets) or a sibling. */
+    public enum Dependency { EARLIER_WAVES, SECRET, DESTINATION, KEPT_VOLUME, PVC, DRILL_SCRIPT }
+
+    /**
+     * One child's options, in the order they are applied.
+     *
+     * @param dependsOn           what it is created after, in this order
+     * @param protect             empty leaves it unset (inherited from the component, which is never protected); the
+     *                            PVC always says, because a restore must clear the protection an adopted PVC has in
+     *                            state
+     * @param deleteBeforeReplace every named Kubernetes child is deleted before its replacement is created: created
+     *                            first, a same-named "replacement" is the object itself (server-side apply), and
+     *                            deleting the original then deletes it
+     * @param retainOnDelete      a delete leaves the object in the cluster
+     */
+    public record ChildOptions(List<Dependency> dependsOn, Optional<Boolean> protect, Optional<String> importId,
+                               List<String> ignoreChanges, List<String> replaceOnChanges, boolean deleteBeforeReplace,
+                               boolean retainOnDelete, Optional<Duration> createTimeout,
+                               Optional<Duration> updateTimeout) {
+        public ChildOptions {
+            dependsOn = List.copyOf(dependsOn);
+            ignoreChanges = List.copyOf(ignoreChanges);
+            replaceOnChanges = List.copyOf(replaceOnChanges);
+        }
+
+        static ChildOptions named(Dependency... dependsOn) {
+            return new ChildOptions(List.of(dependsOn), Optional.empty(), Optional.empty(), List.of(), List.of(), true,
+                    false, Optional.empty(), Optional.empty());
+        }
+
+        ChildOptions retainedOnDelete() {
+            return new ChildOptions(dependsOn, protect, importId, ignoreChanges, replaceOnChanges, deleteBeforeReplace,
+                    true, createTimeout, updateTimeout);
+        }
+
+        ChildOptions waiting(Duration timeout) {
+            return new ChildOptions(dependsOn, protect, importId, ignoreChanges, replaceOnChanges, deleteBeforeReplace,
+                    retainOnDelete, Optional.of(timeout), Optional.of(timeout));
+        }
+    }
+
+    /**
+     * @param volumeToKeep   the PersistentVolume of the PVC a pending restore replaces, when the live cluster named one
+     * @param restoreTimeout how long a restore may take (the destination waits for its mover that long)
+     */
+    public static VolumeHandling of(ClaimHandling claim, Optional<String> volumeToKeep, Duration restoreTimeout) {
+        var restoring = claim.mode() == ClaimHandling.Mode.RESTORE;
+        // pulumi up blocks on the destination until VolSync reports this very trigger finished (SPEC correction 3),
+        // on create and on update alike: a new request updates the trigger of an existing destination.
+        var destination = claim.populated()
+                ? Optional.of(ChildOptions.named(Dependency.EARLIER_WAVES, Dependency.SECRET).waiting(restoreTimeout))
+                : Optional.<ChildOptions>empty();
+        // Only once the destination restored data, and forgotten, never reverted, when the request is gone.
+        var keptVolume = restoring && volumeToKeep.isPresent()
+                ? Optional.of(ChildOptions.named(Dependency.EARLIER_WAVES).retainedOnDelete())
+                : Optional.<ChildOptions>empty();
+
+        var pvcAfter = new java.util.ArrayList<Dependency>(List.of(Dependency.EARLIER_WAVES));
+        if (destination.isPresent()) pvcAfter.add(Dependency.DESTINATION);
+        if (keptVolume.isPresent()) pvcAfter.add(Dependency.KEPT_VOLUME);
+        var pvc = new ChildOptions(pvcAfter, Optional.of(claim.protect()), claim.importId(), claim.ignoreChanges(),
+                claim.replaceOnChanges(), claim.deleteBeforeReplace(), false, claim.createTimeout(), Optional.empty());
+
+        // An adopted PVC exists already, and keeping it free of dependents lets `pulumi state delete` forget it when
+        // its app leaves the inventory (README: Stop backing up an app); a restored one must exist before the first
+        // backup, or an empty volume becomes the newest backup.
+        var source = claim.backupsWaitForClaim()
+                ? ChildOptions.named(Dependency.EARLIER_WAVES, Dependency.SECRET, Dependency.PVC)
+                : ChildOptions.named(Dependency.EARLIER_WAVES, Dependency.SECRET);
+
+        return new VolumeHandling(claim, ChildOptions.named(Dependency.EARLIER_WAVES), source, destination, pvc,
+                keptVolume,
+                ChildOptions.named(Dependency.SECRET),
+                ChildOptions.named(),
+                // The restore drill reads the repository only: it waits for the repository Secret, never for the PVC.
+                ChildOptions.named(Dependency.SECRET, Dependency.DRILL_SCRIPT));
+    }
+}
