@@ -21,6 +21,7 @@
 # in the machine's load hits both alike). Run it on an otherwise idle machine. Env: BENCH_KEEP=1 keeps the logs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+signals="$(pwd)/e2e/harness/default-signals.py"
 runs="${1:-5}"
 [[ "$runs" =~ ^[1-9][0-9]*$ ]] || { echo "usage: bench/preview.sh [runs, a positive number]" >&2; exit 2; }
 out="$(mktemp -d /tmp/homelab-bench-preview.XXXXXX)"
@@ -54,6 +55,9 @@ while [ -z "$env_sh" ]; do
 done
 # shellcheck source=/dev/null
 source "$env_sh"                 # KUBECONFIG, PULUMI_*, PATH (the java shim, the toolchain); cd to the project
+# SIGINT at its default action for every pulumi command, however this script was started: a plugin that inherited
+# it ignored makes each preview wait 5 s at its end (e2e/harness/default-signals.py), for ours and the floor alike.
+pulumi() { python3 "$signals" pulumi "$@"; }
 work=$(dirname "$env_sh")
 java_times="$work/java-times.log"
 bin=$(dirname "$(command -v pulumi)")
@@ -103,7 +107,7 @@ preview() { # kind (ours|floor) run-number (0 = warm-up, not counted)
   if [ "$kind" = ours ]; then dir=$(pwd); else dir=$floor; fi
   j0=$(lines "$java_times"); f0=$(lines "$floor_times")
   if ! (cd "$dir" && /usr/bin/time -f '%e %U %S' -o "$out/time" \
-          pulumi preview --expect-no-changes --non-interactive --stack "$stack" > "$out/preview-$kind-$i.log" 2>&1); then
+          python3 "$signals" pulumi preview --expect-no-changes --non-interactive --stack "$stack" > "$out/preview-$kind-$i.log" 2>&1); then
     tail -40 "$out/preview-$kind-$i.log" >&2; log "$kind preview $i failed (or planned changes)"; exit 1
   fi
   { tail -n +$((j0 + 1)) "$java_times"; tail -n +$((f0 + 1)) "$floor_times"; } > "$out/times-$kind-$i"

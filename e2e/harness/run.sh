@@ -38,6 +38,9 @@ KUBECONFIG=$(bash "$E2E/cluster/start.sh" "$E2E_STATE_DIR" | tail -1)
 export KUBECONFIG
 
 export PATH="$BIN:$PATH"
+# Every pulumi command runs with SIGINT at its default action: started in the background (as CI may start this
+# suite), the engine's plugins would inherit it ignored and each command wait 5 s for them (default-signals.py).
+pulumi() { python3 "$E2E/harness/default-signals.py" pulumi "$@"; }
 export PULUMI_HOME="$work/pulumi-home" PULUMI_SKIP_UPDATE_CHECK=true PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
 export PULUMI_CONFIG_PASSPHRASE=e2e-only PULUMI_BACKEND_URL="file://$work/state" PULUMI_SKIP_CONFIRMATIONS=true
 mkdir -p "$work/state" "$PULUMI_HOME"
@@ -448,7 +451,8 @@ interrupted_up_converges() {
   echo "nginx-example/nginx-restore" > "$standins/hold"      # VolSync "takes its time"
   stop_app nginx-example nginx-example-0
   pulumi config set --path 'homelab-backups:restore.nginx' 'latest@again' >/dev/null
-  pulumi up --yes --skip-preview --non-interactive > "$work/interrupted.log" 2>&1 &
+  # The binary itself (not the pulumi function), so that $! is the engine, whose children are killed with it.
+  command pulumi up --yes --skip-preview --non-interactive > "$work/interrupted.log" 2>&1 &
   pid=$!
   started_pids+=("$pid")
   for _ in $(seq 1 120); do
