@@ -314,6 +314,34 @@ class ProdStackTest {
         }
     }
 
+    /**
+     * A resource's URN is its identity in every existing stack: renaming a child, re-parenting it or changing its
+     * type makes the engine delete the old object and create a new one, unless the child carries an alias to its old
+     * URN. So the prod stack's URNs are pinned in {@code prod-urns.txt}: a change there must come with an alias (or
+     * be a resource meant to go), and the file is updated in the same commit (the actual list is written to
+     * target/prod-urns.actual.txt).
+     */
+    @Test
+    void everyUrnOfTheProdStackIsPinned() throws Exception {
+        var urns = new java.util.TreeSet<String>();
+        for (var r : run.result().resources()) {
+            var urn = PulumiTest.extractValue(r.urn());
+            urns.add(urn.substring(urn.indexOf("::", urn.indexOf("::") + 2) + 2));
+        }
+        var actual = java.nio.file.Path.of("target", "prod-urns.actual.txt");
+        java.nio.file.Files.createDirectories(actual.getParent());
+        java.nio.file.Files.write(actual, urns);
+        var pinned = new java.util.TreeSet<>(java.nio.file.Files.readAllLines(
+                java.nio.file.Path.of("src", "test", "resources", "prod-urns.txt")));
+        pinned.removeIf(line -> line.isBlank() || line.startsWith("#"));
+        var gone = new java.util.TreeSet<>(pinned);
+        gone.removeAll(urns);
+        var added = new java.util.TreeSet<>(urns);
+        added.removeAll(pinned);
+        assertTrue(gone.isEmpty() && added.isEmpty(), () -> "URNs changed; a renamed or re-parented child needs an "
+                + "alias to its old URN, or existing stacks replace it.\n  gone: " + gone + "\n  new: " + added);
+    }
+
     @SuppressWarnings("unchecked")
     static Map<String, Object> map(Object value) {
         return (Map<String, Object>) value;
