@@ -655,6 +655,26 @@ import json,sys; a, b = (json.load(open(p))['repos'] for p in sys.argv[1:3]); sy
   expect "the stack is empty" [ "$(pulumi stack --show-urns | grep -c 'urn:pulumi:' || true)" -le 1 ]
 }
 
+# ---- upgrade: a stack made by the last release, previewed and applied by this one -----------------------------------
+# Every change of a child's name, parent or type must carry an alias (ProdStackTest pins the URNs); this proves it on
+# a real engine: the release before this one migrates the world (after the rollback the world is as before the
+# migration), then this program previews that stack with no change at all, and its up changes nothing.
+UPGRADE_FROM=3e5bef9764e229facf4fe99ed4ec561d2b376603   # the last commit that landed before this program's changes
+use_jar() { sed -i "s|^    binary: .*|    binary: $1|" Pulumi.yaml; }
+upgrade_from_the_last_release_changes_nothing() {
+  local old before
+  old=$(bash "$E2E/harness/release-jar.sh" "$UPGRADE_FROM") || return 1
+  before=$(pvc_uids)
+  pulumi config set --path 'homelab-backups:longhorn.retireBackups' false >/dev/null   # scenario q left it on
+  use_jar "$old"
+  up || { use_jar "$REPO/target/homelab-backups-all.jar"; return 1; }
+  log "the release ${UPGRADE_FROM:0:12} migrated the world: $(pulumi stack --show-urns | grep -c 'urn:pulumi:') URNs"
+  use_jar "$REPO/target/homelab-backups-all.jar"
+  expect "this program's preview of that stack changes nothing (no create, update, replace or delete)" no_changes &&
+  up && expect "its up changed nothing" [ -z "$(grep -E '[0-9]+ (created|updated|replaced|deleted)' "$work/up.log")" ] &&
+  expect "no PVC was re-created (UIDs unchanged)" [ "$before" = "$(pvc_uids)" ]
+}
+
 scenario a "migrate: adopt the live PVCs (an import each, 0 replaces), install VolSync, first backups" migrate
 scenario b "second up is a no-op; no-change preview timed" second_up_is_noop
 scenario c "schedule window change updates only ReplicationSources" window_change_updates_only_sources
@@ -673,6 +693,7 @@ scenario o "adoption of server-side-applied PVCs (Argo CD ServerSideApply=true)"
 scenario p "./verify: the testing plan proven row by row, then one app never synced and one drill failed" verify_reports_the_testing_plan
 scenario q "Longhorn retirement: refused while anything is unproven, then only the default BackupTarget patched" retirement_is_gated_on_the_proof
 scenario r "rollback: the program taken back out, every PVC, PV and repository left as it is" rollback_removes_the_program
+scenario s "upgrade: a stack the last release made, previewed and applied by this program with no change" upgrade_from_the_last_release_changes_nothing
 
 echo "$passed passed, $failed failed${skipped:+, $skipped skipped}"
 if [ -n "${E2E_WAIT:-}" ]; then
