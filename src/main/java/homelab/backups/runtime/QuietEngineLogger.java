@@ -35,11 +35,12 @@ public final class QuietEngineLogger implements EngineLogger {
         return value.equalsIgnoreCase("true") || value.equals("1");
     }
 
+    /** Every message but debug reaches the engine's logger (info, warn and error come here by their defaults). */
     @Override
     public CompletableFuture<Void> logAsync(Level level, String message, @Nullable Resource resource,
                                             @Nullable Integer streamId, @Nullable Boolean ephemeral) {
-        // The SDK logs debug messages at FINEST (its engine logger) or FINE (this interface's default debugAsync).
-        if (!forwardDebug && level.intValue() < Level.INFO.intValue()) return CompletableFuture.completedFuture(null);
+        // The SDK logs debug at FINEST (its engine logger) or FINE (this interface's default debugAsync).
+        if (level.intValue() < Level.INFO.intValue()) return debugAsync(message, resource, streamId, ephemeral);
         return engine.logAsync(level, message, resource, streamId, ephemeral);
     }
 
@@ -48,24 +49,6 @@ public final class QuietEngineLogger implements EngineLogger {
                                               @Nullable Integer streamId, @Nullable Boolean ephemeral) {
         if (!forwardDebug) return CompletableFuture.completedFuture(null);
         return engine.debugAsync(message, resource, streamId, ephemeral);
-    }
-
-    @Override
-    public CompletableFuture<Void> infoAsync(String message, @Nullable Resource resource,
-                                             @Nullable Integer streamId, @Nullable Boolean ephemeral) {
-        return engine.infoAsync(message, resource, streamId, ephemeral);
-    }
-
-    @Override
-    public CompletableFuture<Void> warnAsync(String message, @Nullable Resource resource,
-                                             @Nullable Integer streamId, @Nullable Boolean ephemeral) {
-        return engine.warnAsync(message, resource, streamId, ephemeral);
-    }
-
-    @Override
-    public CompletableFuture<Void> errorAsync(String message, @Nullable Resource resource,
-                                              @Nullable Integer streamId, @Nullable Boolean ephemeral) {
-        return engine.errorAsync(message, resource, streamId, ephemeral);
     }
 
     @Override
