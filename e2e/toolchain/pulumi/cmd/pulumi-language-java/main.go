@@ -40,6 +40,8 @@ import (
 	"strings"
 	"time"
 
+	"homelab-backups/e2e/toolchain/pulumi/internal/hostenv"
+
 	"github.com/pulumi/pulumi/sdk/v3/go/common/util/cmdutil"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/util/logging"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/util/rpcutil"
@@ -231,39 +233,7 @@ func parseDiscovery(out []byte) ([]pluginJSON, bool) {
 }
 
 func (h *javaHost) env(req *pulumirpc.RunRequest) ([]string, error) {
-	env := os.Environ()
-	set := func(k, v string) {
-		if v != "" {
-			env = append(env, "PULUMI_"+k+"="+v)
-		}
-	}
-	set("MONITOR", req.GetMonitorAddress())
-	set("ENGINE", h.engineAddress)
-	set("PROJECT", req.GetProject())
-	set("STACK", req.GetStack())
-	set("ORGANIZATION", req.GetOrganization())
-	set("PWD", req.GetPwd())
-	set("ROOT_DIRECTORY", req.GetInfo().GetRootDirectory())
-	set("DRY_RUN", strconv.FormatBool(req.GetDryRun()))
-	set("PARALLEL", strconv.Itoa(int(req.GetParallel())))
-	set("TRACING", h.tracing)
-	if cfg := req.GetConfig(); cfg != nil {
-		b, err := json.Marshal(cfg)
-		if err != nil {
-			return nil, err
-		}
-		set("CONFIG", string(b))
-	}
-	keys := req.GetConfigSecretKeys()
-	if keys == nil {
-		keys = []string{}
-	}
-	b, err := json.Marshal(keys)
-	if err != nil {
-		return nil, err
-	}
-	set("CONFIG_SECRET_KEYS", string(b))
-	return env, nil
+	return hostenv.Program(req, h.engineAddress, h.tracing)
 }
 
 func (h *javaHost) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumirpc.RunResponse, error) {
