@@ -13,13 +13,18 @@ import java.util.regex.Pattern;
  * No data will be restored ===" and exits 0 (backube/volsync v0.15.0 mover-restic/entry.sh {@code do_restore}), so
  * {@code lastManualSync} and a {@code latestImage} of an empty volume appear as after any restore (field-findings §2).
  * The only evidence of data is in {@code status.latestMoverStatus.logs}, which keeps the lines of the mover's log
- * filter (last 1024 bytes): restic's {@code restoring <Snapshot …>} line ({@code internal/controller/mover/restic/
- * logfilter.go}); for the Kopia fork, kopia's "Restored N files, …" summary (perfectra1n/volsync 6966ac30
+ * filter (last 1024 bytes, {@code internal/controller/mover/restic/logfilter.go} {@code ^\s*([rR]estoring)}): restic's
+ * restore line, {@code restoring snapshot 1a2b3c4d of [/data] at … by root@volsync to .} since restic 0.17 (the
+ * VolSync 0.15.0 mover image vendors restic 0.18.0, mover-restic/SOURCE_VERSIONS; {@code Snapshot.String} in
+ * internal/restic/snapshot.go), {@code restoring <Snapshot 1a2b3c4d of [/data] …> to .} with restic 0.16 (VolSync ≤
+ * 0.10). Both forms were captured from the real binaries (src/test/resources/mover-logs/). restic's closing
+ * "Summary: Restored N files/dirs" is not kept by the filter. For the Kopia fork, kopia's "Restored N files, …" summary
+ * (perfectra1n/volsync 6966ac30
  * {@code internal/controller/mover/kopia/logfilter.go}; kopia v0.19.0 {@code cli/command_restore.go}) - the fork's
  * filter drops its "No eligible snapshots found" line, so only the positive evidence can tell. No evidence, no data.
  */
 public sealed interface RestoreOutcome {
-    Pattern RESTIC_RESTORING = Pattern.compile("(?m)^\\s*restoring <Snapshot ([0-9a-f]+)");
+    Pattern RESTIC_RESTORING = Pattern.compile("(?m)^\\s*restoring (?:snapshot|<Snapshot) ([0-9a-f]{8,64}) of ");
     Pattern KOPIA_RESTORED = Pattern.compile("(?m)^\\s*Restored (\\d+) files");
     List<String> NOTHING_MARKERS = List.of("No eligible snapshots found", "No data will be restored");
 
@@ -53,7 +58,7 @@ public sealed interface RestoreOutcome {
         };
         return evidence.<RestoreOutcome>map(Restored::new).orElseGet(() -> new Nothing(
                 "the mover's report shows no restored snapshot (no \"" + (mover == Settings.Mover.RESTIC
-                        ? "restoring <Snapshot" : "Restored N files") + "\" line in status.latestMoverStatus.logs)"));
+                        ? "restoring snapshot <id> of" : "Restored N files") + "\" line in status.latestMoverStatus.logs)"));
     }
 
     /** The error a restore stops with when its destination restored nothing. */
