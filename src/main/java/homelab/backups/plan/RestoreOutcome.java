@@ -20,7 +20,8 @@ import java.util.regex.Pattern;
  * 0.10). Both forms were captured from the real binaries (src/test/resources/mover-logs/). restic's closing
  * "Summary: Restored N files/dirs" is not kept by the filter. For the Kopia fork, kopia's "Restored N files, …" summary
  * (perfectra1n/volsync 6966ac30
- * {@code internal/controller/mover/kopia/logfilter.go}; kopia v0.19.0 {@code cli/command_restore.go}) - the fork's
+ * {@code internal/controller/mover/kopia/logfilter.go}; the fork's image builds kopia v0.22.3, whose
+ * {@code cli/command_restore.go} {@code printRestoreStats} prints it; never run here, see the fixtures' headers) - the fork's
  * filter drops its "No eligible snapshots found" line, so only the positive evidence can tell. No evidence, no data.
  */
 public sealed interface RestoreOutcome {

@@ -56,14 +56,15 @@ public final class RecordingMocks implements Mocks {
      * What VolSync reports once a restore of the requested trigger found its snapshot: the offline render assumes
      * restores succeed ({@code pulumi up} checks the real status). The log lines are what each mover's log filter
      * keeps (backube/volsync v0.15.0 internal/controller/mover/restic/logfilter.go; the Kopia fork's kopia/logfilter.go);
-     * the restic line is restic 0.18.0's, as captured in src/test/resources/mover-logs/restic-0.18.0/restore-latest.log.
+     * the restic line is restic 0.18.0's, as captured in src/test/resources/mover-logs/restic-0.18.0/restore-latest.log, the
+     * kopia lines as composed from kopia v0.22.3's source in src/test/resources/mover-logs/kopia-0.22.3/restore-latest.log.
      */
     @SuppressWarnings("unchecked")
     public static Map<String, Object> restored(Map<String, Object> destination) {
         var spec = (Map<String, Object>) destination.get("spec");
         var trigger = ((Map<String, Object>) spec.get("trigger")).get("manual");
         var logs = spec.containsKey("kopia")
-                ? "Restored 42 files, 7 directories and 0 symbolic links (1.2 MB).\nKopia completed in 9s"
+                ? "Connected to repository.\nRestored 42 files, 7 directories and 0 symbolic links (1.2 MB)."
                 : "restoring snapshot 4a1b2c3d of [/data] at 2026-11-30 02:07:11.123456789 +0000 UTC by root@volsync to .\n"
                         + "Restic completed in 12s";
         return status(String.valueOf(trigger), logs);
