@@ -4,7 +4,8 @@
 # claims and 3 database clusters, created the way Argo CD creates them, bound by the real PV binder to volumes a
 # CSI stand-in provisions, in use by pods, protected by the real PVC/PV-protection controllers. What cannot run here
 # (Longhorn's CSI driver, the snapshot controller, VolSync) is played by e2e/standins, each behaviour cited to its
-# source. Nothing leaves loopback.
+# source; the volumes hold real files (a directory each) and VolSync's movers run the real restic 0.18.0 against an S3
+# server on 127.0.0.1. Nothing leaves loopback.
 #
 # Usage: e2e/harness/run.sh [scenario letter...]   (default: all; env E2E_KEEP=1 keeps the work dir; E2E_WAIT=1
 #        leaves the cluster and stand-ins running after the scenarios until the script is interrupted)
@@ -85,10 +86,22 @@ for f in "$CRDS"/*.yaml; do
 done
 k wait --for=condition=Established crd --all --timeout=60s >/dev/null
 
+# The real backup tools: restic 0.18.0 (what the mover image vendors) and the loopback S3 server the repositories live
+# in (scripts/test-tools.sh, shared with the drill tests; built once into the tools cache).
+# shellcheck source=../../scripts/test-tools.sh
+source "$REPO/scripts/test-tools.sh"
+RESTIC=$(test_tools_restic)
+S3_ROOT="$work/s3"
+S3_BUCKET=volsync-backups
+s3_pid=$(test_tools_start_s3 "$S3_ROOT" "$S3_BUCKET" "$work/s3.port" "$work/s3.log") || exit 1
+started_pids+=("$s3_pid")
+S3_ENDPOINT="http://127.0.0.1:$(cat "$work/s3.port")"
+log "S3 server pid $s3_pid at $S3_ENDPOINT, objects under $S3_ROOT"
+
 standins="$work/standins"
 mkdir -p "$standins"
 : > "$standins/hold"
-python3 "$E2E/standins/run.py" "$KUBECONFIG" "$standins" 2>>"$standins/errors.log" &
+python3 "$E2E/standins/run.py" "$KUBECONFIG" "$standins" "$RESTIC" 2>>"$standins/errors.log" &
 standins_pid=$!
 events="$standins/events.log"
 python3 "$E2E/world/world.py" "$KUBECONFIG" "$REPO/stacks/prod/inventory.yaml" "$standins" --apply csa >&2
@@ -107,7 +120,7 @@ done
 project="$work/project"
 new_project() { # dir stack settings-file inventory-file
   mkdir -p "$1/stacks/$2"
-  sed "s|@CHART_DIR@|$chart|g" "$3" > "$1/Pulumi.$2.yaml"
+  sed -e "s|@CHART_DIR@|$chart|g" -e "s|@S3_ENDPOINT@|$S3_ENDPOINT|g" "$3" > "$1/Pulumi.$2.yaml"
   cp "$4" "$1/stacks/$2/inventory.yaml"
   cat > "$1/Pulumi.yaml" <<YAML
 name: homelab-backups
@@ -142,10 +155,25 @@ pvc_uids() { k get pvc -A -l '!app.kubernetes.io/created-by' -o jsonpath='{range
 uid() { k get pvc "$2" -n "$1" -o jsonpath='{.metadata.uid}'; }
 fingerprint() { python3 "$E2E/harness/fingerprint.py" "$KUBECONFIG" $NAMESPACES > "$1"; }
 unchanged() { python3 "$E2E/harness/fingerprint.py" --diff "$@" >&2; }   # before after [--only RE] [--except RE]
-content() { # what the claim's volume holds (the stand-in store), as "files token"
+content() { # what the claim's volume holds (its files on disk), as "files token"
   local pv; pv=$(k get pvc "$2" -n "$1" -o jsonpath='{.spec.volumeName}')
-  python3 -c "import json,sys; v=json.load(open(sys.argv[1]))['volumes'].get(sys.argv[2], {}); print(v.get('files', 0), v.get('token', ''))" "$standins/store.json" "$pv"
+  python3 "$E2E/standins/store.py" content "$standins" "$pv"
 }
+digest() { # sha256 of every file of the claim's volume, one "sha256  path" line each
+  python3 "$E2E/standins/store.py" digest "$standins" "$(k get pvc "$2" -n "$1" -o jsonpath='{.spec.volumeName}')"
+}
+repo() { # namespace app restic-args...: the real restic on an app's repository, as the mover sees it
+  local ns=$1 app=$2; shift 2
+  RESTIC_REPOSITORY="s3:$S3_ENDPOINT/$S3_BUCKET/$ns/$app" RESTIC_PASSWORD=e2e-restic-password AWS_ACCESS_KEY_ID=e2e-access-key \
+    AWS_SECRET_ACCESS_KEY=e2e-secret-key AWS_DEFAULT_REGION=us-east-1 "$RESTIC" --no-cache "$@"
+}
+repo_tokens() { # namespace app: the token each snapshot of the app's repository holds, oldest first
+  local id
+  for id in $(repo "$1" "$2" snapshots --json 2>/dev/null | jq -r 'sort_by(.time) | .[].short_id'); do
+    repo "$1" "$2" dump "$id" "$(repo "$1" "$2" snapshots --json "$id" | jq -r '.[0].paths[0]')/token.txt" 2>/dev/null
+  done | tr '\n' ' ' | sed 's/ $//'
+}
+bucket_digest() { (cd "$S3_ROOT" && find . -type f -print0 | sort -z | xargs -0 sha256sum); }
 up() { pulumi up --yes --skip-preview --non-interactive > "$work/up.log" 2>&1 || { tail -40 "$work/up.log" >&2; return 1; }; }
 app_writes() { # namespace claim token: the app writes new data into its volume (the stand-in applies it)
   echo "$1/$2 200 $3" >> "$standins/writes"
@@ -153,14 +181,14 @@ app_writes() { # namespace claim token: the app writes new data into its volume 
   log "the write to $1/$2 was not applied"; return 1
 }
 pv_of() { k get pvc "$2" -n "$1" -o jsonpath='{.spec.volumeName}'; }
-pv_content() { python3 -c "import json,sys; v=json.load(open(sys.argv[1]))['volumes'].get(sys.argv[2], {}); print(v.get('token', ''))" "$standins/store.json" "$1"; }
+pv_content() { python3 "$E2E/standins/store.py" content "$standins" "$1" | cut -d' ' -f2-; }
 preview_steps() { # the engine's planned steps as "op type name" lines
   pulumi preview --json --non-interactive 2>"$work/preview.err" \
     | jq -r '.steps[]? | "\(.op) \(.urn | split("::")[2] | split("$") | last) \(.urn | split("::")[3])"'
 }
 changes() { grep -v -E '^(same|read) '; }
-backups_settled() { # every ReplicationSource finished a sync and none is running
-  local deadline=$((SECONDS + ${1:-120})) out
+backups_settled() { # every ReplicationSource finished a sync and none is running (real restic: seconds each)
+  local deadline=$((SECONDS + ${1:-300})) out
   while [ $SECONDS -lt $deadline ]; do
     out=$(k get replicationsources -A -o json | jq -r '.items[] | select((.status.lastSyncTime // "") == "" or (.status.lastSyncStartTime // "") != "") | .metadata.name')
     [ -z "$out" ] && return 0
@@ -223,7 +251,7 @@ migrate() {
   expect "every source made its first backup at once (VolSync syncs on creation)" backups_settled &&
   expect "no destination without a restore, so no standing destination volume (VolSync provisions one for any destination, paused or not)" \
     [ -z "$(ours replicationdestinations; ours pvc | grep -- '-dest$')" ] &&
-  expect "nginx's repository holds nginx's data" [ "$(python3 -c "import json,sys; r=json.load(open(sys.argv[1]))['repos']; print([s['token'] for u, x in r.items() if u.endswith('/nginx-example/nginx') for s in x['snapshots']])" "$standins/store.json")" = "['nginx@world']" ]
+  expect "nginx's repository (real restic, in the loopback S3 server) holds nginx's data" [ "$(repo_tokens nginx-example nginx)" = "nginx@world" ]
 }
 
 second_up_is_noop() {
@@ -287,7 +315,9 @@ restore_one_app() {
   others_before=$(pvc_uids | grep -v '^nginx-example/')
   # What Argo CD applies from Git (client-side apply keeps it in last-applied-configuration): the undo re-creates it.
   k get pvc nginx-storage -n nginx-example -o jsonpath='{.metadata.annotations.kubectl\.kubernetes\.io/last-applied-configuration}' > "$work/nginx-pvc-git.json"
-  # After last night's backup the app wrote more: the restore brings back the backup, the old volume keeps the rest.
+  # What last night's backup read (real files, sha256 each); then the app wrote more: the restore brings back the
+  # backup, the old volume keeps the rest.
+  digest nginx-example nginx-storage > "$work/nginx-backed-up.sha256"
   app_writes nginx-example nginx-storage nginx@day2 || return 1
   # README: Restore a volume, "Before": stop the app (its pod keeps the claim in use; PVC protection would hold the delete).
   stop_app nginx-example nginx-example-0
@@ -306,6 +336,9 @@ restore_one_app() {
   expect "PVC populated from the destination" [ "$(k get pvc nginx-storage -n nginx-example -o jsonpath='{.spec.dataSourceRef.name}')" = "nginx-restore" ] &&
   expect "bound by the real binder to the volume the populator filled" [ -n "$(k get pv "$(pv_of nginx-example nginx-storage)" -o jsonpath='{.metadata.annotations.volsync\.backube/populated-from}')" ] &&
   expect "it holds what was backed up" [ "$(content nginx-example nginx-storage | cut -d' ' -f2)" = "nginx@world" ] &&
+  expect "every file, byte for byte (sha256 of each file, restored by the real restic)" diff "$work/nginx-backed-up.sha256" <(digest nginx-example nginx-storage) >&2 &&
+  expect "the destination's report is restic 0.18.0's own restore line" \
+    grep -qE '^restoring snapshot [0-9a-f]{8} of \[.*/data\] at .* by root@volsync to \.$' <<< "$(k get replicationdestination nginx-restore -n nginx-example -o jsonpath='{.status.latestMoverStatus.logs}')" &&
   expect "destination synced before the PVC was created (storage revisions)" before "$synced" "$created" &&
   expect "the old volume was kept (Retain) and still holds the newer data" \
     [ "$(k get pv "$old_pv" -o jsonpath='{.status.phase} {.spec.persistentVolumeReclaimPolicy}')" = "Released Retain" ] &&
@@ -522,6 +555,79 @@ server_side_applied_world_is_adopted() {
   (cd "$ssa" && no_changes)
 }
 
+# ---- real bytes: restic 0.18.0 picks the snapshot, restores every file, and initialises a lost repository --------
+# A stack of its own (one app, its own namespace and VolSync) whose policy also keeps everything of the last 2 days
+# (restic's --keep-within), so that two backups made minutes apart both survive `forget`.
+real_restic_selects_restores_and_initialises() {
+  local p="$work/prev-project" source_urn v1 uid_before out pv
+  second_settings prev > "$work/Pulumi.prev.yaml"
+  cat >> "$work/Pulumi.prev.yaml" <<'YAML'
+  homelab-backups:policies:
+    keep-recent:
+      window: {start: "02:00", minutes: 60}
+      retain: {daily: 7, within: 2d}
+YAML
+  echo "volumes:
+  - {app: notes, namespace: prev-notes, pvc: notes-data, capacity: 1Gi, accessModes: [ReadWriteOnce], storageClass: longhorn, policy: keep-recent}" > "$work/prev-inventory.yaml"
+  # What Argo CD applies: the app's claim, bound by the real binder to a volume the CSI stand-in provisions; the app
+  # writes its first data.
+  k create namespace prev-notes >/dev/null
+  k apply --field-manager=argocd-controller -f - >/dev/null <<'YAML' || return 1
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: notes-data, namespace: prev-notes}
+spec: {accessModes: [ReadWriteOnce], storageClassName: longhorn, resources: {requests: {storage: 1Gi}}}
+YAML
+  for _ in $(seq 1 60); do [ "$(k get pvc notes-data -n prev-notes -o jsonpath='{.status.phase}')" = Bound ] && break; sleep 1; done
+  app_writes prev-notes notes-data notes@v1 || return 1
+  v1=$(digest prev-notes notes-data)
+  new_project "$p" e2e-prev "$work/Pulumi.prev.yaml" "$work/prev-inventory.yaml"
+  (cd "$p" && up) || return 1
+  wait_synced prev-notes notes-backup || return 1
+  # The app writes again; the source is made anew (its first sync runs at once): a second backup.
+  app_writes prev-notes notes-data notes@v2 || return 1
+  source_urn=$(cd "$p" && pulumi stack --show-urns | grep -o 'urn:pulumi:[^ ]*ReplicationSource::notes-source' | sed -n 1p)
+  (cd "$p" && pulumi up --yes --skip-preview --non-interactive --target "$source_urn" --replace "$source_urn" > "$work/up.log" 2>&1) ||
+    { tail -30 "$work/up.log" >&2; return 1; }
+  wait_synced prev-notes notes-backup || return 1
+  log "repository prev-notes/notes (real restic): $(repo prev-notes notes snapshots --compact 2>&1 | grep -c volsync) snapshots holding $(repo_tokens prev-notes notes)"
+  expect "two backups of real files, the older first" [ "$(repo_tokens prev-notes notes)" = "notes@v1 notes@v2" ] || return 1
+  app_writes prev-notes notes-data notes@v3 || return 1
+  uid_before=$(uid prev-notes notes-data)
+  (cd "$p" && pulumi config set --path 'homelab-backups:restore.notes' previous:1 >/dev/null && up) || return 1
+  log "previous:1 restored $(content prev-notes notes-data); destination said: $(k get replicationdestination notes-restore -n prev-notes -o jsonpath='{.status.latestMoverStatus.logs}' | grep '^restoring' | cut -c1-100)"
+  expect "previous:1 is the backup before the latest" [ "$(content prev-notes notes-data | cut -d' ' -f2)" = "notes@v1" ] &&
+  expect "every file restored byte for byte (sha256 of each file, as written before the first backup)" diff <(echo "$v1") <(digest prev-notes notes-data) >&2 &&
+  expect "the PVC was replaced by the restore" [ "$(uid prev-notes notes-data)" != "$uid_before" ] || return 1
+  (cd "$p" && pulumi config rm --path 'homelab-backups:restore.notes' >/dev/null && up) || return 1
+  # The repository deleted from the bucket (a wiped or moved prefix): the mover runs `restic init`, finds no
+  # snapshot, exits 0 - and the program must not replace the PVC with the empty volume it made.
+  rm -rf "$S3_ROOT/buckets/$S3_BUCKET/prev-notes/notes"
+  uid_before=$(uid prev-notes notes-data)
+  pv=$(pv_of prev-notes notes-data)
+  v1=$(digest prev-notes notes-data)
+  if out=$(cd "$p" && pulumi config set --path 'homelab-backups:restore.notes' latest >/dev/null && pulumi up --yes --skip-preview --non-interactive 2>&1); then
+    log "up replaced the PVC from a repository that was deleted"; return 1
+  fi
+  log "up said: $(grep -m1 'RESTORE notes stopped' <<< "$out" | cut -c1-200)"
+  expect "up stops before the PVC is touched" grep -q "RESTORE notes stopped before its PVC was touched" <<< "$out" &&
+  expect "the real mover initialised a new repository and found nothing (exit 0, Successful)" \
+    grep -q "created restic repository" <<< "$(k get replicationdestination notes-restore -n prev-notes -o jsonpath='{.status.latestMoverStatus.logs}')" &&
+  expect "..." grep -q "No eligible snapshots found" <<< "$(k get replicationdestination notes-restore -n prev-notes -o jsonpath='{.status.latestMoverStatus.logs}')" &&
+  expect "the PVC is the same claim on the same volume" [ "$(uid prev-notes notes-data) $(pv_of prev-notes notes-data)" = "$uid_before $pv" ] &&
+  expect "with every file as it was" diff <(echo "$v1") <(digest prev-notes notes-data) >&2 &&
+  (cd "$p" && pulumi config rm --path 'homelab-backups:restore.notes' >/dev/null && up && no_changes)
+}
+wait_synced() { # namespace source: the source (new, or made anew) finished its sync (real restic takes seconds)
+  local now
+  for _ in $(seq 1 120); do
+    now=$(k get replicationsource "$2" -n "$1" -o jsonpath='{.status.lastSyncTime}|{.status.lastSyncStartTime}' 2>/dev/null)
+    [ -n "${now%%|*}" ] && [ -z "${now#*|}" ] && return 0
+    sleep 1
+  done
+  log "$1/$2 did not sync: $(k get replicationsource "$2" -n "$1" -o jsonpath='{.status}')"; return 1
+}
+
 # ---- proof: ./verify and the Longhorn retirement gate -----------------------------------------------------------
 verify() { "$REPO/verify" --stack e2e --project "$project" "$@"; }
 drills_pass() { # every drill CronJob of the stack runs once and passes (what its scheduled minute would do)
@@ -631,7 +737,7 @@ rollback_removes_the_program() {
   # The design's rollback plan, as README "Take the program back out" gives it.
   backups_settled || return 1
   fingerprint "$work/before-rollback.json"
-  cp "$standins/store.json" "$work/store-before-rollback.json"
+  bucket_digest > "$work/bucket-before-rollback.txt"
   pulumi stack --show-urns | grep -oE 'urn:pulumi:[^ ]+PersistentVolumeClaim::[^ ]+' | while read -r urn; do
     pulumi state delete --force --yes "$urn" >/dev/null
   done
@@ -650,8 +756,7 @@ rollback_removes_the_program() {
     unchanged "$work/before-rollback.json" "$work/world-after.json" --except '^(secrets|clusters|postgresclusters)' &&
   expect "what the program created in the apps' namespaces is gone: its Secrets, its patches of the database clusters" \
     unchanged "$work/world-before.json" "$work/world-after.json" --only '^(secrets|clusters|postgresclusters)' &&
-  expect "the repositories are left as they are" python3 -c "
-import json,sys; a, b = (json.load(open(p))['repos'] for p in sys.argv[1:3]); sys.exit(0 if a == b else 1)" "$work/store-before-rollback.json" "$standins/store.json" &&
+  expect "the repositories are left as they are (every object in the bucket, byte for byte)" diff "$work/bucket-before-rollback.txt" <(bucket_digest) >&2 &&
   expect "the stack is empty" [ "$(pulumi stack --show-urns | grep -c 'urn:pulumi:' || true)" -le 1 ]
 }
 
@@ -694,6 +799,7 @@ scenario p "./verify: the testing plan proven row by row, then one app never syn
 scenario q "Longhorn retirement: refused while anything is unproven, then only the default BackupTarget patched" retirement_is_gated_on_the_proof
 scenario r "rollback: the program taken back out, every PVC, PV and repository left as it is" rollback_removes_the_program
 scenario s "upgrade: a stack the last release made, previewed and applied by this program with no change" upgrade_from_the_last_release_changes_nothing
+scenario t "real restic: previous:1 restores the backup before the latest, every file byte for byte; a repository deleted from the bucket is initialised empty and the PVC is kept" real_restic_selects_restores_and_initialises
 
 echo "$passed passed, $failed failed${skipped:+, $skipped skipped}"
 if [ -n "${E2E_WAIT:-}" ]; then

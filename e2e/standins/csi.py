@@ -88,7 +88,7 @@ class Csi:
                 src = self.k.get("PersistentVolumeClaim", m["namespace"], source["name"])
                 if not src or src.get("status", {}).get("phase") != "Bound":
                     return   # EP getPVCSource: the clone source must be bound
-                content = self.store.volume(src["spec"]["volumeName"])
+                content = self.store.volume_dir(src["spec"]["volumeName"])
             else:
                 # EP prepareProvision: any other kind is a volume populator's; the provisioner stops for this claim.
                 if not ann.get("e2e.standins/populator-noted"):
@@ -130,8 +130,7 @@ class Csi:
         if sc.get("mountOptions"):
             pv["spec"]["mountOptions"] = sc["mountOptions"]
         self.k.create("PersistentVolume", pv, PROVISIONER)
-        seed = self.store.seed_for(key(pvc))
-        self.store.set_volume(name, content or seed or {"files": 0, "token": ""})
+        self.store.fill_volume(name, source_dir=content, seed=self.store.seed_for(key(pvc)))
         self.k.event(pvc, "ProvisioningSucceeded", f"Successfully provisioned volume {name}", PROVISIONER)
         self.log(f"pv-provisioned {key(pvc)} {name} from={source['kind'] + '/' + source['name'] if source else '-'}")
 
@@ -146,7 +145,7 @@ class Csi:
         vsc = self.k.get("VolumeSnapshotContent", None, st["boundVolumeSnapshotContentName"])
         if not vsc or vsc["spec"].get("driver") != DRIVER or not (vsc.get("status") or {}).get("snapshotHandle"):
             return None
-        return self.store.snapshot(vsc["status"]["snapshotHandle"])
+        return self.store.snapshot_dir(vsc["status"]["snapshotHandle"]) or ""   # "" : a snapshot with no files
 
     def delete_released(self, pv):
         """LIB shouldDelete / deleteVolumeOperation: a Released PV of this driver with policy Delete is deleted
@@ -262,7 +261,7 @@ class Csi:
             return
         # ES sidecar createSnapshotWrapper: the CSI snapshot of the volume, then the content's status.
         handle = f"snap://{spec['source']['volumeHandle']}/snapshot-{ref.get('uid', '')}"   # LHM encodeSnapshotID (type snap)
-        self.store.set_snapshot(handle, self.store.volume(spec["source"]["volumeHandle"]))
+        self.store.cut_snapshot(handle, spec["source"]["volumeHandle"])
         pv = self.k.get("PersistentVolume", None, spec["source"]["volumeHandle"])
         size = quantity_bytes(pv["spec"]["capacity"]["storage"]) if pv else 0
         self.k.merge_patch("VolumeSnapshotContent", None, m["name"], {"status": {

@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
 """Runs the stand-in controllers against the loopback API server until killed.
 
-  run.py <kubeconfig> <state dir>
+  run.py <kubeconfig> <state dir> <restic binary>
 
-The state dir holds store.json (what volumes and repositories hold), events.log (timestamped actions, for ordering
-checks), hold (one <namespace>/<name> per line: objects whose mover "takes its time"), clock-offset (seconds added
-to the stand-ins' clock, to let a night pass) and writes ("<namespace>/<claim> <files> <token>" per line: an app
-writing new data into its volume; applied and emptied on the next pass).
+The state dir holds volumes/ and snapshots/ (what each volume and snapshot holds, a directory each; store.py),
+store.json (their bookkeeping), events.log (timestamped actions, for ordering checks), hold (one <namespace>/<name>
+per line: objects whose mover "takes its time"), clock-offset (seconds added to the stand-ins' clock, to let a night
+pass) and writes ("<namespace>/<claim> <files> <token>" per line: an app writing new data into its volume; applied
+and emptied on the next pass). The movers run the given restic (0.18.0) against the repositories their Secrets name.
 """
 import os
 import sys
@@ -20,12 +21,13 @@ from csi import Csi            # noqa: E402
 from kube import ApiError, Kube  # noqa: E402
 from store import Store        # noqa: E402
 from volsync import VolSync    # noqa: E402
+from restic_mover import ResticMover  # noqa: E402
 from drills import Drills      # noqa: E402
 from databases import Databases  # noqa: E402
 
 
 def main():
-    kubeconfig, state = sys.argv[1:3]
+    kubeconfig, state, restic = sys.argv[1:4]
     os.makedirs(state, exist_ok=True)
     events = os.path.join(state, "events.log")
 
@@ -47,7 +49,8 @@ def main():
     kube = Kube(kubeconfig)
     store = Store(os.path.join(state, "store.json"))
     csi = Csi(kube, store, log)
-    volsync = VolSync(kube, store, log, clock, lambda: set(read_lines("hold")))
+    volsync = VolSync(kube, store, log, clock, lambda: set(read_lines("hold")),
+                      ResticMover(restic, os.path.join(state, "mounts")))
 
     def consume(name):   # a control file whose lines are acted on once
         lines = read_lines(name)
@@ -103,7 +106,7 @@ def app_writes(kube, store, state, log):
         ns, name = claim.split("/")
         pvc = kube.get("PersistentVolumeClaim", ns, name)
         if pvc and pvc["spec"].get("volumeName"):
-            store.set_volume(pvc["spec"]["volumeName"], {"files": int(files), "token": token})
+            store.write_volume(pvc["spec"]["volumeName"], int(files), token)
             log(f"app-wrote {claim} {token}")
     open(path, "w").close()
 

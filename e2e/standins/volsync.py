@@ -1,7 +1,8 @@
 """A stand-in for VolSync v0.15.0 (the chart version prod pins), restic mover, that writes what the real controller
-writes. No mover pod can run here (no kubelet, no image), so the stand-in also plays the outcome of each mover Job,
-using mover-restic/entry.sh's logic against the repositories of store.py. Every behaviour cites backube/volsync at
-tag v0.15.0 (file, function); see also ../shared/reference/field-findings.md §2-3, which this source confirms.
+writes. No mover pod can run here (no kubelet, no image), so the stand-in runs each mover Job's container itself:
+restic_mover.py, the steps of mover-restic/entry.sh running the real restic 0.18.0 against the loopback S3 server, on
+the files of the volumes the Job mounts (store.py). Every behaviour cites backube/volsync at tag v0.15.0 (file,
+function); e2e/standins/README.md lists each behaviour with its source.
 
   SM  = internal/controller/statemachine/machine.go
   RM  = internal/controller/mover/restic/mover.go
@@ -11,12 +12,12 @@ tag v0.15.0 (file, function); see also ../shared/reference/field-findings.md §2
   SH  = mover-restic/entry.sh
   LF  = internal/controller/mover/restic/logfilter.go
 """
-import hashlib
 import re
+import time
 from datetime import datetime, timedelta, timezone
 
 from kube import annotations, key, labels, now_rfc3339, owner_ref
-from csi import quantity_bytes
+from restic_mover import filter_failed, filter_success, forget_options
 
 MANAGER = "manager"   # the controller binary is /manager (helm/volsync templates/deployment-controller.yaml)
 LEASE = "b95b3104.backube"   # controller-runtime leader election ID (cmd/main.go)
@@ -26,14 +27,11 @@ DO_NOT_DELETE = "volsync.backube/do-not-delete"
 SNAPNAME = "volsync.backube/snapname"
 POPULATOR_FOR = "volsync.backube/populator-pvc-for"
 IMAGE = "quay.io/backube/volsync:0.15.0"
-# LF LogLineFilterSuccess: the lines VolSync keeps in status.latestMoverStatus.logs after a successful run
-KEPT = re.compile(r"^\s*([pP]rocessed)\s.+([fF]iles)|^\s*([sS]napshot)\s.+([sS]aved)|^\s*(No eligible)|(No data)|"
-                  r"(Directory is empty)|^\s*([cC]reated)|^\s*([rR]epository)\s.+([oO]pened)|^\s*([rR]estoring)|"
-                  r"^\s*([nN]o parent snapshot)|^\s*([uU]sing parent snapshot)|^\s*([aA]dded to the repository)|"
-                  r"^\s*([sS]uccessfully)|(RESTORE_OPTIONS)|([iI]nitialize [dD]ir)|^\s*([fF]atal)|^\s*(ERROR)|"
-                  r"^\s*([rR]estic completed in)")
-
-
+BACKOFF_LIMIT = 8      # RM ensureJob: job.Spec.BackoffLimit
+# The Job controller waits 10 s, doubling up to 6 min, between failed pods (kubernetes pkg/controller/job
+# DefaultJobPodFailureBackOff, MaxJobPodFailureBackOff); played shorter so that a failing mover reaches the backoff
+# limit in a scenario's time.
+RETRY_SECONDS = 2
 def parse_time(text):
     return datetime.fromisoformat(text.replace("Z", "+00:00")) if text else None
 
@@ -71,40 +69,9 @@ def cron_next(expr, after):
     return None
 
 
-def forget(snapshots, retain):
-    """restic forget with RM generateForgetOptions' flags (--keep-hourly/daily/weekly/monthly/yearly/within/last;
-    --keep-last 1 when retain is absent or empty), as restic applies them: each rule keeps the newest snapshot of
-    each of its N most recent periods; a snapshot survives if any rule keeps it."""
-    retain = {k: v for k, v in (retain or {}).items() if v is not None}
-    if not retain:
-        retain = {"last": 1}
-    newest_first = sorted(snapshots, key=lambda s: s["time"], reverse=True)
-    keep = set()
-    buckets = {"hourly": "%Y%m%d%H", "daily": "%Y%m%d", "weekly": "%G%V", "monthly": "%Y%m", "yearly": "%Y"}
-    for rule, fmt in buckets.items():
-        n = int(retain.get(rule, 0))
-        seen = []
-        for s in newest_first:
-            period = parse_time(s["time"]).strftime(fmt)
-            if len(seen) >= n:
-                break
-            if period not in seen:
-                seen.append(period)
-                keep.add(s["id"])
-    if "last" in retain:
-        keep.update(s["id"] for s in newest_first[: int(retain["last"])])
-    if "within" in retain and newest_first:
-        m = re.fullmatch(r"(?:(\d+)y)?(?:(\d+)m)?(?:(\d+)d)?(?:(\d+)h)?", str(retain["within"]))
-        if m:
-            y, mo, d, h = (int(x or 0) for x in m.groups())
-            limit = parse_time(newest_first[0]["time"]) - timedelta(days=365 * y + 30 * mo + d, hours=h)
-            keep.update(s["id"] for s in newest_first if parse_time(s["time"]) >= limit)
-    return [s for s in snapshots if s["id"] in keep]
-
-
 class VolSync:
-    def __init__(self, kube, store, log, clock, held):
-        self.k, self.store, self.log, self.clock, self.held = kube, store, log, clock, held
+    def __init__(self, kube, store, log, clock, held, mover):
+        self.k, self.store, self.log, self.clock, self.held, self.mover = kube, store, log, clock, held, mover
 
     # ---- leader election ---------------------------------------------------------------------------------------
     def hold_lease(self):
@@ -231,7 +198,7 @@ class VolSync:
             self.status(kind, obj, {"conditions": [condition("False", "Error",
                         f'secrets "{restic.get("repository")}" not found or lacks RESTIC_REPOSITORY/RESTIC_PASSWORD')]})
             return
-        job = self.ensure_job(obj, f"volsync-{role}-{name}", data, cache, "backup" if role == "src" else "restore")
+        job = self.ensure_job(obj, f"volsync-{role}-{name}", data, cache, self.actions(obj))
         if job is None:
             return
         if not job["spec"].get("parallelism"):
@@ -239,14 +206,37 @@ class VolSync:
         if not bound(data) or not bound(cache) or key(obj) in self.held():
             return   # the mover pod cannot mount unbound claims; a held object "takes its time"
         movers = self.store.data.setdefault("movers", {})
+        uid = job["metadata"]["uid"]
         if not (job.get("status") or {}).get("succeeded"):
-            movers[job["metadata"]["uid"]] = self.run_mover(obj, data, secret)
+            run = movers.get(uid) or {"failed": 0, "at": 0}
+            if time.time() - run["at"] < RETRY_SECONDS:
+                return   # the Job controller's backoff before the next pod
+            code, lines = self.run_container(obj, job, data, cache, secret)
+            run.update({"lines": lines, "code": code, "at": time.time()})
+            movers[uid] = run
+            if code != 0:
+                run["failed"] += 1
+                self.store.save()
+                self.log(f"{role}-mover-failed {key(obj)} exit={code} attempt={run['failed']}")
+                if run["failed"] >= BACKOFF_LIMIT:
+                    # RM ensureJob: the Job reached its backoff limit - the newest failed pod's whole log (AllLines)
+                    # becomes the mover status, the Job is deleted and made again on the next pass.
+                    self.status(kind, obj, {"latestMoverStatus": {"result": "Failed", "logs": filter_failed(lines)}})
+                    self.k.delete("Job", ns, job["metadata"]["name"], propagation="Background")
+                return
             self.store.save()
             job_succeeded(self.k, job, self.clock())
-        logs = movers.get(job["metadata"]["uid"], [])
-        mover_status = {"result": "Successful", "logs": filter_logs(logs)}
+        lines = (movers.get(uid) or {}).get("lines", [])
+        mover_status = {"result": "Successful", "logs": filter_success(lines)}
         if kind == "ReplicationSource":
-            self.complete(kind, obj, mover_status)
+            # RM ensureJob after success: status.restic.lastUnlocked follows spec.restic.unlock, lastPruned is set
+            # when a prune was due
+            restic_status = dict((obj.get("status") or {}).get("restic") or {})
+            restic_status["lastUnlocked"] = obj["spec"]["restic"].get("unlock") or None
+            if self.should_prune(obj):
+                restic_status["lastPruned"] = now_rfc3339(self.clock())
+            extra = {"restic": restic_status}
+            self.complete(kind, obj, mover_status, extra)
             self.log(f"src-synced {key(obj)} {mover_status['logs'].splitlines()[-2] if mover_status['logs'] else ''}")
             return
         image = self.ensure_image(obj, data)
@@ -254,7 +244,7 @@ class VolSync:
             return
         self.complete(kind, obj, mover_status, {"latestImage": {"apiGroup": "snapshot.storage.k8s.io",
                                                                 "kind": "VolumeSnapshot", "name": image}})
-        restored = "nothing" if any("No data will be restored" in l for l in logs) else "data"
+        restored = "nothing" if any("No data will be restored" in l for l in lines) else "data"
         self.log(f"rd-synced {key(obj)} {(spec.get('trigger') or {}).get('manual', '')} {restored}")
 
     def source_data_pvc(self, rs):
@@ -342,10 +332,10 @@ class VolSync:
                                           "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": name},
                                           "subjects": [{"kind": "ServiceAccount", "name": name, "namespace": ns}]}, MANAGER)
 
-    def ensure_job(self, owner, name, data, cache, action):
-        """RM ensureJob: backoffLimit 8, parallelism 0 while paused (1 otherwise, on the same Job); a changed pod
-        template (restoreAsOf/previous) is immutable, so the Job is deleted and made again
-        (utils/reconcile.go CreateOrUpdateDeleteOnImmutableErr)."""
+    def ensure_job(self, owner, name, data, cache, actions):
+        """RM ensureJob: backoffLimit 8, parallelism 0 while paused (1 otherwise, on the same Job), restartPolicy
+        Never; a changed pod template (restoreAsOf/previous, the actions) is immutable, so the Job is deleted and
+        made again (utils/reconcile.go CreateOrUpdateDeleteOnImmutableErr)."""
         ns, restic = owner["metadata"]["namespace"], owner["spec"]["restic"]
         env = [{"name": "FORGET_OPTIONS", "value": forget_options(restic.get("retain"))},
                {"name": "DATA_DIR", "value": "/data"}, {"name": "RESTIC_CACHE_DIR", "value": "/cache"},
@@ -354,10 +344,10 @@ class VolSync:
                {"name": "RESTORE_OPTIONS", "value": "--delete" if restic.get("enableFileDeletion") else ""}]
         sc = restic.get("moverSecurityContext") or {}
         template = {"metadata": {"name": name, "labels": dict(CREATED_BY)},
-                    "spec": {"restartPolicy": "OnFailure", "serviceAccountName": name,
+                    "spec": {"restartPolicy": "Never", "serviceAccountName": name,
                              "securityContext": sc,
                              "containers": [{"name": "restic", "image": IMAGE, "command": ["/mover-restic/entry.sh"],
-                                             "args": [action], "env": env,
+                                             "args": actions, "env": env,
                                              "volumeMounts": [{"name": "data", "mountPath": "/data"},
                                                               {"name": "cache", "mountPath": "/cache"}]}],
                              "volumes": [{"name": "data", "persistentVolumeClaim": {"claimName": data["metadata"]["name"]}},
@@ -367,8 +357,9 @@ class VolSync:
         if job:
             # The API server drops empty env values (omitempty), so compare what it keeps.
             kept = lambda vars_: [{k: v for k, v in e.items() if v != ""} for e in vars_ or []]
-            old_env = job["spec"]["template"]["spec"]["containers"][0].get("env")
-            if kept(old_env) != kept(env) and not (job.get("status") or {}).get("succeeded"):
+            old = job["spec"]["template"]["spec"]["containers"][0]
+            if (kept(old.get("env")) != kept(env) or old.get("args") != actions) \
+                    and not (job.get("status") or {}).get("succeeded"):
                 self.k.delete("Job", ns, name, propagation="Background")
                 return None
             if job["spec"].get("parallelism") != parallelism and not (job.get("status") or {}).get("succeeded"):
@@ -382,61 +373,33 @@ class VolSync:
         self.log(f"job-created {ns}/{name} parallelism={parallelism}")
         return job
 
-    def run_mover(self, obj, data, secret):
-        """What /mover-restic/entry.sh prints and does (SH ensure_initialized, do_backup/do_forget, do_restore)."""
-        data_pv = data["spec"]["volumeName"]
-        url, password = secret_value(secret, "RESTIC_REPOSITORY"), secret_value(secret, "RESTIC_PASSWORD")
-        lines = []
-        if obj["kind"] == "ReplicationSource":
-            content = self.store.volume(data_pv)
-            lines.append("== Checking directory for content ===")
-            if content["files"] == 0:   # SH check_contents: an empty volume is never backed up (exit 0)
-                lines += ["== Directory is empty skipping backup ==="]
-                return lines
-        repo = self.ensure_initialized(url, password, lines)
-        if repo is None:
-            return lines
-        if obj["kind"] == "ReplicationSource":
-            parent = repo["snapshots"][-1]["id"] if repo["snapshots"] else None
-            when = now_rfc3339(self.clock())
-            sid = hashlib.sha256(f"{url}{when}{len(repo['snapshots'])}".encode()).hexdigest()[:8]
-            lines.append("=== Starting backup ===")
-            lines.append(f"using parent snapshot {parent}" if parent else "no parent snapshot found, will read all files")
-            lines += [f"Added to the repository: {content['files']} KiB", f"processed {content['files']} files, "
-                      f"{content['files']} KiB in 0:01", f"snapshot {sid} saved"]
-            repo["snapshots"].append({"id": sid, "time": when, "host": "volsync", **content})
-            lines.append("=== Starting forget ===")
-            repo["snapshots"] = forget(repo["snapshots"], obj["spec"]["restic"].get("retain"))
-            self.store.save()
-        else:
-            lines.append("=== Starting restore ===")
-            chosen = select_snapshot(repo["snapshots"], obj["spec"]["restic"])
-            if chosen is None:
-                # SH do_restore: nothing matched - print it and carry on to a normal exit 0 (field-findings §2)
-                # restic restore does not run, so the volume keeps what it had: nothing, for a new destination PVC.
-                lines += ["No eligible snapshots found", "=== No data will be restored ==="]
-            else:
-                if obj["spec"]["restic"].get("enableFileDeletion"):
-                    lines.append("RESTORE_OPTIONS: --delete")
-                lines += [f"Selected restic snapshot with id: {chosen['id']}",
-                          f"restoring <Snapshot {chosen['id']} of [/data] at {chosen['time']} by root@volsync> to ."]
-                self.store.set_volume(data_pv, {"files": chosen["files"], "token": chosen["token"]})
-        lines += ["Restic completed in 1s", "=== Done ==="]
-        return lines
+    def actions(self, obj):
+        """RM ensureJob: a source runs backup ("unlock" first when spec.restic.unlock differs from
+        status.restic.lastUnlocked; "prune" after it when shouldPrune); a destination runs restore."""
+        if obj["kind"] != "ReplicationSource":
+            return ["restore"]
+        unlock = obj["spec"]["restic"].get("unlock") or ""
+        out = ["unlock", "backup"] if unlock and unlock != ((obj.get("status") or {}).get("restic") or {}).get("lastUnlocked") \
+            else ["backup"]
+        return out + (["prune"] if self.should_prune(obj) else [])
 
-    def ensure_initialized(self, url, password, lines):
-        """SH ensure_initialized: `restic cat config`; a missing repository is created (`restic init`) - on restore
-        too, so restoring from an empty location makes an empty repository."""
-        lines.append("=== Check for dir initialized ===")
-        repo = self.store.repo(url)
-        if repo is None:
-            lines += ["=== Initialize Dir ===", f"created restic repository {hashlib.sha256(url.encode()).hexdigest()[:10]} at {url}"]
-            return self.store.init_repo(url, password)
-        if repo["password"] != password:
-            lines.append("ERROR: failure connecting to repository, incorrect password")
-            return None
-        lines.append("dir is initialized")
-        return repo
+    def should_prune(self, rs):
+        """RM shouldPrune: pruneIntervalDays (default 7) after status.restic.lastPruned, or after the object's
+        creation when it never pruned."""
+        days = rs["spec"]["restic"].get("pruneIntervalDays")
+        last = ((rs.get("status") or {}).get("restic") or {}).get("lastPruned") or rs["metadata"]["creationTimestamp"]
+        return self.clock() > parse_time(last) + timedelta(days=7 if days is None else int(days))
+
+    def run_container(self, obj, job, data, cache, secret):
+        """The mover pod: the Job's args and env, the repository Secret's keys 1-for-1 (RM: utils.EnvFromSecret), the
+        data and cache volumes mounted. Its exit code and its log lines."""
+        container = job["spec"]["template"]["spec"]["containers"][0]
+        env = {e["name"]: e.get("value", "") for e in container.get("env") or [] if "value" in e}
+        env.update({k: secret_value(secret, k) for k in secret_keys(secret) if re.fullmatch(r"[A-Z_][A-Z0-9_]*", k)})
+        shifted = abs((self.clock() - datetime.now(timezone.utc)).total_seconds()) > 60
+        return self.mover.run(container["args"], env, self.store.volume_dir(data["spec"]["volumeName"]),
+                              self.store.volume_dir(cache["spec"]["volumeName"]),
+                              backup_time=self.clock() if shifted else None)
 
     def ensure_image(self, rd, dest):
         """VH EnsureImage / ensureImageSnapshot: name the snapshot on the PVC, create it, wait only until it is bound
@@ -565,38 +528,6 @@ def bound(pvc):
 
 def dest_pvc_name(rd):
     return rd["spec"]["restic"].get("destinationPVC") or f"volsync-{rd['metadata']['name']}-dest"   # RM getDestinationPVCName
-
-
-def forget_options(retain):
-    out = ""
-    for flag, field in (("--keep-hourly", "hourly"), ("--keep-daily", "daily"), ("--keep-weekly", "weekly"),
-                        ("--keep-monthly", "monthly"), ("--keep-yearly", "yearly")):
-        if (retain or {}).get(field) is not None:
-            out += f" {flag} {retain[field]}"
-    if (retain or {}).get("within"):
-        out += f" --keep-within {retain['within']}"
-    if (retain or {}).get("last") is not None:
-        out += f" --keep-last {retain['last']}"
-    return out or "--keep-last 1"   # RM generateForgetOptions
-
-
-def select_snapshot(snapshots, restic):
-    """SH select_restic_snapshot_to_restore: newest first; restoreAsOf picks the newest not after it; previous
-    counts back from there; past the end selects nothing."""
-    newest_first = sorted(snapshots, key=lambda s: s["time"], reverse=True)
-    offset = 0
-    as_of = restic.get("restoreAsOf")
-    if as_of:
-        limit = parse_time(as_of)
-        offset = next((i for i, s in enumerate(newest_first) if parse_time(s["time"]) <= limit), len(newest_first))
-    offset += int(restic.get("previous") or 0)
-    return newest_first[offset] if offset < len(newest_first) else None
-
-
-def filter_logs(lines):
-    """podlogs.go updateMoverStatusForJob: the kept lines, joined, the last 1024 bytes."""
-    text = "\n".join(l for l in lines if KEPT.search(l))
-    return text[-1024:]
 
 
 def secret_keys(secret):
