@@ -14,7 +14,9 @@
 # termination log):
 #   drill PASS app=<app> snapshot=<short id> time=<RFC3339> age=<n>s files=<n> bytes=<n> mode=<whole|sample> subset=<k>/<N>
 #   drill FAIL app=<app> reason=<reason> <detail...>
-# Exit 0 on PASS, 1 on FAIL. See drills/README.md for the environment contract.
+# Exit 0 on PASS, 1 on FAIL, 75 (EX_TEMPFAIL) on reason=locked: another restic
+# (the app's prune) held the repository's lock for longer than DRILL_RETRY_LOCK.
+# See drills/README.md for the environment contract.
 set -Eeuo pipefail
 
 APP=${DRILL_APP:-}
@@ -22,6 +24,7 @@ TERMINATION_LOG=${DRILL_TERMINATION_LOG:-/dev/termination-log}
 DONE=0
 ERR_LINE=
 RESTORE_DIR=
+CHILD=
 
 # ---------------------------------------------------------------- verdict ----
 
@@ -71,10 +74,29 @@ on_exit() {
 		exit 1
 	fi
 }
+# on_signal SIG: the pod is being stopped (deadline, eviction, drain, kubectl
+# delete). SIGTERM reaches only this script (PID 1), and bash runs a trap only
+# once its foreground command has ended, so every restic runs in the background
+# (run_bg) and is stopped here: on TERM restic cancels its work and removes its
+# lock before it exits (restic v0.18.0 cmd/restic/cleanup.go, cmd_check.go
+# `defer unlock()`). Otherwise the kubelet's SIGKILL after the grace period would
+# leave check's exclusive lock in the repository, and restic removes a lock
+# only in `restic unlock` (internal/restic/lock.go): the app's backups would
+# fail until someone runs it.
+# shellcheck disable=SC2317 # invoked by the TERM/INT traps
+on_signal() {
+	local sig=$1
+	if [[ -n $CHILD ]]; then
+		kill -TERM "$CHILD" 2>/dev/null || true
+		wait "$CHILD" 2>/dev/null || true
+		CHILD=
+	fi
+	fail terminated signal="$sig"
+}
 trap 'ERR_LINE=$LINENO' ERR
 trap on_exit EXIT
-trap 'fail terminated signal=TERM' TERM
-trap 'fail terminated signal=INT' INT
+trap 'on_signal TERM' TERM
+trap 'on_signal INT' INT
 
 # ---------------------------------------------------------------- helpers ----
 
@@ -126,11 +148,44 @@ show_file() {
 	fi
 }
 
-# run_restic_logged ARGS...: run restic with its stdout+stderr visible (limited);
+# run_bg OUT ERR COMMAND...: run COMMAND in the background with its stdout in
+# OUT and its stderr in ERR (ERR "-": with stdout), and wait for it, so that a
+# TERM is handled at once (on_signal). Returns COMMAND's exit status; call as
+# `run_bg ... || rc=$?`.
+run_bg() {
+	local out=$1 err=$2 rc=0
+	shift 2
+	if [[ $err == - ]]; then
+		"$@" >"$out" 2>&1 &
+	else
+		"$@" >"$out" 2>"$err" &
+	fi
+	CHILD=$!
+	wait "$CHILD" || rc=$?
+	CHILD=
+	return "$rc"
+}
+
+# run_restic_logged ARGS...: run restic, then show its stdout+stderr (limited);
 # returns restic's exit status. Call as `run_restic_logged ... || rc=$?`.
 run_restic_logged() {
-	restic "${RESTIC_GLOBAL[@]}" "$@" 2>&1 | sed -e 's/\x1b\[[0-9;]*[A-Za-z]//g' -e 's/^/  /' | limit_output
-	return "${PIPESTATUS[0]}"
+	local rc=0
+	run_bg "$WORK/restic.log" - restic "${RESTIC_GLOBAL[@]}" "$@" || rc=$?
+	show_file "$WORK/restic.log"
+	return "$rc"
+}
+
+# locked STEP FILE: restic exits 11 when it gave up waiting for a lock
+# (restic v0.18.0 cmd/restic/main.go: IsAlreadyLocked). That says nothing about
+# the backups: the app's own prune (or another drill) held the repository for
+# longer than --retry-lock. Its own reason and exit code 75, which the CronJob's
+# podFailurePolicy ignores: Kubernetes starts the drill again (within the Job's
+# deadline) instead of counting a failed drill (DrillSpecs, RestoreDrillFailed).
+locked() {
+	local msg
+	msg=$(grep -m 1 -oE '(repository is already locked|unable to create lock)[^"\\]*' "$2" 2>/dev/null || true)
+	[[ -n $msg ]] || msg=$(restic_error "$2")
+	verdict "drill FAIL app=${APP:-unknown} reason=locked step=$1 retry_lock=$DRILL_RETRY_LOCK error=\"$(one_line "$msg")\"" 75
 }
 
 is_uint() { [[ $1 =~ ^[0-9]+$ ]]; }
@@ -239,14 +294,17 @@ log "now=$(date -u -d "@$NOW" +%Y-%m-%dT%H:%M:%SZ) max_age=${DRILL_MAX_AGE_SECON
 
 # ------------------------------------------- 1. newest snapshot and its age ----
 
-log "step 1/4: newest snapshot (restic snapshots --latest 1 --json, all hosts and paths)"
+log "step 1/4: newest snapshot (restic --no-lock snapshots --latest 1 --json, all hosts and paths)"
 rc=0
-timeout "$DRILL_CONNECT_TIMEOUT" restic "${RESTIC_GLOBAL[@]}" snapshots --latest 1 --json \
-	>"$WORK/snapshots.json" 2>"$WORK/snapshots.err" || rc=$?
+# --no-lock: listing snapshots changes nothing, and without a lock to wait for
+# (--retry-lock outlasts the timeout) a timeout here means the store does not
+# answer, never that a prune holds the repository; the later steps take locks.
+run_bg "$WORK/snapshots.json" "$WORK/snapshots.err" \
+	timeout "$DRILL_CONNECT_TIMEOUT" restic "${RESTIC_GLOBAL[@]}" --no-lock snapshots --latest 1 --json || rc=$?
 show_file "$WORK/snapshots.err"
 if ((rc != 0)); then
 	if ((rc == 124)); then
-		fail repository-unreadable exit=timeout "error=\"no answer within ${DRILL_CONNECT_TIMEOUT}s (unreachable, or locked by another restic)\""
+		fail repository-unreadable exit=timeout "error=\"no answer within ${DRILL_CONNECT_TIMEOUT}s (endpoint unreachable or not answering)\""
 	fi
 	fail repository-unreadable exit=$rc "error=\"$(restic_error "$WORK/snapshots.err")\""
 fi
@@ -297,9 +355,10 @@ fi
 
 log "step 2/4: restic stats --mode restore-size $SHORT"
 rc=0
-restic "${RESTIC_GLOBAL[@]}" stats --mode restore-size --json "$best_id" \
-	>"$WORK/stats.json" 2>"$WORK/stats.err" || rc=$?
+run_bg "$WORK/stats.json" "$WORK/stats.err" \
+	restic "${RESTIC_GLOBAL[@]}" stats --mode restore-size --json "$best_id" || rc=$?
 show_file "$WORK/stats.err"
+((rc != 11)) || locked stats "$WORK/stats.err"
 ((rc == 0)) || fail stats-failed snapshot="$SHORT" exit=$rc "error=\"$(restic_error "$WORK/stats.err")\""
 TOTAL_SIZE=$(grep -oE '"total_size":[0-9]+' "$WORK/stats.json" | head -n 1 | cut -d: -f2 || true)
 STAT_FILES=$(grep -oE '"total_file_count":[0-9]+' "$WORK/stats.json" | head -n 1 | cut -d: -f2 || true)
@@ -315,8 +374,9 @@ fi
 # and the sample). `restic ls --long` prints "<mode> <uid> <gid> <size> <date>
 # <time> <path>"; paths start with "/", so everything from there is the path.
 rc=0
-restic "${RESTIC_GLOBAL[@]}" ls --long "$best_id" >"$WORK/ls.txt" 2>"$WORK/ls.err" || rc=$?
+run_bg "$WORK/ls.txt" "$WORK/ls.err" restic "${RESTIC_GLOBAL[@]}" ls --long "$best_id" || rc=$?
 show_file "$WORK/ls.err"
+((rc != 11)) || locked ls "$WORK/ls.err"
 ((rc == 0)) || fail list-failed snapshot="$SHORT" exit=$rc "error=\"$(restic_error "$WORK/ls.err")\""
 awk '
 	$1 ~ /^(-|[ugt]+)[-r][-w][-xsStT][-r][-w][-xsStT][-r][-w][-xsStT]$/ {
@@ -336,9 +396,17 @@ log "step 3/4: restic check --read-data-subset=$K/$N"
 rc=0
 # (restic 0.18's check takes an exclusive lock: a backup starting meanwhile fails)
 run_restic_logged check --read-data-subset="$K/$N" || rc=$?
+((rc != 11)) || locked check "$WORK/restic.log"
 ((rc == 0)) || fail check-failed snapshot="$SHORT" subset="$K/$N" exit=$rc
 
 # ------------------------------------------------------------ 4. restore ----
+
+# Only user.* extended attributes, as VolSync's own restore does (backube/volsync
+# v0.15.0 mover-restic/entry.sh:350): setting trusted.* or security.* needs
+# CAP_SYS_ADMIN, and restic ignores a metadata EPERM only when euid > 0
+# (restic v0.18.0 internal/fs/node.go NodeRestoreMetadata), so a drill running as
+# uid 0 would report restore-failed for a volume that restores as VolSync would.
+RESTORE_XATTRS=(--include-xattr 'user.*')
 
 if ((TOTAL_SIZE <= DRILL_SCRATCH_BYTES)); then
 	MODE=whole
@@ -346,7 +414,7 @@ if ((TOTAL_SIZE <= DRILL_SCRATCH_BYTES)); then
 	WANT_BYTES=$FILE_BYTES
 	log "step 4/4: restore the whole snapshot ($TOTAL_SIZE <= $DRILL_SCRATCH_BYTES bytes) with --verify"
 	rc=0
-	run_restic_logged restore --verify --target "$RESTORE_DIR" "$best_id" || rc=$?
+	run_restic_logged restore --verify "${RESTORE_XATTRS[@]}" --target "$RESTORE_DIR" "$best_id" || rc=$?
 else
 	MODE=sample
 	# Files that fit the budget, in restic's (name) order, starting at an offset
@@ -378,8 +446,9 @@ else
 	log "step 4/4: restore a sample of $WANT_FILES files ($WANT_BYTES bytes; the snapshot holds $TOTAL_SIZE > $DRILL_SCRATCH_BYTES bytes) with --verify"
 	cut -f 2 "$WORK/sample.tsv" | sed 's/^/  sample: /' | limit_output
 	rc=0
-	run_restic_logged restore --verify --target "$RESTORE_DIR" --include-file "$WORK/include.txt" "$best_id" || rc=$?
+	run_restic_logged restore --verify "${RESTORE_XATTRS[@]}" --target "$RESTORE_DIR" --include-file "$WORK/include.txt" "$best_id" || rc=$?
 fi
+((rc != 11)) || locked restore "$WORK/restic.log"
 ((rc == 0)) || fail restore-failed snapshot="$SHORT" mode=$MODE exit=$rc
 
 GOT_FILES=0 GOT_BYTES=0

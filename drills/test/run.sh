@@ -90,7 +90,9 @@ trap cleanup EXIT
 
 S3ROOT=$WORK/s3
 mkdir -p "$S3ROOT"
-"$S3BIN" -listen 127.0.0.1:0 -root "$S3ROOT" -buckets volsync -portfile "$WORK/s3.port" >"$WORK/s3.log" 2>&1 &
+# $WORK/s3.delay slows chosen GETs down while it holds "<path part> <duration>".
+DELAY=$WORK/s3.delay
+"$S3BIN" -listen 127.0.0.1:0 -root "$S3ROOT" -buckets volsync -portfile "$WORK/s3.port" -delayfile "$DELAY" >"$WORK/s3.log" 2>&1 &
 S3PID=$!
 for _ in $(seq 1 100); do
 	[[ -s $WORK/s3.port ]] && break
@@ -114,14 +116,17 @@ NS=drill-test
 PASSWORD=drill-test-password
 repo_url() { printf 's3:http://127.0.0.1:%s/volsync/%s/%s' "$PORT" "$NS" "$1"; }
 
-# srestic APP ARGS...: restic as the test's own setup tool (its own cache).
-srestic() {
+# srestic APP ARGS...: restic as the test's own setup tool (its own cache); it
+# execs restic, so `(srestic ...) &` gives restic's own PID in $!.
+srestic_exec() {
 	local app=$1
 	shift
-	env RESTIC_REPOSITORY="$(repo_url "$app")" RESTIC_PASSWORD=$PASSWORD \
+	exec env RESTIC_REPOSITORY="$(repo_url "$app")" RESTIC_PASSWORD=$PASSWORD \
 		AWS_ACCESS_KEY_ID=drill AWS_SECRET_ACCESS_KEY=drill AWS_DEFAULT_REGION=us-east-1 \
 		"$RESTIC_DIR/restic" --cache-dir "$WORK/setup-cache" "$@"
 }
+# (every call runs it in a subshell: srestic execs)
+srestic() { (srestic_exec "$@"); }
 
 # backup APP DIR: snapshot DIR's contents like the VolSync mover (`restic backup .`).
 backup() {
@@ -143,6 +148,9 @@ flip_bytes() {
 	printf "$out" | dd of="$f" bs=1 seek="$off" conv=notrunc 2>/dev/null
 }
 
+# one_line_of TEXT: TEXT on one line, for a failure message.
+one_line_of() { printf '%s' "${1//$'\n'/ | }" | head -c 300; }
+
 # ------------------------------------------------------- read-only root ----
 
 RO_ROOT=0
@@ -158,8 +166,16 @@ fi
 
 # run_drill DIR SCRIPT [VAR=VALUE...]: run SCRIPT with the pod's environment
 # (overridden by VAR=VALUE); stdout/stderr/rc land in DIR. With RUN_AS=uid:gid
-# set, the drill runs as that user (like the pod's runAsUser).
+# set, the drill runs as that user (like the pod's runAsUser). With RUN_CAPS set
+# (setpriv's --bounding-set syntax, e.g. -all,+chown), it runs as root with only
+# those capabilities, like a container whose securityContext drops ALL and adds
+# those. With DRILL_BG=1 it starts in its own process group and run_drill
+# returns at once: DRILL_PID is the drill's bash (as PID 1 in a pod: the only
+# process the kubelet's SIGTERM reaches); finish_drill writes DIR/rc.
 RUN_AS=
+RUN_CAPS=
+DRILL_BG=
+DRILL_PID=
 run_drill() {
 	local dir=$1 script=$2
 	shift 2
@@ -173,16 +189,63 @@ run_drill() {
 	if [[ -n $RUN_AS ]]; then
 		chown -R "$RUN_AS" "$dir"
 		as=(setpriv --reuid="${RUN_AS%%:*}" --regid="${RUN_AS##*:}" --clear-groups)
+	elif [[ -n $RUN_CAPS ]]; then
+		# For root, the capabilities after exec are the bounding set (plus the
+		# inheritable ones): both limited, as a container runtime does.
+		as=(setpriv --inh-caps=-all --bounding-set="$RUN_CAPS")
+	fi
+	local -a cmd=(env -i PATH="$PATH_FOR_DRILLS" HOME="$dir/scratch" LANG=C.UTF-8
+		AWS_ACCESS_KEY_ID=drill AWS_SECRET_ACCESS_KEY=drill AWS_DEFAULT_REGION=us-east-1
+		RESTIC_PASSWORD="$PASSWORD"
+		DRILL_MAX_AGE_SECONDS=3600 DRILL_EVERY_DAYS=1 DRILL_READ_SUBSETS=1
+		DRILL_SCRATCH="$dir/scratch" DRILL_SCRATCH_BYTES=10000000
+		DRILL_TERMINATION_LOG="$dir/termination-log"
+		"$@" "${wrap[@]}" "${as[@]}" bash "$script")
+	if [[ $DRILL_BG == 1 ]]; then
+		# (a background job of this shell is no group leader: setsid execs in place)
+		setsid "${cmd[@]}" >"$dir/stdout" 2>"$dir/stderr" &
+		DRILL_PID=$!
+		return 0
 	fi
 	local rc=0
-	env -i PATH="$PATH_FOR_DRILLS" HOME="$dir/scratch" LANG=C.UTF-8 \
-		AWS_ACCESS_KEY_ID=drill AWS_SECRET_ACCESS_KEY=drill AWS_DEFAULT_REGION=us-east-1 \
-		RESTIC_PASSWORD=$PASSWORD \
-		DRILL_MAX_AGE_SECONDS=3600 DRILL_EVERY_DAYS=1 DRILL_READ_SUBSETS=1 \
-		DRILL_SCRATCH="$dir/scratch" DRILL_SCRATCH_BYTES=10000000 \
-		DRILL_TERMINATION_LOG="$dir/termination-log" \
-		"$@" "${wrap[@]}" "${as[@]}" bash "$script" >"$dir/stdout" 2>"$dir/stderr" || rc=$?
+	"${cmd[@]}" >"$dir/stdout" 2>"$dir/stderr" || rc=$?
 	echo "$rc" >"$dir/rc"
+}
+
+# finish_drill DIR: wait for the background drill DRILL_PID and write DIR/rc.
+finish_drill() {
+	local rc=0
+	wait "$DRILL_PID" || rc=$?
+	echo "$rc" >"$1/rc"
+	DRILL_PID=
+}
+
+# wait_for SECONDS COMMAND...: poll COMMAND every 50 ms until it succeeds.
+wait_for() {
+	local end=$((SECONDS + $1))
+	shift
+	until "$@"; do
+		((SECONDS < end)) || return 1
+		sleep 0.05
+	done
+}
+
+# exited PID: PID has ended (a zombie not yet waited for counts as ended).
+exited() {
+	local state
+	state=$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null) || return 0
+	[[ -z $state || $state == Z ]]
+}
+
+# repo_locks APP: the lock files in APP's repository, as restic sees them.
+repo_locks() {
+	srestic "$1" list locks 2>&1
+}
+
+# has_lock_file APP: a lock object is in APP's repository (read from the S3
+# server's disk: polling with restic itself would take a lock of its own).
+has_lock_file() {
+	[[ -n $(ls -A "$S3ROOT/buckets/volsync/$NS/$1/locks" 2>/dev/null) ]]
 }
 
 # check_drill NAME DIR WANT_RC REGEX: the common assertions; extra failure
@@ -290,6 +353,50 @@ PACK_BUCKET=$((16#${PACK_ID:0:2} % 2 + 1))
 OTHER_BUCKET=$((3 - PACK_BUCKET))
 echo "damaged pack $PACK_ID (subset $PACK_BUCKET/2)"
 
+# owned: what a root app (home-assistant) leaves on its volume: files and a
+# read-only directory of another uid, and extended attributes in the trusted.*
+# namespace (setting those needs CAP_SYS_ADMIN) and the user.* one.
+OWNED=0
+XATTRS=0
+if [[ $(id -u) == 0 ]]; then
+	D=$DATA/owned
+	mkdir -p "$D/config/secrets"
+	head -c 5000 /dev/urandom >"$D/config/secrets/token"
+	head -c 7000 /dev/urandom >"$D/config/home-assistant_v2.db"
+	head -c 3000 /dev/urandom >"$D/root-file"
+	chmod 0400 "$D/config/secrets/token"
+	chown -R 1000:1000 "$D/config"
+	chmod 0500 "$D/config/secrets"
+	set_xattr() { # FILE NAME VALUE
+		if command -v setfattr >/dev/null 2>&1; then
+			setfattr -n "$2" -v "$3" "$1"
+		elif command -v python3 >/dev/null 2>&1; then
+			python3 -c 'import os, sys; os.setxattr(sys.argv[1], sys.argv[2], sys.argv[3].encode())' "$1" "$2" "$3"
+		else
+			return 1
+		fi
+	}
+	if set_xattr "$D/config/home-assistant_v2.db" trusted.drill-test yes 2>/dev/null &&
+		set_xattr "$D/config/home-assistant_v2.db" user.drill-test yes 2>/dev/null; then
+		XATTRS=1
+	else
+		echo "note: no trusted.*/user.* xattrs in the owned case (the filesystem under $WORK does not support them, or no setfattr/python3)"
+	fi
+	srestic owned init -q >/dev/null
+	backup owned "$D"
+	OWNED=1
+fi
+
+# slow and locked: small repositories for the lock cases; their data GETs are
+# slowed down (DELAY) only while a case needs it.
+for app in slow locked; do
+	mkdir -p "$DATA/$app"
+	head -c 200000 /dev/urandom >"$DATA/$app/a.bin"
+	head -c 100000 /dev/urandom >"$DATA/$app/b.bin"
+	srestic "$app" init -q >/dev/null
+	backup "$app" "$DATA/$app"
+done
+
 # --------------------------------------------------------- restic cases ----
 
 dir=$WORK/cases/whole
@@ -375,6 +482,67 @@ drill_case "restic unreachable repository -> FAIL repository-unreadable (timeout
 drill_case "restic missing DRILL_SCRATCH -> FAIL config" 1 \
 	'^drill FAIL app=whole reason=config missing=DRILL_SCRATCH$' \
 	RESTIC_REPOSITORY="$(repo_url whole)" DRILL_APP=whole DRILL_SCRATCH=
+
+# uid 0 with all capabilities dropped (home-assistant's drill): restic does not
+# ignore a metadata EPERM as root. The CronJob adds CHOWN, FOWNER and
+# DAC_OVERRIDE for uid-0 drills, and the script restores only user.* xattrs.
+if ((OWNED)) && command -v setpriv >/dev/null 2>&1; then
+	RUN_CAPS=-all,+chown,+fowner,+dac_override
+	drill_case "restic as uid 0 with CHOWN, FOWNER, DAC_OVERRIDE: other uid's files$( ((XATTRS)) && echo ', trusted.* and user.* xattrs') -> PASS" 0 \
+		"^drill PASS app=owned $SNAP files=3 bytes=15000 mode=whole subset=1/1\$" \
+		RESTIC_REPOSITORY="$(repo_url owned)" DRILL_APP=owned
+	RUN_CAPS=-all
+	drill_case "restic as uid 0 with no capabilities: other uid's files -> FAIL restore-failed (why the CronJob adds them)" 1 \
+		'^drill FAIL app=owned reason=restore-failed snapshot=[0-9a-f]{8} mode=whole exit=1$' \
+		RESTIC_REPOSITORY="$(repo_url owned)" DRILL_APP=owned
+	RUN_CAPS=
+else
+	echo "skip the uid-0 capability cases (need root and setpriv)"
+fi
+
+# A drill stopped during `restic check` (deadline, eviction, drain): the kubelet
+# sends SIGTERM to PID 1 only, then SIGKILL to everything after the grace period.
+# The check must have removed its exclusive lock by then, or the app's backups
+# fail until someone runs `restic unlock`. The check's data reads are slowed to
+# 3 s each, so it is still running when the TERM comes and would outlast the grace
+# period if the script waited for it.
+GRACE=5
+dir=$WORK/cases/terminated-in-check
+: >"$DELAY"
+DRILL_BG=1 run_drill "$dir" "$DRILLS/restic-drill.sh" RESTIC_REPOSITORY="$(repo_url slow)" DRILL_APP=slow
+wait_for 60 grep -qs 'step 3/4' "$dir/stdout" || EXTRA+=("the drill did not reach step 3")
+printf '/%s/slow/data/ 3s\n' "$NS" >"$DELAY"
+wait_for 30 has_lock_file slow || EXTRA+=("restic check took no lock")
+kill -TERM "$DRILL_PID" 2>/dev/null || true
+wait_for "$GRACE" exited "$DRILL_PID" || EXTRA+=("the drill outlived the ${GRACE}s grace period after SIGTERM")
+kill -KILL -- "-$DRILL_PID" 2>/dev/null || true
+finish_drill "$dir"
+: >"$DELAY"
+locks=$(repo_locks slow)
+[[ -z $locks ]] || EXTRA+=("restic list locks after the drill: $(one_line_of "$locks")")
+check_drill "restic drill stopped (SIGTERM) during check -> FAIL terminated, no lock left" "$dir" 1 \
+	'^drill FAIL app=slow reason=terminated signal=TERM$'
+
+# The app's prune (here: a check, also exclusive) holds the lock longer than
+# DRILL_RETRY_LOCK: not a failed drill, its own reason and exit code 75.
+printf '/%s/locked/data/ 120s\n' "$NS" >"$DELAY"
+srestic_exec locked check >"$WORK/holder.log" 2>&1 &
+HOLDER=$!
+wait_for 30 has_lock_file locked || EXTRA+=("the holder took no lock")
+drill_case "restic repository locked by another restic (exclusive) -> FAIL locked, exit 75" 75 \
+	'^drill FAIL app=locked reason=locked step=stats retry_lock=2s error="unable to create lock in backend: repository is already locked exclusively by PID [0-9]+ ' \
+	RESTIC_REPOSITORY="$(repo_url locked)" DRILL_APP=locked DRILL_RETRY_LOCK=2s
+kill -TERM "$HOLDER" 2>/dev/null || true
+wait "$HOLDER" 2>/dev/null || true
+: >"$DELAY"
+locks=$(repo_locks locked)
+if [[ -z $locks ]]; then
+	drill_case "restic the same repository once the lock is gone -> PASS" 0 \
+		"^drill PASS app=locked $SNAP files=2 bytes=300000 mode=whole subset=1/1\$" \
+		RESTIC_REPOSITORY="$(repo_url locked)" DRILL_APP=locked DRILL_RETRY_LOCK=2s
+else
+	not_ok "restic the same repository once the lock is gone -> PASS" "the holder left its lock: $(one_line_of "$locks")"
+fi
 
 # ---------------------------------------------------------- kopia (stub) ----
 

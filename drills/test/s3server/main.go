@@ -22,6 +22,7 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/johannesboyne/gofakes3"
 	"github.com/johannesboyne/gofakes3/backend/s3afero"
@@ -57,6 +58,7 @@ func run() error {
 	buckets := flag.String("buckets", "", "comma-separated buckets to create at start")
 	portFile := flag.String("portfile", "", "file to write the listening port to, once listening")
 	quiet := flag.Bool("quiet", true, "do not log every request")
+	delayFile := flag.String("delayfile", "", "while this file holds \"<path part> <duration>\", each GET whose URL path contains <path part> waits <duration> first")
 	flag.Parse()
 
 	if *root == "" {
@@ -111,7 +113,7 @@ func run() error {
 	}
 	log.Printf("s3server: serving %s on %s", filepath.Clean(*root), ln.Addr())
 
-	srv := &http.Server{Handler: faker.Server()}
+	srv := &http.Server{Handler: delayed(faker.Server(), *delayFile)}
 	stop := make(chan os.Signal, 1)
 	signal.Notify(stop, syscall.SIGTERM, syscall.SIGINT)
 	go func() {
@@ -122,4 +124,30 @@ func run() error {
 		return err
 	}
 	return nil
+}
+
+// delayed makes chosen GETs slow, so a test can catch restic in the middle of a
+// command (a check holding its exclusive lock) without a repository big enough
+// to be slow by itself. The file is read on every request: the test switches the
+// delay on and off while the server runs.
+func delayed(next http.Handler, file string) http.Handler {
+	if file == "" {
+		return next
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet {
+			if text, err := os.ReadFile(file); err == nil {
+				if part, wait, ok := strings.Cut(strings.TrimSpace(string(text)), " "); ok && strings.Contains(r.URL.Path, part) {
+					if d, err := time.ParseDuration(strings.TrimSpace(wait)); err == nil {
+						select {
+						case <-time.After(d):
+						case <-r.Context().Done():
+							return
+						}
+					}
+				}
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
 }

@@ -52,7 +52,7 @@ public final class SettingsLoader {
                 recovery(section(config, "recovery", errors)),
                 policies(config, errors, schedule, volsync.mover()),
                 monitoring(section(config, "monitoring", errors)),
-                drills(section(config, "drills", errors)),
+                drills(section(config, "drills", errors), volsync),
                 longhorn(section(config, "longhorn", errors)));
     }
 
@@ -83,7 +83,7 @@ public final class SettingsLoader {
     /** Drill cadences whose cron (day-of-week, or day-of-month steps) never leaves more than that many days between runs. */
     public static final List<Integer> DRILL_DAYS = List.of(1, 2, 3, 7);
 
-    private static Settings.DrillSettings drills(Fields f) {
+    private static Settings.DrillSettings drills(Fields f, Settings.VolSyncSettings volsync) {
         var enabled = f.bool("enabled", true);
         var every = (int) f.integer("everyDays", 7);
         if (!DRILL_DAYS.contains(every)) {
@@ -95,6 +95,8 @@ public final class SettingsLoader {
         var minutes = windowMinutes(w, "minutes", 120);
         w.finish();
         var image = f.optionalString("image");
+        // The drill runs in the mover's image; when the chart's appVersion is unknown here, it must be named (MoverImage).
+        if (enabled && image.isEmpty() && MoverImage.of(volsync).isEmpty()) f.error("image", MoverImage.required(volsync));
         var scratchText = f.string("scratch", "2Gi");
         if (Quantity.parse(scratchText).map(Quantity::bare).orElse(false)) f.error("scratch", Quantity.bareProblem(scratchText));
         var scratch = Quantity.parse(scratchText).orElseGet(() -> {
@@ -294,6 +296,12 @@ public final class SettingsLoader {
         c.finish();
         if (!chart.version().isEmpty()) checkVersion(c, "version", chart.version());
         var values = f.rawObject("values");
+        if (mover == Settings.Mover.KOPIA && MoverImage.upstream(chart)) {
+            // Upstream's mover image has no kopia (backube/volsync v0.15.0 Dockerfile: no kopia stage) and its CRDs no
+            // spec.kopia: every backup and drill would fail.
+            f.error("mover", "kopia needs the perfectra1n fork's chart (" + MoverImage.FORK_CHARTS + "); the upstream chart "
+                    + chart.repository() + " " + chart.name() + " has no Kopia mover");
+        }
         f.finish();
         return new Settings.VolSyncSettings(mover, namespace, chart, values);
     }

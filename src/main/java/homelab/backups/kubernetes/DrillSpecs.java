@@ -3,6 +3,9 @@ package homelab.backups.kubernetes;
 import com.pulumi.kubernetes.batch.v1.inputs.CronJobSpecArgs;
 import com.pulumi.kubernetes.batch.v1.inputs.JobSpecArgs;
 import com.pulumi.kubernetes.batch.v1.inputs.JobTemplateSpecArgs;
+import com.pulumi.kubernetes.batch.v1.inputs.PodFailurePolicyArgs;
+import com.pulumi.kubernetes.batch.v1.inputs.PodFailurePolicyOnExitCodesRequirementArgs;
+import com.pulumi.kubernetes.batch.v1.inputs.PodFailurePolicyRuleArgs;
 import com.pulumi.kubernetes.core.v1.inputs.CapabilitiesArgs;
 import com.pulumi.kubernetes.core.v1.inputs.ConfigMapVolumeSourceArgs;
 import com.pulumi.kubernetes.core.v1.inputs.ContainerArgs;
@@ -43,6 +46,18 @@ public final class DrillSpecs {
     public static final String CA_DIR = "/drill-ca";
     /** A drill that runs longer than this is stuck (a sample restore of a large volume takes minutes, not hours). */
     public static final int DEADLINE_SECONDS = 6 * 3600;
+    /**
+     * The drill's exit code when restic gave up waiting for the repository's lock (reason=locked, drills/README.md):
+     * the app's prune held it. Not a finding about the backups.
+     */
+    public static final int LOCKED_EXIT_CODE = 75;
+    /**
+     * What a drill running as uid 0 needs besides ALL dropped: as root, restic ignores no EPERM on restoring owners
+     * and modes (restic v0.18.0 internal/fs/node.go NodeRestoreMetadata ignores it only for euid > 0), so restoring a
+     * file of another uid needs CHOWN, then FOWNER (chmod, utimes of that file), and DAC_OVERRIDE to write into, verify
+     * and delete what that uid owns. All three are in the Baseline Pod Security Standard's allowed list.
+     */
+    public static final List<String> ROOT_CAPABILITIES = List.of("CHOWN", "FOWNER", "DAC_OVERRIDE");
 
     private DrillSpecs() {
     }
@@ -73,6 +88,22 @@ public final class DrillSpecs {
                         .spec(JobSpecArgs.builder()
                                 // A failed drill is a finding, not a flake to retry until it passes.
                                 .backoffLimit(0)
+                                // ... except a drill that met a lock: Kubernetes runs it again (until the deadline) and the
+                                // Job does not fail, so RestoreDrillFailed does not count it; a lock held for the whole
+                                // deadline still fails the Job (DeadlineExceeded), and a drill that never passes goes stale.
+                                .podFailurePolicy(PodFailurePolicyArgs.builder()
+                                        .rules(PodFailurePolicyRuleArgs.builder()
+                                                .action("Ignore")
+                                                // Required by this SDK (batch/v1 schema of Kubernetes 1.26); the API
+                                                // refuses only a rule with both kinds non-empty.
+                                                .onPodConditions(List.of())
+                                                .onExitCodes(PodFailurePolicyOnExitCodesRequirementArgs.builder()
+                                                        .containerName("drill")
+                                                        .operator("In")
+                                                        .values(LOCKED_EXIT_CODE)
+                                                        .build())
+                                                .build())
+                                        .build())
                                 .activeDeadlineSeconds(DEADLINE_SECONDS)
                                 .template(PodTemplateSpecArgs.builder()
                                         .metadata(ObjectMetaArgs.builder().labels(labels).build())
@@ -121,7 +152,7 @@ public final class DrillSpecs {
                         .runAsGroup(id.gid())
                         .allowPrivilegeEscalation(false)
                         .readOnlyRootFilesystem(true)
-                        .capabilities(CapabilitiesArgs.builder().drop("ALL").build())
+                        .capabilities(capabilities(id.uid()))
                         .build())
                 .build();
         return PodSpecArgs.builder()
@@ -136,6 +167,11 @@ public final class DrillSpecs {
                 .containers(container)
                 .volumes(volumes)
                 .build();
+    }
+
+    private static CapabilitiesArgs capabilities(int uid) {
+        var caps = CapabilitiesArgs.builder().drop("ALL");
+        return (uid == 0 ? caps.add(ROOT_CAPABILITIES) : caps).build();
     }
 
     private static List<EnvVarArgs> env(DrillPlan drill, boolean withCa) {

@@ -51,15 +51,14 @@ public final class Planner {
         return new StackPlan(inputs, volumes, excluded, databases, drills(volumes, settings));
     }
 
-    /** The upstream VolSync mover image, whose tag is the chart's appVersion (helm/volsync/Chart.yaml at v0.15.0). */
-    public static final String VOLSYNC_IMAGE = "quay.io/backube/volsync";
-
     static java.util.List<DrillPlan> drills(java.util.List<VolumePlan> volumes, Settings settings) {
         var drills = settings.drills();
         if (!drills.enabled()) return java.util.List.of();
         var crons = DrillSchedule.crons(volumes.stream().map(VolumePlan::app).toList(), drills);
         var slack = settings.monitoring().slack();
-        var image = drills.image().orElse(VOLSYNC_IMAGE + ":" + settings.volsync().chart().version());
+        // The installed chart's mover image (the loader requires drills.image when that cannot be derived).
+        var image = drills.image().or(() -> homelab.backups.config.MoverImage.of(settings.volsync()))
+                .orElseThrow(() -> new IllegalStateException("drills.image " + homelab.backups.config.MoverImage.required(settings.volsync())));
         // Room for restic's or kopia's cache and index in the same scratch volume: a quarter, at most 512Mi.
         long scratch = drills.scratch().bytes().longValueExact();
         long budget = scratch - Math.min(scratch / 4, 512L << 20);

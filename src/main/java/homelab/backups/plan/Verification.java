@@ -155,14 +155,20 @@ public record Verification(List<Check> checks, Instant at) {
         return Unstructured.condition(job, type).filter(c -> "True".equals(c.get("status"))).isPresent();
     }
 
-    /** The last line the drill's pod left (the Job controller labels its pods batch.kubernetes.io/job-name). */
+    /**
+     * The last line the drill's newest pod left (the Job controller labels its pods batch.kubernetes.io/job-name). A
+     * Job may have several: the drill's podFailurePolicy ignores a {@code reason=locked} exit and starts another pod
+     * (DrillSpecs), so the newest verdict is the one that decided.
+     */
     static Optional<String> verdict(Lookup live, String namespace, String job) {
         return live.objects("v1", "Pod", namespace).stream()
                 .filter(p -> job.equals(Unstructured.label(p, "batch.kubernetes.io/job-name")))
                 .flatMap(p -> Unstructured.maps(p, "status.containerStatuses").stream())
-                .map(c -> Unstructured.string(c, "state.terminated.message").orElse(""))
-                .flatMap(m -> m.lines().map(String::strip).filter(l -> l.startsWith("drill ")).reduce((a, b) -> b).stream())
-                .findFirst();
+                .filter(c -> Unstructured.string(c, "state.terminated.message").isPresent())
+                .max(Comparator.comparing((Map<String, Object> c) ->
+                        Unstructured.time(c, "state.terminated.finishedAt").orElse(Instant.EPOCH)))
+                .map(c -> Unstructured.string(c, "state.terminated.message").orElseThrow())
+                .flatMap(m -> m.lines().map(String::strip).filter(l -> l.startsWith("drill ")).reduce((a, b) -> b));
     }
 
     /** A pending restore: PROVEN once its destination restored data (the request may then be removed). */

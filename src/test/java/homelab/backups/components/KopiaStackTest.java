@@ -17,13 +17,16 @@ import org.junit.jupiter.api.Test;
 
 /** SPEC correction 1: the kopia fork is a stack-wide choice with its own schema, keys and maintenance. */
 class KopiaStackTest {
+    static final String DRILL_IMAGE = "registry.example.invalid/perfectra1n/volsync:0.17.11";
     static MockedRun run;
     static MockedRun restoring;
 
     @BeforeAll
     static void runKopiaStack() {
-        var config = TestStacks.with(TestStacks.prodConfig(), "volsync", "{\"mover\": \"kopia\", \"chart\": "
-                + "{\"repository\": \"oci://example.invalid/charts-mirror\", \"name\": \"volsync-perfectra1n\", \"version\": \"0.18.5\"}}");
+        // A mirror of the fork's chart: its appVersion is unknown here, so the drill image is named (MoverImageTest).
+        var config = TestStacks.with(TestStacks.with(TestStacks.prodConfig(), "volsync", "{\"mover\": \"kopia\", \"chart\": "
+                + "{\"repository\": \"oci://example.invalid/charts-mirror\", \"name\": \"volsync-perfectra1n\", \"version\": \"0.18.5\"}}"),
+                "drills", "{\"image\": \"" + DRILL_IMAGE + "\"}");
         run = MockedRun.of(Planner.plan(TestStacks.load(config)));
         assertEquals(0, run.result().exitCode(), () -> run.result().exceptions().toString());
         restoring = MockedRun.of(Planner.plan(TestStacks.load(TestStacks.with(config, "restore", "{\"nginx\": \"latest\"}"))));
@@ -67,6 +70,14 @@ class KopiaStackTest {
         assertEquals("nginx-backup-repo", at(maintenance.inputs(), "spec.repository.repository"));
         var schedule = (String) at(maintenance.inputs(), "spec.trigger.schedule");
         assertTrue(schedule.matches("[0-9]+ 14 \\*/7 \\* \\*"), schedule);
+    }
+
+    @Test
+    void drillsRunTheKopiaDrillInTheNamedImage() {
+        var pod = at(named("nginx-drill").inputs(), "spec.jobTemplate.spec.template.spec.containers");
+        var container = (Map<?, ?>) ((java.util.List<?>) pod).get(0);
+        assertEquals(DRILL_IMAGE, container.get("image"));
+        assertEquals(java.util.List.of("/bin/bash", "/drill/kopia-drill.sh"), container.get("command"));
     }
 
     @Test

@@ -60,7 +60,7 @@ class PolicyTest {
     @Test
     void theKopiaMoverGetsEveryRetentionClassSoKopiasDefaultsNeverApply() {
         var kopia = TestStacks.with(TestStacks.prodConfig(), "volsync", "{\"mover\": \"kopia\", \"chart\": "
-                + "{\"repository\": \"oci://example.invalid/charts-mirror\", \"name\": \"volsync-perfectra1n\", \"version\": \"0.18.5\"}}");
+                + "{\"repository\": \"https://perfectra1n.github.io/volsync/charts\", \"name\": \"volsync\", \"version\": \"0.18.5\"}}");
         var run = run(withHourly(kopia));
         var sources = sources(run);
         assertEquals(Map.of("hourly", 24.0, "daily", 7.0, "weekly", 0.0, "monthly", 0.0, "yearly", 0.0, "latest", 0.0),
@@ -76,7 +76,7 @@ class PolicyTest {
         var restic = StackRender.of(Planner.plan(TestStacks.load(withHourly(TestStacks.prodConfig()))));
         assertEquals(List.of(), homelab.backups.render.Render.validate(restic, crds, restic.plan().inputs().settings()));
         var kopiaConfig = withHourly(TestStacks.with(TestStacks.prodConfig(), "volsync", "{\"mover\": \"kopia\", \"chart\": "
-                + "{\"repository\": \"oci://example.invalid/charts-mirror\", \"name\": \"volsync-perfectra1n\", \"version\": \"0.18.5\"}}"));
+                + "{\"repository\": \"https://perfectra1n.github.io/volsync/charts\", \"name\": \"volsync\", \"version\": \"0.18.5\"}}"));
         var kopia = StackRender.of(Planner.plan(TestStacks.load(kopiaConfig)));
         assertEquals(List.of(), homelab.backups.render.Render.validate(kopia, crds, kopia.plan().inputs().settings()));
     }

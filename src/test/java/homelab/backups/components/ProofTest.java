@@ -150,6 +150,44 @@ class ProofTest {
     }
 
     @Test
+    void aRootDrillMayRestoreOtherOwnersAndNothingElseGetsCapabilities() {
+        var roots = 0;
+        for (var v : plan.volumes()) {
+            var job = homelab.backups.support.Registrations.named(run, v.app() + "-drill");
+            var pod = TestStacks.map(at(job.inputs(), "spec.jobTemplate.spec.template.spec")).orElseThrow();
+            var container = TestStacks.map(((List<?>) pod.get("containers")).get(0)).orElseThrow();
+            assertEquals(List.of("ALL"), at(container, "securityContext.capabilities.drop"));
+            var added = at(container, "securityContext.capabilities.add");
+            if (v.mover().uid() == 0) {
+                roots++;
+                // restic as root ignores no EPERM on chown/chmod (v0.18.0 internal/fs/node.go): review finding m1.
+                assertEquals(List.of("CHOWN", "FOWNER", "DAC_OVERRIDE"), added, v.app());
+            } else {
+                assertEquals(null, added, v.app() + ": a non-root drill gets no capability");
+            }
+        }
+        assertTrue(roots > 0, "prod has a uid-0 app (home-assistant), or this test proves nothing");
+    }
+
+    @Test
+    void aDrillThatMetALockIsRunAgainNotCountedAsFailed() throws IOException {
+        var job = homelab.backups.support.Registrations.named(run, "nginx-drill");
+        assertEquals(List.of(Map.of("action", "Ignore", "onPodConditions", List.of(), "onExitCodes",
+                        Map.of("containerName", "drill", "operator", "In", "values", List.of(75.0)))),
+                at(job.inputs(), "spec.jobTemplate.spec.podFailurePolicy.rules"));
+        var container = TestStacks.map(((List<?>) at(job.inputs(), "spec.jobTemplate.spec.template.spec.containers")).get(0))
+                .orElseThrow();
+        assertEquals("drill", container.get("name"), "the rule names the drill's container");
+        // The code the policy ignores is the one the script gives a lock timeout, and no other verdict.
+        var script = Files.readString(Path.of("drills/restic-drill.sh"));
+        var exits = java.util.regex.Pattern.compile("(?m)^\\s*verdict \"(.*)\" ([0-9]+)$").matcher(script).results()
+                .collect(Collectors.toMap(m -> m.group(2), m -> m.group(1), (a, b) -> a + " | " + b));
+        assertTrue(exits.get("75").contains("reason=locked"), exits.toString());
+        assertTrue(exits.get("0").startsWith("drill PASS"), exits.toString());
+        assertEquals(Set.of("0", "1", "75"), exits.keySet(), "PASS 0, FAIL 1, locked 75 and nothing else: " + exits);
+    }
+
+    @Test
     void withoutMonitoringThereAreNoRulesAndVolumesWaitForTheBuckets() {
         var config = TestStacks.with(TestStacks.prodConfig(), "monitoring", "{\"enabled\": false}");
         var quiet = MockedRun.of(Planner.plan(TestStacks.load(config)));

@@ -71,6 +71,30 @@ class VerificationTest {
     }
 
     @Test
+    void theNewestPodOfADrillJobGivesItsVerdict() {
+        // A drill that met a prune's lock exits 75 and Kubernetes starts another pod in the same Job (podFailurePolicy
+        // Ignore): the later pod's verdict decided, whichever pod the API lists first.
+        var d = PLAN.drills().stream().filter(p -> p.app().equals("immich")).findFirst().orElseThrow();
+        var started = NOW.minus(Duration.ofHours(5));
+        var jobName = d.cronJobName() + "-" + started.getEpochSecond() / 60;
+        var world = ProofWorld.allProven(PLAN, NOW).with(Map.of("apiVersion", "batch/v1", "kind", "Job",
+                "metadata", Map.of("name", jobName, "namespace", d.namespace(), "labels", Map.of("homelab-backups/drill", d.app())),
+                "status", Map.of("startTime", started.toString(), "conditions", List.of(Map.of("type", "Failed", "status", "True",
+                        "reason", "BackoffLimitExceeded", "message", "Job has reached the specified backoff limit")))));
+        for (var pod : List.of(List.of("aaaaa", "10", "drill FAIL app=immich reason=locked step=check retry_lock=10m"),
+                List.of("zzzzz", "40", "drill FAIL app=immich reason=check-failed snapshot=3f2a1b9c subset=3/12 exit=1"))) {
+            world = world.with(Map.of("apiVersion", "v1", "kind", "Pod", "metadata", Map.of("name", jobName + "-" + pod.get(0),
+                    "namespace", d.namespace(), "labels", Map.of("batch.kubernetes.io/job-name", jobName)),
+                    "status", Map.of("phase", "Failed", "containerStatuses", List.of(Map.of("name", "drill", "state",
+                            Map.of("terminated", Map.of("exitCode", 1, "message", pod.get(2) + "\n",
+                                    "finishedAt", started.plus(Duration.ofMinutes(Long.parseLong(pod.get(1)))).toString())))))));
+        }
+        var row = row(verify(world), "drill", "immich");
+        assertEquals(State.FAILING, row.state());
+        assertTrue(row.detail().contains("reason=check-failed"), row.detail());
+    }
+
+    @Test
     void theControllerMustHoldItsLease() {
         var lease = Map.<String, Object>of("apiVersion", "coordination.k8s.io/v1", "kind", "Lease",
                 "metadata", Map.of("name", Verification.VOLSYNC_LEASE, "namespace", "volsync-system"),

@@ -140,7 +140,7 @@ class RenderTest {
     @Test
     void aKopiaStackIsCheckedAgainstTheForkCrds() throws IOException {
         var config = TestStacks.with(TestStacks.prodConfig(), "volsync", "{\"mover\": \"kopia\", \"chart\": "
-                + "{\"repository\": \"oci://example.invalid/mirror\", \"name\": \"volsync-perfectra1n\", \"version\": \"0.18.5\"}}");
+                + "{\"repository\": \"https://perfectra1n.github.io/volsync/charts\", \"name\": \"volsync\", \"version\": \"0.18.5\"}}");
         var render = StackRender.of(homelab.backups.plan.Planner.plan(TestStacks.load(config)));
         var kopiaSettings = render.plan().inputs().settings();
         assertEquals(List.of(), Render.validate(render, CRDS, kopiaSettings), "fork CRDs accept the kopia objects");
