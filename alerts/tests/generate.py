@@ -29,9 +29,17 @@ H = 3600
 D = 86400
 
 
-def source(app, values):
-    return {"series": 'volsync_volume_out_of_sync{role="source",method="restic",obj_namespace="%s",obj_name="%s-backup"}'
-                      % (APPS[app], app), "values": values}
+# VolSync's series of a ReplicationSource, as backube/volsync v0.15.0 emits them: created at 0 when the controller
+# first reconciles the source (newVolSyncMetrics, internal/controller/replicationsource_controller.go), never deleted
+# (internal/controller/metrics.go), and a restarted controller's pod starts new ones at 0. The sync-duration Summary's
+# count grows by one exactly when a sync completes (ObserveSyncDuration in transitionToCleaningUp,
+# internal/controller/statemachine/machine.go); a failing mover leaves it where it was.
+COMPLETIONS = "volsync_sync_duration_seconds_count"
+
+
+def source(app, values, pod="volsync-5c8d7b9f4-x2kq7"):
+    return {"series": '%s{role="source",method="restic",obj_namespace="%s",obj_name="%s-backup",pod="%s"}'
+                      % (COMPLETIONS, APPS[app], app, pod), "values": values}
 
 
 def alert(name, labels, rules):
@@ -50,27 +58,66 @@ def check(name, eval_time, alerts=()):
     return {"eval_time": eval_time, "alertname": name, "exp_alerts": list(alerts)}
 
 
+def late(rules):
+    """VolumeBackupOutOfSync's timing (issue 19, M1), at minute resolution: nginx backs up daily at 02:31 (prod), so
+    it is late 26h (1d + 2h slack) after its last completed backup — not two intervals later, as an alert on
+    volsync_volume_out_of_sync would be (that gauge rises only once schedule.Next(schedule.Next(lastSyncTime)) has
+    passed, machine.go pastScheduleDeadline)."""
+    nginx = {"app": "nginx", "namespace": "nginx-example"}
+    series = {"obj_namespace": "nginx-example", "obj_name": "nginx-backup"}
+    firing = [alert("VolumeBackupOutOfSync", dict(nginx, **series), rules)]
+    return [
+        {"name": "a daily backup that stops completing fires 26h after the last completed one, not before, and clears "
+                 "with the next",
+         "file": "late", "interval": "1m",
+         # The controller starts at 0; the 02:31 backup completes in the minute before 02:40 (scraped at 2h40m); the
+         # next day's keeps failing from 26h31m until one completes just before 30h.
+         "input_series": [source("nginx", "0x159 1x1639 2x60")],
+         "alert_rule_test": [
+             check("VolumeBackupOutOfSync", "28h30m"),                   # 10 min before interval + slack
+             check("VolumeBackupOutOfSync", "28h35m"),                   # one evaluation before
+             check("VolumeBackupOutOfSync", "28h40m", firing),           # 26h after the scrape that showed it
+             check("VolumeBackupOutOfSync", "29h55m", firing),
+             check("VolumeBackupOutOfSync", "30h"),                      # the next completion clears it
+         ]},
+        {"name": "a VolSync restart between the last backup and its deadline neither fires early nor hides the late one",
+         "file": "late", "interval": "1m",
+         # The first controller pod goes at 10h (its series go stale); its successor reports from 10h05m, at 0.
+         "input_series": [source("nginx", "0x159 1x440 stale"),
+                          source("nginx", "_x604 0x1194 1x60", pod="volsync-5c8d7b9f4-r8mvn")],
+         "alert_rule_test": [
+             check("VolumeBackupOutOfSync", "26h30m"),                   # the new pod's series alone has not grown for 26h
+             check("VolumeBackupOutOfSync", "28h35m"),
+             check("VolumeBackupOutOfSync", "28h40m", firing),
+             check("VolumeBackupOutOfSync", "30h"),                      # completed on the new pod
+         ]},
+        {"name": "a new source whose first backup never completes fires 26h after VolSync first reported it",
+         "file": "late", "interval": "1m",
+         "input_series": [source("nginx", "0x1600")],
+         "alert_rule_test": [
+             check("VolumeBackupOutOfSync", "1h"),                       # younger than its window: not judged yet
+             check("VolumeBackupOutOfSync", "25h50m"),
+             check("VolumeBackupOutOfSync", "25h55m"),
+             check("VolumeBackupOutOfSync", "26h", firing),
+         ]},
+    ]
+
+
 def volumes(rules):
     nginx = {"app": "nginx", "namespace": "nginx-example"}
     series = {"obj_namespace": "nginx-example", "obj_name": "nginx-backup"}
     others = [source(a, "0x60") for a in APPS if a != "nginx"]
     return [
-        {"name": "a source that stops backing up fires once it is out of sync for its interval plus slack, and clears "
-                 "with the next success",
+        {"name": "a deleted source keeps its series (VolSync deletes none): no NotReporting, but OutOfSync once late",
          "interval": "1h",
-         # In sync for 10h; out of sync from 10h (VolSync sets 1 once a deadline passed); synced again at 40h.
-         "input_series": [source("nginx", "0x9 1x29 0x10")],
+         # nginx's backup completed before 3h; the source was deleted at 5h and its count stays as it was. The
+         # other sources complete one backup a day.
+         "input_series": [source(a, "0x2 1x23 2x24") for a in APPS if a != "nginx"] + [source("nginx", "0x2 1x47")],
          "alert_rule_test": [
-             check("VolumeBackupOutOfSync", "35h"),                                   # out of sync 25h < 26h
-             check("VolumeBackupOutOfSync", "37h", [alert("VolumeBackupOutOfSync", dict(nginx, **series), rules)]),
-             check("VolumeBackupOutOfSync", "41h"),                                   # the next success
-         ]},
-        {"name": "a new source that never succeeds fires after its first interval plus slack",
-         "interval": "1h",
-         "input_series": [source("nginx", "1x30")],
-         "alert_rule_test": [
-             check("VolumeBackupOutOfSync", "25h"),
-             check("VolumeBackupOutOfSync", "27h", [alert("VolumeBackupOutOfSync", dict(nginx, **series), rules)]),
+             check("VolumeBackupOutOfSync", "28h"),
+             check("VolumeBackupOutOfSync", "29h", [alert("VolumeBackupOutOfSync", dict(nginx, **series), rules)]),
+             check("VolumeBackupNotReporting", "29h"),
+             check("VolumeBackupNotReporting", "45h"),
          ]},
         {"name": "a backup that finished after the next was due fires, and clears an interval later",
          "interval": "1h",
@@ -234,8 +281,9 @@ def databases(rules):
 # promtool evaluates every rule of the file at each evaluation interval, and an alert is checked against the state of
 # the last evaluation at or before its eval_time. Hour-scale cases evaluate hourly (a minute step over 8 days of 115
 # rules takes minutes), with series sampled at divisors of an hour so that every evaluation finds a sample within the
-# 5m lookback; the WAL rules' 5m pending period needs minute steps, in a file of its own.
-EVALUATION = {"volumes": "1h", "drills": "1h", "databases": "1h", "wal": "1m"}
+# 5m lookback; the WAL rules' 5m pending period needs minute steps, in a file of its own. VolumeBackupOutOfSync's
+# timing (late) is checked to five minutes, on series sampled every minute.
+EVALUATION = {"late": "5m", "volumes": "1h", "drills": "1h", "databases": "1h", "wal": "1m"}
 
 
 def main():
@@ -243,7 +291,7 @@ def main():
     groups = yaml.safe_load(open(path))["groups"]
     rules = [r for g in groups for r in g["rules"]]
     files = {}
-    for topic, cases in (("volumes", volumes(rules)), ("drills", drills(rules)), ("databases", databases(rules))):
+    for topic, cases in (("late", late(rules)), ("volumes", volumes(rules)), ("drills", drills(rules)), ("databases", databases(rules))):
         for case in cases:
             files.setdefault(case.pop("file", topic), []).append(case)
     for name, cases in files.items():

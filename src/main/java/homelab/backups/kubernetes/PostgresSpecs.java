@@ -217,6 +217,16 @@ public final class PostgresSpecs {
         var spec = new LinkedHashMap<String, Object>();
         spec.put("postgresVersion", shape.postgresVersion().or(db::postgresVersion).orElseThrow());
         shape.image().ifPresent(image -> spec.put("image", image));
+        // The running cluster's parameters and client authentication, read live (LiveReview.pgoServing).
+        spec.putAll(shape.serving());
+        // No users: the restored data holds the app's roles, databases and password verifiers already. A user listed
+        // here would get a new password in a new <cluster>-pguser-<user> Secret, written over the restored role's
+        // (CrunchyData/postgres-operator v6.0.0 internal/controller/postgrescluster/postgres.go reconcilePostgresUsers),
+        // and the app could no longer switch by host alone; with users unset PGO would add a role and a database named
+        // after the new cluster into the restored data (same file, "Users are unspecified"). The CRD: "An empty list
+        // creates no users". databaseInitSQL is not copied: PGO runs it once on a new cluster (reconcileDatabaseInitSQL),
+        // which would apply it a second time to data that already holds its effects.
+        spec.put("users", List.of());
         spec.put("instances", List.of(instance));
         spec.put("dataSource", Map.of("pgbackrest", source));
         return spec;

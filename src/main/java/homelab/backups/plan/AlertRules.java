@@ -14,11 +14,20 @@ import java.util.Map;
  *
  * <p>Metric semantics, from the exporters' source:
  * <ul>
- * <li>{@code volsync_volume_out_of_sync} is 1 from a source's creation until its first sync completes, and again once
- * a scheduled sync has not completed before the start after next; 0 only when a sync completes
- * (backube/volsync v0.15.0 internal/controller/statemachine/machine.go Run, pastScheduleDeadline). So "out of sync
- * for the interval plus the slack" covers a source that never succeeded and one that stopped, and clears with the
- * next success. {@code volsync_missed_intervals_total} counts syncs that completed after their deadline.</li>
+ * <li>VolSync (backube/volsync v0.15.0) creates its three series per ReplicationSource at 0 on every reconcile
+ * ({@code newVolSyncMetrics}, internal/controller/replicationsource_controller.go) and never deletes one
+ * (internal/controller/metrics.go has no Delete call): a deleted source keeps its last values until the controller
+ * restarts, and a restarted controller starts new series (a new {@code pod} label) at 0.</li>
+ * <li>{@code volsync_sync_duration_seconds_count} (a Summary's count: cumulative, unlike its 24h quantiles) grows by
+ * one exactly when a sync completes ({@code ObserveSyncDuration} in transitionToCleaningUp,
+ * internal/controller/statemachine/machine.go). "It did not grow for the interval plus the slack" is therefore "no
+ * backup completed for the interval plus the slack" — the promise — to one scrape.</li>
+ * <li>{@code volsync_volume_out_of_sync} is 1 until a source's first sync completes, then rises again only once
+ * {@code schedule.Next(schedule.Next(lastSyncTime))} has passed (pastScheduleDeadline), i.e. nearly two intervals
+ * after the last success, and falls only when a sync completes. {@code for: interval+slack} on it fired about 74h
+ * after the last good daily backup; no {@code for} can bring it under two intervals, so it is not alerted on.</li>
+ * <li>{@code volsync_missed_intervals_total} moves only when a sync <em>completes</em> after that deadline
+ * (transitionToCleaningUp): it reports slow backups, never a backup that keeps failing.</li>
  * <li>kube-state-metrics exports the drill CronJob's {@code status.lastSuccessfulTime}, which the CronJob controller
  * sets when one of its Jobs completes, and each Job's start time and failed condition.</li>
  * </ul>
@@ -55,26 +64,37 @@ public final class AlertRules {
         var selector = "role=\"source\", obj_namespace=\"" + v.namespace() + "\", obj_name=\"" + v.sourceName() + "\"";
         var late = v.interval().plus(monitoring.slack());
         var labels = Map.of("app", v.app(), "namespace", v.namespace());
+        // The series of all the controller's pods together (a restart starts new ones), so a success before the
+        // restart still counts. "== 0" alone would fire at once for a source, or a controller, that is younger than
+        // the window; the offset guard asks that the source was already reported at some point in the hour before
+        // the window began (an hour, so a short controller outage then does not silence the alert).
+        var completions = "volsync_sync_duration_seconds_count{" + selector + "}";
+        var outOfSync = "sum by (obj_namespace, obj_name) (increase(" + completions + "[" + duration(late) + "])) == 0\n"
+                + "  and on (obj_namespace, obj_name)\n"
+                + "max by (obj_namespace, obj_name) (max_over_time(" + completions + "[1h] offset " + duration(late) + "))";
         return List.of(
-                rule("VolumeBackupOutOfSync",
-                        "max by (obj_namespace, obj_name) (volsync_volume_out_of_sync{" + selector + "}) == 1",
-                        late, "critical", labels, monitoring,
+                rule("VolumeBackupOutOfSync", outOfSync, Duration.ZERO, "critical", labels, monitoring,
                         "Backups of " + v.app() + " have not completed for " + duration(late),
-                        "The ReplicationSource " + v.namespace() + "/" + v.sourceName() + " has had no successful backup "
-                                + "(schedule " + v.schedule() + ", every " + duration(v.interval()) + ") for longer than its "
-                                + "interval plus " + duration(monitoring.slack()) + ", or never had one."),
+                        "The ReplicationSource " + v.namespace() + "/" + v.sourceName() + " has completed no backup "
+                                + "(schedule " + v.schedule() + ", every " + duration(v.interval()) + ") in the last "
+                                + duration(late) + " (its interval plus " + duration(monitoring.slack()) + "), or none in the "
+                                + duration(late) + " since VolSync first reported it."),
                 rule("VolumeBackupMissedIntervals",
                         "increase(volsync_missed_intervals_total{" + selector + "}[" + duration(v.interval()) + "]) > 0",
                         Duration.ZERO, "warning", labels, monitoring,
                         "A backup of " + v.app() + " finished after the next one was due",
                         "The ReplicationSource " + v.namespace() + "/" + v.sourceName() + " missed an interval within the last "
                                 + duration(v.interval()) + ": a backup took longer than the schedule " + v.schedule() + " allows."),
+                // The series VolumeBackupOutOfSync reads. VolSync never deletes it, so this does not see a deleted source
+                // (OutOfSync, RestoreDrillMissing and ./verify do); it sees VolSync down or unscraped, or a source that
+                // VolSync has not reconciled since its controller started.
                 rule("VolumeBackupNotReporting",
-                        "absent(volsync_volume_out_of_sync{" + selector + "})",
+                        "absent(" + completions + ")",
                         Duration.ofHours(1), "critical", labels, monitoring,
                         "No backup metrics for " + v.app(),
                         "Prometheus has no series for the ReplicationSource " + v.namespace() + "/" + v.sourceName()
-                                + ": it does not exist, VolSync is not running, or its metrics are not scraped."));
+                                + ": VolSync is not running, its metrics are not scraped, or the source did not exist when "
+                                + "VolSync last started."));
     }
 
     static List<Map<String, Object>> drillRules(DrillPlan d, Settings.MonitoringSettings monitoring) {

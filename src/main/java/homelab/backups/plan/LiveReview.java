@@ -128,7 +128,7 @@ public record LiveReview(Map<String, LiveClaim> claims, Map<String, String> volu
             var owner = db.appOwner().or(() -> text(initdb.get("owner"))).orElse(database);
             var secret = text(map(initdb.get("secret")).get("name"));
             return errors.size() > before ? Optional.empty()
-                    : Optional.of(new RecoveryShape(image, Optional.empty(), Optional.of(database), Optional.of(owner), secret));
+                    : Optional.of(new RecoveryShape(image, Optional.empty(), Optional.of(database), Optional.of(owner), secret, Map.of()));
         }
         var liveVersion = spec.get("postgresVersion") instanceof Number n ? Optional.of(n.intValue()) : Optional.<Integer>empty();
         if (liveVersion.isPresent() && db.postgresVersion().isPresent() && !liveVersion.equals(db.postgresVersion())) {
@@ -137,7 +137,51 @@ public record LiveReview(Map<String, LiveClaim> claims, Map<String, String> volu
         }
         var version = liveVersion.or(db::postgresVersion);
         return errors.size() > before ? Optional.empty()
-                : Optional.of(new RecoveryShape(image, version, Optional.empty(), Optional.empty(), Optional.empty()));
+                : Optional.of(new RecoveryShape(image, version, Optional.empty(), Optional.empty(), Optional.empty(),
+                pgoServing(spec)));
+    }
+
+    /**
+     * What a PostgresCluster restored from the running one's backup copies from the running one's spec to serve the
+     * app as it does (issue 19, M2). Nothing else in PGO carries it over: PostgreSQL's parameters live in the spec, not
+     * in the backup, and the restore Job even deletes the backup's {@code patroni.dynamic.json} and replays WAL with a
+     * minimal configuration of its own (CrunchyData/postgres-operator v6.0.0 internal/pgbackrest/config.go
+     * RestoreCommand). Copied:
+     * <ul>
+     *   <li>{@code config.parameters} (immich: {@code shared_preload_libraries: vchord.so}, without which VectorChord's
+     *       indexes and queries fail) and {@code config.files}, which a parameter may name (mounted under
+     *       /etc/postgres; ConfigMaps and Secrets of the same namespace, which the recovered cluster shares);</li>
+     *   <li>{@code patroni.dynamicConfiguration.postgresql.parameters} (immich: {@code max_connections: 500}; PGO
+     *       applies them under {@code config.parameters}: v6.0.0 internal/controller/postgrescluster/postgres.go
+     *       generatePostgresParameters) and {@code ...postgresql.pg_hba}, and {@code authentication.rules}: how the
+     *       app's connections are let in.</li>
+     * </ul>
+     * Not copied: the rest of {@code dynamicConfiguration}, which PGO hands to Patroni whole (v6.0.0
+     * internal/patroni/config.go DynamicConfiguration): a {@code standby_cluster} there would keep the recovered
+     * cluster a standby, and permanent {@code slots} would hold its WAL for consumers that are not there. Copying a
+     * parameter cannot point the new cluster's WAL at the running cluster's repository: PGO forces
+     * {@code archive_mode}, {@code archive_command} and {@code restore_command} over any parameter (v6.0.0
+     * internal/pgbackrest/postgres.go PostgreSQLParameters; postgres.go above). {@code users} and
+     * {@code databaseInitSQL} are not copied either ({@code PostgresSpecs.pgoRecoveryCluster} says why).
+     */
+    static Map<String, Object> pgoServing(Map<String, Object> spec) {
+        var serving = new java.util.LinkedHashMap<String, Object>();
+        var config = map(spec.get("config"));
+        var copiedConfig = new java.util.LinkedHashMap<String, Object>();
+        if (!map(config.get("parameters")).isEmpty()) copiedConfig.put("parameters", config.get("parameters"));
+        if (config.get("files") instanceof List<?> files && !files.isEmpty()) copiedConfig.put("files", files);
+        if (!copiedConfig.isEmpty()) serving.put("config", copiedConfig);
+        var postgresql = map(map(map(spec.get("patroni")).get("dynamicConfiguration")).get("postgresql"));
+        var copiedPostgresql = new java.util.LinkedHashMap<String, Object>();
+        if (!map(postgresql.get("parameters")).isEmpty()) copiedPostgresql.put("parameters", postgresql.get("parameters"));
+        if (postgresql.get("pg_hba") instanceof List<?> hba && !hba.isEmpty()) copiedPostgresql.put("pg_hba", hba);
+        if (!copiedPostgresql.isEmpty()) {
+            serving.put("patroni", Map.of("dynamicConfiguration", Map.of("postgresql", copiedPostgresql)));
+        }
+        if (map(spec.get("authentication")).get("rules") instanceof List<?> rules && !rules.isEmpty()) {
+            serving.put("authentication", Map.of("rules", rules));
+        }
+        return serving;
     }
 
     public Optional<RecoveryShape> recovery(String databaseId) {

@@ -1,5 +1,6 @@
 package homelab.backups.plan;
 
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -14,7 +15,13 @@ import java.util.Optional;
  * @param owner           CNPG: {@code bootstrap.recovery.owner}
  * @param secret          CNPG: the backed-up cluster's owner credentials ({@code bootstrap.initdb.secret}), so the app
  *                        can switch to the recovered cluster by its host alone
+ * @param serving         PGO: the sections of the backed-up cluster's spec, read live, that the recovered cluster needs
+ *                        to serve the app as it did (its server parameters and client authentication), keyed as in the
+ *                        spec; empty when the running cluster sets none or is gone ({@link LiveReview#pgoServing})
  */
 public record RecoveryShape(Optional<String> image, Optional<Integer> postgresVersion, Optional<String> database,
-                            Optional<String> owner, Optional<String> secret) {
+                            Optional<String> owner, Optional<String> secret, Map<String, Object> serving) {
+    public RecoveryShape {
+        serving = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(serving));
+    }
 }

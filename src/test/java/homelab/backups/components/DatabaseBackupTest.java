@@ -52,10 +52,28 @@ class DatabaseBackupTest {
                 .withObject(cnpg("khoj-database", "ghcr.io/cloudnative-pg/postgresql:16.2", "khoj", "khoj_admin", "khoj-app-secret"))
                 .withObject(cnpg("paperless-database", "ghcr.io/cloudnative-pg/postgresql:16.2", "paperless", "paperless",
                         "paperless-app-secret"))
-                .withObject(Map.of("apiVersion", "postgres-operator.crunchydata.com/v1beta1", "kind", "PostgresCluster",
-                        "metadata", Map.of("name", "immich", "namespace", "immich"),
-                        "spec", Map.of("image", "ghcr.io/waifulabs/crunchydata-vectorchord:ubi9-17.7-2550", "postgresVersion", 17)));
+                .withObject(IMMICH);
     }
+
+    /**
+     * The homelab's immich PostgresCluster, the spec fields this program reads or must leave alone (00458bdb
+     * infrastructure/database/crunchy-postgres/immich/cluster.yaml): VectorChord preloaded, Patroni's max_connections,
+     * an init SQL, and users whose passwords the app holds (immich's comes from 1Password).
+     */
+    static final Map<String, Object> IMMICH = Map.of("apiVersion", "postgres-operator.crunchydata.com/v1beta1",
+            "kind", "PostgresCluster", "metadata", Map.of("name", "immich", "namespace", "immich"),
+            "spec", Map.of(
+                    "image", "ghcr.io/waifulabs/crunchydata-vectorchord:ubi9-17.7-2550",
+                    "postgresVersion", 17,
+                    "databaseInitSQL", Map.of("name", "immich-postgres-init", "key", "init.sql"),
+                    "config", Map.of("parameters", Map.of("shared_preload_libraries", "vchord.so")),
+                    "patroni", Map.of("dynamicConfiguration", Map.of("synchronous_mode", true,
+                            "postgresql", Map.of("max_wal_size", "5GB", "synchronous_commit", "on",
+                                    "parameters", Map.of("max_connections", 500)))),
+                    "instances", List.of(Map.of("name", "postgres", "replicas", 3)),
+                    "users", List.of(
+                            Map.of("name", "postgres", "databases", List.of("postgres"), "options", "SUPERUSER"),
+                            Map.of("name", "immich", "databases", List.of("immich"), "options", "CREATEDB CREATEROLE"))));
 
     static Map<String, Object> cnpg(String name, String image, String database, String owner, String secret) {
         return Map.of("apiVersion", "postgresql.cnpg.io/v1", "kind", "Cluster",
@@ -267,6 +285,66 @@ class DatabaseBackupTest {
                 "the vector-extension image its shared_preload_libraries need");
         assertNull(s.get("backups"), "the recovered cluster does not write into the running cluster's repository");
         assertUnchangedApartFrom(run, Set.of("immich-postgres-recovery"));
+    }
+
+    /**
+     * Issue 19, M2: the recovered cluster serves the app as the running one does. Its server parameters are the
+     * running cluster's, read live (VectorChord must be preloaded; max_connections comes from Patroni's dynamic
+     * configuration); its users and init SQL are not (the restored data holds both already).
+     */
+    @Test
+    @SuppressWarnings("unchecked")
+    void aPgoRestoreServesWithTheRunningClustersParametersButKeepsTheRestoredRoles() throws Exception {
+        var run = run(TestStacks.with(TestStacks.prodConfig(), "restore", "{\"immich-postgres\": \"latest\"}"));
+        var recovery = named(run, "immich-postgres-recovery");
+        var s = spec(recovery);
+        var live = (Map<String, Object>) IMMICH.get("spec");
+        assertEquals(numbersAsDoubles(at(live, "config.parameters")), at(s, "config.parameters"),
+                "the running cluster's parameters, shared_preload_libraries among them");
+        assertEquals(numbersAsDoubles(at(live, "patroni.dynamicConfiguration.postgresql.parameters")),
+                at(s, "patroni.dynamicConfiguration.postgresql.parameters"), "Patroni's parameters, max_connections among them");
+        assertEquals(Set.of("parameters"), ((Map<String, Object>) at(s, "patroni.dynamicConfiguration.postgresql")).keySet(),
+                "only what serves the app: not the rest of Patroni's configuration");
+        assertEquals(Set.of("postgresql"), ((Map<String, Object>) at(s, "patroni.dynamicConfiguration")).keySet());
+        assertFalse(((List<?>) live.get("users")).isEmpty(), "the running cluster lists users");
+        assertEquals(List.of(), s.get("users"), "no users: PGO would give the restored roles new passwords (or add its own)");
+        assertNotNull(live.get("databaseInitSQL"));
+        assertNull(s.get("databaseInitSQL"), "its effects are in the restored data already");
+
+        var object = new java.util.LinkedHashMap<String, Object>(recovery.inputs());
+        object.put("apiVersion", "postgres-operator.crunchydata.com/v1beta1");
+        object.put("kind", "PostgresCluster");
+        var crds = homelab.backups.render.schema.CrdCatalog.load(List.of(java.nio.file.Path.of("..", "shared", "crds")));
+        assertTrue(crds.has("postgres-operator.crunchydata.com/v1beta1", "PostgresCluster"));
+        assertEquals(List.of(), crds.validate(object, false), "valid against PGO's own CRD");
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void aPgoRestoreOfAClusterWithNoParametersSetsNone() {
+        var config = TestStacks.with(TestStacks.prodConfig(), "restore", "{\"immich-postgres\": \"latest\"}");
+        var plan = Planner.plan(TestStacks.load(config));
+        var bare = homelab(plan).withObject(Map.of("apiVersion", "postgres-operator.crunchydata.com/v1beta1",
+                "kind", "PostgresCluster", "metadata", Map.of("name", "immich", "namespace", "immich"),
+                "spec", Map.of("image", "ghcr.io/waifulabs/crunchydata-vectorchord:ubi9-17.7-2550", "postgresVersion", 17)));
+        var run = MockedRun.of(plan, bare);
+        assertEquals(0, run.result().exitCode(), () -> run.result().exceptions().toString());
+        var s = spec(named(run, "immich-postgres-recovery"));
+        assertNull(s.get("config"));
+        assertNull(s.get("patroni"));
+        assertNull(s.get("authentication"));
+    }
+
+    /** The mocks hand inputs back as JSON would: every number a double. */
+    @SuppressWarnings("unchecked")
+    static Object numbersAsDoubles(Object value) {
+        if (value instanceof Map<?, ?> m) {
+            var out = new java.util.LinkedHashMap<String, Object>();
+            m.forEach((k, v) -> out.put((String) k, numbersAsDoubles(v)));
+            return out;
+        }
+        if (value instanceof List<?> l) return l.stream().map(DatabaseBackupTest::numbersAsDoubles).toList();
+        return value instanceof Number n ? (Object) n.doubleValue() : value;
     }
 
     @Test
