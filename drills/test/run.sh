@@ -4,7 +4,7 @@
 #
 #   bash drills/test/run.sh            (from the repository root)
 #
-# Tools are built once into ${HOMELAB_TOOLS:-$HOME/.cache/homelab-backups-tools}:
+# Tools are built once into ${HOMELAB_TOOLS:-$HOME/.cache/homelab-backups-tools} by scripts/test-tools.sh:
 #   restic-0.18.0/restic   go install github.com/restic/restic/cmd/restic@v0.18.0
 #   s3server-<sha256>      go build of drills/test/s3server (rebuilt when its source changes)
 # Each drill runs with HOME and all caches in its scratch directory and, where
@@ -15,8 +15,6 @@ set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 DRILLS=$(cd "$HERE/.." && pwd)
-TOOLS=${HOMELAB_TOOLS:-$HOME/.cache/homelab-backups-tools}
-RESTIC_VERSION=0.18.0
 
 PASSED=0
 FAILED=0
@@ -40,35 +38,11 @@ not_ok() {
 
 # ------------------------------------------------------------------ tools ----
 
-GO=$(command -v go || true)
-if [[ -z $GO && -x /usr/local/go/bin/go ]]; then
-	GO=/usr/local/go/bin/go
-fi
-if [[ -z $GO ]]; then
-	echo "run.sh: no go on PATH or in /usr/local/go/bin" >&2
-	exit 2
-fi
-mkdir -p "$TOOLS"
-
-RESTIC_DIR=$TOOLS/restic-$RESTIC_VERSION
-if [[ -x $RESTIC_DIR/restic ]] && "$RESTIC_DIR/restic" version 2>/dev/null | grep -q "^restic $RESTIC_VERSION "; then
-	echo "restic $RESTIC_VERSION: cached in $RESTIC_DIR"
-else
-	echo "restic $RESTIC_VERSION: go install into $RESTIC_DIR (takes a minute or two)"
-	GOBIN=$RESTIC_DIR "$GO" install "github.com/restic/restic/cmd/restic@v$RESTIC_VERSION"
-fi
-
-S3SRC=$HERE/s3server
-S3KEY=$(cat "$S3SRC/main.go" "$S3SRC/go.mod" "$S3SRC/go.sum" | sha256sum | cut -c1-16)
-S3BIN=$TOOLS/s3server-$S3KEY
-if [[ -x $S3BIN ]]; then
-	echo "s3server: cached in $S3BIN"
-else
-	echo "s3server: building $S3BIN"
-	(cd "$S3SRC" && "$GO" build -trimpath -o "$S3BIN.tmp" .)
-	mv "$S3BIN.tmp" "$S3BIN"
-	find "$TOOLS" -maxdepth 1 -name 's3server-*' ! -name "s3server-$S3KEY" -type f -delete 2>/dev/null || true
-fi
+# The same builds as the end-to-end world's movers (scripts/test-tools.sh).
+# shellcheck source-path=SCRIPTDIR source=../../scripts/test-tools.sh
+source "$HERE/../../scripts/test-tools.sh"
+RESTIC_DIR=$(dirname "$(test_tools_restic)")
+S3BIN=$(test_tools_s3server)
 
 # --------------------------------------------------------------- s3server ----
 

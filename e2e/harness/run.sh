@@ -88,7 +88,7 @@ k wait --for=condition=Established crd --all --timeout=60s >/dev/null
 
 # The real backup tools: restic 0.18.0 (what the mover image vendors) and the loopback S3 server the repositories live
 # in (scripts/test-tools.sh, shared with the drill tests; built once into the tools cache).
-# shellcheck source=../../scripts/test-tools.sh
+# shellcheck source-path=SCRIPTDIR source=../../scripts/test-tools.sh
 source "$REPO/scripts/test-tools.sh"
 RESTIC=$(test_tools_restic)
 S3_ROOT="$work/s3"
@@ -451,6 +451,10 @@ database_restores_that_can_start() {
   expect "the API server accepted a PGO recovery cluster" [ -n "$pgo" ] &&
   expect "on the vector-extension image and the same major version" [ "$(k get postgrescluster "$pgo" -n immich -o jsonpath='{.spec.image} {.spec.postgresVersion}')" = "ghcr.io/waifulabs/crunchydata-vectorchord:ubi9-17.7-2550 17" ] &&
   expect "with a target pgBackRest reads" [ "$(k get postgrescluster "$pgo" -n immich -o jsonpath='{.spec.dataSource.pgbackrest.options[1]}')" = "--target=\"$(date -u -d "$when" '+%Y-%m-%d %H:%M:%S')+00\"" ] &&
+  expect "serving the app as the running cluster does: VectorChord preloaded, its connection limit (read live)" \
+    [ "$(k get postgrescluster "$pgo" -n immich -o jsonpath='{.spec.config.parameters.shared_preload_libraries} {.spec.patroni.dynamicConfiguration.postgresql.parameters.max_connections}')" = "vchord.so 500" ] &&
+  expect "and none of what would harm a recovered cluster: no synchronous_mode, no users (their passwords would be reset), no init SQL run again" \
+    [ "$(k get postgrescluster "$pgo" -n immich -o jsonpath='{.spec.patroni.dynamicConfiguration.synchronous_mode}|{.spec.users}|{.spec.databaseInitSQL}')" = "|[]|" ] &&
   pulumi config rm --path 'homelab-backups:restore.khoj-database' >/dev/null &&
   pulumi config rm --path 'homelab-backups:restore.immich-postgres' >/dev/null && up &&
   expect "removing the requests keeps the recovered clusters (the app may run on them by now)" \
