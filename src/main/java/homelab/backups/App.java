@@ -41,6 +41,8 @@ public final class App {
             throw new com.pulumi.exceptions.RunException(e.getMessage());
         }
         var context = inputs.settings().kubernetes().context();
+        // Before anything is registered: the provider writes where the live reads look, or nowhere.
+        homelab.backups.kubernetes.KubeContexts.require(context);
         try (var live = early.context().equals(context) ? early : Fabric8LiveCluster.connect(context)) {
             deploy(ctx, Planner.plan(inputs), live, key -> ctx.config().requireSecret(key), message -> ctx.log().warn(message));
         }
