@@ -32,7 +32,8 @@ public final class App {
     public static void stack(Context ctx, Fabric8LiveCluster early) {
         var projectDir = Path.of("").toAbsolutePath();
         var config = new StackConfig(ctx.stackName(), "Pulumi." + ctx.stackName() + ".yaml",
-                key -> ctx.config().get(key), StackFile.keys(projectDir, ctx.stackName()));
+                key -> ctx.config().get(key), StackFile.keys(projectDir, ctx.stackName()),
+                StackFile.namespaceProblems(projectDir, ctx.stackName()));
         StackInputs inputs;
         try {
             inputs = StackInputs.load(config, projectDir);
