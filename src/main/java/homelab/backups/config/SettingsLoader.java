@@ -23,6 +23,8 @@ public final class SettingsLoader {
             SecretKey.RESTIC_PASSWORD.configKey(), SecretKey.KOPIA_PASSWORD.configKey(),
             SecretKey.PGBACKREST_CIPHER_PASS.configKey());
 
+    /** What a value the owner must fill in starts with; the program refuses it where it is checked. */
+    public static final String OWNER_VALUE = "OWNER-FILL-IN";
     public static final String DEFAULT_KUBERNETES_PROVIDER = "4.32.0";
     public static final String DEFAULT_ONEPASSWORD_PROVIDER = "1.1.3";
     private static final Pattern VERSION = Pattern.compile("^[0-9]+\\.[0-9]+\\.[0-9]+$");
@@ -33,10 +35,10 @@ public final class SettingsLoader {
     }
 
     public static Settings load(StackConfig config, ConfigErrors errors) {
+        errors.addAll(config.problems());
         config.keysInFile().ifPresent(keys -> keys.stream().sorted()
                 .filter(k -> !KNOWN_KEYS.contains(k))
-                .forEach(k -> errors.add(config.file(), "config", StackConfig.NAMESPACE + ":" + k,
-                        "unknown key (known keys: " + String.join(", ", KNOWN_KEYS.stream().sorted().toList()) + ")")));
+                .forEach(k -> errors.add(config.file(), "config", StackConfig.NAMESPACE + ":" + k, unknownKey(k))));
         var file = config.file();
         var volsync = volsync(section(config, "volsync", errors), config);
         var schedule = schedule(section(config, "schedule", errors), volsync.mover());
@@ -54,6 +56,20 @@ public final class SettingsLoader {
                 monitoring(section(config, "monitoring", errors)),
                 drills(section(config, "drills", errors)),
                 longhorn(section(config, "longhorn", errors)));
+    }
+
+    /** An unknown top-level key, with the likeliest cause: a nested key set without --path, or a near miss. */
+    static String unknownKey(String key) {
+        var known = KNOWN_KEYS.stream().sorted().toList();
+        int dot = key.indexOf('.');
+        if (dot > 0 && KNOWN_KEYS.contains(key.substring(0, dot))) {
+            return "unknown key: a nested key written as one name; set it with pulumi config set --path '"
+                    + StackConfig.NAMESPACE + ":" + key + "' <value> (without --path the dot is part of the name)";
+        }
+        var near = known.stream().filter(k -> k.equalsIgnoreCase(key) || k.equalsIgnoreCase(key + "s")
+                || (k + "s").equalsIgnoreCase(key)).findFirst();
+        return "unknown key" + near.map(k -> " (did you mean " + k + "?)").orElse("") + " (known keys: "
+                + String.join(", ", known) + ")";
     }
 
     private static final Pattern LABEL_KEY = Pattern.compile("^([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$");
@@ -453,6 +469,13 @@ public final class SettingsLoader {
         var pg = f.object("pgbackrest");
         Optional<URI> endpoint = Optional.empty();
         var endpointText = pg.optionalString("endpoint");
+        if (endpointText.isPresent() && endpointText.get().startsWith(OWNER_VALUE)) {
+            pg.error("endpoint", "is an OWNER value still to fill in (" + endpointText.get() + "): put the https:// URL "
+                    + "of the TLS endpoint in front of RustFS that pgBackRest uses, such as https://192.168.10.133:<TLS port> "
+                    + "(not RustFS's plain-HTTP S3 port, and not its web console), or remove the key and serve TLS on "
+                    + "RustFS for every client (README: Endpoints)");
+            endpointText = Optional.empty();
+        }
         if (endpointText.isPresent()) {
             try {
                 var uri = new URI(endpointText.get());

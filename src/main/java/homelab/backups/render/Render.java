@@ -61,7 +61,7 @@ public final class Render {
                         requireSchemas = true;
                         continue;
                     }
-                    case "-h", "--help" -> throw new UsageException("");
+                    case "-h", "--help" -> throw new HelpException();
                     default -> throw new UsageException("unknown argument " + args[i]);
                 }
                 i++;
@@ -98,6 +98,13 @@ public final class Render {
         }
     }
 
+    /** --help: the usage on stdout, exit 0. */
+    static final class HelpException extends RuntimeException {
+        HelpException() {
+            super("help");
+        }
+    }
+
     static final class UsageException extends RuntimeException {
         UsageException(String message) {
             super(message);
@@ -109,22 +116,33 @@ public final class Render {
                          java.util.SortedSet<String> notValidated) {
     }
 
+    static final String USAGE = "usage: render [--stack prod] [--out out/<stack>] [--crds <dir with CRD yaml>] "
+            + "[--require-schemas] [--project <dir>]";
+
     public static void main(String[] args) {
         System.exit(run(args, System.out, System.err));
     }
 
     /**
      * Exit codes: 0 rendered, and valid as far as schemas were found; 1 schema violations; 2 invalid stack input;
-     * 3 custom resources left unvalidated under --require-schemas; 64 usage.
+     * 3 custom resources left unvalidated under --require-schemas; 4 the --crds directory does not exist; 64 usage.
      */
     public static int run(String[] args, PrintStream out, PrintStream err) {
         Options options;
         try {
             options = Options.parse(args);
+        } catch (HelpException e) {
+            out.println(USAGE);
+            return 0;
         } catch (UsageException e) {
             if (!e.getMessage().isEmpty()) err.println("render: " + e.getMessage());
-            err.println("usage: render [--stack prod] [--out out/<stack>] [--crds <dir with CRD yaml>] [--require-schemas] [--project <dir>]");
+            err.println(USAGE);
             return 64;
+        }
+        if (options.crds().isPresent() && !Files.isDirectory(options.crds().get())) {
+            err.println("render: --crds " + options.crds().get() + ": no such directory (give the folder of CRD yaml "
+                    + "files: scripts/fetch-crds prints one, scripts/dump-crds writes out/crds-live)");
+            return 4;
         }
         Result result;
         try {

@@ -38,9 +38,39 @@ public final class TestStacks {
         return StackInputs.load(config, PROJECT, CLOCK);
     }
 
-    /** The prod stack exactly as committed (Pulumi.prod.yaml + stacks/prod/inventory.yaml). */
+    /**
+     * A stand-in for the OWNER value Pulumi.prod.yaml leaves for the owner (databases.pgbackrest.endpoint), which the
+     * program refuses until it is filled in.
+     */
+    public static final String PGBACKREST_ENDPOINT = "https://192.168.10.133:30293";
+
+    /** The prod stack as committed, with its OWNER values filled in ({@link #PGBACKREST_ENDPOINT}). */
     public static StackConfig prodConfig() {
+        var committed = StackFile.stackConfig(PROJECT, "prod");
+        var values = new LinkedHashMap<String, String>();
+        for (var key : committed.keysInFile().orElseThrow()) committed.text(key).ifPresent(v -> values.put(key, v));
+        values.computeIfPresent("databases", (k, v) -> v.replace("OWNER-FILL-IN-PGBACKREST-HTTPS-ENDPOINT", PGBACKREST_ENDPOINT));
+        return StackConfig.of("prod", values);
+    }
+
+    /** The prod stack exactly as committed, OWNER values and all. */
+    public static StackConfig committedProdConfig() {
         return StackFile.stackConfig(PROJECT, "prod");
+    }
+
+    /**
+     * A copy of the project's prod stack (settings with the OWNER values filled in, inventory, CRD lock) in {@code dir},
+     * for commands that read the files themselves (./render --project).
+     */
+    public static Path prodProject(Path dir) throws IOException {
+        Files.writeString(dir.resolve("Pulumi.prod.yaml"), Files.readString(PROJECT.resolve("Pulumi.prod.yaml"))
+                .replace("OWNER-FILL-IN-PGBACKREST-HTTPS-ENDPOINT", PGBACKREST_ENDPOINT));
+        Files.copy(PROJECT.resolve("Pulumi.yaml"), dir.resolve("Pulumi.yaml"));
+        Files.createDirectories(dir.resolve("stacks/prod"));
+        Files.copy(PROJECT.resolve("stacks/prod/inventory.yaml"), dir.resolve("stacks/prod/inventory.yaml"));
+        Files.createDirectories(dir.resolve("crds"));
+        Files.copy(PROJECT.resolve("crds/crds.lock.yaml"), dir.resolve("crds/crds.lock.yaml"));
+        return dir;
     }
 
     public static StackPlan prodPlan() {
