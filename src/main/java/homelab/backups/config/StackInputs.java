@@ -12,6 +12,8 @@ import java.util.regex.Pattern;
  * any resource exists.
  */
 public record StackInputs(String stack, Inventory inventory, Settings settings, Map<String, RestoreRequest> restores) {
+    /** A restore value's prefix saying "the volume", for an app id that is also a database cluster's name. */
+    public static final String VOLUME_PREFIX = "volume:";
     private static final Pattern LABEL = Pattern.compile("^[a-z0-9]([-a-z0-9]{0,18}[a-z0-9])?$");
 
     public StackInputs {
@@ -192,14 +194,42 @@ public record StackInputs(String stack, Inventory inventory, Settings settings, 
         }
         for (var entry : new TreeMap<>(raw).entrySet()) {
             var target = entry.getKey();
-            if (!(entry.getValue() instanceof String text)) {
+            if (entry.getValue() == null) {
+                errors.add(config.file(), item, target, "has no value: write latest, previous:1 or 2026-11-27T02:00:00Z, "
+                        + "or remove the request (pulumi config rm --path 'homelab-backups:restore." + target + "')");
+                continue;
+            }
+            if (!(entry.getValue() instanceof String given)) {
                 errors.add(config.file(), item, target, "must be a string such as latest, previous:1 or 2026-11-27T02:00:00Z");
                 continue;
             }
+            var text = given;
             var volume = inventory.volumes().stream().filter(v -> v.app().equals(target)).findFirst();
             var database = inventory.databases().stream().filter(d -> d.id().equals(target)).findFirst();
+            // A database's cluster name is not its id: restore.immich must never mean the 100Gi volume when the owner
+            // meant the immich cluster (id immich-postgres).
+            var cluster = inventory.databases().stream().filter(d -> d.name().equals(target) && !d.id().equals(target)).findFirst();
+            boolean volumeSaid = text.startsWith(VOLUME_PREFIX);
+            if (volumeSaid) text = text.substring(VOLUME_PREFIX.length());
+            if (volumeSaid && volume.isEmpty()) {
+                errors.add(config.file(), item, target, "'" + VOLUME_PREFIX + "' names a volume restore, but '" + target
+                        + "' is not a volume app in " + inventory.file());
+                continue;
+            }
+            if (volume.isPresent() && cluster.isPresent() && !volumeSaid) {
+                var v = volume.get();
+                var d = cluster.get();
+                errors.add(config.file(), item, target, "ambiguous: '" + target + "' is the id of volume app " + v.app()
+                        + " (PVC " + v.namespace() + "/" + v.pvc() + ", " + v.capacity().text() + ", which a restore DELETES "
+                        + "and recreates) and the name of database cluster " + d.namespace() + "/" + d.name()
+                        + ", whose restore id is '" + d.id() + "'. For the database write restore." + d.id() + " instead; "
+                        + "for the volume write the value as " + VOLUME_PREFIX + text + " (README: Restore ids)");
+                continue;
+            }
             if (volume.isEmpty() && database.isEmpty()) {
-                errors.add(config.file(), item, target, "no volume app or database id '" + target + "' in " + inventory.file());
+                errors.add(config.file(), item, target, "no volume app or database id '" + target + "' in " + inventory.file()
+                        + cluster.map(d -> ": '" + target + "' is the cluster name of database '" + d.id() + "'; restore it "
+                        + "with restore." + d.id()).orElse(""));
                 continue;
             }
             if (volume.isPresent() && volume.get().excluded()) {
