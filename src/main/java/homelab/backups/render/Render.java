@@ -86,9 +86,30 @@ public final class Render {
             try {
                 var digest = java.security.MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(lock));
                 var dir = base.resolve("homelab-backups/crds").resolve(java.util.HexFormat.of().formatHex(digest).substring(0, 12));
-                return Files.isDirectory(dir) ? Optional.of(dir) : Optional.empty();
+                return Files.isDirectory(dir) && complete(dir, lock) ? Optional.of(dir) : Optional.empty();
             } catch (IOException | java.security.NoSuchAlgorithmException e) {
                 return Optional.empty();
+            }
+        }
+
+        /**
+         * Whether {@code dir} holds every file of the lock: an empty or partial cache (a failed or interrupted fetch)
+         * must never shadow the other places schemas come from.
+         */
+        static boolean complete(Path dir, Path lock) {
+            try {
+                var root = new org.snakeyaml.engine.v2.api.Load(org.snakeyaml.engine.v2.api.LoadSettings.builder().build())
+                        .loadFromString(Files.readString(lock));
+                if (!(root instanceof Map<?, ?> map) || !(map.get("crds") instanceof List<?> crds) || crds.isEmpty()) return false;
+                for (var entry : crds) {
+                    if (!(entry instanceof Map<?, ?> e) || !(e.get("file") instanceof String file)
+                            || !Files.isRegularFile(dir.resolve(file))) {
+                        return false;
+                    }
+                }
+                return true;
+            } catch (IOException | RuntimeException e) {
+                return false;
             }
         }
 

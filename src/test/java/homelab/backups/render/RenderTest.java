@@ -114,7 +114,20 @@ class RenderTest {
         var env = Map.of("XDG_CACHE_HOME", tmp.toString());
         assertEquals(Optional.empty(), Render.Options.fetchedCrds(TestStacks.PROJECT, env), "nothing fetched yet");
         var dir = Files.createDirectories(tmp.resolve("homelab-backups/crds").resolve(hash));
-        assertEquals(Optional.of(dir), Render.Options.fetchedCrds(TestStacks.PROJECT, env), "where scripts/fetch-crds puts them");
+        assertEquals(Optional.empty(), Render.Options.fetchedCrds(TestStacks.PROJECT, env),
+                "an empty cache (a failed fetch) never shadows the other schema directories");
+        var files = new org.snakeyaml.engine.v2.api.Load(org.snakeyaml.engine.v2.api.LoadSettings.builder().build())
+                .loadFromString(new String(lock, StandardCharsets.UTF_8));
+        @SuppressWarnings("unchecked")
+        var entries = (List<Map<String, Object>>) ((Map<String, Object>) files).get("crds");
+        for (int i = 0; i < entries.size(); i++) {
+            var file = dir.resolve((String) entries.get(i).get("file"));
+            Files.createDirectories(file.getParent());
+            Files.writeString(file, "kind: CustomResourceDefinition\n");
+            var expected = i == entries.size() - 1 ? Optional.of(dir) : Optional.<Path>empty();
+            assertEquals(expected, Render.Options.fetchedCrds(TestStacks.PROJECT, env),
+                    i == entries.size() - 1 ? "where scripts/fetch-crds puts them" : "a partial cache is not used");
+        }
     }
 
     @Test
