@@ -293,7 +293,8 @@ public final class SettingsLoader {
     private static Settings.VolSyncSettings volsync(Fields f, StackConfig config) {
         var moverText = f.string("mover", Settings.Mover.RESTIC.id());
         var mover = Settings.Mover.parse(moverText).orElseGet(() -> {
-            f.error("mover", "'" + moverText + "' is not restic (upstream VolSync) or kopia (the perfectra1n fork)");
+            f.error("mover", "'" + moverText + "' is not restic (upstream VolSync) or kopia (the perfectra1n fork)"
+                    + Keyword.hint(Settings.Mover.values(), moverText));
             return Settings.Mover.RESTIC;
         });
         var namespace = f.string("namespace", "volsync-system");
@@ -339,13 +340,48 @@ public final class SettingsLoader {
         }
         var manage = f.bool("manageBuckets", true);
         var ca = f.optionalString("caCertificate");
-        if (ca.isPresent() && !ca.get().contains("-----BEGIN CERTIFICATE-----")) {
-            f.error("caCertificate", "must be a PEM certificate (-----BEGIN CERTIFICATE----- ...)");
+        var caProblem = ca.flatMap(SettingsLoader::certificateProblem);
+        if (caProblem.isPresent()) {
+            f.error("caCertificate", caProblem.get());
         } else if (ca.isPresent() && "http".equals(endpoint.getScheme())) {
             f.error("caCertificate", "is for an https:// endpoint; " + endpointText + " is plain HTTP");
         }
         f.finish();
         return new Settings.S3Settings(endpoint, region, volsyncBucket, postgresBucket, manage, ca);
+    }
+
+    /**
+     * Why {@code pem} is not one or more PEM X.509 certificates (and nothing else), or empty. Every client of the
+     * store parses it as such (restic/kopia customCA, Barman endpointCA, pgBackRest's CA file); a PEM header alone
+     * proves nothing, and a private key pasted along would be copied into every repository Secret.
+     */
+    static Optional<String> certificateProblem(String pem) {
+        if (pem.contains("PRIVATE KEY")) {
+            return Optional.of("holds a private key: give only the CA's certificate (-----BEGIN CERTIFICATE----- ...), "
+                    + "and treat the key as leaked");
+        }
+        var blocks = java.util.regex.Pattern.compile("-----BEGIN ([A-Z0-9 ]+)-----").matcher(pem);
+        int count = 0;
+        while (blocks.find()) {
+            if (!blocks.group(1).equals("CERTIFICATE")) {
+                return Optional.of("holds a PEM " + blocks.group(1) + ", not a CERTIFICATE: give the CA's certificate");
+            }
+            count++;
+        }
+        if (count == 0) return Optional.of("must be a PEM certificate (-----BEGIN CERTIFICATE----- ...)");
+        try {
+            var factory = java.security.cert.CertificateFactory.getInstance("X.509");
+            var certs = factory.generateCertificates(new java.io.ByteArrayInputStream(
+                    pem.strip().getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
+            if (certs.size() != count) {
+                return Optional.of("holds " + count + " PEM block(s) but only " + certs.size() + " X.509 certificate(s) "
+                        + "could be read: check each block is complete (BEGIN and END lines, base64 between)");
+            }
+            return Optional.empty();
+        } catch (java.security.cert.CertificateException | RuntimeException e) {
+            return Optional.of("is not a valid X.509 certificate (" + String.valueOf(e.getMessage()).lines().findFirst()
+                    .orElse("unreadable") + "): paste the whole PEM file of the CA, BEGIN and END lines included");
+        }
     }
 
     private static String bucket(Fields f, String key, String fallback) {
@@ -426,7 +462,8 @@ public final class SettingsLoader {
     private static Settings.SecretsSettings secrets(Fields f, Settings.Mover mover) {
         var sourceText = f.string("source", Settings.SecretsSourceKind.ONEPASSWORD.id());
         var source = Settings.SecretsSourceKind.parse(sourceText).orElseGet(() -> {
-            f.error("source", "'" + sourceText + "' is not onepassword or config");
+            f.error("source", "'" + sourceText + "' is not onepassword or config"
+                    + Keyword.hint(Settings.SecretsSourceKind.values(), sourceText));
             return Settings.SecretsSourceKind.CONFIG;
         });
         Optional<Settings.OnePasswordSettings> onePassword = Optional.empty();
@@ -474,6 +511,8 @@ public final class SettingsLoader {
                     + "of the TLS endpoint in front of RustFS that pgBackRest uses, such as https://192.168.10.133:<TLS port> "
                     + "(not RustFS's plain-HTTP S3 port, and not its web console), or remove the key and serve TLS on "
                     + "RustFS for every client (README: Endpoints)");
+            // Never read (the error stops the stack); it keeps "no endpoint" errors from adding to this one.
+            endpoint = Optional.of(URI.create("https://owner-fill-in.invalid"));
             endpointText = Optional.empty();
         }
         if (endpointText.isPresent()) {
@@ -481,11 +520,13 @@ public final class SettingsLoader {
                 var uri = new URI(endpointText.get());
                 if (!"https".equals(uri.getScheme()) || uri.getHost() == null) {
                     pg.error("endpoint", "'" + endpointText.get() + "' must be an https:// URL (pgBackRest < 2.58 cannot use plain HTTP)");
+                    endpoint = Optional.of(URI.create("https://invalid.invalid"));   // never read: the error stops the stack
                 } else {
                     endpoint = Optional.of(uri);
                 }
             } catch (URISyntaxException e) {
                 pg.error("endpoint", "'" + endpointText.get() + "' is not a URL");
+                endpoint = Optional.of(URI.create("https://invalid.invalid"));   // never read: the error stops the stack
             }
         }
         var version = pg.optionalString("version");

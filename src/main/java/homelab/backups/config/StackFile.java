@@ -56,6 +56,17 @@ public final class StackFile {
         var errors = new ConfigErrors();
         var config = read(projectDir, stack, errors);
         errors.throwIfAny();
+        var problems = namespaceProblems(config, fileName(stack));
+        if (config.keySet().stream().noneMatch(k -> k.startsWith(StackConfig.NAMESPACE + ":"))) {
+            // Nothing of ours: say that (or where the settings went), not what each section would lack.
+            if (problems.isEmpty()) {
+                errors.add(fileName(stack), "", "config", "holds no " + StackConfig.NAMESPACE + ": settings (the file is "
+                        + "empty, or its config: section is missing or empty): every stack needs at least s3 and volsync "
+                        + "(Pulumi.prod.yaml is a complete example)");
+            }
+            errors.addAll(problems);
+            errors.throwIfAny();
+        }
         var values = new java.util.TreeMap<String, String>();
         config.forEach((key, value) -> {
             if (!key.startsWith(StackConfig.NAMESPACE + ":")) return;
@@ -65,7 +76,7 @@ public final class StackFile {
             else values.put(shortKey, JSON.toJson(value));
         });
         var base = StackConfig.of(stack, values);
-        return new StackConfig(stack, base.file(), base.values(), base.keysInFile(), namespaceProblems(config, fileName(stack)));
+        return new StackConfig(stack, base.file(), base.values(), base.keysInFile(), problems);
     }
 
     /** The raw {@code config:} mapping of the stack file; empty when it is missing or does not parse. */

@@ -122,6 +122,16 @@ public final class TestStacks {
         }
     }
 
+    /** A file under src/test/resources, as text. */
+    public static String resource(String name) {
+        try (var in = TestStacks.class.getClassLoader().getResourceAsStream(name)) {
+            if (in == null) throw new IllegalArgumentException("no test resource " + name);
+            return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     public static String prodInventory() throws IOException {
         return Files.readString(PROJECT.resolve("stacks/prod/inventory.yaml"));
     }
