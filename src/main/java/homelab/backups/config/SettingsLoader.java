@@ -111,6 +111,9 @@ public final class SettingsLoader {
         var minutes = windowMinutes(w, "minutes", 120);
         w.finish();
         var image = f.optionalString("image");
+        if (image.isPresent() && image.get().isBlank()) {
+            f.error("image", "is empty: name the image (with the mover's tool), or leave the key out for the pinned VolSync mover image");
+        }
         var scratchText = f.string("scratch", "2Gi");
         if (Quantity.parse(scratchText).map(Quantity::bare).orElse(false)) f.error("scratch", Quantity.bareProblem(scratchText));
         var scratch = Quantity.parse(scratchText).orElseGet(() -> {
@@ -125,6 +128,7 @@ public final class SettingsLoader {
         var cpu = f.string("cpuLimit", "1");
         var memory = f.string("memoryLimit", "1Gi");
         if (!cpu.matches("^([0-9]+m|[0-9]+(\\.[0-9]+)?)$")) f.error("cpuLimit", "'" + cpu + "' is not a CPU quantity such as 500m or 1");
+        else if (cpu.matches("^0+(\\.0+)?m?$")) f.error("cpuLimit", "'" + cpu + "' is no CPU at all: give at least 100m");
         if (Quantity.parse(memory).isEmpty() || Quantity.parse(memory).get().bare()) {
             f.error("memoryLimit", "'" + memory + "' is not a memory quantity such as 512Mi or 1Gi");
         }
@@ -136,7 +140,11 @@ public final class SettingsLoader {
     private static Settings.LonghornSettings longhorn(Fields f) {
         var retire = f.bool("retireBackups", false);
         var namespace = f.string("namespace", "longhorn-system");
+        var nsProblem = Names.labelProblem(namespace, 63);
+        if (!nsProblem.isEmpty()) f.error("namespace", nsProblem);
         var target = f.string("backupTarget", "default");
+        var targetProblem = Names.subdomainProblem(target);
+        if (!targetProblem.isEmpty()) f.error("backupTarget", targetProblem);
         f.finish();
         return new Settings.LonghornSettings(retire, namespace, target);
     }
@@ -333,6 +341,9 @@ public final class SettingsLoader {
             }
         }
         var region = f.string("region", "us-east-1");
+        if (!region.matches("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")) {
+            f.error("region", "'" + region + "' is not an S3 region such as us-east-1 (lower-case letters, digits, '-')");
+        }
         var volsyncBucket = bucket(f, "volsyncBucket", "volsync-backups");
         var postgresBucket = bucket(f, "postgresBucket", "postgres-backups");
         if (volsyncBucket.equals(postgresBucket)) {
@@ -451,6 +462,7 @@ public final class SettingsLoader {
             return Quantity.parse("1Gi").orElseThrow();
         });
         var storageClass = f.optionalString("storageClass");
+        storageClass.map(Names::subdomainProblem).filter(p -> !p.isEmpty()).ifPresent(p -> f.error("storageClass", p));
         var modes = new ArrayList<AccessMode>();
         for (var text : f.optionalStrings("accessModes").orElse(List.of("ReadWriteOnce"))) {
             AccessMode.parse(text).ifPresentOrElse(modes::add, () -> f.error("accessModes", "'" + text + "' is not an access mode"));

@@ -142,7 +142,7 @@ public final class StackFile {
         if (!Files.isRegularFile(path)) {
             errors.add(name, "", "", "file not found in " + projectDir + ": every stack needs its settings file (known "
                     + "stacks here: " + knownStacks(projectDir) + "); check --stack, or create it with pulumi stack init "
-                    + stack + " and the settings of README: Settings");
+                    + stack + " and the settings of README: Configuration");
             return Map.of();
         }
         String text;
@@ -188,7 +188,8 @@ public final class StackFile {
             var mark = marked.getProblemMark().get();
             var problem = Optional.ofNullable(marked.getProblem()).orElse("");
             var context = Optional.ofNullable(marked.getContext()).filter(c -> !c.isBlank()).map(c -> " (" + c + ")").orElse("");
-            var tab = problem.contains("\\t") || problem.contains("\t") ? "; YAML indents with spaces, never tabs" : "";
+            var tab = (problem.contains("\\t") || problem.contains("\t")) && !problem.contains("indentation")
+                    ? "; YAML indents with spaces, never tabs" : "";
             return "line " + (mark.getLine() + 1) + ", column " + (mark.getColumn() + 1) + ": malformed YAML: "
                     + problem.replace('\n', ' ').replaceAll(" +", " ").trim() + context + tab;
         }

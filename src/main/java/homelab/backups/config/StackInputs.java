@@ -36,7 +36,13 @@ public record StackInputs(String stack, Inventory inventory, Settings settings, 
     public static StackInputs load(StackConfig config, Path projectDir, java.time.Clock clock) {
         var errors = new ConfigErrors();
         var settings = SettingsLoader.load(config, errors);
-        var inventoryName = config.text("inventory").orElse("stacks/" + config.stack() + "/inventory.yaml");
+        var inventoryText = config.text("inventory").map(String::strip);
+        if (inventoryText.isPresent() && (inventoryText.get().isEmpty() || inventoryText.get().equals("null"))) {
+            errors.add(config.file(), "config", StackConfig.NAMESPACE + ":inventory", "has no value: write the inventory's "
+                    + "path (default stacks/" + config.stack() + "/inventory.yaml), or remove the key");
+            errors.throwIfAny();
+        }
+        var inventoryName = inventoryText.orElse("stacks/" + config.stack() + "/inventory.yaml");
         var inventory = InventoryLoader.load(projectDir.resolve(inventoryName), inventoryName, errors);
         var restores = restores(config, inventory, settings, clock, errors);
         checkStorage(inventory, settings, errors);
@@ -336,9 +342,12 @@ public record StackInputs(String stack, Inventory inventory, Settings settings, 
                 continue;
             }
             if (volume.isEmpty() && database.isEmpty()) {
+                var near = java.util.stream.Stream.concat(inventory.volumes().stream().map(Volume::app),
+                        inventory.databases().stream().map(Database::id)).filter(id -> id.equalsIgnoreCase(target)).findFirst();
                 errors.add(config.file(), item, target, "no volume app or database id '" + target + "' in " + inventory.file()
                         + cluster.map(d -> ": '" + target + "' is the cluster name of database '" + d.id() + "'; restore it "
-                        + "with restore." + d.id()).orElse(""));
+                        + "with restore." + d.id()).orElse("")
+                        + near.map(id -> " (did you mean " + id + "? ids are case-sensitive)").orElse(""));
                 continue;
             }
             if (volume.isPresent() && volume.get().excluded()) {
