@@ -294,6 +294,11 @@ public final class SettingsLoader {
             f.error("providerVersion", version + " is older than 4.18.0, which pulumi.com/waitFor (restores) needs");
         }
         var context = f.optionalString("context");
+        if (context.isPresent() && context.get().isBlank()) {
+            f.error("context", "is empty: name the kubeconfig context of the homelab cluster, or leave the key out to use "
+                    + "the current context");
+            context = Optional.empty();
+        }
         f.finish();
         return new Settings.KubernetesSettings(version, context);
     }
