@@ -128,7 +128,8 @@ check "... naming the Longhorn file and the source sha256" \
   grep -q "sha256 mismatch for longhorn.io_settings.yaml: the downloaded .*/deploy/longhorn.yaml has" "$tmp/real.err"
 check "... nothing on stdout" test ! -s "$tmp/real.out"
 check "... no Longhorn file kept" test ! -e "$tmp/dest-real/longhorn.io_settings.yaml"
-check "... the other files verified" cmp -s "$tmp/dest-real/volsync.backube_replicationsources.yaml" "$crds/volsync.backube_replicationsources.yaml"
+check "... and no other file either: the destination is not created (a partial cache would shadow other schemas)" \
+  test ! -e "$tmp/dest-real"
 
 # Corrupt one served file.
 victim=$(find "$srv/backube" -name volsync.backube_replicationsources.yaml)
@@ -142,8 +143,7 @@ check "... stderr names the file, the expected and the actual sha256" \
   grep -q "sha256 mismatch for volsync.backube_replicationsources.yaml (replicationsources.volsync.backube): expected $expected, got $actual" "$tmp/corrupt.err"
 check "... the bad file is not kept" test ! -e "$tmp/dest-corrupt/volsync.backube_replicationsources.yaml"
 check "... nothing on stdout" test ! -s "$tmp/corrupt.out"
-check "... the kopia-fork file of the same name is still fine" \
-  cmp -s "$tmp/dest-corrupt/kopia-fork/volsync.backube_replicationsources.yaml" "$crds/kopia-fork/volsync.backube_replicationsources.yaml"
+check "... and no partial destination is left" test ! -e "$tmp/dest-corrupt"
 # A verified copy already in the destination is trusted, not re-downloaded, even when upstream changed.
 run corrupt-cached --lock "$test_lock" --dest "$dest"
 check "a verified cached copy is kept when the server's copy is corrupted" test "$rc" = 0
@@ -165,13 +165,30 @@ EOF
 run lh --lock "$test_lock.lh" --dest "$tmp/dest-lh"
 check "a changed CRD inside longhorn.yaml (source sha256 updated): exit 1" test "$rc" = 1
 check "... naming the extracted file" grep -q "sha256 mismatch for longhorn.io_backuptargets.yaml (backuptargets.longhorn.io): expected" "$tmp/lh.err"
-check "... the other two Longhorn CRDs verified" cmp -s "$tmp/dest-lh/longhorn.io_recurringjobs.yaml" "$crds/longhorn.io_recurringjobs.yaml"
+check "... and no partial destination is left" test ! -e "$tmp/dest-lh"
 cp "$tmp/lh.orig" "$lh"
 
 rm "$(find "$srv/prometheus-operator" -name '*.yaml')"
 run missing --lock "$test_lock" --dest "$tmp/dest-missing"
 check "a file the server does not have (404): exit 1, naming the URL" \
   sh -c "[ $rc = 1 ] && grep -q 'could not download http://127.0.0.1:$port/prometheus-operator/' '$tmp/missing.err'"
+
+# Offline: a mirror on a loopback port nobody listens on (connection refused, as an unresolvable host is).
+closed=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
+start=$(date +%s)
+CRDS_MIRROR="http://127.0.0.1:$closed" run offline --lock "$test_lock" --dest "$tmp/dest-offline"
+took=$(( $(date +%s) - start ))
+check "offline: exit 1 within seconds (took ${took}s)" sh -c "[ $rc = 1 ] && [ $took -le 15 ]"
+check "... one download tried, not one per file and retry" test "$(grep -c 'could not download' "$tmp/offline.err")" = 1
+check "... saying it cannot reach the host" grep -q "cannot reach http://127.0.0.1:$closed" "$tmp/offline.err"
+check "... no destination created (an empty cache would shadow other schemas)" test ! -e "$tmp/dest-offline"
+check "... no work directory left beside it" sh -c "! ls -d '$tmp'/dest-offline.fetch.* 2>/dev/null"
+check "... nothing on stdout" test ! -s "$tmp/offline.out"
+cp -r "$dest" "$tmp/dest-kept"
+printf 'tampered\n' >>"$tmp/dest-kept/postgresql.cnpg.io_scheduledbackups.yaml"
+CRDS_MIRROR="http://127.0.0.1:$closed" run offline-cached --lock "$test_lock" --dest "$tmp/dest-kept"
+check "offline with a cache to heal: exit 1, the verified files stay" \
+  sh -c "[ $rc = 1 ] && cmp -s '$tmp/dest-kept/volsync.backube_replicationsources.yaml' '$crds/volsync.backube_replicationsources.yaml'"
 
 sed 's#/5ca54dab3f4183a335ba9722ad42d5b253f54b63/#/main/#' "$test_lock" >"$tmp/unpinned.lock.yaml"
 run unpinned --lock "$tmp/unpinned.lock.yaml" --dest "$tmp/dest-unpinned"

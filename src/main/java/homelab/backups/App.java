@@ -32,7 +32,8 @@ public final class App {
     public static void stack(Context ctx, Fabric8LiveCluster early) {
         var projectDir = Path.of("").toAbsolutePath();
         var config = new StackConfig(ctx.stackName(), "Pulumi." + ctx.stackName() + ".yaml",
-                key -> ctx.config().get(key), StackFile.keys(projectDir, ctx.stackName()));
+                key -> ctx.config().get(key), StackFile.keys(projectDir, ctx.stackName()),
+                StackFile.namespaceProblems(projectDir, ctx.stackName()));
         StackInputs inputs;
         try {
             inputs = StackInputs.load(config, projectDir);
@@ -41,6 +42,8 @@ public final class App {
             throw new com.pulumi.exceptions.RunException(e.getMessage());
         }
         var context = inputs.settings().kubernetes().context();
+        // Before anything is registered: the provider writes where the live reads look, or nowhere.
+        homelab.backups.kubernetes.KubeContexts.require(context);
         try (var live = early.context().equals(context) ? early : Fabric8LiveCluster.connect(context)) {
             deploy(ctx, Planner.plan(inputs), live, key -> ctx.config().requireSecret(key), message -> ctx.log().warn(message));
         }

@@ -16,6 +16,11 @@ public final class ConfigErrors {
         errors.addAll(more);
     }
 
+    /** How many problems were collected so far (to tell whether a step added any). */
+    public int size() {
+        return errors.size();
+    }
+
     public boolean isEmpty() {
         return errors.isEmpty();
     }

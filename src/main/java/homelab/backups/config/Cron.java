@@ -180,6 +180,18 @@ public final class Cron {
         return longest == 0 ? Duration.ofDays(366) : Duration.ofMinutes(longest);
     }
 
+    /**
+     * Every minute of the day (hour * 60 + minute) at which the expression fires on some day: the day fields are
+     * ignored, so a time that fires on Sundays only is in the set too.
+     */
+    public BitSet minutesOfDay() {
+        var out = new BitSet(24 * 60);
+        for (int h = sets[1].nextSetBit(0); h >= 0 && h < 24; h = sets[1].nextSetBit(h + 1)) {
+            for (int m = sets[0].nextSetBit(0); m >= 0 && m < 60; m = sets[0].nextSetBit(m + 1)) out.set(h * 60 + m);
+        }
+        return out;
+    }
+
     /** The values a valid field selects. */
     private static BitSet values(String field, int min, int max) {
         var set = new BitSet(max + 1);

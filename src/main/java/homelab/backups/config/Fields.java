@@ -173,10 +173,23 @@ public final class Fields {
     private Optional<Long> integerValue(String key) {
         var raw = raw(key);
         if (raw == null) return Optional.empty();
-        if (raw instanceof Number n && n.doubleValue() == Math.rint(n.doubleValue())) return Optional.of(n.longValue());
-        if (raw instanceof String s && s.matches("-?[0-9]+")) return Optional.of(Long.parseLong(s));
-        error(key, "must be a whole number, got " + describe(raw));
-        return Optional.empty();
+        Optional<Long> value = Optional.empty();
+        if (raw instanceof Number n && !Double.isInfinite(n.doubleValue()) && n.doubleValue() == Math.rint(n.doubleValue())) {
+            value = Optional.of(n.longValue());
+        } else if (raw instanceof String s && s.matches("-?[0-9]{1,18}")) {
+            value = Optional.of(Long.parseLong(s));
+        }
+        if (value.isEmpty()) {
+            error(key, "must be a whole number, got " + describe(raw));
+            return Optional.empty();
+        }
+        // No setting counts past an int: a larger number would wrap around (4294967297 minutes = 1) when narrowed.
+        if (value.get() > Integer.MAX_VALUE || value.get() < Integer.MIN_VALUE
+                || (raw instanceof Number n && Math.abs(n.doubleValue()) > Integer.MAX_VALUE)) {
+            error(key, "'" + plain(raw) + "' is far too large");
+            return Optional.empty();
+        }
+        return value;
     }
 
     public long integer(String key, long fallback) {
@@ -294,7 +307,10 @@ public final class Fields {
     public void finish() {
         for (var key : values.keySet()) {
             if (!known.contains(key)) {
-                error(key, "unknown key" + (known.isEmpty() ? "" : " (known keys: " + String.join(", ", known) + ")"));
+                var near = known.stream().filter(k -> k.equalsIgnoreCase(key)
+                        || k.replaceAll("[-_]", "").equalsIgnoreCase(key.replaceAll("[-_]", ""))).findFirst();
+                error(key, "unknown key" + near.map(k -> " (did you mean " + k + "? keys are case-sensitive)").orElse("")
+                        + (known.isEmpty() ? "" : " (known keys: " + String.join(", ", known) + ")"));
             }
         }
     }

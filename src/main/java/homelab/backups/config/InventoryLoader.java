@@ -41,7 +41,7 @@ public final class InventoryLoader {
             var settings = LoadSettings.builder().setAllowDuplicateKeys(false).setLabel(file).build();
             root = new Load(settings).loadFromString(yaml);
         } catch (YamlEngineException e) {
-            errors.add(file, "", "", "malformed YAML: " + e.getMessage().replace('\n', ' ').replaceAll(" +", " "));
+            errors.add(file, "", "", StackFile.yamlProblem(e));
             return new Inventory(file, List.of(), List.of());
         }
         if (root == null) root = Map.of();
@@ -49,7 +49,9 @@ public final class InventoryLoader {
             errors.add(file, "", "", "must be a mapping with 'volumes' and 'databases'");
             return new Inventory(file, List.of(), List.of());
         }
+        int before = errors.size();
         var top = Fields.of((Map<String, Object>) root, file, "", errors);
+        var empty = top.bool("empty", false);
         var volumes = new ArrayList<Volume>();
         var databases = new ArrayList<Database>();
         int[] index = {0};
@@ -58,7 +60,28 @@ public final class InventoryLoader {
         top.objects("databases", m -> database(m, file, index[0]++, errors)).forEach(d -> d.ifPresent(databases::add));
         top.finish();
         checkUnique(volumes, databases, file, errors);
+        if (errors.size() == before) checkEmpty(empty, volumes, databases, file, errors);
         return new Inventory(file, volumes, databases);
+    }
+
+    /**
+     * An inventory that backs up nothing plans the deletion of every backup object the stack made (ReplicationSources,
+     * repository Secrets, drills, database backup specs): refused unless it says so with {@code empty: true}. A
+     * truncated file, a wrong {@code inventory:} path or a misindented {@code volumes:} would otherwise read the same.
+     */
+    private static void checkEmpty(boolean empty, List<Volume> volumes, List<Database> databases, String file,
+                                   ConfigErrors errors) {
+        long backedUp = volumes.stream().filter(v -> !v.excluded()).count();
+        if (!empty && backedUp == 0 && databases.isEmpty()) {
+            errors.add(file, "", "volumes", "the inventory backs up nothing" + (volumes.isEmpty() ? "" : " (every volume "
+                    + "listed is excluded)") + ": applying it would delete every backup object this stack made before "
+                    + "(ReplicationSources, repository Secrets, drills, database backups). If that is what you mean, write "
+                    + "empty: true at the top of the file; otherwise list the volumes and databases to back up (README: "
+                    + "An empty inventory)");
+        } else if (empty && (backedUp > 0 || !databases.isEmpty())) {
+            errors.add(file, "", "empty", "says the inventory backs up nothing, but it lists " + backedUp
+                    + " backed-up volume(s) and " + databases.size() + " database(s): remove empty: true");
+        }
     }
 
     private static Optional<Volume> volume(Map<String, Object> raw, String file, int index, ConfigErrors errors) {

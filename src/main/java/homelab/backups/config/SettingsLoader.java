@@ -23,6 +23,8 @@ public final class SettingsLoader {
             SecretKey.RESTIC_PASSWORD.configKey(), SecretKey.KOPIA_PASSWORD.configKey(),
             SecretKey.PGBACKREST_CIPHER_PASS.configKey());
 
+    /** What a value the owner must fill in starts with; the program refuses it where it is checked. */
+    public static final String OWNER_VALUE = "OWNER-FILL-IN";
     public static final String DEFAULT_KUBERNETES_PROVIDER = "4.32.0";
     public static final String DEFAULT_ONEPASSWORD_PROVIDER = "1.1.3";
     private static final Pattern VERSION = Pattern.compile("^[0-9]+\\.[0-9]+\\.[0-9]+$");
@@ -33,10 +35,10 @@ public final class SettingsLoader {
     }
 
     public static Settings load(StackConfig config, ConfigErrors errors) {
+        errors.addAll(config.problems());
         config.keysInFile().ifPresent(keys -> keys.stream().sorted()
                 .filter(k -> !KNOWN_KEYS.contains(k))
-                .forEach(k -> errors.add(config.file(), "config", StackConfig.NAMESPACE + ":" + k,
-                        "unknown key (known keys: " + String.join(", ", KNOWN_KEYS.stream().sorted().toList()) + ")")));
+                .forEach(k -> errors.add(config.file(), "config", StackConfig.NAMESPACE + ":" + k, unknownKey(k))));
         var file = config.file();
         var volsync = volsync(section(config, "volsync", errors), config);
         var schedule = schedule(section(config, "schedule", errors), volsync.mover());
@@ -54,6 +56,20 @@ public final class SettingsLoader {
                 monitoring(section(config, "monitoring", errors)),
                 drills(section(config, "drills", errors), volsync),
                 longhorn(section(config, "longhorn", errors)));
+    }
+
+    /** An unknown top-level key, with the likeliest cause: a nested key set without --path, or a near miss. */
+    static String unknownKey(String key) {
+        var known = KNOWN_KEYS.stream().sorted().toList();
+        int dot = key.indexOf('.');
+        if (dot > 0 && KNOWN_KEYS.contains(key.substring(0, dot))) {
+            return "unknown key: a nested key written as one name; set it with pulumi config set --path '"
+                    + StackConfig.NAMESPACE + ":" + key + "' <value> (without --path the dot is part of the name)";
+        }
+        var near = known.stream().filter(k -> k.equalsIgnoreCase(key) || k.equalsIgnoreCase(key + "s")
+                || (k + "s").equalsIgnoreCase(key)).findFirst();
+        return "unknown key" + near.map(k -> " (did you mean " + k + "?)").orElse("") + " (known keys: "
+                + String.join(", ", known) + ")";
     }
 
     private static final Pattern LABEL_KEY = Pattern.compile("^([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$");
@@ -95,6 +111,9 @@ public final class SettingsLoader {
         var minutes = windowMinutes(w, "minutes", 120);
         w.finish();
         var image = f.optionalString("image");
+        if (image.isPresent() && image.get().isBlank()) {
+            f.error("image", "is empty: name the image (with the mover's tool), or leave the key out for the pinned VolSync mover image");
+        }
         // The drill runs in the mover's image; when the chart's appVersion is unknown here, it must be named (MoverImage).
         if (enabled && image.isEmpty() && MoverImage.of(volsync).isEmpty()) f.error("image", MoverImage.required(volsync));
         var scratchText = f.string("scratch", "2Gi");
@@ -111,6 +130,7 @@ public final class SettingsLoader {
         var cpu = f.string("cpuLimit", "1");
         var memory = f.string("memoryLimit", "1Gi");
         if (!cpu.matches("^([0-9]+m|[0-9]+(\\.[0-9]+)?)$")) f.error("cpuLimit", "'" + cpu + "' is not a CPU quantity such as 500m or 1");
+        else if (cpu.matches("^0+(\\.0+)?m?$")) f.error("cpuLimit", "'" + cpu + "' is no CPU at all: give at least 100m");
         if (Quantity.parse(memory).isEmpty() || Quantity.parse(memory).get().bare()) {
             f.error("memoryLimit", "'" + memory + "' is not a memory quantity such as 512Mi or 1Gi");
         }
@@ -122,7 +142,11 @@ public final class SettingsLoader {
     private static Settings.LonghornSettings longhorn(Fields f) {
         var retire = f.bool("retireBackups", false);
         var namespace = f.string("namespace", "longhorn-system");
+        var nsProblem = Names.labelProblem(namespace, 63);
+        if (!nsProblem.isEmpty()) f.error("namespace", nsProblem);
         var target = f.string("backupTarget", "default");
+        var targetProblem = Names.subdomainProblem(target);
+        if (!targetProblem.isEmpty()) f.error("backupTarget", targetProblem);
         f.finish();
         return new Settings.LonghornSettings(retire, namespace, target);
     }
@@ -272,6 +296,11 @@ public final class SettingsLoader {
             f.error("providerVersion", version + " is older than 4.18.0, which pulumi.com/waitFor (restores) needs");
         }
         var context = f.optionalString("context");
+        if (context.isPresent() && context.get().isBlank()) {
+            f.error("context", "is empty: name the kubeconfig context of the homelab cluster, or leave the key out to use "
+                    + "the current context");
+            context = Optional.empty();
+        }
         f.finish();
         return new Settings.KubernetesSettings(version, context);
     }
@@ -279,7 +308,8 @@ public final class SettingsLoader {
     private static Settings.VolSyncSettings volsync(Fields f, StackConfig config) {
         var moverText = f.string("mover", Settings.Mover.RESTIC.id());
         var mover = Settings.Mover.parse(moverText).orElseGet(() -> {
-            f.error("mover", "'" + moverText + "' is not restic (upstream VolSync) or kopia (the perfectra1n fork)");
+            f.error("mover", "'" + moverText + "' is not restic (upstream VolSync) or kopia (the perfectra1n fork)"
+                    + Keyword.hint(Settings.Mover.values(), moverText));
             return Settings.Mover.RESTIC;
         });
         var namespace = f.string("namespace", "volsync-system");
@@ -324,6 +354,9 @@ public final class SettingsLoader {
             }
         }
         var region = f.string("region", "us-east-1");
+        if (!region.matches("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")) {
+            f.error("region", "'" + region + "' is not an S3 region such as us-east-1 (lower-case letters, digits, '-')");
+        }
         var volsyncBucket = bucket(f, "volsyncBucket", "volsync-backups");
         var postgresBucket = bucket(f, "postgresBucket", "postgres-backups");
         if (volsyncBucket.equals(postgresBucket)) {
@@ -331,13 +364,48 @@ public final class SettingsLoader {
         }
         var manage = f.bool("manageBuckets", true);
         var ca = f.optionalString("caCertificate");
-        if (ca.isPresent() && !ca.get().contains("-----BEGIN CERTIFICATE-----")) {
-            f.error("caCertificate", "must be a PEM certificate (-----BEGIN CERTIFICATE----- ...)");
+        var caProblem = ca.flatMap(SettingsLoader::certificateProblem);
+        if (caProblem.isPresent()) {
+            f.error("caCertificate", caProblem.get());
         } else if (ca.isPresent() && "http".equals(endpoint.getScheme())) {
             f.error("caCertificate", "is for an https:// endpoint; " + endpointText + " is plain HTTP");
         }
         f.finish();
         return new Settings.S3Settings(endpoint, region, volsyncBucket, postgresBucket, manage, ca);
+    }
+
+    /**
+     * Why {@code pem} is not one or more PEM X.509 certificates (and nothing else), or empty. Every client of the
+     * store parses it as such (restic/kopia customCA, Barman endpointCA, pgBackRest's CA file); a PEM header alone
+     * proves nothing, and a private key pasted along would be copied into every repository Secret.
+     */
+    static Optional<String> certificateProblem(String pem) {
+        if (pem.contains("PRIVATE KEY")) {
+            return Optional.of("holds a private key: give only the CA's certificate (-----BEGIN CERTIFICATE----- ...), "
+                    + "and treat the key as leaked");
+        }
+        var blocks = java.util.regex.Pattern.compile("-----BEGIN ([A-Z0-9 ]+)-----").matcher(pem);
+        int count = 0;
+        while (blocks.find()) {
+            if (!blocks.group(1).equals("CERTIFICATE")) {
+                return Optional.of("holds a PEM " + blocks.group(1) + ", not a CERTIFICATE: give the CA's certificate");
+            }
+            count++;
+        }
+        if (count == 0) return Optional.of("must be a PEM certificate (-----BEGIN CERTIFICATE----- ...)");
+        try {
+            var factory = java.security.cert.CertificateFactory.getInstance("X.509");
+            var certs = factory.generateCertificates(new java.io.ByteArrayInputStream(
+                    pem.strip().getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
+            if (certs.size() != count) {
+                return Optional.of("holds " + count + " PEM block(s) but only " + certs.size() + " X.509 certificate(s) "
+                        + "could be read: check each block is complete (BEGIN and END lines, base64 between)");
+            }
+            return Optional.empty();
+        } catch (java.security.cert.CertificateException | RuntimeException e) {
+            return Optional.of("is not a valid X.509 certificate (" + String.valueOf(e.getMessage()).lines().findFirst()
+                    .orElse("unreadable") + "): paste the whole PEM file of the CA, BEGIN and END lines included");
+        }
     }
 
     private static String bucket(Fields f, String key, String fallback) {
@@ -407,6 +475,7 @@ public final class SettingsLoader {
             return Quantity.parse("1Gi").orElseThrow();
         });
         var storageClass = f.optionalString("storageClass");
+        storageClass.map(Names::subdomainProblem).filter(p -> !p.isEmpty()).ifPresent(p -> f.error("storageClass", p));
         var modes = new ArrayList<AccessMode>();
         for (var text : f.optionalStrings("accessModes").orElse(List.of("ReadWriteOnce"))) {
             AccessMode.parse(text).ifPresentOrElse(modes::add, () -> f.error("accessModes", "'" + text + "' is not an access mode"));
@@ -418,7 +487,8 @@ public final class SettingsLoader {
     private static Settings.SecretsSettings secrets(Fields f, Settings.Mover mover) {
         var sourceText = f.string("source", Settings.SecretsSourceKind.ONEPASSWORD.id());
         var source = Settings.SecretsSourceKind.parse(sourceText).orElseGet(() -> {
-            f.error("source", "'" + sourceText + "' is not onepassword or config");
+            f.error("source", "'" + sourceText + "' is not onepassword or config"
+                    + Keyword.hint(Settings.SecretsSourceKind.values(), sourceText));
             return Settings.SecretsSourceKind.CONFIG;
         });
         Optional<Settings.OnePasswordSettings> onePassword = Optional.empty();
@@ -461,16 +531,27 @@ public final class SettingsLoader {
         var pg = f.object("pgbackrest");
         Optional<URI> endpoint = Optional.empty();
         var endpointText = pg.optionalString("endpoint");
+        if (endpointText.isPresent() && endpointText.get().startsWith(OWNER_VALUE)) {
+            pg.error("endpoint", "is an OWNER value still to fill in (" + endpointText.get() + "): put the https:// URL "
+                    + "of the TLS endpoint in front of RustFS that pgBackRest uses, such as https://192.168.10.133:<TLS port> "
+                    + "(not RustFS's plain-HTTP S3 port, and not its web console), or remove the key and serve TLS on "
+                    + "RustFS for every client (README: Endpoints)");
+            // Never read (the error stops the stack); it keeps "no endpoint" errors from adding to this one.
+            endpoint = Optional.of(URI.create("https://owner-fill-in.invalid"));
+            endpointText = Optional.empty();
+        }
         if (endpointText.isPresent()) {
             try {
                 var uri = new URI(endpointText.get());
                 if (!"https".equals(uri.getScheme()) || uri.getHost() == null) {
                     pg.error("endpoint", "'" + endpointText.get() + "' must be an https:// URL (pgBackRest < 2.58 cannot use plain HTTP)");
+                    endpoint = Optional.of(URI.create("https://invalid.invalid"));   // never read: the error stops the stack
                 } else {
                     endpoint = Optional.of(uri);
                 }
             } catch (URISyntaxException e) {
                 pg.error("endpoint", "'" + endpointText.get() + "' is not a URL");
+                endpoint = Optional.of(URI.create("https://invalid.invalid"));   // never read: the error stops the stack
             }
         }
         var version = pg.optionalString("version");

@@ -14,11 +14,21 @@ import java.util.function.Function;
  *
  * @param keysInFile every {@code homelab-backups:*} key written in the stack file, when known, so that a
  *                   misspelt top-level key is an error rather than an ignored setting
+ * @param problems   what is wrong with the stack file beyond this program's keys (a key under a misspelt
+ *                   namespace such as {@code homelab-backup:}), reported with the settings' own errors
  */
 public record StackConfig(String stack, String file, Function<String, Optional<String>> values,
-                          Optional<Set<String>> keysInFile) {
+                          Optional<Set<String>> keysInFile, java.util.List<ConfigError> problems) {
 
     public static final String NAMESPACE = "homelab-backups";
+
+    public StackConfig {
+        problems = java.util.List.copyOf(problems);
+    }
+
+    public StackConfig(String stack, String file, Function<String, Optional<String>> values, Optional<Set<String>> keysInFile) {
+        this(stack, file, values, keysInFile, java.util.List.of());
+    }
 
     public static StackConfig of(String stack, Map<String, String> values) {
         var copy = new TreeMap<>(values);
@@ -56,6 +66,10 @@ public record StackConfig(String stack, String file, Function<String, Optional<S
         try {
             var parsed = new Gson().fromJson(text.get(), Object.class);
             if (parsed instanceof java.util.List<?> list) return new java.util.ArrayList<>(list);
+            if (parsed == null) {
+                errors.add(file, NAMESPACE + ":" + key, "", "has no value: write the list under it, or remove the key");
+                return java.util.List.of();
+            }
         } catch (JsonParseException e) {
             // reported below
         }
@@ -71,6 +85,10 @@ public record StackConfig(String stack, String file, Function<String, Optional<S
         try {
             var parsed = new Gson().fromJson(text.get(), Object.class);
             if (parsed instanceof Map) return (Map<String, Object>) parsed;
+            if (parsed == null) {
+                errors.add(file, NAMESPACE + ":" + key, "", "has no value: write its settings under it, or remove the key");
+                return Map.of();
+            }
         } catch (JsonParseException e) {
             // reported below
         }

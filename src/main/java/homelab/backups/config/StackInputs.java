@@ -1,6 +1,7 @@
 package homelab.backups.config;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
@@ -12,6 +13,8 @@ import java.util.regex.Pattern;
  * any resource exists.
  */
 public record StackInputs(String stack, Inventory inventory, Settings settings, Map<String, RestoreRequest> restores) {
+    /** A restore value's prefix saying "the volume", for an app id that is also a database cluster's name. */
+    public static final String VOLUME_PREFIX = "volume:";
     private static final Pattern LABEL = Pattern.compile("^[a-z0-9]([-a-z0-9]{0,18}[a-z0-9])?$");
 
     public StackInputs {
@@ -33,7 +36,13 @@ public record StackInputs(String stack, Inventory inventory, Settings settings, 
     public static StackInputs load(StackConfig config, Path projectDir, java.time.Clock clock) {
         var errors = new ConfigErrors();
         var settings = SettingsLoader.load(config, errors);
-        var inventoryName = config.text("inventory").orElse("stacks/" + config.stack() + "/inventory.yaml");
+        var inventoryText = config.text("inventory").map(String::strip);
+        if (inventoryText.isPresent() && (inventoryText.get().isEmpty() || inventoryText.get().equals("null"))) {
+            errors.add(config.file(), "config", StackConfig.NAMESPACE + ":inventory", "has no value: write the inventory's "
+                    + "path (default stacks/" + config.stack() + "/inventory.yaml), or remove the key");
+            errors.throwIfAny();
+        }
+        var inventoryName = inventoryText.orElse("stacks/" + config.stack() + "/inventory.yaml");
         var inventory = InventoryLoader.load(projectDir.resolve(inventoryName), inventoryName, errors);
         var restores = restores(config, inventory, settings, clock, errors);
         checkStorage(inventory, settings, errors);
@@ -107,9 +116,14 @@ public record StackInputs(String stack, Inventory inventory, Settings settings, 
         });
     }
 
+    /** How far apart a volume's drill and each of its own backups start, at least (both ways). */
+    public static final int DRILL_GUARD_MINUTES = 15;
+
     /**
-     * Drills start after the backups they check, each at its own minute; Longhorn's backups are retired only with
-     * drills to prove the new ones.
+     * Drills start after the backups they check, each at its own minute, never while a backup of the same repository
+     * runs or about to start (the drill locks the repository; a backup starting meanwhile fails); Longhorn's backups
+     * are retired only with drills to prove the new ones. Covers every policy form (a daily window, also one across
+     * midnight; every n hours), per-app schedules and a drill window across midnight.
      */
     private static void checkProof(StackConfig config, Inventory inventory, Settings settings, ConfigErrors errors) {
         var drills = settings.drills();
@@ -119,24 +133,107 @@ public record StackInputs(String stack, Inventory inventory, Settings settings, 
             if (count > drills.windowMinutes()) {
                 errors.add(config.file(), item, "window.minutes", drills.windowMinutes() + " minutes cannot give each of the "
                         + count + " backed-up volumes its own start minute: widen the window to at least " + count);
-            }
-            int drillStart = drills.windowStart().getHour() * 60 + drills.windowStart().getMinute();
-            for (var policy : settings.policies().values()) {
-                if (!(policy.cadence() instanceof Policy.Cadence.Window w)) continue;
-                int start = w.start().getHour() * 60 + w.start().getMinute(), end = start + w.minutes();
-                boolean used = inventory.backedUpVolumes().stream()
-                        .anyMatch(v -> v.policy().orElse(Policy.DEFAULT).equals(policy.name()));
-                if (used && end <= 24 * 60 && drillStart < end && drillStart + drills.windowMinutes() > start) {
-                    errors.add(config.file(), item, "window.start", "the drill window " + drills.windowStart() + "+"
-                            + drills.windowMinutes() + "m overlaps policy '" + policy.name() + "' (" + w.start() + "+"
-                            + w.minutes() + "m): drills check the night's backups, so they start after the backup window");
-                }
+            } else if (inventory.backedUpVolumes().stream().allMatch(v -> settings.policies()
+                    .containsKey(v.policy().orElse(Policy.DEFAULT)))) {
+                checkDrillTimes(config, inventory, settings, errors);
             }
         }
         if (settings.longhorn().retireBackups() && !drills.enabled()) {
             errors.add(config.file(), StackConfig.NAMESPACE + ":longhorn", "retireBackups", "needs restore drills "
                     + "(homelab-backups:drills.enabled): Longhorn's backups are retired only once restores are proven");
         }
+    }
+
+    /** The minutes of the day from {@code start} for {@code minutes}, wrapping past midnight. */
+    static java.util.BitSet span(int start, int minutes) {
+        var out = new java.util.BitSet(24 * 60);
+        for (int i = 0; i < Math.min(minutes, 24 * 60); i++) out.set((start + i) % (24 * 60));
+        return out;
+    }
+
+    private static int minuteOfDay(java.time.LocalTime t) {
+        return t.getHour() * 60 + t.getMinute();
+    }
+
+    private static String hhmm(int minuteOfDay) {
+        return java.time.LocalTime.of(minuteOfDay / 60 % 24, minuteOfDay % 60).toString();
+    }
+
+    /** A conflict of the drill window (shifted by {@code shift} minutes) with the backups; empty when there is none. */
+    private record DrillConflict(String field, String app, String message) {
+    }
+
+    private static void checkDrillTimes(StackConfig config, Inventory inventory, Settings settings, ConfigErrors errors) {
+        var drills = settings.drills();
+        var backedUp = inventory.backedUpVolumes();
+        // The backup crons exactly as the planner makes them: a volume's own schedule, else its policy's stagger.
+        var backups = new TreeMap<String, Cron>();
+        var source = new TreeMap<String, String>();
+        for (var policy : settings.policies().values()) {
+            var onPolicy = backedUp.stream().filter(v -> v.policy().orElse(Policy.DEFAULT).equals(policy.name())).toList();
+            var staggered = onPolicy.stream().filter(v -> v.schedule().isEmpty()).map(Volume::app).toList();
+            var offsets = homelab.backups.plan.ScheduleStagger.offsets(staggered,
+                    homelab.backups.plan.ScheduleStagger.slots(policy.cadence()));
+            for (var v : onPolicy) {
+                backups.put(v.app(), v.schedule().orElseGet(() -> homelab.backups.plan.ScheduleStagger.cron(policy.cadence(),
+                        offsets.get(v.app()))));
+                source.put(v.app(), v.schedule().isPresent() ? "its own schedule" : "policy '" + policy.name() + "'");
+            }
+        }
+        var apps = backedUp.stream().map(Volume::app).toList();
+        var drillCrons = homelab.backups.plan.DrillSchedule.crons(apps, drills);
+        int start = minuteOfDay(drills.windowStart());
+        var conflicts = drillConflicts(settings, backedUp, backups, source, drillCrons, 0);
+        if (conflicts.isEmpty()) return;
+        // Every drill moves with the window's start: find the nearest start that clears everything.
+        Optional<Integer> clear = Optional.empty();
+        for (int shift = 1; shift < 24 * 60 && clear.isEmpty(); shift++) {
+            if (drillConflicts(settings, backedUp, backups, source, drillCrons, shift).isEmpty()) clear = Optional.of(shift);
+        }
+        var fix = clear.map(k -> " Moving the drill window to start: \"" + hhmm(start + k) + "\" clears every volume.")
+                .orElse(" No drill window start of this width clears every volume: shorten the window, or change the "
+                        + "policies or schedules.");
+        for (var c : conflicts) errors.add(config.file(), StackConfig.NAMESPACE + ":drills", c.field(), c.message() + fix);
+    }
+
+    private static List<DrillConflict> drillConflicts(Settings settings, List<Volume> backedUp, Map<String, Cron> backups,
+                                                      Map<String, String> source, Map<String, Cron> drillCrons, int shift) {
+        var drills = settings.drills();
+        int start = (minuteOfDay(drills.windowStart()) + shift) % (24 * 60);
+        var window = span(start, drills.windowMinutes());
+        var out = new java.util.ArrayList<DrillConflict>();
+        var windowClash = new java.util.HashSet<String>();
+        // Daily windows (also across midnight) of the policies in use: drills check the night's backups, after them.
+        for (var policy : settings.policies().values()) {
+            if (!(policy.cadence() instanceof Policy.Cadence.Window w)) continue;
+            boolean used = backedUp.stream().anyMatch(v -> v.schedule().isEmpty()
+                    && v.policy().orElse(Policy.DEFAULT).equals(policy.name()));
+            if (used && span(minuteOfDay(w.start()), w.minutes()).intersects(window)) {
+                windowClash.add(policy.name());
+                out.add(new DrillConflict("window.start", "", "the drill window " + hhmm(start) + "+" + drills.windowMinutes()
+                        + "m overlaps policy '" + policy.name() + "' (" + w.start() + "+" + w.minutes() + "m): drills check "
+                        + "the night's backups, so they start after the backup window."));
+            }
+        }
+        // Each volume's drill against its own backups, whatever made their schedule (intervals, own crons).
+        for (var v : backedUp) {
+            if (v.schedule().isEmpty() && windowClash.contains(v.policy().orElse(Policy.DEFAULT))) continue;
+            var drill = drillCrons.get(v.app()).minutesOfDay().nextSetBit(0);
+            int d = (drill + shift) % (24 * 60);
+            var fires = backups.get(v.app()).minutesOfDay();
+            for (int b = fires.nextSetBit(0); b >= 0; b = fires.nextSetBit(b + 1)) {
+                int after = Math.floorMod(d - b, 24 * 60), before = Math.floorMod(b - d, 24 * 60);
+                if (after < DRILL_GUARD_MINUTES || before < DRILL_GUARD_MINUTES) {
+                    out.add(new DrillConflict("window.start", v.app(), "the drill of " + v.app() + " starts at " + hhmm(d)
+                            + ", " + (after == 0 ? "the same minute as" : after < DRILL_GUARD_MINUTES ? after
+                            + " minute(s) after" : before + " minute(s) before") + " a backup of the same repository at "
+                            + hhmm(b) + " (" + source.get(v.app()) + ", " + backups.get(v.app()).text() + "): a drill locks "
+                            + "the repository, so the two must start at least " + DRILL_GUARD_MINUTES + " minutes apart."));
+                    break;
+                }
+            }
+        }
+        return out;
     }
 
     /** SPEC correction 10: pgBackRest before 2.58 cannot speak plain-HTTP S3. */
@@ -181,6 +278,26 @@ public record StackInputs(String stack, Inventory inventory, Settings settings, 
         return Optional.empty();
     }
 
+    /**
+     * How far back a database can be restored, and the setting that says so: CNPG's recovery window
+     * ({@code databases.retention}: d, w or m), PGO's full backups ({@code databases.retentionFullDays}).
+     */
+    static Map.Entry<String, java.time.Duration> databaseReach(Database database, Settings.DatabaseSettings settings) {
+        if (database.engine() == Database.Engine.PGO) {
+            return Map.entry("homelab-backups:databases.retentionFullDays " + settings.retentionFullDays(),
+                    java.time.Duration.ofDays(settings.retentionFullDays()));
+        }
+        var text = settings.retention();
+        long n = text.length() > 1 && text.substring(0, text.length() - 1).chars().allMatch(Character::isDigit)
+                ? Long.parseLong(text.substring(0, text.length() - 1)) : 0;
+        long days = switch (text.isEmpty() ? ' ' : text.charAt(text.length() - 1)) {
+            case 'w' -> 7 * n;
+            case 'm' -> 31 * n;
+            default -> n;
+        };
+        return Map.entry("homelab-backups:databases.retention " + text, java.time.Duration.ofDays(days));
+    }
+
     private static Map<String, RestoreRequest> restores(StackConfig config, Inventory inventory, Settings settings,
                                                         java.time.Clock clock, ConfigErrors errors) {
         var out = new TreeMap<String, RestoreRequest>();
@@ -192,14 +309,45 @@ public record StackInputs(String stack, Inventory inventory, Settings settings, 
         }
         for (var entry : new TreeMap<>(raw).entrySet()) {
             var target = entry.getKey();
-            if (!(entry.getValue() instanceof String text)) {
+            if (entry.getValue() == null) {
+                errors.add(config.file(), item, target, "has no value: write latest, previous:1 or 2026-11-27T02:00:00Z, "
+                        + "or remove the request (pulumi config rm --path 'homelab-backups:restore." + target + "')");
+                continue;
+            }
+            if (!(entry.getValue() instanceof String given)) {
                 errors.add(config.file(), item, target, "must be a string such as latest, previous:1 or 2026-11-27T02:00:00Z");
                 continue;
             }
+            var text = given;
             var volume = inventory.volumes().stream().filter(v -> v.app().equals(target)).findFirst();
             var database = inventory.databases().stream().filter(d -> d.id().equals(target)).findFirst();
+            // A database's cluster name is not its id: restore.immich must never mean the 100Gi volume when the owner
+            // meant the immich cluster (id immich-postgres).
+            var cluster = inventory.databases().stream().filter(d -> d.name().equals(target) && !d.id().equals(target)).findFirst();
+            boolean volumeSaid = text.startsWith(VOLUME_PREFIX);
+            if (volumeSaid) text = text.substring(VOLUME_PREFIX.length());
+            if (volumeSaid && volume.isEmpty()) {
+                errors.add(config.file(), item, target, "'" + VOLUME_PREFIX + "' names a volume restore, but '" + target
+                        + "' is not a volume app in " + inventory.file());
+                continue;
+            }
+            if (volume.isPresent() && cluster.isPresent() && !volumeSaid) {
+                var v = volume.get();
+                var d = cluster.get();
+                errors.add(config.file(), item, target, "ambiguous: '" + target + "' is the id of volume app " + v.app()
+                        + " (PVC " + v.namespace() + "/" + v.pvc() + ", " + v.capacity().text() + ", which a restore DELETES "
+                        + "and recreates) and the name of database cluster " + d.namespace() + "/" + d.name()
+                        + ", whose restore id is '" + d.id() + "'. For the database write restore." + d.id() + " instead; "
+                        + "for the volume write the value as " + VOLUME_PREFIX + text + " (README: Restore ids)");
+                continue;
+            }
             if (volume.isEmpty() && database.isEmpty()) {
-                errors.add(config.file(), item, target, "no volume app or database id '" + target + "' in " + inventory.file());
+                var near = java.util.stream.Stream.concat(inventory.volumes().stream().map(Volume::app),
+                        inventory.databases().stream().map(Database::id)).filter(id -> id.equalsIgnoreCase(target)).findFirst();
+                errors.add(config.file(), item, target, "no volume app or database id '" + target + "' in " + inventory.file()
+                        + cluster.map(d -> ": '" + target + "' is the cluster name of database '" + d.id() + "'; restore it "
+                        + "with restore." + d.id()).orElse("")
+                        + near.map(id -> " (did you mean " + id + "? ids are case-sensitive)").orElse(""));
                 continue;
             }
             if (volume.isPresent() && volume.get().excluded()) {
@@ -229,6 +377,22 @@ public record StackInputs(String stack, Inventory inventory, Settings settings, 
             if (database.isPresent() && point.get() instanceof RestorePoint.Previous) {
                 errors.add(config.file(), item, target, "databases restore to latest or a point in time, not previous:<n>");
                 continue;
+            }
+            if (point.get() instanceof RestorePoint.AsOf asOf && asOf.time().toInstant().isAfter(clock.instant())) {
+                errors.add(config.file(), item, target, asOf.text() + " lies in the future (now is "
+                        + clock.instant().truncatedTo(java.time.temporal.ChronoUnit.SECONDS) + "): a typo in the date? "
+                        + "For the newest backup write latest");
+                continue;
+            }
+            if (database.isPresent() && point.get() instanceof RestorePoint.AsOf asOf) {
+                var reach = databaseReach(database.get(), settings.databases());
+                var oldest = clock.instant().minus(reach.getValue());
+                if (asOf.time().toInstant().isBefore(oldest)) {
+                    errors.add(config.file(), item, target, asOf.text() + " is older than the database backups reach: "
+                            + reach.getKey() + " keeps them back to about "
+                            + oldest.truncatedTo(java.time.temporal.ChronoUnit.SECONDS) + "; nothing older is left to restore");
+                    continue;
+                }
             }
             if (volume.isPresent() && settings.policies().containsKey(volume.get().policy().orElse(Policy.DEFAULT))) {
                 var reach = outsideRetention(point.get(), settings.policy(volume.get().policy()), clock);

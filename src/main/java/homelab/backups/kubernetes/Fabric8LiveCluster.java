@@ -34,7 +34,17 @@ public final class Fabric8LiveCluster implements LiveCluster {
     private Fabric8LiveCluster(Optional<String> context) {
         this.context = context;
         this.client = CompletableFuture.supplyAsync(() -> {
+            // fabric8 falls back to the current context when the pinned one is missing: refuse that first.
+            KubeContexts.problem(context).ifPresent(p -> {
+                throw new ContextException(p);
+            });
             var config = Config.autoConfigure(context.orElse(null));
+            var used = config.getCurrentContext() == null ? null : config.getCurrentContext().getName();
+            if (context.isPresent() && !context.get().equals(used)) {
+                throw new ContextException("the kubeconfig context '" + context.get() + "' (" + KubeContexts.SETTING
+                        + ") was not selected (the client chose " + (used == null ? "none" : "'" + used + "'")
+                        + "): the current context is never used in its place");
+            }
             config.setRequestTimeout(30_000);
             config.setConnectionTimeout(10_000);
             config.setRequestRetryBackoffLimit(2);
@@ -141,6 +151,7 @@ public final class Fabric8LiveCluster implements LiveCluster {
             return call.get();
         } catch (KubernetesClientException | CompletionException e) {
             var cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+            if (cause instanceof ContextException) throw new RunException(cause.getMessage());
             // Said before anything is registered (the program) or instead of a table (./verify).
             throw new RunException("cannot read the live cluster at " + where + ": " + cause.getMessage()
                     + " (check the kubeconfig context: homelab-backups:kubernetes.context, else the current one)");
@@ -150,5 +161,12 @@ public final class Fabric8LiveCluster implements LiveCluster {
     @Override
     public void close() {
         client.thenAccept(KubernetesClient::close);
+    }
+
+    /** The kubeconfig cannot give the context the stack asks for; nothing was read. */
+    static final class ContextException extends RuntimeException {
+        ContextException(String message) {
+            super(message);
+        }
     }
 }

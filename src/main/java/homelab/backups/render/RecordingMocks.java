@@ -114,6 +114,23 @@ public final class RecordingMocks implements Mocks {
                 "sections", List.of(Map.of("id", "s3", "label", "credentials", "fields", fields))));
     }
 
+    /**
+     * Reorders what was recorded, as another run's timing could have: for tests that prove an output does not depend
+     * on the order in which the engine received registrations and calls.
+     */
+    void reorder(UnaryOperator<List<Registration>> registrationOrder, UnaryOperator<List<Invocation>> invocationOrder) {
+        synchronized (registrations) {
+            var reordered = registrationOrder.apply(new ArrayList<>(registrations));
+            registrations.clear();
+            registrations.addAll(reordered);
+        }
+        synchronized (invocations) {
+            var reordered = invocationOrder.apply(new ArrayList<>(invocations));
+            invocations.clear();
+            invocations.addAll(reordered);
+        }
+    }
+
     public List<Registration> registrations() {
         synchronized (registrations) {
             return List.copyOf(registrations);

@@ -61,7 +61,7 @@ public final class Render {
                         requireSchemas = true;
                         continue;
                     }
-                    case "-h", "--help" -> throw new UsageException("");
+                    case "-h", "--help" -> throw new HelpException();
                     default -> throw new UsageException("unknown argument " + args[i]);
                 }
                 i++;
@@ -86,15 +86,43 @@ public final class Render {
             try {
                 var digest = java.security.MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(lock));
                 var dir = base.resolve("homelab-backups/crds").resolve(java.util.HexFormat.of().formatHex(digest).substring(0, 12));
-                return Files.isDirectory(dir) ? Optional.of(dir) : Optional.empty();
+                return Files.isDirectory(dir) && complete(dir, lock) ? Optional.of(dir) : Optional.empty();
             } catch (IOException | java.security.NoSuchAlgorithmException e) {
                 return Optional.empty();
+            }
+        }
+
+        /**
+         * Whether {@code dir} holds every file of the lock: an empty or partial cache (a failed or interrupted fetch)
+         * must never shadow the other places schemas come from.
+         */
+        static boolean complete(Path dir, Path lock) {
+            try {
+                var root = new org.snakeyaml.engine.v2.api.Load(org.snakeyaml.engine.v2.api.LoadSettings.builder().build())
+                        .loadFromString(Files.readString(lock));
+                if (!(root instanceof Map<?, ?> map) || !(map.get("crds") instanceof List<?> crds) || crds.isEmpty()) return false;
+                for (var entry : crds) {
+                    if (!(entry instanceof Map<?, ?> e) || !(e.get("file") instanceof String file)
+                            || !Files.isRegularFile(dir.resolve(file))) {
+                        return false;
+                    }
+                }
+                return true;
+            } catch (IOException | RuntimeException e) {
+                return false;
             }
         }
 
         private static String require(String flag, String value) {
             if (value == null) throw new UsageException(flag + " needs a value");
             return value;
+        }
+    }
+
+    /** --help: the usage on stdout, exit 0. */
+    static final class HelpException extends RuntimeException {
+        HelpException() {
+            super("help");
         }
     }
 
@@ -109,22 +137,33 @@ public final class Render {
                          java.util.SortedSet<String> notValidated) {
     }
 
+    static final String USAGE = "usage: render [--stack prod] [--out out/<stack>] [--crds <dir with CRD yaml>] "
+            + "[--require-schemas] [--project <dir>]";
+
     public static void main(String[] args) {
         System.exit(run(args, System.out, System.err));
     }
 
     /**
      * Exit codes: 0 rendered, and valid as far as schemas were found; 1 schema violations; 2 invalid stack input;
-     * 3 custom resources left unvalidated under --require-schemas; 64 usage.
+     * 3 custom resources left unvalidated under --require-schemas; 4 the --crds directory does not exist; 64 usage.
      */
     public static int run(String[] args, PrintStream out, PrintStream err) {
         Options options;
         try {
             options = Options.parse(args);
+        } catch (HelpException e) {
+            out.println(USAGE);
+            return 0;
         } catch (UsageException e) {
             if (!e.getMessage().isEmpty()) err.println("render: " + e.getMessage());
-            err.println("usage: render [--stack prod] [--out out/<stack>] [--crds <dir with CRD yaml>] [--require-schemas] [--project <dir>]");
+            err.println(USAGE);
             return 64;
+        }
+        if (options.crds().isPresent() && !Files.isDirectory(options.crds().get())) {
+            err.println("render: --crds " + options.crds().get() + ": no such directory (give the folder of CRD yaml "
+                    + "files: scripts/fetch-crds prints one, scripts/dump-crds writes out/crds-live)");
+            return 4;
         }
         Result result;
         try {

@@ -158,7 +158,12 @@ public final class StackRender {
     public List<String> summary() {
         var lines = new ArrayList<String>();
         lines.add("# " + plan.inputs().stack() + ": resources that are not Kubernetes objects");
-        for (var r : run.mocks().registrations()) {
+        // By name, not in the order the engine (here the mocks) received them: the SDK registers a resource once its
+        // inputs resolve, asynchronously, so two buckets arrive in either order from one run to the next.
+        var registrations = new ArrayList<>(run.mocks().registrations());
+        registrations.sort(java.util.Comparator.comparing(RecordingMocks.Registration::name)
+                .thenComparing(RecordingMocks.Registration::type));
+        for (var r : registrations) {
             if (r.type().startsWith("kubernetes:") && !r.type().startsWith("kubernetes:helm.sh/")) continue;
             if (r.type().startsWith("homelab-backups:")) continue;
             var o = run.options().get(r.name());
@@ -179,7 +184,9 @@ public final class StackRender {
             }
             lines.add("- " + r.name() + " (" + r.type() + "): " + String.join("; ", detail));
         }
-        for (var call : run.mocks().invocations()) {
+        var invocations = new ArrayList<>(run.mocks().invocations());
+        invocations.sort(java.util.Comparator.comparing(c -> c.token() + " " + new TreeMap<>(c.args())));
+        for (var call : invocations) {
             lines.add("- read " + call.token() + " " + new TreeMap<>(call.args()) + " (values stay secret)");
         }
         var claims = run.stack().review().claims();

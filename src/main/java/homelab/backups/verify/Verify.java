@@ -18,6 +18,8 @@ public final class Verify {
     private Verify() {
     }
 
+    static final String USAGE = "usage: verify [--stack prod] [--json] [--project <dir>]";
+
     public static void main(String[] args) {
         System.exit(run(args, System.out, System.err));
     }
@@ -39,7 +41,8 @@ public final class Verify {
                 }
                 case "--json" -> json = true;
                 case "-h", "--help" -> {
-                    return usage(err, "");
+                    out.println(USAGE);
+                    return 0;
                 }
                 default -> {
                     return usage(err, "unknown argument " + args[i]);
@@ -66,7 +69,7 @@ public final class Verify {
 
     private static int usage(PrintStream err, String message) {
         if (!message.isEmpty()) err.println("verify: " + message);
-        err.println("usage: verify [--stack prod] [--json] [--project <dir>]");
+        err.println(USAGE);
         return 64;
     }
 }

@@ -21,12 +21,19 @@ class PolicyTest {
     static final String HOURLY = "{\"hourly\": {\"every\": \"1h\", \"retain\": {\"hourly\": 24, \"daily\": 7}}}";
     static final List<String> BUSY = List.of("home-assistant", "immich", "paperless-ngx");
 
+    /**
+     * Drills half an hour after the hour: each drill must start at least 15 minutes from its own volume's backups, and
+     * an interval policy backs up at the drill window's minutes past every hour (the loader refuses the prod window).
+     */
+    static final String DRILLS_ON_THE_HALF_HOUR = "{\"everyDays\": 7, \"window\": {\"start\": \"04:30\", \"minutes\": 120}}";
+
     static StackConfig withHourly(StackConfig base) {
         var inventory = TestStacks.prodInventoryText();
         for (var app : BUSY) {
             inventory = inventory.replaceFirst("\\{app: " + app + ", ", "{app: " + app + ", policy: hourly, ");
         }
-        return TestStacks.with(TestStacks.with(base, "policies", HOURLY), "inventory", TestStacks.writeInventory(inventory));
+        return TestStacks.with(TestStacks.with(TestStacks.with(base, "policies", HOURLY), "inventory",
+                TestStacks.writeInventory(inventory)), "drills", DRILLS_ON_THE_HALF_HOUR);
     }
 
     static MockedRun run(StackConfig config) {
@@ -83,8 +90,8 @@ class PolicyTest {
 
     @Test
     void intervalsStaggerInsideTheInterval() {
-        var every6 = TestStacks.with(TestStacks.prodConfig(), "policies",
-                "{\"default\": {\"every\": \"6h\", \"retain\": {\"hourly\": 8, \"daily\": 7}}}");
+        var every6 = TestStacks.with(TestStacks.with(TestStacks.prodConfig(), "policies",
+                "{\"default\": {\"every\": \"6h\", \"retain\": {\"hourly\": 8, \"daily\": 7}}}"), "drills", DRILLS_ON_THE_HALF_HOUR);
         var run = run(every6);
         var starts = new HashSet<String>();
         for (var r : sources(run).values()) {

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
  * to the same HTTPS endpoint and trusts the store's CA: restic customCA, Barman endpointCA, pgBackRest's CA file.
  */
 class TlsStoreTest {
-    static final String CA = "-----BEGIN CERTIFICATE-----\nMIIBfakefortests\n-----END CERTIFICATE-----\n";
+    static final String CA = TestStacks.resource("certs/rustfs-test-ca.pem");
 
     static MockedRun run() {
         var config = TestStacks.with(TestStacks.with(TestStacks.prodConfig(), "s3",

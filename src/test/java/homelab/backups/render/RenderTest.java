@@ -29,14 +29,19 @@ class RenderTest {
     @TempDir
     Path tmp;
 
+    /** The prod stack with its OWNER values filled in (the committed one is refused until the owner fills them). */
+    @TempDir
+    static Path prod;
+
     @BeforeAll
-    static void crdsArePresent() {
+    static void crdsArePresent() throws IOException {
         // Here the CRDs always exist: a missing directory is a failure, never a skip.
         assertTrue(Files.isDirectory(CRDS), "expected the real CRD schemas at " + CRDS);
+        TestStacks.prodProject(prod);
     }
 
     static Render.Options options(Path out, String stack) {
-        return new Render.Options(stack, out, Optional.of(CRDS), TestStacks.PROJECT);
+        return new Render.Options(stack, out, Optional.of(CRDS), prod);
     }
 
     static Map<String, String> tree(Path dir) throws IOException {
@@ -53,7 +58,7 @@ class RenderTest {
     void prodRendersAndValidatesCleanly() throws IOException {
         var out = new ByteArrayOutputStream();
         var err = new ByteArrayOutputStream();
-        int code = Render.run(new String[] {"--stack", "prod", "--out", tmp.resolve("prod").toString(), "--crds", CRDS.toString()},
+        int code = Render.run(new String[] {"--stack", "prod", "--project", prod.toString(), "--out", tmp.resolve("prod").toString(), "--crds", CRDS.toString()},
                 new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
         assertEquals(0, code, err::toString);
         var stdout = out.toString(StandardCharsets.UTF_8);
@@ -81,7 +86,7 @@ class RenderTest {
         // A clone with nothing beside it: the schemas of some kinds missing (here: an empty CRD directory).
         var empty = Files.createDirectories(tmp.resolve("no-crds"));
         var err = new ByteArrayOutputStream();
-        int code = Render.run(new String[] {"--stack", "prod", "--out", tmp.resolve("a").toString(), "--crds", empty.toString()},
+        int code = Render.run(new String[] {"--stack", "prod", "--project", prod.toString(), "--out", tmp.resolve("a").toString(), "--crds", empty.toString()},
                 new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
         var said = err.toString(StandardCharsets.UTF_8);
         assertEquals(0, code, said);
@@ -91,12 +96,12 @@ class RenderTest {
             assertTrue(said.contains(kind), "names the kinds not validated: " + said);
         }
         var strictErr = new ByteArrayOutputStream();
-        int strict = Render.run(new String[] {"--stack", "prod", "--out", tmp.resolve("b").toString(), "--crds", empty.toString(),
+        int strict = Render.run(new String[] {"--stack", "prod", "--project", prod.toString(), "--out", tmp.resolve("b").toString(), "--crds", empty.toString(),
                         "--require-schemas"},
                 new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8), new PrintStream(strictErr, true, StandardCharsets.UTF_8));
         assertEquals(3, strict, strictErr.toString(StandardCharsets.UTF_8));
         // With every schema there, --require-schemas passes.
-        int complete = Render.run(new String[] {"--stack", "prod", "--out", tmp.resolve("c").toString(), "--crds", CRDS.toString(),
+        int complete = Render.run(new String[] {"--stack", "prod", "--project", prod.toString(), "--out", tmp.resolve("c").toString(), "--crds", CRDS.toString(),
                         "--require-schemas"},
                 new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8), new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
         assertEquals(0, complete);
@@ -109,7 +114,20 @@ class RenderTest {
         var env = Map.of("XDG_CACHE_HOME", tmp.toString());
         assertEquals(Optional.empty(), Render.Options.fetchedCrds(TestStacks.PROJECT, env), "nothing fetched yet");
         var dir = Files.createDirectories(tmp.resolve("homelab-backups/crds").resolve(hash));
-        assertEquals(Optional.of(dir), Render.Options.fetchedCrds(TestStacks.PROJECT, env), "where scripts/fetch-crds puts them");
+        assertEquals(Optional.empty(), Render.Options.fetchedCrds(TestStacks.PROJECT, env),
+                "an empty cache (a failed fetch) never shadows the other schema directories");
+        var files = new org.snakeyaml.engine.v2.api.Load(org.snakeyaml.engine.v2.api.LoadSettings.builder().build())
+                .loadFromString(new String(lock, StandardCharsets.UTF_8));
+        @SuppressWarnings("unchecked")
+        var entries = (List<Map<String, Object>>) ((Map<String, Object>) files).get("crds");
+        for (int i = 0; i < entries.size(); i++) {
+            var file = dir.resolve((String) entries.get(i).get("file"));
+            Files.createDirectories(file.getParent());
+            Files.writeString(file, "kind: CustomResourceDefinition\n");
+            var expected = i == entries.size() - 1 ? Optional.of(dir) : Optional.<Path>empty();
+            assertEquals(expected, Render.Options.fetchedCrds(TestStacks.PROJECT, env),
+                    i == entries.size() - 1 ? "where scripts/fetch-crds puts them" : "a partial cache is not used");
+        }
     }
 
     @Test
@@ -173,7 +191,37 @@ class RenderTest {
         int code = Render.run(new String[] {"--stack", "nosuchstack", "--out", tmp.toString()},
                 new PrintStream(new ByteArrayOutputStream()), new PrintStream(err, true, StandardCharsets.UTF_8));
         assertEquals(2, code);
-        assertTrue(err.toString(StandardCharsets.UTF_8).contains("stacks/nosuchstack/inventory.yaml"), err::toString);
+        var said = err.toString(StandardCharsets.UTF_8);
+        assertTrue(said.contains("Pulumi.nosuchstack.yaml: file not found"), said);
+        assertTrue(said.contains("known stacks here: prod"), "names the stacks there are: " + said);
+        assertEquals(2, said.lines().count(), "the missing settings file alone, not what an empty one would lack: " + said);
+    }
+
+    @Test
+    void theCommittedProdStackIsRefusedUntilTheOwnerFillsInThePgBackRestEndpoint() {
+        var err = new ByteArrayOutputStream();
+        int code = Render.run(new String[] {"--stack", "prod", "--out", tmp.toString()},
+                new PrintStream(new ByteArrayOutputStream()), new PrintStream(err, true, StandardCharsets.UTF_8));
+        var said = err.toString(StandardCharsets.UTF_8);
+        assertEquals(2, code, said);
+        assertTrue(said.contains("Pulumi.prod.yaml: homelab-backups:databases: pgbackrest.endpoint: is an OWNER value "
+                + "still to fill in"), said);
+    }
+
+    @Test
+    void helpExitsZeroAndAMissingCrdFolderIsOneLineWithItsOwnCode() {
+        var out = new ByteArrayOutputStream();
+        assertEquals(0, Render.run(new String[] {"--help"}, new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(new ByteArrayOutputStream())));
+        assertTrue(out.toString(StandardCharsets.UTF_8).startsWith("usage: render"), out::toString);
+        var err = new ByteArrayOutputStream();
+        int code = Render.run(new String[] {"--stack", "prod", "--project", prod.toString(), "--out", tmp.toString(),
+                "--crds", tmp.resolve("absent").toString()}, new PrintStream(new ByteArrayOutputStream()),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+        var said = err.toString(StandardCharsets.UTF_8);
+        assertEquals(4, code, said);
+        assertEquals(1, said.lines().count(), said);
+        assertTrue(said.startsWith("render: --crds " + tmp.resolve("absent") + ": no such directory"), said);
     }
 
     @SuppressWarnings("unchecked")

@@ -38,9 +38,39 @@ public final class TestStacks {
         return StackInputs.load(config, PROJECT, CLOCK);
     }
 
-    /** The prod stack exactly as committed (Pulumi.prod.yaml + stacks/prod/inventory.yaml). */
+    /**
+     * A stand-in for the OWNER value Pulumi.prod.yaml leaves for the owner (databases.pgbackrest.endpoint), which the
+     * program refuses until it is filled in.
+     */
+    public static final String PGBACKREST_ENDPOINT = "https://192.168.10.133:30293";
+
+    /** The prod stack as committed, with its OWNER values filled in ({@link #PGBACKREST_ENDPOINT}). */
     public static StackConfig prodConfig() {
+        var committed = StackFile.stackConfig(PROJECT, "prod");
+        var values = new LinkedHashMap<String, String>();
+        for (var key : committed.keysInFile().orElseThrow()) committed.text(key).ifPresent(v -> values.put(key, v));
+        values.computeIfPresent("databases", (k, v) -> v.replace("OWNER-FILL-IN-PGBACKREST-HTTPS-ENDPOINT", PGBACKREST_ENDPOINT));
+        return StackConfig.of("prod", values);
+    }
+
+    /** The prod stack exactly as committed, OWNER values and all. */
+    public static StackConfig committedProdConfig() {
         return StackFile.stackConfig(PROJECT, "prod");
+    }
+
+    /**
+     * A copy of the project's prod stack (settings with the OWNER values filled in, inventory, CRD lock) in {@code dir},
+     * for commands that read the files themselves (./render --project).
+     */
+    public static Path prodProject(Path dir) throws IOException {
+        Files.writeString(dir.resolve("Pulumi.prod.yaml"), Files.readString(PROJECT.resolve("Pulumi.prod.yaml"))
+                .replace("OWNER-FILL-IN-PGBACKREST-HTTPS-ENDPOINT", PGBACKREST_ENDPOINT));
+        Files.copy(PROJECT.resolve("Pulumi.yaml"), dir.resolve("Pulumi.yaml"));
+        Files.createDirectories(dir.resolve("stacks/prod"));
+        Files.copy(PROJECT.resolve("stacks/prod/inventory.yaml"), dir.resolve("stacks/prod/inventory.yaml"));
+        Files.createDirectories(dir.resolve("crds"));
+        Files.copy(PROJECT.resolve("crds/crds.lock.yaml"), dir.resolve("crds/crds.lock.yaml"));
+        return dir;
     }
 
     public static StackPlan prodPlan() {
@@ -87,6 +117,16 @@ public final class TestStacks {
             file.toFile().deleteOnExit();
             Files.writeString(file, yaml);
             return file.toString();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /** A file under src/test/resources, as text. */
+    public static String resource(String name) {
+        try (var in = TestStacks.class.getClassLoader().getResourceAsStream(name)) {
+            if (in == null) throw new IllegalArgumentException("no test resource " + name);
+            return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
