@@ -37,6 +37,7 @@ public final class App {
         StackInputs inputs;
         try {
             inputs = StackInputs.load(config, projectDir);
+            inputs.requireNoOwnerValues();
         } catch (homelab.backups.config.ConfigErrors.InvalidConfigException e) {
             // A RunException: the SDK reports its message as the error, without a stack trace.
             throw new com.pulumi.exceptions.RunException(e.getMessage());

@@ -7,6 +7,19 @@ import java.util.List;
 /** Collects every problem before anything is registered; the stack stops only once, listing all of them. */
 public final class ConfigErrors {
     private final List<ConfigError> errors = new ArrayList<>();
+    private final List<ConfigError> ownerValues = new ArrayList<>();
+
+    /**
+     * A placeholder the committed settings leave for the owner (an {@code OWNER-FILL-IN…} value): the render shows
+     * the stack with it marked, and nothing that touches a cluster runs until it is filled in (App).
+     */
+    public void addOwnerValue(String file, String item, String field, String message) {
+        ownerValues.add(new ConfigError(file, item, field, message));
+    }
+
+    public List<ConfigError> ownerValues() {
+        return List.copyOf(ownerValues);
+    }
 
     public void add(String file, String item, String field, String message) {
         errors.add(new ConfigError(file, item, field, message));
@@ -35,7 +48,11 @@ public final class ConfigErrors {
         private final List<ConfigError> errors;
 
         public InvalidConfigException(List<ConfigError> errors) {
-            super(format(errors));
+            this(errors, format(errors));
+        }
+
+        InvalidConfigException(List<ConfigError> errors, String message) {
+            super(message);
             this.errors = List.copyOf(errors);
         }
 

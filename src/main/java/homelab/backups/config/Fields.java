@@ -303,6 +303,11 @@ public final class Fields {
         errors.add(file, item, path(key), message);
     }
 
+    /** Records that {@code key} still holds the placeholder the owner must replace (see ConfigErrors#addOwnerValue). */
+    public void ownerValue(String key, String message) {
+        errors.addOwnerValue(file, item, path(key), message);
+    }
+
     /** Reports every key that no read asked for. Call once, after all reads. */
     public void finish() {
         for (var key : values.keySet()) {

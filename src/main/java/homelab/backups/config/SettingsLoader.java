@@ -25,6 +25,8 @@ public final class SettingsLoader {
 
     /** What a value the owner must fill in starts with; the program refuses it where it is checked. */
     public static final String OWNER_VALUE = "OWNER-FILL-IN";
+    /** The pgBackRest endpoint a render shows while the settings still hold the OWNER value. */
+    public static final String OWNER_ENDPOINT = "https://owner-fill-in.invalid";
     public static final String DEFAULT_KUBERNETES_PROVIDER = "4.32.0";
     public static final String DEFAULT_ONEPASSWORD_PROVIDER = "1.1.3";
     private static final Pattern VERSION = Pattern.compile("^[0-9]+\\.[0-9]+\\.[0-9]+$");
@@ -532,12 +534,12 @@ public final class SettingsLoader {
         Optional<URI> endpoint = Optional.empty();
         var endpointText = pg.optionalString("endpoint");
         if (endpointText.isPresent() && endpointText.get().startsWith(OWNER_VALUE)) {
-            pg.error("endpoint", "is an OWNER value still to fill in (" + endpointText.get() + "): put the https:// URL "
+            pg.ownerValue("endpoint", "is an OWNER value still to fill in (" + endpointText.get() + "): put the https:// URL "
                     + "of the TLS endpoint in front of RustFS that pgBackRest uses, such as https://192.168.10.133:<TLS port> "
                     + "(not RustFS's plain-HTTP S3 port, and not its web console), or remove the key and serve TLS on "
                     + "RustFS for every client (README: Endpoints)");
-            // Never read (the error stops the stack); it keeps "no endpoint" errors from adding to this one.
-            endpoint = Optional.of(URI.create("https://owner-fill-in.invalid"));
+            // What the render shows until then: a host that can never resolve (RFC 6761 .invalid); nothing deploys it.
+            endpoint = Optional.of(URI.create(OWNER_ENDPOINT));
             endpointText = Optional.empty();
         }
         if (endpointText.isPresent()) {

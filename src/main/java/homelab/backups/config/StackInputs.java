@@ -12,13 +12,30 @@ import java.util.regex.Pattern;
  * requests. {@link #load} either returns consistent inputs or throws one exception listing every problem, before
  * any resource exists.
  */
-public record StackInputs(String stack, Inventory inventory, Settings settings, Map<String, RestoreRequest> restores) {
+public record StackInputs(String stack, Inventory inventory, Settings settings, Map<String, RestoreRequest> restores,
+                          List<ConfigError> ownerValues) {
     /** A restore value's prefix saying "the volume", for an app id that is also a database cluster's name. */
     public static final String VOLUME_PREFIX = "volume:";
     private static final Pattern LABEL = Pattern.compile("^[a-z0-9]([-a-z0-9]{0,18}[a-z0-9])?$");
 
     public StackInputs {
         restores = Map.copyOf(restores);
+        ownerValues = List.copyOf(ownerValues);
+    }
+
+    public StackInputs(String stack, Inventory inventory, Settings settings, Map<String, RestoreRequest> restores) {
+        this(stack, inventory, settings, restores, List.of());
+    }
+
+    /**
+     * Settings the owner has still to fill in: the render shows the stack with them marked, but nothing may touch a
+     * cluster with them (App stops before registering anything).
+     */
+    public void requireNoOwnerValues() {
+        if (ownerValues.isEmpty()) return;
+        var text = new StringBuilder("OWNER values still to fill in (" + ownerValues.size() + "); nothing was registered:");
+        ownerValues.stream().sorted().forEach(e -> text.append("\n  - ").append(e));
+        throw new ConfigErrors.InvalidConfigException(ownerValues, text.toString());
     }
 
     public Optional<RestoreRequest> restoreOf(String target) {
@@ -52,7 +69,7 @@ public record StackInputs(String stack, Inventory inventory, Settings settings, 
         checkProof(config, inventory, settings, errors);
         checkConfigSecrets(config, inventory, settings, errors);
         errors.throwIfAny();
-        return new StackInputs(config.stack(), inventory, settings, restores);
+        return new StackInputs(config.stack(), inventory, settings, restores, errors.ownerValues());
     }
 
     /** A volume's policy must exist. */

@@ -175,6 +175,12 @@ public final class Render {
         result.planTable().forEach(out::println);
         out.println();
         result.render().run().warnings().forEach(w -> out.println("WARNING " + w));
+        var owner = result.render().plan().inputs().ownerValues();
+        if (!owner.isEmpty()) {
+            // The render shows the stack with placeholders; deploying it is refused (App), so say so before anything.
+            out.println("OWNER values still to fill in (this render shows placeholders; pulumi preview and up refuse the stack until they are filled):");
+            owner.stream().sorted().forEach(e -> out.println("  - " + e));
+        }
         out.println("Wrote " + result.files() + " objects, summary.txt and plan.txt to " + options.project().relativize(options.out().toAbsolutePath()));
         if (!result.violations().isEmpty()) {
             err.println(result.violations().size() + " schema violation(s) against " + options.crds().get() + ":");

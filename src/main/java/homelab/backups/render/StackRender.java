@@ -201,6 +201,12 @@ public final class StackRender {
             lines.add("# What the preview will say");
             run.warnings().forEach(w -> lines.add("- " + w));
         }
+        var owner = plan.inputs().ownerValues();
+        if (!owner.isEmpty()) {
+            lines.add("");
+            lines.add("# OWNER values still to fill in: pulumi preview and up refuse the stack until they are");
+            owner.stream().sorted().forEach(e -> lines.add("- " + e));
+        }
         return lines;
     }
 

@@ -197,15 +197,31 @@ class RenderTest {
         assertEquals(2, said.lines().count(), "the missing settings file alone, not what an empty one would lack: " + said);
     }
 
+    /**
+     * The committed prod stack renders for review (README's main job) with the pgBackRest endpoint it still lacks shown
+     * as a placeholder and named on the output and in the summary; deploying it is refused (StackInputsOwnerValueTest).
+     */
     @Test
-    void theCommittedProdStackIsRefusedUntilTheOwnerFillsInThePgBackRestEndpoint() {
+    void theCommittedProdStackRendersWithItsOwnerValueNamedAndAPlaceholderThatCannotResolve() throws Exception {
+        var out = new ByteArrayOutputStream();
         var err = new ByteArrayOutputStream();
         int code = Render.run(new String[] {"--stack", "prod", "--out", tmp.toString()},
-                new PrintStream(new ByteArrayOutputStream()), new PrintStream(err, true, StandardCharsets.UTF_8));
-        var said = err.toString(StandardCharsets.UTF_8);
-        assertEquals(2, code, said);
-        assertTrue(said.contains("Pulumi.prod.yaml: homelab-backups:databases: pgbackrest.endpoint: is an OWNER value "
-                + "still to fill in"), said);
+                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        var said = out.toString(StandardCharsets.UTF_8);
+        assertEquals(0, code, said + err);
+        var owner = "Pulumi.prod.yaml: homelab-backups:databases: pgbackrest.endpoint: is an OWNER value still to fill in";
+        assertTrue(said.contains("pulumi preview and up refuse the stack until they are filled"), said);
+        assertTrue(said.contains(owner), said);
+        assertTrue(Files.readString(tmp.resolve("summary.txt")).contains(owner), "the summary a reviewer reads names it");
+        try (var files = Files.walk(tmp)) {
+            assertTrue(files.filter(Files::isRegularFile).anyMatch(f -> {
+                try {
+                    return f.toString().endsWith(".yaml") && Files.readString(f).contains("owner-fill-in.invalid");
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }), "the pgBackRest repository shows the placeholder host");
+        }
     }
 
     @Test
