@@ -57,11 +57,17 @@ public final class TestCrds {
     }
 
     static Found lookup(String property, String env, Path project, Map<String, String> environment) {
-        var explicit = property != null && !property.isBlank() ? Optional.of("-D" + PROPERTY + "=" + property)
-                : env != null && !env.isBlank() ? Optional.of(ENV + "=" + env) : Optional.<String>empty();
+        // Named but empty (a fetch that printed nothing, say) is named too: it fails rather than look elsewhere.
+        var named = property != null ? property : env;
+        var explicit = property != null ? Optional.of("-D" + PROPERTY + "=" + property)
+                : env != null ? Optional.of(ENV + "=" + env) : Optional.<String>empty();
         var lockFiles = lockFiles(project);
         if (explicit.isPresent()) {
-            var dir = project.resolve(property != null && !property.isBlank() ? property : env).normalize();
+            if (named.isBlank()) {
+                return new Found(Optional.empty(), true, explicit.get() + " names no directory: the schemas were required, "
+                        + "so this fails instead of skipping");
+            }
+            var dir = project.resolve(named).normalize();
             var missing = missing(dir, lockFiles);
             return missing.isEmpty() ? new Found(Optional.of(dir), true, "")
                     : new Found(Optional.empty(), true, explicit.get() + " names " + dir + ", which " + missing

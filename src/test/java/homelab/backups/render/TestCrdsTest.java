@@ -92,5 +92,8 @@ class TestCrdsTest {
         assertTrue(broken.explicit(), "a named directory that is unusable fails the test instead of skipping it");
         assertTrue(broken.why().contains("-Dhomelab.crds=" + tmp.resolve("absent")) && broken.why().contains("is not a directory"),
                 broken.why());
+        var empty = TestCrds.lookup("", null, project, env);
+        assertTrue(empty.explicit() && empty.dir().isEmpty(), "named but empty (a fetch that printed nothing) fails too");
+        assertTrue(TestCrds.lookup(null, "", project, env).explicit());
     }
 }

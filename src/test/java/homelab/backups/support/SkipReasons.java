@@ -13,9 +13,17 @@ public final class SkipReasons implements TestWatcher {
     private static String last = "";
 
     @Override
+    public void testDisabled(ExtensionContext context, Optional<String> reason) {
+        say(context, "disabled: " + reason.orElse("(no reason given)"));
+    }
+
+    @Override
     public void testAborted(ExtensionContext context, Throwable cause) {
-        var reason = Optional.ofNullable(cause.getMessage()).orElse(cause.getClass().getName())
-                .replaceFirst("^Assumption failed: ", "");
+        say(context, Optional.ofNullable(cause.getMessage()).orElse(cause.getClass().getName())
+                .replaceFirst("^Assumption failed: ", ""));
+    }
+
+    private static void say(ExtensionContext context, String reason) {
         var test = context.getRequiredTestClass().getSimpleName() + "." + context.getRequiredTestMethod().getName();
         synchronized (SkipReasons.class) {
             if (reason.equals(last)) {
