@@ -38,7 +38,7 @@ public final class Egress {
         OK, BLOCKED, UNKNOWN
     }
 
-    /** The answer for one namespace, in a few words. */
+    /** The answer for one namespace, in a few words that do not name it (./verify groups namespaces by them). */
     public record Result(State state, String detail) {
     }
 
@@ -123,15 +123,15 @@ public final class Egress {
         boolean mayAllow = rules.stream().anyMatch(r -> r.allows() != T.NO);
         if (!surelyIsolating.isEmpty() && !mayAllow && unread.isEmpty()) {
             boolean one = surelyIsolating.size() == 1;
-            return new Result(State.BLOCKED, String.join(", ", surelyIsolating) + (one ? " selects" : " select") + " every pod of "
-                    + namespace + " and no policy that may select them allows egress to " + what);
+            return new Result(State.BLOCKED, String.join(", ", surelyIsolating) + (one ? " selects" : " select") + " every pod of the namespace"
+                    + " and no policy that may select them allows egress to " + what);
         }
         var allowedBy = rules.stream().filter(r -> r.selects() == T.YES && r.allows() == T.YES).map(Rule::name).findFirst();
         boolean eachIsolatorAllows = isolating.stream().allMatch(r -> r.allows() == T.YES);
         boolean allowed = isolating.isEmpty() || allowedBy.isPresent() || eachIsolatorAllows;
         var mayDeny = rules.stream().filter(r -> r.denies() != T.NO).toList();
         if (allowed && mayDeny.isEmpty() && unread.isEmpty()) {
-            if (isolating.isEmpty()) return new Result(State.OK, "no network policy restricts egress from " + namespace);
+            if (isolating.isEmpty()) return new Result(State.OK, "no network policy restricts egress from the namespace");
             return new Result(State.OK, "allowed by " + allowedBy.orElseGet(() -> String.join(", ", isolating.stream().map(Rule::name).toList())));
         }
         // Cannot tell: say every reason.
@@ -141,7 +141,7 @@ public final class Egress {
         if (!allowed) {
             for (var r : isolating) {
                 if (r.allows() == T.YES) continue;
-                why.add(r.name() + (r.selects() == T.YES ? " selects every pod of " + namespace : " selects pods by labels (which of them are the movers is not known here)")
+                why.add(r.name() + (r.selects() == T.YES ? " selects every pod of the namespace" : " selects pods by labels (which of them are the movers is not known here)")
                         + (r.allows() == T.NO ? " and allows no egress to " + what : " and may allow it" + because(r)));
             }
             for (var r : rules) {
@@ -150,7 +150,7 @@ public final class Egress {
                 }
             }
         }
-        if (why.isEmpty()) why.add("the policies that select pods of " + namespace + " could not be evaluated");
+        if (why.isEmpty()) why.add("the policies that select its pods could not be evaluated");
         return new Result(State.UNKNOWN, String.join("; ", why));
     }
 
