@@ -145,7 +145,7 @@ public final class Egress {
                         + (r.allows() == T.NO ? " and allows no egress to " + what : " and may allow it" + because(r)));
             }
             for (var r : rules) {
-                if (r.allows() != T.NO && !(r.isolates() && r.allows() == T.YES && r.selects() == T.MAYBE) && !isolating.contains(r)) {
+                if (!r.isolates() && r.allows() != T.NO) {
                     why.add(r.name() + " may allow it" + (r.selects() == T.MAYBE ? " to the pods it selects by labels" : "") + because(r));
                 }
             }
@@ -328,7 +328,7 @@ public final class Egress {
         return T.YES;
     }
 
-    /** Empty when {@code cidr} is not a CIDR (or a bare address) of the address's family... or not readable. */
+    /** Whether the address is inside {@code cidr} (a CIDR or a bare address; another family: false); empty when unreadable. */
     static Optional<Boolean> contains(String cidr, byte[] address) {
         var slash = cidr.indexOf('/');
         var base = new Destination(slash < 0 ? cidr : cidr.substring(0, slash), 0).address();

@@ -75,6 +75,7 @@ class EgressTest {
     }
 
     @SafeVarargs
+    @SuppressWarnings("varargs")   // the array is only read
     static Egress.Result at(String namespace, Destination to, Map<String, Object>... policies) {
         return Egress.evaluate(namespace, to, List.of(policies), List.of());
     }
