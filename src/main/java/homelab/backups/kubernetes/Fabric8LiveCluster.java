@@ -115,6 +115,26 @@ public final class Fabric8LiveCluster implements LiveCluster {
         return items.stream().map(o -> (Map<String, Object>) serialization.convertValue(o, Map.class)).toList();
     }
 
+    /** Every namespace's (or a cluster-scoped kind's) objects; a kind this client may not list is Unreadable, not fatal. */
+    @Override
+    @SuppressWarnings("unchecked")
+    public List<Map<String, Object>> everywhere(String apiVersion, String kind) {
+        var items = read(() -> {
+            try {
+                return client.join().genericKubernetesResources(apiVersion, kind).inAnyNamespace().list().getItems();
+            } catch (KubernetesClientException e) {
+                if (notServed(e)) return List.<io.fabric8.kubernetes.api.model.GenericKubernetesResource>of();
+                if (e.getCode() == 401 || e.getCode() == 403) {
+                    throw new homelab.backups.plan.Verification.Unreadable("the API server refused to list it (HTTP " + e.getCode()
+                            + "): give the kubeconfig's user list on " + kind);
+                }
+                throw e;
+            }
+        });
+        var serialization = client.join().getKubernetesSerialization();
+        return items.stream().map(o -> (Map<String, Object>) serialization.convertValue(o, Map.class)).toList();
+    }
+
     /**
      * Not found, or a kind the API server does not serve: fabric8 resolves a generic kind by discovery and throws
      * "Could not find the metadata for the given apiVersion and kind" when no API group serves it.

@@ -23,8 +23,18 @@ public record Verification(List<Check> checks, Instant at) {
     /** Longhorn RecurringJob tasks that create backups on the backup target (longhorn.io/v1beta2 RecurringJob.spec.task). */
     static final List<String> LONGHORN_BACKUP_TASKS = List.of("backup", "backup-force-create");
 
+    /**
+     * PROVEN, STALE, NEVER, FAILING: what the proof rows say. OK, BLOCKED, UNKNOWN: the egress rows ({@link Egress}):
+     * BLOCKED counts against the verdict (tonight's backups cannot reach the store); UNKNOWN does not, because the
+     * backup, drill and WAL rows are the proof that the store was reached, but it is never shown as OK.
+     */
     public enum State {
-        PROVEN, STALE, NEVER, FAILING
+        PROVEN, STALE, NEVER, FAILING, OK, BLOCKED, UNKNOWN;
+
+        /** Does this row let the verdict pass? */
+        public boolean passes() {
+            return this == PROVEN || this == OK || this == UNKNOWN;
+        }
     }
 
     /**
@@ -45,12 +55,32 @@ public record Verification(List<Check> checks, Instant at) {
 
         /** Every object of the kind in the namespace (empty when the kind is not installed). */
         List<Map<String, Object>> objects(String apiVersion, String kind, String namespace);
+
+        /**
+         * Every object of the kind in every namespace, or of a cluster-scoped kind (empty when the kind is not
+         * installed).
+         *
+         * @throws Unreadable when this reader may not list it (e.g. RBAC): the caller says it cannot tell
+         */
+        default List<Map<String, Object>> everywhere(String apiVersion, String kind) {
+            throw new Unreadable("this reader does not list " + kind + " across namespaces");
+        }
+    }
+
+    /** A kind the cluster will not list for us; the message says why. */
+    public static final class Unreadable extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        public Unreadable(String message) {
+            super(message);
+        }
     }
 
     public static Verification of(StackPlan plan, Lookup live, Instant now) {
         var settings = plan.inputs().settings();
         var checks = new ArrayList<Check>();
         checks.add(controller(settings, live, now));
+        checks.addAll(Egress.checks(plan, live));
         for (var v : plan.volumes()) checks.add(backup(v, settings, live, now));
         for (var d : plan.drills()) checks.add(drill(d, live, now));
         for (var d : plan.databases()) {
@@ -65,11 +95,11 @@ public record Verification(List<Check> checks, Instant at) {
 
     /** Every row is PROVEN. */
     public boolean proven() {
-        return checks.stream().allMatch(c -> c.state() == State.PROVEN);
+        return checks.stream().allMatch(c -> c.state().passes());
     }
 
     public List<Check> unproven() {
-        return checks.stream().filter(c -> c.state() != State.PROVEN).toList();
+        return checks.stream().filter(c -> !c.state().passes()).toList();
     }
 
     /** The last line: may Longhorn's backups be retired, and if not, why not. */

@@ -54,6 +54,12 @@ public final class MockCluster implements LiveCluster {
         return objects.entrySet().stream().filter(e -> e.getKey().startsWith(prefix)).map(Map.Entry::getValue).toList();
     }
 
+    @Override
+    public List<Map<String, Object>> everywhere(String apiVersion, String kind) {
+        var prefix = apiVersion + "|" + kind + "|";
+        return objects.entrySet().stream().filter(e -> e.getKey().startsWith(prefix)).map(Map.Entry::getValue).toList();
+    }
+
     /** Every inventory PVC exists and agrees with the inventory; no pod uses any. */
     public static MockCluster asInventory(StackPlan plan) {
         return edited(plan, UnaryOperator.identity());

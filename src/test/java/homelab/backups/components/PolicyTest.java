@@ -79,7 +79,7 @@ class PolicyTest {
 
     @Test
     void hourlyRendersValidAgainstTheRealCrdsForBothMovers() {
-        var crds = TestStacks.PROJECT.getParent().resolve("shared/crds");
+        var crds = homelab.backups.render.TestCrds.dir();
         var restic = StackRender.of(Planner.plan(TestStacks.load(withHourly(TestStacks.prodConfig()))));
         assertEquals(List.of(), homelab.backups.render.Render.validate(restic, crds, restic.plan().inputs().settings()));
         var kopiaConfig = withHourly(TestStacks.with(TestStacks.prodConfig(), "volsync", "{\"mover\": \"kopia\", \"chart\": "

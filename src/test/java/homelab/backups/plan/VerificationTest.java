@@ -31,8 +31,9 @@ class VerificationTest {
     void everythingProvenMayRetireLonghorn() {
         var v = verify(ProofWorld.allProven(PLAN, NOW));
         assertTrue(v.proven(), () -> v.unproven().toString());
-        // The controller, 17 backups, 17 drills, 3 databases x (backup, WAL), Longhorn's recurring jobs.
-        assertEquals(1 + 17 + 17 + 6 + 1, v.checks().size());
+        // The controller, egress to the store (s3.endpoint, pgBackRest's TLS endpoint), 17 backups, 17 drills,
+        // 3 databases x (backup, WAL), Longhorn's recurring jobs.
+        assertEquals(1 + 2 + 17 + 17 + 6 + 1, v.checks().size());
         assertTrue(v.verdict().startsWith("Longhorn backups may be retired"));
     }
 
@@ -149,6 +150,56 @@ class VerificationTest {
         var json = new com.google.gson.Gson().fromJson(VerificationReport.json(v), Map.class);
         assertEquals(false, json.get("proven"));
         assertEquals(v.checks().size(), ((List<?>) json.get("checks")).size());
+    }
+
+    @Test
+    void egressToTheStoreIsReadFromTheClustersPoliciesAndABlockedPortIsNotProven() {
+        var open = verify(ProofWorld.allProven(PLAN, NOW));
+        var s3 = row(open, "egress", "192.168.10.133:30292");
+        assertEquals(State.OK, s3.state(), s3.detail());
+        assertTrue(s3.detail().startsWith("s3.endpoint: every pod of "), s3.detail());
+        assertEquals(State.OK, row(open, "egress", "192.168.10.133:30293").state(), "pgBackRest's own TLS endpoint (prod)");
+        assertEquals("immich", row(open, "egress", "192.168.10.133:30293").namespace(), "only the PGO cluster's namespace uses it");
+
+        // The homelab's cluster-wide policy at the commit the inventory cites: the store's host on 2049, 111, 445, 9000 only.
+        var blocked = verify(ProofWorld.allProven(PLAN, NOW).with(EgressTest.homelabPolicy(EgressTest.PORTS_AT_00458BDB)));
+        for (var port : List.of("30292", "30293")) {
+            var r = row(blocked, "egress", "192.168.10.133:" + port);
+            assertEquals(State.BLOCKED, r.state(), r.detail());
+            assertTrue(r.detail().contains("default-deny-lan-egress"), "names the policy: " + r.detail());
+        }
+        assertTrue(row(blocked, "egress", "192.168.10.133:30292").detail().contains("nginx-example"), "names the namespaces");
+        assertFalse(blocked.proven(), "tonight's backups cannot reach the store");
+        assertTrue(blocked.verdict().contains("egress 192.168.10.133:30292 BLOCKED"), blocked.verdict());
+
+        var fixed = verify(ProofWorld.allProven(PLAN, NOW).with(EgressTest.homelabPolicy(
+                EgressTest.plus(EgressTest.PORTS_AT_00458BDB, "30292/TCP", "30293/TCP"))));
+        assertTrue(fixed.proven(), () -> fixed.unproven().toString());
+    }
+
+    @Test
+    void aClusterWhosePoliciesCannotBeListedIsUnknownNotOk() {
+        var world = ProofWorld.allProven(PLAN, NOW).cluster();
+        // A reader that may GET and LIST in namespaces but not list policies across them (the interface's default).
+        Verification.Lookup partial = new Verification.Lookup() {
+            @Override
+            public java.util.Optional<Map<String, Object>> object(String apiVersion, String kind, String namespace, String name) {
+                return world.object(apiVersion, kind, namespace, name);
+            }
+
+            @Override
+            public List<Map<String, Object>> objects(String apiVersion, String kind, String namespace) {
+                return world.objects(apiVersion, kind, namespace);
+            }
+        };
+        var v = Verification.of(PLAN, partial, NOW);
+        var s3 = row(v, "egress", "192.168.10.133:30292");
+        assertEquals(State.UNKNOWN, s3.state());
+        assertTrue(s3.detail().contains("cannot list NetworkPolicy"), s3.detail());
+        // The rows that prove backups reached the store decide the verdict; UNKNOWN is shown, never turned into OK.
+        assertTrue(v.proven(), () -> v.unproven().toString());
+        assertTrue(VerificationReport.table(v).stream().anyMatch(l -> l.matches("egress +192\\.168\\.10\\.133:30292 +\\d+ namespaces +UNKNOWN .*")),
+                String.join("\n", VerificationReport.table(v)));
     }
 
     static Map<String, Object> source(VolumePlan v, Instant last, String result) {

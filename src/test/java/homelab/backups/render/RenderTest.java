@@ -18,30 +18,26 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Issue 5: the offline render of the real program, validated against the real CRD schemas. */
 class RenderTest {
-    static final Path CRDS = TestStacks.PROJECT.resolve("../shared/crds").normalize();
-
     @TempDir
     Path tmp;
 
-    /** The prod stack with its OWNER values filled in (the committed one is refused until the owner fills them). */
+    /** The prod stack with its OWNER values filled in (the committed one renders, but is refused for deployment). */
     @TempDir
     static Path prod;
 
     @BeforeAll
-    static void crdsArePresent() throws IOException {
-        // Here the CRDs always exist: a missing directory is a failure, never a skip.
-        assertTrue(Files.isDirectory(CRDS), "expected the real CRD schemas at " + CRDS);
+    static void prodProject() throws IOException {
         TestStacks.prodProject(prod);
     }
 
+    /** With the real schemas when they are found (TestCrds): these renders check what schemas do not decide. */
     static Render.Options options(Path out, String stack) {
-        return new Render.Options(stack, out, Optional.of(CRDS), prod);
+        return new Render.Options(stack, out, TestCrds.find(), prod);
     }
 
     static Map<String, String> tree(Path dir) throws IOException {
@@ -56,9 +52,12 @@ class RenderTest {
 
     @Test
     void prodRendersAndValidatesCleanly() throws IOException {
+        var crds = TestCrds.dir();
         var out = new ByteArrayOutputStream();
         var err = new ByteArrayOutputStream();
-        int code = Render.run(new String[] {"--stack", "prod", "--project", prod.toString(), "--out", tmp.resolve("prod").toString(), "--crds", CRDS.toString()},
+        // --require-schemas: every custom resource kind of prod has its schema there, and each object passes it.
+        int code = Render.run(new String[] {"--stack", "prod", "--project", prod.toString(), "--out", tmp.resolve("prod").toString(),
+                        "--crds", crds.toString(), "--require-schemas"},
                 new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
         assertEquals(0, code, err::toString);
         var stdout = out.toString(StandardCharsets.UTF_8);
@@ -100,11 +99,7 @@ class RenderTest {
                         "--require-schemas"},
                 new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8), new PrintStream(strictErr, true, StandardCharsets.UTF_8));
         assertEquals(3, strict, strictErr.toString(StandardCharsets.UTF_8));
-        // With every schema there, --require-schemas passes.
-        int complete = Render.run(new String[] {"--stack", "prod", "--project", prod.toString(), "--out", tmp.resolve("c").toString(), "--crds", CRDS.toString(),
-                        "--require-schemas"},
-                new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8), new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
-        assertEquals(0, complete);
+        // With every schema there, --require-schemas passes: prodRendersAndValidatesCleanly.
     }
 
     @Test
@@ -139,8 +134,9 @@ class RenderTest {
 
     @Test
     void aWrongObjectIsCaughtWithItsPath() throws IOException {
+        var crds = TestCrds.dir();
         var render = StackRender.of(TestStacks.prodPlan());
-        var catalog = CrdCatalog.load(List.of(CRDS));
+        var catalog = CrdCatalog.load(List.of(crds));
         var source = render.objects().stream().filter(o -> o.kind().equals("ReplicationSource")).findFirst().orElseThrow();
         var broken = deepCopy(source.object());
         @SuppressWarnings("unchecked")
@@ -157,12 +153,13 @@ class RenderTest {
 
     @Test
     void aKopiaStackIsCheckedAgainstTheForkCrds() throws IOException {
+        var crds = TestCrds.dir();
         var config = TestStacks.with(TestStacks.prodConfig(), "volsync", "{\"mover\": \"kopia\", \"chart\": "
                 + "{\"repository\": \"https://perfectra1n.github.io/volsync/charts\", \"name\": \"volsync\", \"version\": \"0.18.5\"}}");
         var render = StackRender.of(homelab.backups.plan.Planner.plan(TestStacks.load(config)));
         var kopiaSettings = render.plan().inputs().settings();
-        assertEquals(List.of(), Render.validate(render, CRDS, kopiaSettings), "fork CRDs accept the kopia objects");
-        var upstreamOnly = CrdCatalog.load(List.of(CRDS));
+        assertEquals(List.of(), Render.validate(render, crds, kopiaSettings), "fork CRDs accept the kopia objects");
+        var upstreamOnly = CrdCatalog.load(List.of(crds));
         var rejected = render.objects().stream().filter(o -> o.kind().equals("ReplicationSource"))
                 .flatMap(o -> upstreamOnly.validate(o.object(), false).stream()).toList();
         assertFalse(rejected.isEmpty(), "upstream VolSync has no kopia mover; its CRD must reject spec.kopia");

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import homelab.backups.render.TestCrds;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,15 +19,14 @@ import org.snakeyaml.engine.v2.api.Load;
 /** The fast reader must agree with snakeyaml on every real CRD and on the tricky bits of YAML. */
 class BlockYamlTest {
 
-    static final Path CRDS = Path.of("..", "shared", "crds");
-
     @Test
     void agreesWithSnakeyamlOnEveryCrdFile() throws IOException {
+        Path crds = TestCrds.dir();
         List<Path> files;
-        try (Stream<Path> a = Files.list(CRDS); Stream<Path> b = Files.list(CRDS.resolve("kopia-fork"))) {
+        try (Stream<Path> a = Files.list(crds); Stream<Path> b = Files.list(crds.resolve("kopia-fork"))) {
             files = Stream.concat(a, b).filter(f -> f.toString().endsWith(".yaml")).sorted().toList();
         }
-        assertTrue(files.size() >= 16, "CRD files under " + CRDS.toAbsolutePath());
+        assertTrue(files.size() >= 16, "CRD files under " + crds.toAbsolutePath());
         for (Path file : files) {
             String text = Files.readString(file);
             List<Object> expected = new ArrayList<>();
