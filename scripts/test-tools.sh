@@ -59,6 +59,7 @@ test_tools_start_s3() {
 	local bin pid
 	bin=$(test_tools_s3server) || return
 	mkdir -p "$1"
+	rm -f "$3" # a port file left by an earlier server would be read as this one's
 	"$bin" -listen 127.0.0.1:0 -root "$1" -buckets "$2" -portfile "$3" >"$4" 2>&1 &
 	pid=$!
 	for _ in $(seq 1 100); do

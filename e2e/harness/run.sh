@@ -84,6 +84,9 @@ for f in "$CRDS"/*.yaml; do
   case "$(basename "$f")" in volsync.*) continue ;; esac
   k apply --server-side -f "$f" >/dev/null
 done
+# kubectl 1.32's wait errors at once ("accessor error: <nil>") on a CRD whose status has no conditions yet, which
+# a loaded machine sees right after the apply: ask again until every CRD reports Established.
+for _ in $(seq 1 60); do k wait --for=condition=Established crd --all --timeout=60s >/dev/null 2>&1 && break; sleep 1; done
 k wait --for=condition=Established crd --all --timeout=60s >/dev/null
 
 # The real backup tools: restic 0.18.0 (what the mover image vendors) and the loopback S3 server the repositories live
@@ -167,10 +170,10 @@ repo() { # namespace app restic-args...: the real restic on an app's repository,
   RESTIC_REPOSITORY="s3:$S3_ENDPOINT/$S3_BUCKET/$ns/$app" RESTIC_PASSWORD=e2e-restic-password AWS_ACCESS_KEY_ID=e2e-access-key \
     AWS_SECRET_ACCESS_KEY=e2e-secret-key AWS_DEFAULT_REGION=us-east-1 "$RESTIC" --no-cache "$@"
 }
-repo_tokens() { # namespace app: the token each snapshot of the app's repository holds, oldest first
+repo_tokens() { # namespace app: the token each snapshot of the app's repository holds, oldest first (restic dump)
   local id
   for id in $(repo "$1" "$2" snapshots --json 2>/dev/null | jq -r 'sort_by(.time) | .[].short_id'); do
-    repo "$1" "$2" dump "$id" "$(repo "$1" "$2" snapshots --json "$id" | jq -r '.[0].paths[0]')/token.txt" 2>/dev/null
+    repo "$1" "$2" dump "$id" /token.txt 2>/dev/null   # `backup .` stores the directory's files at the tree's root
   done | tr '\n' ' ' | sed 's/ $//'
 }
 bucket_digest() { (cd "$S3_ROOT" && find . -type f -print0 | sort -z | xargs -0 sha256sum); }
