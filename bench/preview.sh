@@ -5,7 +5,7 @@
 # and CPU (user + sys of everything the CLI waited for), the program's lifetime (the `java -jar` JVM; for the floor,
 # floor-replay), plugin discovery's JVM (`... Main packages`) and the rest, wall minus the program (the engine,
 # the provider, discovery). Prints median [min-max] of each, ours minus the floor, and the targets (issue 14):
-# prod no-change preview <= 3 s and no more than 1 s above the floor. Ours runs three times: with the default JVM,
+# prod no-change preview <= 3 s and no more than 1 s above the floor. Ours runs in five JVM set-ups: the default JVM,
 # "tuned", with the JDK_JAVA_OPTIONS the PR workflow sets (C1 only, serial GC), "cds", tuned plus a class-data
 # archive that one untimed training preview dumps first, "rcds", tuned plus one an offline render dumps, and "scds",
 # tuned plus a static archive dumped from the training program's class list (below).
