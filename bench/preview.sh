@@ -5,8 +5,10 @@
 # and CPU (user + sys of everything the CLI waited for), the program's lifetime (the `java -jar` JVM; for the floor,
 # floor-replay), plugin discovery's JVM (`... Main packages`) and the rest, wall minus the program (the engine,
 # the provider, discovery). Prints median [min-max] of each, ours minus the floor, and the targets (issue 14):
-# prod no-change preview <= 3 s and no more than 1 s above the floor. Ours runs twice: with the default JVM, and
-# "tuned", with the JDK_JAVA_OPTIONS the PR workflow sets (C1 only, serial GC).
+# prod no-change preview <= 3 s and no more than 1 s above the floor. Ours runs in five JVM set-ups: the default JVM,
+# "tuned", with the JDK_JAVA_OPTIONS the PR workflow sets (C1 only, serial GC), "cds", tuned plus a class-data
+# archive that one untimed training preview dumps first, "rcds", tuned plus one an offline render dumps, and "scds",
+# tuned plus a static archive dumped from the training program's class list (below).
 #
 # The floor is the same stack (same backend, stack name and state) previewed with a program that registers exactly
 # the resources the state records and does no work of ours: e2e/toolchain/pulumi/cmd/floor-replay, a Go program on
@@ -22,6 +24,7 @@
 # in the machine's load hits both alike). Run it on an otherwise idle machine. Env: BENCH_KEEP=1 keeps the logs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+repo=$(pwd)
 signals="$(pwd)/e2e/harness/default-signals.py"
 runs="${1:-5}"
 [[ "$runs" =~ ^[1-9][0-9]*$ ]] || { echo "usage: bench/preview.sh [runs, a positive number]" >&2; exit 2; }
@@ -105,10 +108,29 @@ results="$out/results.tsv"
 lines() { if [ -f "$1" ]; then wc -l < "$1"; else echo 0; fi; }
 # The JVM options the PR workflow gives the program (.github/workflows/preview.yml), for the "tuned" previews.
 tuned_jvm="-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
-preview() { # kind (ours|tuned|floor) run-number (0 = warm-up, not counted)
+# "cds": the tuned options plus an application class-data archive (AppCDS, JDK 17's dynamic archive) that one
+# training preview dumps at the exit of its JVMs (-XX:ArchiveClassesAtExit; discovery's JVM exits first, the
+# program's last and writes the archive that stays). Both JVMs of a preview then map it; it holds only classes of
+# the jar it was dumped with (the JVM ignores an archive whose jar changed). Unified logging is off for cds, as
+# ./render does: a warning would go to the JVM's stdout.
+cds_archive="$out/program.jsa"
+cds_quiet="-Xlog:cds=off -Xlog:cds+dynamic=off"
+# "rcds": the same, with the archive an offline render of the prod stack dumps (what ./render leaves in
+# target/render.jsa): no engine needed to make it, so a workflow could make it before its preview.
+render_archive="$out/render.jsa"
+# "scds": the same, with a static archive (java -Xshare:dump) made from the list of classes the training preview's
+# program loaded (-XX:DumpLoadedClassList): a list is text that can be kept beside the code, and the dump needs no
+# engine; a class the list names and the jar lacks is skipped with a warning.
+class_list="$out/classes.lst"
+static_archive="$out/static.jsa"
+preview() { # kind (ours|tuned|cds|rcds|scds|floor|train) run-number (0 = warm-up, not counted)
   local kind=$1 i=$2 dir j0 f0 jvm=""
   if [ "$kind" = floor ]; then dir=$floor; else dir=$(pwd); fi
   if [ "$kind" = tuned ]; then jvm=$tuned_jvm; fi
+  if [ "$kind" = cds ]; then jvm="$tuned_jvm -XX:SharedArchiveFile=$cds_archive $cds_quiet"; fi
+  if [ "$kind" = rcds ]; then jvm="$tuned_jvm -XX:SharedArchiveFile=$render_archive $cds_quiet"; fi
+  if [ "$kind" = scds ]; then jvm="$tuned_jvm -XX:SharedArchiveFile=$static_archive $cds_quiet"; fi
+  if [ "$kind" = train ]; then jvm="$tuned_jvm -XX:ArchiveClassesAtExit=$cds_archive -XX:DumpLoadedClassList=$class_list $cds_quiet"; fi
   j0=$(lines "$java_times"); f0=$(lines "$floor_times")
   if ! (cd "$dir" && JDK_JAVA_OPTIONS=$jvm /usr/bin/time -f '%e %U %S' -o "$out/time" \
           python3 "$signals" pulumi preview --expect-no-changes --non-interactive --stack "$stack" > "$out/preview-$kind-$i.log" 2>&1); then
@@ -126,13 +148,31 @@ print(kind, i, wall, f"{float(user) + float(sys_):.2f}", f"{prog:.2f}", f"{disc:
 PY
   log "$(tail -1 "$results" | awk -F'\t' '{printf "%s %s: wall %s s, CPU %s s, program %s s, discovery %s s, %s unchanged", $1, ($2 == 0 ? "warm-up" : "#" $2), $3, $4, $5, $6, $7}')"
 }
-preview ours 0
-preview tuned 0
-preview floor 0
+preview train 0
+jar=$(sed -n 's/^ *binary: *//p' Pulumi.yaml)
+(cd "$repo" && java $tuned_jvm -XX:ArchiveClassesAtExit="$render_archive" $cds_quiet \
+   -Djava.util.concurrent.ForkJoinPool.common.parallelism=4 -cp "$jar" homelab.backups.render.Render \
+   --stack prod --out "$out/render" > /dev/null 2>&1) || log "the render that dumps $render_archive failed"
+if [ -f "$class_list" ]; then
+  start=$(date +%s.%N)
+  java -Xshare:dump -XX:SharedClassListFile="$class_list" -XX:SharedArchiveFile="$static_archive" -cp "$jar" \
+    > "$out/static-dump.log" 2>&1 || log "the static dump failed: $(tail -1 "$out/static-dump.log")"
+  log "static archive from $(wc -l < "$class_list") listed classes, dumped in $(echo "$(date +%s.%N) - $start" | bc) s"
+fi
+kinds=(ours tuned)
+# -Xshare:on fails instead of running without the archive: proof that the JVM maps it for this jar.
+for k in cds rcds scds; do
+  case $k in cds) a=$cds_archive ;; rcds) a=$render_archive ;; scds) a=$static_archive ;; esac
+  if [ -f "$a" ] && java -Xshare:on -XX:SharedArchiveFile="$a" -cp "$jar" com.pulumi.bootstrap.internal.Main packages > /dev/null; then
+    log "class-data archive for $k: $(stat -c %s "$a") bytes"; kinds+=("$k")
+  else
+    log "no class-data archive that maps for $jar: the $k previews are left out"
+  fi
+done
+kinds+=(floor)
+for k in "${kinds[@]}"; do preview "$k" 0; done
 for i in $(seq 1 "$runs"); do
-  preview ours "$i"
-  preview tuned "$i"
-  preview floor "$i"
+  for k in "${kinds[@]}"; do preview "$k" "$i"; done
 done
 
 # ---- the table ---------------------------------------------------------------------------------------------------
@@ -141,7 +181,7 @@ echo "stack $stack, $runs previews each (after one warm-up each), all 'pulumi pr
 python3 - "$results" <<'PY'
 import statistics, sys
 rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1]) if l.strip()]
-runs = {k: [r for r in rows if r[0] == k and r[1] != "0"] for k in ("ours", "tuned", "floor")}
+runs = {k: [r for r in rows if r[0] == k and r[1] != "0"] for k in ("ours", "tuned", "cds", "rcds", "scds", "floor")}
 def col(kind, name):
     idx = {"wall": 2, "cpu": 3, "prog": 4, "disc": 5}
     if name == "rest":
@@ -150,19 +190,27 @@ def col(kind, name):
         return [float(r[2]) - float(r[4]) - float(r[5]) for r in runs[kind]]
     return [float(r[idx[name]]) for r in runs[kind]]
 def fmt(xs):
-    return f"{statistics.median(xs):6.2f} [{min(xs):5.2f}-{max(xs):5.2f}]"
+    return f"{statistics.median(xs):6.2f} [{min(xs):5.2f}-{max(xs):5.2f}]" if xs else "-"
+def diff(xs, ys):
+    return f"{statistics.median(xs) - statistics.median(ys):+.2f}" if xs and ys else "-"
 lines = [("whole preview, wall", "wall"), ("whole preview, CPU", "cpu"),
          ("program lifetime", "prog"), ("plugin discovery", "disc"),
          ("wall - program", "rest"), ("wall - program - discovery", "engine")]
-print("ours: the default JVM; tuned: the PR workflow's JDK_JAVA_OPTIONS (-XX:TieredStopAtLevel=1 -XX:+UseSerialGC)")
-print(f"{'seconds, median [min-max]':28} {'ours':>22} {'tuned':>22} {'floor (floor-replay)':>22} {'tuned - floor':>14}")
+print("ours: the default JVM; tuned: the PR workflow's JDK_JAVA_OPTIONS (-XX:TieredStopAtLevel=1 -XX:+UseSerialGC);")
+print("cds: tuned plus -XX:SharedArchiveFile, an AppCDS archive dumped by a training preview; rcds: the same with")
+print("the archive an offline render of the prod stack dumps; scds: a static archive dumped from the training")
+print("program's class list")
+kinds = ("ours", "tuned", "cds", "rcds", "scds")
+print(f"{'seconds, median [min-max]':28} " + " ".join(f"{k:>22}" for k in kinds) + f" {'floor (floor-replay)':>22} "
+      + " ".join(f"{k + ' - floor':>13}" for k in kinds[1:]))
 for label, name in lines:
-    o, t, f = col("ours", name), col("tuned", name), col("floor", name)
-    print(f"{label:28} {fmt(o):>22} {fmt(t):>22} {fmt(f):>22} {statistics.median(t) - statistics.median(f):+14.2f}")
+    f = col("floor", name)
+    print(f"{label:28} " + " ".join(f"{fmt(col(k, name)):>22}" for k in kinds) + f" {fmt(f):>22} "
+          + " ".join(f"{diff(col(k, name), f):>13}" for k in kinds[1:]))
 same = {k: sorted({r[6] for r in runs[k]}) for k in runs}
-print(f"resources unchanged per preview: ours {','.join(same['ours'])}, tuned {','.join(same['tuned'])}, floor {','.join(same['floor'])}")
+print("resources unchanged per preview: " + ", ".join(f"{k} {','.join(v) or '-'}" for k, v in same.items()))
 wall_f = statistics.median(col("floor", "wall"))
-for kind in ("ours", "tuned"):
+for kind in [k for k in ("ours", "tuned", "cds", "rcds", "scds") if runs[k]]:
     wall = statistics.median(col(kind, "wall"))
     print(f"target ({kind}): prod no-change preview <= 3 s: {wall:.2f} s, {'met' if wall <= 3 else 'NOT met'}; "
           f"no more than 1 s above the floor: {wall - wall_f:+.2f} s, {'met' if wall - wall_f <= 1 else 'NOT met'}")

@@ -1,7 +1,10 @@
 package homelab.backups.components;
 
-import homelab.backups.s3.S3Bucket;
-import homelab.backups.s3.S3Provider;
+import com.pulumi.aws.Provider;
+import com.pulumi.aws.ProviderArgs;
+import com.pulumi.aws.inputs.ProviderEndpointArgs;
+import com.pulumi.aws.s3.BucketV2;
+import com.pulumi.aws.s3.BucketV2Args;
 import com.pulumi.core.Output;
 import com.pulumi.resources.ComponentResource;
 import com.pulumi.resources.ComponentResourceOptions;
@@ -25,8 +28,8 @@ import java.util.Optional;
 public final class StorageWave extends ComponentResource implements Wave {
     public static final String TYPE = "homelab-backups:waves:Storage";
 
-    private final Optional<S3Provider> rustfs;
-    private final List<S3Bucket> buckets = new ArrayList<>();
+    private final Optional<Provider> rustfs;
+    private final List<BucketV2> buckets = new ArrayList<>();
     private final List<BackedUpDatabase> databases = new ArrayList<>();
     private final List<Resource> after;
 
@@ -40,11 +43,14 @@ public final class StorageWave extends ComponentResource implements Wave {
         this.after = List.copyOf(args.after());
         var s3 = args.settings().s3();
         if (s3.manageBuckets()) {
-            var provider = new S3Provider(name + "-rustfs", rustfsProvider(s3, args.secrets()),
+            var provider = new Provider(name + "-rustfs", rustfsProvider(s3, args.secrets()),
                     CustomResourceOptions.builder().parent(this).dependsOn(after).build());
             this.rustfs = Optional.of(provider);
             for (var bucket : List.of(s3.volsyncBucket(), s3.postgresBucket())) {
-                buckets.add(new S3Bucket(name + "-" + bucket, S3Bucket.Args.keepingItsObjects(bucket), CustomResourceOptions.builder()
+                buckets.add(new BucketV2(name + "-" + bucket, BucketV2Args.builder()
+                        .bucket(bucket)
+                        .forceDestroy(false)
+                        .build(), CustomResourceOptions.builder()
                         .parent(this)
                         .provider(provider)
                         .protect(true)
@@ -67,17 +73,29 @@ public final class StorageWave extends ComponentResource implements Wave {
                 "endpoint", Output.of(s3.url())));
     }
 
-    /** RustFS is S3-compatible but not AWS (see {@link S3Provider.Args#compatibleStore}). */
-    static S3Provider.Args rustfsProvider(Settings.S3Settings s3, SecretSource secrets) {
-        return S3Provider.Args.compatibleStore(s3.region(), secrets.get(SecretKey.S3_ACCESS_KEY),
-                secrets.get(SecretKey.S3_SECRET_KEY), s3.url());
+    /**
+     * RustFS is S3-compatible but not AWS: path-style addressing (an IP has no bucket sub-domains) and no STS,
+     * account-id, region or metadata checks.
+     */
+    static ProviderArgs rustfsProvider(Settings.S3Settings s3, SecretSource secrets) {
+        return ProviderArgs.builder()
+                .region(s3.region())
+                .accessKey(secrets.get(SecretKey.S3_ACCESS_KEY))
+                .secretKey(secrets.get(SecretKey.S3_SECRET_KEY))
+                .endpoints(ProviderEndpointArgs.builder().s3(s3.url()).build())
+                .s3UsePathStyle(true)
+                .skipCredentialsValidation(true)
+                .skipRequestingAccountId(true)
+                .skipMetadataApiCheck(true)
+                .skipRegionValidation(true)
+                .build();
     }
 
-    public Optional<S3Provider> rustfs() {
+    public Optional<Provider> rustfs() {
         return rustfs;
     }
 
-    public List<S3Bucket> buckets() {
+    public List<BucketV2> buckets() {
         return List.copyOf(buckets);
     }
 

@@ -279,14 +279,14 @@ class ProdStackTest {
             assertEquals("true", String.valueOf(p.get(flag)), flag);
         }
         var args = StorageWave.rustfsProvider(plan.inputs().settings().s3(), run.stack().secrets().source());
-        assertTrue(isSecret(args.accessKey()));
-        assertTrue(isSecret(args.secretKey()));
+        assertTrue(isSecret(args.accessKey().orElseThrow()));
+        assertTrue(isSecret(args.secretKey().orElseThrow()));
     }
 
     /**
-     * The provider and buckets are bound by hand (homelab.backups.s3); what the SDK's classes registered must not
-     * change for a stack that exists: the package version the engine picks the plugin by, the credentials kept
-     * secret in state, the alias of the renamed bucket type, and exactly these inputs.
+     * What the provider and buckets register must not change for a stack that exists (an aws SDK update, or a
+     * program change, that alters it shows here): the package version the engine picks the plugin by, the
+     * credentials kept secret in state, the alias of the renamed bucket type, and exactly these inputs.
      */
     @Test
     void awsResourcesRegisterWhatTheSdkClassesRegistered() {
