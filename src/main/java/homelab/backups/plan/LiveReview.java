@@ -36,6 +36,15 @@ public record LiveReview(Map<String, LiveClaim> claims, Map<String, String> volu
 
         /** Any object as the API server serves it (apiVersion, kind, metadata, spec, status), or empty. */
         Optional<Map<String, Object>> object(String apiVersion, String kind, String namespace, String name);
+
+        /** Whether the API server serves the kind (its CRD is installed); an unreadable discovery is an error. */
+        boolean served(String apiVersion, String kind);
+
+        /** Whether the namespace exists; an unreadable answer is an error. */
+        boolean namespaceExists(String name);
+
+        /** One object, telling "absent" from "the API server refused to show it" (RBAC). */
+        LiveRead read(String apiVersion, String kind, String namespace, String name);
     }
 
     public LiveReview {

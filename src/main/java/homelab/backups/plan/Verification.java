@@ -45,6 +45,14 @@ public record Verification(List<Check> checks, Instant at) {
 
         /** Every object of the kind in the namespace (empty when the kind is not installed). */
         List<Map<String, Object>> objects(String apiVersion, String kind, String namespace);
+        /** Every PVC of the cluster, in every namespace. */
+        List<LiveClaim> allClaims();
+
+        /** Whether the API server serves the kind (its CRD is installed); an unreadable discovery is an error. */
+        boolean served(String apiVersion, String kind);
+
+        /** Whether the namespace exists; an unreadable answer is an error. */
+        boolean namespaceExists(String name);
     }
 
     public static Verification of(StackPlan plan, Lookup live, Instant now) {
