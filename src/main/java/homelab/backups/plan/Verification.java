@@ -45,6 +45,7 @@ public record Verification(List<Check> checks, Instant at) {
 
         /** Every object of the kind in the namespace (empty when the kind is not installed). */
         List<Map<String, Object>> objects(String apiVersion, String kind, String namespace);
+
         /** Every PVC of the cluster, in every namespace. */
         List<LiveClaim> allClaims();
 
@@ -65,6 +66,8 @@ public record Verification(List<Check> checks, Instant at) {
             checks.add(d.cnpg() ? DatabaseChecks.cnpgBackup(d, settings, live, now) : DatabaseChecks.pgoBackup(d, settings, live, now));
             checks.add(d.cnpg() ? DatabaseChecks.cnpgArchive(d, live) : DatabaseChecks.pgoArchive(d, live));
         }
+        // Issue 21: every live PVC backed up or excluded (the coverage ledger).
+        checks.add(Coverage.read(plan, live).check());
         for (var v : plan.volumes()) v.restore().ifPresent(r -> checks.add(restore(v, settings, live)));
         for (var d : plan.databases()) d.restore().ifPresent(r -> checks.add(DatabaseChecks.restore(d, live)));
         checks.add(longhornJobs(settings, live));
