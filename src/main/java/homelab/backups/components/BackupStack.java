@@ -42,7 +42,8 @@ public final class BackupStack {
         plan.volumes().forEach(v -> handling.put(v.app(), ClaimHandling.of(v, recovery.disasterRecovery(), recovery.timeout())));
         // Before anything is registered: the live PVCs must be the ones the inventory describes, and a PVC about to be
         // restored must be free. A RunException: the SDK reports its message as the error, without a stack trace.
-        this.review = LiveReview.of(plan.inputs().inventory().file(), plan.volumes(), handling, plan.databases(), live);
+        this.review = LiveReview.of(plan.inputs().inventory().file(), plan.volumes(), handling, plan.databases(),
+                settings.argocd().namespace(), live);
         if (!review.errors().isEmpty()) throw new RunException(Adoption.failure(review.errors()));
         boolean retire = settings.longhorn().retireBackups();
         if (retire && live.offline()) {
