@@ -66,8 +66,9 @@ public record Verification(List<Check> checks, Instant at) {
             checks.add(d.cnpg() ? DatabaseChecks.cnpgBackup(d, settings, live, now) : DatabaseChecks.pgoBackup(d, settings, live, now));
             checks.add(d.cnpg() ? DatabaseChecks.cnpgArchive(d, live) : DatabaseChecks.pgoArchive(d, live));
         }
-        // Issue 21: every live PVC backed up or excluded (the coverage ledger).
+        // Issue 21: every live PVC backed up or excluded (the coverage ledger), and the alert rules installed.
         checks.add(Coverage.read(plan, live).check());
+        AlertsPresence.check(plan, live).ifPresent(checks::add);
         for (var v : plan.volumes()) v.restore().ifPresent(r -> checks.add(restore(v, settings, live)));
         for (var d : plan.databases()) d.restore().ifPresent(r -> checks.add(DatabaseChecks.restore(d, live)));
         checks.add(longhornJobs(settings, live));

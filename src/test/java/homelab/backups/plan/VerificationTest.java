@@ -31,9 +31,9 @@ class VerificationTest {
     void everythingProvenMayRetireLonghorn() {
         var v = verify(ProofWorld.allProven(PLAN, NOW));
         assertTrue(v.proven(), () -> v.unproven().toString());
-        // The controller, 17 backups, 17 drills, 3 databases x (backup, WAL), the coverage ledger, Longhorn's
-        // recurring jobs.
-        assertEquals(1 + 17 + 17 + 6 + 1 + 1, v.checks().size());
+        // The controller, 17 backups, 17 drills, 3 databases x (backup, WAL), the coverage ledger, the alert rules,
+        // Longhorn's recurring jobs.
+        assertEquals(1 + 17 + 17 + 6 + 1 + 1 + 1, v.checks().size());
         assertTrue(v.verdict().startsWith("Longhorn backups may be retired"));
     }
 
