@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Issue 21, part 6: data first on a cluster that is not whole yet. Without the monitoring stack the alert rules are
- * left out and said so, and backups, restores and disaster recovery go ahead.
+ * left out and said so, and backups, restores and disaster recovery go ahead; disaster recovery restores in batches.
  */
 class ClusterNotWholeTest {
     static final String RULE = "kubernetes:" + AlertsPresence.API_VERSION + ":" + AlertsPresence.KIND;
@@ -101,6 +101,44 @@ class ClusterNotWholeTest {
         var off = Planner.plan(TestStacks.load(TestStacks.with(TestStacks.prodConfig(), "monitoring", "{\"enabled\": false}")));
         assertTrue(Verification.of(off, ProofWorld.allProven(off, now).cluster(), now).checks().stream()
                 .noneMatch(c -> c.check().equals("alerts")), "no rules wanted, none missing");
+    }
+
+    @Test
+    void disasterRecoveryRestoresInBatchesOfParallelRestores() {
+        for (int parallel : new int[] {1, 3, 5}) {
+            var plan = plan("recovery", "{\"disasterRecovery\": true, \"parallelRestores\": " + parallel + "}");
+            var run = MockedRun.of(plan);
+            ok(run);
+            var restoring = plan.volumes().stream().filter(v -> v.populatorRestore()).map(v -> v.app()).toList();
+            assertTrue(restoring.size() > parallel, "the prod inventory has more volumes than one batch");
+            for (int i = 0; i < restoring.size(); i++) {
+                var app = restoring.get(i);
+                var waitsFor = new HashSet<>(dependsOn(run, app + "-destination").stream().map(Resource::pulumiResourceName).toList());
+                var expected = new ArrayList<String>();
+                int batch = i / parallel;
+                if (batch > 0) {
+                    for (int j = (batch - 1) * parallel; j < batch * parallel; j++) expected.add(restoring.get(j) + "-pvc");
+                }
+                var restoredBefore = waitsFor.stream().filter(n -> n.endsWith("-pvc")).collect(java.util.stream.Collectors.toSet());
+                assertEquals(Set.copyOf(expected), restoredBefore, parallel + " at once: " + app + " (#" + i + ") waits for the batch before it");
+            }
+        }
+    }
+
+    @Test
+    void parallelRestoresDefaultsToAFewAndRefusesNone() {
+        assertEquals(3, TestStacks.prodPlan().inputs().settings().restore().parallelRestores());
+        var refused = assertThrowsInvalid("{\"parallelRestores\": 0}");
+        assertTrue(refused.contains("parallelRestores"), refused);
+    }
+
+    static String assertThrowsInvalid(String recovery) {
+        try {
+            TestStacks.load(TestStacks.with(TestStacks.prodConfig(), "recovery", recovery));
+        } catch (homelab.backups.config.ConfigErrors.InvalidConfigException e) {
+            return e.getMessage();
+        }
+        throw new AssertionError("recovery " + recovery + " was accepted");
     }
 
     static List<String> names(MockedRun run) {
