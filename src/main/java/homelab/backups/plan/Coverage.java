@@ -4,12 +4,14 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
  * The coverage ledger (issue 21, part 4): every live PVC of the cluster against the inventory. A PVC is BACKED UP (an
  * inventory volume, or a PVC of an inventory database's cluster, which the database's own backups cover), EXCLUDED
- * (listed with {@code exclude: {reason}}) or NOT COVERED (neither). Retiring Longhorn's recurring backups drops the
+ * (listed with {@code exclude: {reason}}) or NOT COVERED (neither). A PVC that a VolSync ReplicationSource outside this
+ * stack backs up counts as BACKED UP by it: Longhorn's backup target is the whole cluster's. Retiring Longhorn's recurring backups drops the
  * only copy of a NOT COVERED PVC: the owner found 17 such PVCs in May and 2 more in August (field-incidents-2026 #35),
  * so every NOT COVERED PVC keeps {@code longhorn.retireBackups} refused ({@link #check()}).
  *
@@ -35,6 +37,7 @@ public record Coverage(List<Entry> entries, List<Ignored> ignored) {
     /** PGO labels every PVC of a PostgresCluster with its name (postgres-operator internal/naming/labels.go LabelCluster). */
     public static final String PGO_CLUSTER_LABEL = "postgres-operator.crunchydata.com/cluster";
     static final String ARGO_TRACKING = "argocd.argoproj.io/tracking-id";
+    static final String VOLSYNC_API = "volsync.backube/v1alpha1";
 
     public enum Status {
         BACKED_UP("BACKED UP"), EXCLUDED("EXCLUDED"), NOT_COVERED("NOT COVERED");
@@ -75,11 +78,27 @@ public record Coverage(List<Entry> entries, List<Ignored> ignored) {
         ignored = List.copyOf(ignored);
     }
 
+    /**
+     * Reads every PVC, and the ReplicationSources of the namespaces where a PVC is neither in the inventory nor a
+     * database's: Longhorn's backup target is the whole cluster's, so a PVC another stack (or a hand-made source)
+     * backs up with VolSync is not one whose only copy Longhorn holds.
+     */
     public static Coverage read(StackPlan plan, Verification.Lookup live) {
-        return of(plan, live.allClaims());
+        var claims = live.allClaims();
+        var first = of(plan, claims, Map.of());
+        var sources = new HashMap<String, String>();
+        first.notCovered().stream().map(Entry::namespace).distinct().forEach(ns -> live.objects(VOLSYNC_API, "ReplicationSource", ns)
+                .forEach(rs -> Unstructured.string(rs, "spec.sourcePVC").ifPresent(pvc ->
+                        sources.putIfAbsent(ns + "/" + pvc, ns + "/" + Unstructured.name(rs)))));
+        return sources.isEmpty() ? first : of(plan, claims, sources);
     }
 
     public static Coverage of(StackPlan plan, List<LiveClaim> claims) {
+        return of(plan, claims, Map.of());
+    }
+
+    /** @param otherSources ReplicationSources outside this stack, by the PVC they back up ({@code ns/pvc} to {@code ns/name}) */
+    public static Coverage of(StackPlan plan, List<LiveClaim> claims, Map<String, String> otherSources) {
         var volumes = new HashMap<String, VolumePlan>();
         plan.volumes().forEach(v -> volumes.put(v.namespace() + "/" + v.pvc(), v));
         var excluded = new HashMap<String, homelab.backups.config.Volume>();
@@ -109,6 +128,12 @@ public record Coverage(List<Entry> entries, List<Ignored> ignored) {
                 entries.add(new Entry(c.namespace(), c.name(), Status.BACKED_UP, "database " + d.id(), d.cnpg()
                         ? d.destinationPath()
                         : "s3://" + plan.inputs().settings().s3().postgresBucket() + d.repoPath()));
+                continue;
+            }
+            var source = otherSources.get(c.key());
+            if (source != null) {
+                entries.add(new Entry(c.namespace(), c.name(), Status.BACKED_UP, "ReplicationSource " + source,
+                        "not this stack's (another stack's, or made by hand): its backups are not checked here"));
                 continue;
             }
             entries.add(new Entry(c.namespace(), c.name(), Status.NOT_COVERED, "", "neither backed up nor excluded"

@@ -98,6 +98,22 @@ class CoverageTest {
     }
 
     @Test
+    void aPvcAnotherStacksReplicationSourceBacksUpIsNotLonghornsAlone() {
+        var other = java.util.Map.<String, Object>of("apiVersion", "volsync.backube/v1alpha1", "kind", "ReplicationSource",
+                "metadata", Map.of("name", "deal-scout-backup", "namespace", "deal-scout"),
+                "spec", Map.of("sourcePVC", "deal-scout-data", "trigger", Map.of("schedule", "30 2 * * *")));
+        var elsewhere = java.util.Map.<String, Object>of("apiVersion", "volsync.backube/v1alpha1", "kind", "ReplicationSource",
+                "metadata", Map.of("name", "immich-thumbs-backup", "namespace", "immich"),
+                "spec", Map.of("sourcePVC", "immich-thumbs", "trigger", Map.of("schedule", "40 2 * * *")));
+        var c = Coverage.read(PLAN, homelab(PLAN).withObject(other).withObject(elsewhere));
+        var e = entry(c, "deal-scout/deal-scout-data");
+        assertEquals(Status.BACKED_UP, e.status());
+        assertEquals("ReplicationSource deal-scout/deal-scout-backup", e.by());
+        assertEquals(List.of("immich/immich-ml-cache"), c.notCovered().stream().map(Coverage.Entry::key).toList(),
+                "a source for another PVC of the namespace covers only its own");
+    }
+
+    @Test
     void theVolumesOfAClusterARestoreCreatedAreTheProgramsOwn() {
         var plan = Planner.plan(TestStacks.load(TestStacks.with(TestStacks.prodConfig(), "restore", "{\"khoj-database\": \"latest\"}")));
         var d = plan.databases().stream().filter(x -> x.id().equals("khoj-database")).findFirst().orElseThrow();
