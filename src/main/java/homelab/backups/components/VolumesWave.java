@@ -37,7 +37,9 @@ public final class VolumesWave extends ComponentResource implements Wave {
         var drills = new TreeMap<String, DrillPlan>();
         args.drills().forEach(d -> drills.put(d.app(), d));
         // Disaster recovery restores recovery.parallelRestores volumes at once: each batch's destinations wait for the
-        // PVCs the batch before restored (inventory order).
+        // PVCs the batch before restored (inventory order). A created PVC counts once it is Bound, which a populated
+        // one is after its restore (pulumi-kubernetes provider/pkg/await: PersistentVolumeClaim awaitCreation
+        // untilCoreV1PersistentVolumeClaimBound).
         int parallel = args.settings().restore().parallelRestores();
         var batch = new ArrayList<Resource>();
         var earlier = List.<Resource>of();

@@ -127,7 +127,8 @@ class ClusterNotWholeTest {
 
     @Test
     void parallelRestoresDefaultsToAFewAndRefusesNone() {
-        assertEquals(3, TestStacks.prodPlan().inputs().settings().restore().parallelRestores());
+        assertEquals(3, plan("recovery", "{\"timeout\": \"24h\"}").inputs().settings().restore().parallelRestores(),
+                "unset: a few at once");
         var refused = assertThrowsInvalid("{\"parallelRestores\": 0}");
         assertTrue(refused.contains("parallelRestores"), refused);
     }
