@@ -105,13 +105,16 @@ public final class ProofWave extends ComponentResource implements Wave {
     }
 
     /**
-     * Volumes (wave 4) wait for the alert rules, so that a source that never reports is caught from the start; without
-     * them (monitoring off, or its stack not installed), for what wave 2 handed on.
+     * Volumes (wave 4) wait for this wave's resources: the alert rules, so that a source that never reports is caught
+     * from the start, and the Longhorn retirement patch when there is one; with neither (monitoring off or its stack
+     * not installed, no retirement), for what wave 2 handed on. Without the monitoring stack nothing is retired either:
+     * ./verify's alerts row, which the retirement gate reads, is not proven then.
      */
     @Override
     public List<Resource> ready() {
         var own = new ArrayList<Resource>();
         alertRules.ifPresent(own::add);
+        longhornTarget.ifPresent(own::add);
         return Wave.orElse(own, after);
     }
 }

@@ -64,6 +64,20 @@ class ClusterNotWholeTest {
     }
 
     @Test
+    void theVolumesWaitForEveryResourceOfTheProofWaveAndNothingIsRetiredWithoutTheRules() {
+        var retiring = plan("longhorn", "{\"retireBackups\": true}");
+        var now = Instant.now();
+        var run = MockedRun.of(retiring, ProofWorld.allProven(retiring, now).cluster());
+        ok(run);
+        var proof = run.stack().proof();
+        assertEquals(List.of(proof.alertRules().orElseThrow(), proof.longhornTarget().orElseThrow()), proof.ready());
+        var bare = MockedRun.of(retiring, ProofWorld.allProven(retiring, now).cluster()
+                .withoutKind(AlertsPresence.API_VERSION, AlertsPresence.KIND));
+        var refused = bare.result().exceptions().toString();
+        assertTrue(refused.contains("alerts homelab-backups (prometheus-stack): NEVER: alerts not installed"), refused);
+    }
+
+    @Test
     void withoutTheMonitoringNamespaceTheRulesAreLeftOutToo() {
         var plan = TestStacks.prodPlan();
         var ns = plan.inputs().settings().monitoring().namespace();
