@@ -789,6 +789,52 @@ upgrade_from_the_last_release_changes_nothing() {
   expect "no PVC was re-created (UIDs unchanged)" [ "$before" = "$(pvc_uids)" ]
 }
 
+argo_cd_self_heal_holds_a_restore() {
+  # Issue 21, part 5 (README: Restore a volume): the Argo CD Application that tracks nginx's PVC syncs automatically
+  # with selfHeal and prune. A restore is refused at preview and at up, naming the Application and the command that
+  # pauses it, and nothing changes; once it is paused, the same request restores.
+  local tracking app out uid_before
+  backups_settled || return 1
+  tracking=$(k get pvc nginx-storage -n nginx-example -o jsonpath='{.metadata.annotations.argocd\.argoproj\.io/tracking-id}')
+  app=${tracking%%:*}
+  [ -n "$app" ] || { log "nginx's PVC carries no Argo CD tracking annotation"; return 1; }
+  k apply -f "$E2E/world/argocd-application-crd.yaml" >/dev/null &&
+    k wait --for=condition=Established crd/applications.argoproj.io --timeout=60s >/dev/null || return 1
+  k get namespace argocd >/dev/null 2>&1 || k create namespace argocd >/dev/null || return 1
+  k apply --field-manager=argocd-applicationset-controller -f - >/dev/null <<APP || return 1
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata: {name: $app, namespace: argocd}
+spec:
+  project: my-apps
+  source: {repoURL: https://github.com/mitchross/talos-argocd-proxmox.git, path: my-apps/development/nginx, targetRevision: HEAD}
+  destination: {server: https://kubernetes.default.svc, namespace: nginx-example}
+  syncPolicy:
+    automated: {prune: true, selfHeal: true}
+    syncOptions: [ServerSideApply=true, CreateNamespace=true]
+APP
+  stop_app nginx-example nginx-example-0
+  uid_before=$(uid nginx-example nginx-storage)
+  fingerprint "$work/fp-argo-before.json"
+  pulumi config set --path 'homelab-backups:restore.nginx' latest >/dev/null
+  if out=$(pulumi preview --non-interactive 2>&1); then log "preview accepted a restore while Argo CD self-heals the PVC"; return 1; fi
+  echo "$out" > "$work/argo-refused.log"
+  log "refused: $(grep -m1 -o 'RESTORE refused: the PVC nginx-example/nginx-storage is tracked by[^,]*' <<< "$out")"
+  expect "the preview names the Application" grep -q "tracked by the Argo CD Application argocd/$app" <<< "$out" &&
+  expect "and says why" grep -q "syncs automatically with selfHeal and prune" <<< "$out" &&
+  expect "and the command that pauses it" grep -qF "kubectl -n argocd patch application $app --type merge -p '{\"spec\":{\"syncPolicy\":{\"automated\":null}}}'" <<< "$out" &&
+  expect "up refuses too" fails pulumi up --yes --skip-preview --non-interactive &&
+  expect "the PVC is the same object" [ "$(uid nginx-example nginx-storage)" = "$uid_before" ] &&
+  expect "no destination was created" [ -z "$(k get replicationdestination -n nginx-example -o name)" ] &&
+  fingerprint "$work/fp-argo-after.json" && expect "nothing in the apps' world changed" unchanged "$work/fp-argo-before.json" "$work/fp-argo-after.json" || return 1
+  # README: pause it, then up with the request unchanged.
+  k -n argocd patch application "$app" --type merge -p '{"spec":{"syncPolicy":{"automated":null}}}' >/dev/null || return 1
+  up &&
+  expect "paused, the restore replaced the PVC" [ "$(uid nginx-example nginx-storage)" != "$uid_before" ] &&
+  expect "from its destination" [ "$(k get pvc nginx-storage -n nginx-example -o jsonpath='{.spec.dataSourceRef.name}')" = nginx-restore ] || return 1
+  pulumi config rm --path 'homelab-backups:restore.nginx' >/dev/null && up && start_app nginx-example nginx-example-0
+}
+
 scenario a "migrate: adopt the live PVCs (an import each, 0 replaces), install VolSync, first backups" migrate
 scenario b "second up is a no-op; no-change preview timed" second_up_is_noop
 scenario c "schedule window change updates only ReplicationSources" window_change_updates_only_sources
@@ -809,6 +855,7 @@ scenario q "Longhorn retirement: refused while anything is unproven, then only t
 scenario r "rollback: the program taken back out, every PVC, PV and repository left as it is" rollback_removes_the_program
 scenario s "upgrade: a stack the last release made, previewed and applied by this program with no change" upgrade_from_the_last_release_changes_nothing
 scenario t "real restic: previous:1 restores the backup before the latest, every file byte for byte; a repository deleted from the bucket is initialised empty and the PVC is kept" real_restic_selects_restores_and_initialises
+scenario w "Argo CD self-heal holds a restore: refused at preview and up naming the Application and its pause command, nothing changed; paused, it restores" argo_cd_self_heal_holds_a_restore
 
 echo "$passed passed, $failed failed${skipped:+, $skipped skipped}"
 if [ -n "${E2E_WAIT:-}" ]; then

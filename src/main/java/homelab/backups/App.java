@@ -65,6 +65,7 @@ public final class App {
                     "service", PostgresSpecs.recoveryService(d) + "." + d.database().namespace() + ".svc")));
         }
         ctx.export("recoveredDatabases", Output.of(recovered));
+        ctx.export("alerts", Output.of(stack.proof().alertsStatus()));
         return stack;
     }
 

@@ -98,7 +98,13 @@ public final class BackedUpVolume extends ComponentResource {
      * @param after        resources of earlier waves that must exist first (VolSync CRDs, snapshot classes, buckets)
      */
     public record Args(VolumePlan plan, VolumeHandling handling, Optional<String> volumeToKeep, Settings settings,
-                       SecretSource secrets, List<Resource> after, Optional<DrillPlan> drill) {
+                       SecretSource secrets, List<Resource> after, Optional<DrillPlan> drill,
+                       List<Resource> earlierRestores) {
+        /** @param earlierRestores disaster recovery: the restored PVCs of the previous batch, which this one waits for */
+        public Args {
+            after = List.copyOf(after);
+            earlierRestores = List.copyOf(earlierRestores);
+        }
     }
 
     public BackedUpVolume(String name, Args args, ComponentResourceOptions options) {
@@ -248,6 +254,7 @@ public final class BackedUpVolume extends ComponentResource {
         var dependsOn = new ArrayList<Resource>();
         for (var d : o.dependsOn()) {
             if (d == Dependency.EARLIER_WAVES) dependsOn.addAll(args.after());
+            else if (d == Dependency.EARLIER_RESTORES) dependsOn.addAll(args.earlierRestores());
             else dependsOn.add(java.util.Objects.requireNonNull(created.get(d), () -> d + " is not created yet"));
         }
         var opts = CustomResourceOptions.builder().parent(this)

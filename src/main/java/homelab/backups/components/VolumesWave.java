@@ -36,14 +36,28 @@ public final class VolumesWave extends ComponentResource implements Wave {
         var schedules = new TreeMap<String, String>();
         var drills = new TreeMap<String, DrillPlan>();
         args.drills().forEach(d -> drills.put(d.app(), d));
+        // Disaster recovery restores recovery.parallelRestores volumes at once: each batch's destinations wait for the
+        // PVCs the batch before restored (inventory order). A created PVC counts once it is Bound, which a populated
+        // one is after its restore (pulumi-kubernetes provider/pkg/await: PersistentVolumeClaim awaitCreation
+        // untilCoreV1PersistentVolumeClaimBound).
+        int parallel = args.settings().restore().parallelRestores();
+        var batch = new ArrayList<Resource>();
+        var earlier = List.<Resource>of();
         for (var plan : args.plans()) {
             var volumeToKeep = args.review().volumeToKeep(plan.app());
             var handling = VolumeHandling.of(args.handling().get(plan.app()), volumeToKeep,
                     args.settings().restore().timeout());
-            volumes.add(new BackedUpVolume(plan.app(), new BackedUpVolume.Args(plan, handling, volumeToKeep,
+            boolean recovering = handling.claim().mode() == ClaimHandling.Mode.DISASTER_RECOVERY;
+            if (recovering && batch.size() == parallel) {
+                earlier = List.copyOf(batch);
+                batch.clear();
+            }
+            var volume = new BackedUpVolume(plan.app(), new BackedUpVolume.Args(plan, handling, volumeToKeep,
                     args.settings(), args.secrets(), args.after(),
-                    java.util.Optional.ofNullable(drills.get(plan.app()))),
-                    ComponentResourceOptions.builder().parent(this).build()));
+                    java.util.Optional.ofNullable(drills.get(plan.app())), recovering ? earlier : List.of()),
+                    ComponentResourceOptions.builder().parent(this).build());
+            volumes.add(volume);
+            if (recovering) batch.add(volume.pvc());
             schedules.put(plan.app(), plan.schedule().text());
         }
         registerOutputs(Map.of("count", Output.of(volumes.size()), "schedules", Output.of(schedules)));

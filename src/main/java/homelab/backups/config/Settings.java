@@ -21,7 +21,8 @@ public record Settings(
         Map<String, Policy> policies,
         MonitoringSettings monitoring,
         DrillSettings drills,
-        LonghornSettings longhorn) {
+        LonghornSettings longhorn,
+        ArgoCdSettings argocd) {
 
     public Settings {
         snapshotClasses = List.copyOf(snapshotClasses);
@@ -172,8 +173,14 @@ public record Settings(
     /**
      * @param timeout           how long {@code pulumi up} waits for a restore mover; large volumes take hours
      * @param disasterRecovery  the stack-wide bootstrap mode for a rebuilt cluster
+     * @param parallelRestores  disaster recovery restores at most this many volumes at once: Longhorn builds the
+     *                          replicas of every new volume at the same time, and mass restores have faulted its
+     *                          volumes (field-incidents-2026 #40)
      */
-    public record RestoreSettings(Duration timeout, boolean disasterRecovery) {
+    public record RestoreSettings(Duration timeout, boolean disasterRecovery, int parallelRestores) {
+        public RestoreSettings {
+            if (parallelRestores < 1) throw new IllegalArgumentException("parallelRestores must be at least 1: " + parallelRestores);
+        }
     }
 
     /**
@@ -213,5 +220,15 @@ public record Settings(
      * target, only once every backup is proven.
      */
     public record LonghornSettings(boolean retireBackups, String namespace, String backupTarget) {
+    }
+
+    /**
+     * Argo CD, as far as a restore needs it: where its Applications live, so that the one tracking a PVC about to be
+     * deleted can be read (its automated sync would re-create the PVC empty from Git).
+     */
+    public record ArgoCdSettings(String namespace) {
+        public ArgoCdSettings {
+            if (namespace == null || namespace.isBlank()) throw new IllegalArgumentException("argocd.namespace is empty");
+        }
     }
 }

@@ -18,7 +18,7 @@ public final class SettingsLoader {
     /** Every top-level key this program reads; anything else under {@code homelab-backups:} is a typo. */
     public static final Set<String> KNOWN_KEYS = Set.of("inventory", "kubernetes", "volsync", "s3", "schedule",
             "snapshotClasses", "cache", "secrets", "databases", "recovery", "restore", "policies", "monitoring",
-            "drills", "longhorn",
+            "drills", "longhorn", "argocd",
             SecretKey.S3_ACCESS_KEY.configKey(), SecretKey.S3_SECRET_KEY.configKey(),
             SecretKey.RESTIC_PASSWORD.configKey(), SecretKey.KOPIA_PASSWORD.configKey(),
             SecretKey.PGBACKREST_CIPHER_PASS.configKey());
@@ -57,7 +57,8 @@ public final class SettingsLoader {
                 policies(config, errors, schedule, volsync.mover()),
                 monitoring(section(config, "monitoring", errors)),
                 drills(section(config, "drills", errors), volsync),
-                longhorn(section(config, "longhorn", errors)));
+                longhorn(section(config, "longhorn", errors)),
+                argocd(section(config, "argocd", errors)));
     }
 
     /** An unknown top-level key, with the likeliest cause: a nested key set without --path, or a near miss. */
@@ -151,6 +152,15 @@ public final class SettingsLoader {
         if (!targetProblem.isEmpty()) f.error("backupTarget", targetProblem);
         f.finish();
         return new Settings.LonghornSettings(retire, namespace, target);
+    }
+
+    /** Argo CD's Applications live in {@code argocd} unless the install says otherwise. */
+    private static Settings.ArgoCdSettings argocd(Fields f) {
+        var namespace = f.string("namespace", "argocd");
+        var nsProblem = Names.labelProblem(namespace, 63);
+        if (!nsProblem.isEmpty()) f.error("namespace", nsProblem);
+        f.finish();
+        return new Settings.ArgoCdSettings(nsProblem.isEmpty() ? namespace : "argocd");
     }
 
     private static final Pattern POLICY_NAME = Pattern.compile("^[a-z0-9]([-a-z0-9]{0,38}[a-z0-9])?$");
@@ -574,8 +584,14 @@ public final class SettingsLoader {
             f.error("timeout", timeoutText + " is too short for any restore; large volumes take hours");
         }
         var dr = f.bool("disasterRecovery", false);
+        // Each restore of a rebuilt cluster is a new Longhorn volume whose replicas are built at once; the owner's
+        // 25 parallel restores faulted 10 volumes (field-incidents-2026 #40).
+        var parallel = f.integer("parallelRestores", 3);
+        if (parallel < 1 || parallel > 50) {
+            f.error("parallelRestores", parallel + " must be between 1 and 50 (how many volumes disaster recovery restores at once)");
+        }
         f.finish();
-        return new Settings.RestoreSettings(timeout, dr);
+        return new Settings.RestoreSettings(timeout, dr, (int) Math.max(1, Math.min(parallel, 50)));
     }
 
     static Optional<Duration> parseDuration(String text) {

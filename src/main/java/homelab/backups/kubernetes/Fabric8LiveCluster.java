@@ -2,6 +2,7 @@ package homelab.backups.kubernetes;
 
 import com.pulumi.exceptions.RunException;
 import homelab.backups.plan.LiveClaim;
+import homelab.backups.plan.LiveRead;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Volume;
@@ -29,6 +30,8 @@ public final class Fabric8LiveCluster implements LiveCluster {
     private final Optional<String> context;
     private final CompletableFuture<KubernetesClient> client;
     private final CompletableFuture<Map<String, LiveClaim>> claims;
+    /** Every PVC in the order the API server listed them (the coverage ledger reads them all). */
+    private final CompletableFuture<List<LiveClaim>> allClaims;
     private volatile String where = "the cluster of the current kubeconfig context";
 
     private Fabric8LiveCluster(Optional<String> context) {
@@ -51,9 +54,9 @@ public final class Fabric8LiveCluster implements LiveCluster {
             where = config.getMasterUrl() + context.map(c -> " (context " + c + ")").orElse("");
             return new KubernetesClientBuilder().withConfig(config).build();
         });
-        this.claims = client.thenApply(c -> c.persistentVolumeClaims().inAnyNamespace().list().getItems().stream()
-                .collect(Collectors.toMap(p -> p.getMetadata().getNamespace() + "/" + p.getMetadata().getName(),
-                        Fabric8LiveCluster::liveClaim)));
+        this.allClaims = client.thenApply(c -> c.persistentVolumeClaims().inAnyNamespace().list().getItems().stream()
+                .map(Fabric8LiveCluster::liveClaim).toList());
+        this.claims = allClaims.thenApply(all -> all.stream().collect(Collectors.toMap(LiveClaim::key, c -> c)));
     }
 
     /** @param context the kubeconfig context the stack pins (homelab-backups:kubernetes.context), if any */
@@ -68,6 +71,58 @@ public final class Fabric8LiveCluster implements LiveCluster {
     @Override
     public Optional<LiveClaim> claim(String namespace, String name) {
         return Optional.ofNullable(read(claims::join).get(namespace + "/" + name));
+    }
+
+    @Override
+    public List<LiveClaim> allClaims() {
+        return read(allClaims::join);
+    }
+
+    /** Discovery of the kind's group version: absent when the group version is not served or lacks the kind. */
+    @Override
+    public boolean served(String apiVersion, String kind) {
+        var resources = read(() -> {
+            try {
+                return client.join().getApiResources(apiVersion);
+            } catch (KubernetesClientException e) {
+                if (e.getCode() == 404) return null;
+                throw e;
+            }
+        });
+        return resources != null && resources.getResources() != null
+                && resources.getResources().stream().anyMatch(r -> kind.equals(r.getKind()) && !r.getName().contains("/"));
+    }
+
+    @Override
+    public boolean namespaceExists(String name) {
+        return read(() -> client.join().namespaces().withName(name).get()) != null;
+    }
+
+    /**
+     * An object whose absence and unreadability must not look alike: 401/403 is a refusal with the API server's
+     * message; any other failure stops the program as every other read does.
+     */
+    @Override
+    @SuppressWarnings("unchecked")
+    public LiveRead read(String apiVersion, String kind, String namespace, String name) {
+        try {
+            var object = read(() -> {
+                try {
+                    return client.join().genericKubernetesResources(apiVersion, kind).inNamespace(namespace).withName(name).get();
+                } catch (KubernetesClientException e) {
+                    if (e.getCode() == 401 || e.getCode() == 403) throw new RefusedException(e);
+                    if (notServed(e)) return null;
+                    throw e;
+                }
+            });
+            return object == null ? new LiveRead.Absent()
+                    : new LiveRead.Found((Map<String, Object>) client.join().getKubernetesSerialization().convertValue(object, Map.class));
+        } catch (RefusedException e) {
+            var cause = (KubernetesClientException) e.getCause();
+            var status = cause.getStatus();
+            return new LiveRead.Refused("HTTP " + cause.getCode() + (status != null && status.getMessage() != null
+                    ? ": " + status.getMessage() : ": " + cause.getMessage()));
+        }
     }
 
     /**
@@ -163,7 +218,8 @@ public final class Fabric8LiveCluster implements LiveCluster {
                 Optional.ofNullable(spec.getVolumeName()),
                 meta.getDeletionTimestamp() != null && !meta.getDeletionTimestamp().isEmpty(),
                 Optional.ofNullable(annotations.get(RESTORE_ANNOTATION)),
-                Optional.ofNullable(annotations.get(KEPT_VOLUME_ANNOTATION)));
+                Optional.ofNullable(annotations.get(KEPT_VOLUME_ANNOTATION)),
+                meta.getLabels() == null ? Map.of() : meta.getLabels(), annotations);
     }
 
     private <T> T read(Supplier<T> call) {
@@ -171,6 +227,7 @@ public final class Fabric8LiveCluster implements LiveCluster {
             return call.get();
         } catch (KubernetesClientException | CompletionException e) {
             var cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+            if (cause instanceof RefusedException refused) throw refused;
             if (cause instanceof ContextException) throw new RunException(cause.getMessage());
             // Said before anything is registered (the program) or instead of a table (./verify).
             throw new RunException("cannot read the live cluster at " + where + ": " + cause.getMessage()
@@ -181,6 +238,13 @@ public final class Fabric8LiveCluster implements LiveCluster {
     @Override
     public void close() {
         client.thenAccept(KubernetesClient::close);
+    }
+
+    /** The API server refused a read (401/403): an answer of its own, passed through {@link #read(Supplier)}. */
+    static final class RefusedException extends RuntimeException {
+        RefusedException(KubernetesClientException cause) {
+            super(cause);
+        }
     }
 
     /** The kubeconfig cannot give the context the stack asks for; nothing was read. */

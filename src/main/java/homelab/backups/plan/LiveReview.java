@@ -15,7 +15,8 @@ import java.util.TreeMap;
  *   <li>An adopted PVC must exist and agree with the inventory on the three fields the program owns ({@link
  *       Adoption}); otherwise the program stops listing every disagreement.</li>
  *   <li>A PVC about to be restored must not be in use: Kubernetes' PVC protection would hold its deletion for as long
- *       as a pod mounts it, so the program refuses before deleting anything. Its PersistentVolume is remembered,
+ *       as a pod mounts it, so the program refuses before deleting anything. Nor may an Argo CD Application that
+ *       tracks it sync automatically with selfHeal or prune ({@link ArgoCdSync}). Its PersistentVolume is remembered,
  *       to be kept ({@code Retain}) so that the restore can be undone.</li>
  *   <li>A PVC already restored by this very request (it carries the request's id) names the volume the restore
  *       kept; one absent altogether needs nothing: the restore creates it as the inventory says.</li>
@@ -36,6 +37,15 @@ public record LiveReview(Map<String, LiveClaim> claims, Map<String, String> volu
 
         /** Any object as the API server serves it (apiVersion, kind, metadata, spec, status), or empty. */
         Optional<Map<String, Object>> object(String apiVersion, String kind, String namespace, String name);
+
+        /** Whether the API server serves the kind (its CRD is installed); an unreadable discovery is an error. */
+        boolean served(String apiVersion, String kind);
+
+        /** Whether the namespace exists; an unreadable answer is an error. */
+        boolean namespaceExists(String name);
+
+        /** One object, telling "absent" from "the API server refused to show it" (RBAC). */
+        LiveRead read(String apiVersion, String kind, String namespace, String name);
     }
 
     public LiveReview {
@@ -45,8 +55,9 @@ public record LiveReview(Map<String, LiveClaim> claims, Map<String, String> volu
         errors = List.copyOf(errors);
     }
 
+    /** @param argoNamespace where Argo CD's Applications live (homelab-backups:argocd.namespace) */
     public static LiveReview of(String inventoryFile, List<VolumePlan> plans, Map<String, ClaimHandling> handling,
-                                List<DatabasePlan> databases, Lookup live) {
+                                List<DatabasePlan> databases, String argoNamespace, Lookup live) {
         var claims = new TreeMap<String, LiveClaim>();
         var keep = new TreeMap<String, String>();
         var errors = new ArrayList<ConfigError>();
@@ -80,6 +91,9 @@ public record LiveReview(Map<String, LiveClaim> claims, Map<String, String> volu
                         + "pause Argo CD auto-sync for it and scale it to 0 (README: Restore a volume); Kubernetes keeps "
                         + "a PVC that a pod uses, so the restore could not finish. Nothing was changed"));
             }
+            // Argo CD's automated sync would re-create the PVC empty from Git between the delete and the create.
+            ArgoCdSync.refusal(claim.get(), argoNamespace, live)
+                    .ifPresent(why -> errors.add(new ConfigError(inventoryFile, item, "pvc", why)));
             claim.get().volumeName().filter(v -> !v.isEmpty()).ifPresent(v -> keep.put(plan.app(), v));
         }
         var recoveries = new TreeMap<String, RecoveryShape>();

@@ -65,6 +65,15 @@ public record Verification(List<Check> checks, Instant at) {
         default List<Map<String, Object>> everywhere(String apiVersion, String kind) {
             throw new Unreadable("this reader does not list " + kind + " across namespaces");
         }
+
+        /** Every PVC of the cluster, in every namespace. */
+        List<LiveClaim> allClaims();
+
+        /** Whether the API server serves the kind (its CRD is installed); an unreadable discovery is an error. */
+        boolean served(String apiVersion, String kind);
+
+        /** Whether the namespace exists; an unreadable answer is an error. */
+        boolean namespaceExists(String name);
     }
 
     /** A kind the cluster will not list for us; the message says why. */
@@ -87,6 +96,9 @@ public record Verification(List<Check> checks, Instant at) {
             checks.add(d.cnpg() ? DatabaseChecks.cnpgBackup(d, settings, live, now) : DatabaseChecks.pgoBackup(d, settings, live, now));
             checks.add(d.cnpg() ? DatabaseChecks.cnpgArchive(d, live) : DatabaseChecks.pgoArchive(d, live));
         }
+        // Issue 21: every live PVC backed up or excluded (the coverage ledger), and the alert rules installed.
+        checks.add(Coverage.read(plan, live).check());
+        AlertsPresence.check(plan, live).ifPresent(checks::add);
         for (var v : plan.volumes()) v.restore().ifPresent(r -> checks.add(restore(v, settings, live)));
         for (var d : plan.databases()) d.restore().ifPresent(r -> checks.add(DatabaseChecks.restore(d, live)));
         checks.add(longhornJobs(settings, live));

@@ -24,7 +24,14 @@ public record VolumeHandling(ClaimHandling claim, ChildOptions secret, ChildOpti
                              ChildOptions maintenance, ChildOptions drillScript, ChildOptions drill) {
 
     /** What a child can wait for: the earlier waves (VolSync CRDs, snapshot classes, buckets) or a sibling. */
-    public enum Dependency { EARLIER_WAVES, SECRET, DESTINATION, KEPT_VOLUME, PVC, DRILL_SCRIPT }
+    public enum Dependency {
+        EARLIER_WAVES, SECRET, DESTINATION, KEPT_VOLUME, PVC, DRILL_SCRIPT,
+        /**
+         * Disaster recovery: the restored PVCs of the batch before this volume's ({@code recovery.parallelRestores}
+         * restores at once; empty for the first batch).
+         */
+        EARLIER_RESTORES
+    }
 
     /**
      * One child's options, in the order they are applied.
@@ -72,8 +79,12 @@ public record VolumeHandling(ClaimHandling claim, ChildOptions secret, ChildOpti
         var restoring = claim.mode() == ClaimHandling.Mode.RESTORE;
         // pulumi up blocks on the destination until VolSync reports this very trigger finished (SPEC correction 3),
         // on create and on update alike: a new request updates the trigger of an existing destination.
+        // Disaster recovery restores every volume: in batches, each after the previous batch's PVCs exist, because
+        // Longhorn builds each new volume's replicas at once (field-incidents-2026 #40).
         var destination = claim.populated()
-                ? Optional.of(ChildOptions.named(Dependency.EARLIER_WAVES, Dependency.SECRET).waiting(restoreTimeout))
+                ? Optional.of((claim.mode() == ClaimHandling.Mode.DISASTER_RECOVERY
+                        ? ChildOptions.named(Dependency.EARLIER_WAVES, Dependency.SECRET, Dependency.EARLIER_RESTORES)
+                        : ChildOptions.named(Dependency.EARLIER_WAVES, Dependency.SECRET)).waiting(restoreTimeout))
                 : Optional.<ChildOptions>empty();
         // Only once the destination restored data, and forgotten, never reverted, when the request is gone.
         var keptVolume = restoring && volumeToKeep.isPresent()

@@ -22,17 +22,43 @@ import java.util.function.UnaryOperator;
  * ones. The objects are kept as the API server serves them (maps), so tests can edit them as an owner would.
  */
 public final class MockCluster implements LiveCluster {
+    /**
+     * Argo CD's Application: not served here unless a test installs it ({@link #withArgoCd}). The render cannot read
+     * Argo CD; {@code pulumi preview} reads the real one before a restore deletes a PVC.
+     */
+    public static final String ARGO_APPLICATION = "argoproj.io/v1alpha1|Application";
+
     private final Map<String, Map<String, Object>> claims;
     private final Map<String, List<String>> pods;
     private final Map<String, Map<String, Object>> objects;
     private final boolean offline;
+    /** "apiVersion|kind" the API server does not serve (no CRD); every other kind is served. */
+    private final java.util.Set<String> unserved;
+    /** Namespaces that do not exist; every other one does. */
+    private final java.util.Set<String> missingNamespaces;
+    /** "apiVersion|kind" whose objects the API server refuses to show (RBAC). */
+    private final java.util.Set<String> refused;
 
     private MockCluster(Map<String, Map<String, Object>> claims, Map<String, List<String>> pods,
                         Map<String, Map<String, Object>> objects, boolean offline) {
+        this(claims, pods, objects, offline, java.util.Set.of(ARGO_APPLICATION), java.util.Set.of(), java.util.Set.of());
+    }
+
+    private MockCluster(Map<String, Map<String, Object>> claims, Map<String, List<String>> pods,
+                        Map<String, Map<String, Object>> objects, boolean offline, java.util.Set<String> unserved,
+                        java.util.Set<String> missingNamespaces, java.util.Set<String> refused) {
         this.claims = claims;
         this.pods = pods;
         this.objects = objects;
         this.offline = offline;
+        this.unserved = java.util.Set.copyOf(unserved);
+        this.missingNamespaces = java.util.Set.copyOf(missingNamespaces);
+        this.refused = java.util.Set.copyOf(refused);
+    }
+
+    private MockCluster copy(Map<String, Map<String, Object>> claims, Map<String, List<String>> pods,
+                             Map<String, Map<String, Object>> objects, boolean offline) {
+        return new MockCluster(claims, pods, objects, offline, unserved, missingNamespaces, refused);
     }
 
     /**
@@ -40,7 +66,70 @@ public final class MockCluster implements LiveCluster {
      * gate is checked against them (tests); without this, the render leaves that gate to the preview.
      */
     public MockCluster withStatuses() {
-        return new MockCluster(claims, pods, objects, false);
+        return copy(claims, pods, objects, false);
+    }
+
+    /** The same cluster without the CRD of {@code apiVersion}/{@code kind}: the API server does not serve it. */
+    public MockCluster withoutKind(String apiVersion, String kind) {
+        var fewer = new java.util.HashSet<>(unserved);
+        fewer.add(apiVersion + "|" + kind);
+        return new MockCluster(claims, pods, objects, offline, fewer, missingNamespaces, refused);
+    }
+
+    /** The same cluster without the namespace. */
+    public MockCluster withoutNamespace(String namespace) {
+        var gone = new java.util.HashSet<>(missingNamespaces);
+        gone.add(namespace);
+        return new MockCluster(claims, pods, objects, offline, unserved, gone, refused);
+    }
+
+    /** The same cluster with Argo CD installed: its Application CRD served (its namespace exists unless removed). */
+    public MockCluster withArgoCd() {
+        var more = new java.util.HashSet<>(unserved);
+        more.remove(ARGO_APPLICATION);
+        return new MockCluster(claims, pods, objects, offline, more, missingNamespaces, refused);
+    }
+
+    /** The same cluster, whose API server refuses to show objects of the kind (RBAC: 403 Forbidden). */
+    public MockCluster refusing(String apiVersion, String kind) {
+        var more = new java.util.HashSet<>(refused);
+        more.add(apiVersion + "|" + kind);
+        return new MockCluster(claims, pods, objects, offline, unserved, missingNamespaces, more);
+    }
+
+    /** The same cluster with one more PVC (or one replaced), as the API server serves it. */
+    @SuppressWarnings("unchecked")
+    public MockCluster withClaim(Map<String, Object> claim) {
+        var meta = (Map<String, Object>) claim.get("metadata");
+        var more = new LinkedHashMap<>(claims);
+        more.put(meta.get("namespace") + "/" + meta.get("name"), claim);
+        return copy(more, pods, objects, offline);
+    }
+
+    @Override
+    public boolean served(String apiVersion, String kind) {
+        return !unserved.contains(apiVersion + "|" + kind);
+    }
+
+    @Override
+    public boolean namespaceExists(String name) {
+        return !missingNamespaces.contains(name);
+    }
+
+    @Override
+    public homelab.backups.plan.LiveRead read(String apiVersion, String kind, String namespace, String name) {
+        if (refused.contains(apiVersion + "|" + kind)) {
+            return new homelab.backups.plan.LiveRead.Refused("HTTP 403: " + kind.toLowerCase() + "s." + apiVersion.split("/")[0]
+                    + " \"" + name + "\" is forbidden: User \"homelab\" cannot get resource in the namespace \"" + namespace + "\"");
+        }
+        if (!served(apiVersion, kind) || !namespaceExists(namespace)) return new homelab.backups.plan.LiveRead.Absent();
+        return object(apiVersion, kind, namespace, name).<homelab.backups.plan.LiveRead>map(homelab.backups.plan.LiveRead.Found::new)
+                .orElseGet(homelab.backups.plan.LiveRead.Absent::new);
+    }
+
+    @Override
+    public List<LiveClaim> allClaims() {
+        return claims.values().stream().map(MockCluster::liveClaim).toList();
     }
 
     @Override
@@ -111,14 +200,14 @@ public final class MockCluster implements LiveCluster {
         var more = new LinkedHashMap<>(objects);
         more.put(objectKey((String) object.get("apiVersion"), (String) object.get("kind"), (String) meta.get("namespace"),
                 (String) meta.get("name")), object);
-        return new MockCluster(claims, pods, more, offline);
+        return copy(claims, pods, more, offline);
     }
 
     /** The same cluster without that object. */
     public MockCluster without(String apiVersion, String kind, String namespace, String name) {
         var fewer = new LinkedHashMap<>(objects);
         fewer.remove(objectKey(apiVersion, kind, namespace, name));
-        return new MockCluster(claims, pods, fewer, offline);
+        return copy(claims, pods, fewer, offline);
     }
 
     private static String objectKey(String apiVersion, String kind, String namespace, String name) {
@@ -134,7 +223,7 @@ public final class MockCluster implements LiveCluster {
     public MockCluster withPods(String namespace, String claim, List<String> podNames) {
         var more = new LinkedHashMap<>(pods);
         more.put(namespace + "/" + claim, List.copyOf(podNames));
-        return new MockCluster(claims, more, objects, offline);
+        return copy(claims, more, objects, offline);
     }
 
     @Override
@@ -167,7 +256,14 @@ public final class MockCluster implements LiveCluster {
                 Optional.ofNullable((String) spec.get("volumeName")),
                 meta.get("deletionTimestamp") != null,
                 Optional.ofNullable((String) annotations.get(RESTORE_ANNOTATION)),
-                Optional.ofNullable((String) annotations.get(KEPT_VOLUME_ANNOTATION)));
+                Optional.ofNullable((String) annotations.get(KEPT_VOLUME_ANNOTATION)),
+                strings((Map<String, Object>) meta.getOrDefault("labels", Map.of())), strings(annotations));
+    }
+
+    private static Map<String, String> strings(Map<String, Object> map) {
+        var out = new LinkedHashMap<String, String>();
+        map.forEach((k, v) -> out.put(k, String.valueOf(v)));
+        return out;
     }
 
     /** A bound, Argo CD-managed PVC as the API server returns it. */

@@ -4,6 +4,7 @@ import homelab.backups.config.ConfigErrors;
 import homelab.backups.config.StackFile;
 import homelab.backups.config.StackInputs;
 import homelab.backups.kubernetes.Fabric8LiveCluster;
+import homelab.backups.plan.Coverage;
 import homelab.backups.plan.Planner;
 import homelab.backups.plan.Verification;
 import java.io.PrintStream;
@@ -50,10 +51,12 @@ public final class Verify {
             }
         }
         Verification verification;
+        Coverage coverage;
         try {
             var plan = Planner.plan(StackInputs.load(StackFile.stackConfig(project, stack), project));
             try (var live = Fabric8LiveCluster.connect(plan.inputs().settings().kubernetes().context())) {
                 verification = Verification.of(plan, live, Instant.now());
+                coverage = Coverage.read(plan, live);
             }
         } catch (ConfigErrors.InvalidConfigException e) {
             err.println(e.getMessage());
@@ -62,8 +65,8 @@ public final class Verify {
             err.println("verify: " + e.getMessage());
             return 3;
         }
-        if (json) out.println(VerificationReport.json(verification));
-        else VerificationReport.table(verification).forEach(out::println);
+        if (json) out.println(VerificationReport.json(verification, coverage));
+        else VerificationReport.table(verification, coverage).forEach(out::println);
         return verification.proven() ? 0 : 1;
     }
 

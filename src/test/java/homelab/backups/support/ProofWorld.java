@@ -1,5 +1,7 @@
 package homelab.backups.support;
 
+import homelab.backups.plan.AlertRules;
+import homelab.backups.plan.AlertsPresence;
 import homelab.backups.plan.StackPlan;
 import homelab.backups.plan.Verification;
 import homelab.backups.render.MockCluster;
@@ -31,6 +33,11 @@ public final class ProofWorld {
         var settings = plan.inputs().settings();
         world.put(object("coordination.k8s.io/v1", "Lease", settings.volsync().namespace(), Verification.VOLSYNC_LEASE,
                 Map.of("spec", Map.of("holderIdentity", "volsync-6d4b9c7f5-x2x9q_0d1e", "renewTime", time(now.minusSeconds(3))))));
+        // The alert rules a previous pulumi up installed (./verify's alerts row).
+        if (settings.monitoring().enabled()) {
+            world.put(object(AlertsPresence.API_VERSION, AlertsPresence.KIND, settings.monitoring().namespace(),
+                    AlertRules.RULE_NAME, Map.of("spec", Map.of("groups", AlertRules.groups(plan)))));
+        }
         for (var v : plan.volumes()) {
             world.put(object("volsync.backube/v1alpha1", "ReplicationSource", v.namespace(), v.sourceName(), Map.of(
                     "status", Map.of("lastSyncTime", time(now.minus(Duration.ofHours(3))),
