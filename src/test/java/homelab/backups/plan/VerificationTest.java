@@ -191,6 +191,21 @@ class VerificationTest {
             public List<Map<String, Object>> objects(String apiVersion, String kind, String namespace) {
                 return world.objects(apiVersion, kind, namespace);
             }
+
+            @Override
+            public List<homelab.backups.plan.LiveClaim> allClaims() {
+                return world.allClaims();
+            }
+
+            @Override
+            public boolean served(String apiVersion, String kind) {
+                return world.served(apiVersion, kind);
+            }
+
+            @Override
+            public boolean namespaceExists(String name) {
+                return world.namespaceExists(name);
+            }
         };
         var v = Verification.of(PLAN, partial, NOW);
         var s3 = row(v, "egress", "192.168.10.133:30292");
