@@ -795,12 +795,15 @@ rollback_removes_the_program() {
 
 # ---- upgrade: a stack made by the last release, previewed and applied by this one -----------------------------------
 # Every change of a child's name, parent or type must carry an alias (ProdStackTest pins the URNs); this proves it on
-# a real engine: the release before this one migrates the world (after the rollback the world is as before the
-# migration), then this program previews that stack with no change at all, and its up changes nothing.
-UPGRADE_FROM=3e5bef9764e229facf4fe99ed4ec561d2b376603   # the last commit that landed before this program's changes
+# a real engine: the last release migrates the world (after the rollback the world is as before the migration), then
+# this program previews that stack. A rename would be a create and a delete; what this release changes on purpose is
+# content only: the drill script and the drill CronJobs (issue 19: the lock, xattrs, capabilities, the locked exit
+# code), the alert rules (VolumeBackupOutOfSync's timing) and the stack outputs. Nothing else may move, no PVC or PV.
+UPGRADE_FROM=df73a7444bb2e790ed0d2c278d4fd2a52361df40   # the last commit that landed before this program's changes
+UPGRADE_CHANGES='^(update|replace|create-replacement|delete-replaced) (kubernetes:core/v1:ConfigMap [a-z0-9-]+-drill-script|kubernetes:batch/v1:CronJob [a-z0-9-]+-drill|kubernetes:monitoring.coreos.com/v1:PrometheusRule wave3-proof-alert-rules|pulumi:pulumi:Stack .*)$'
 use_jar() { sed -i "s|^    binary: .*|    binary: $1|" Pulumi.yaml; }
 upgrade_from_the_last_release_changes_nothing() {
-  local old before
+  local old before steps
   old=$(bash "$E2E/harness/release-jar.sh" "$UPGRADE_FROM") || return 1
   before=$(pvc_uids)
   pulumi config set --path 'homelab-backups:longhorn.retireBackups' false >/dev/null   # scenario q left it on
@@ -808,20 +811,25 @@ upgrade_from_the_last_release_changes_nothing() {
   up || { use_jar "$REPO/target/homelab-backups-all.jar"; return 1; }
   log "the release ${UPGRADE_FROM:0:12} migrated the world: $(pulumi stack --show-urns | grep -c 'urn:pulumi:') URNs"
   use_jar "$REPO/target/homelab-backups-all.jar"
-  expect "this program's preview of that stack changes nothing (no create, update, replace or delete)" no_changes &&
-  up && expect "its up changed nothing" [ -z "$(grep -E '[0-9]+ (created|updated|replaced|deleted)' "$work/up.log")" ] &&
-  expect "no PVC was re-created (UIDs unchanged)" [ "$before" = "$(pvc_uids)" ]
+  steps=$(preview_steps | changes)
+  log "this program's preview of that stack: $(echo "$steps" | cut -d' ' -f1,2 | sort | uniq -c | tr '\n' ';')"
+  expect "no create or delete (a rename without an alias would be both), no import" [ -z "$(echo "$steps" | grep -E '^(create|delete|import|import-replacement) ')" ] &&
+  expect "only the content this release changes on purpose" [ -z "$(echo "$steps" | grep -v -E "$UPGRADE_CHANGES")" ] &&
+  expect "no PVC or PV in the plan" [ -z "$(echo "$steps" | grep -E 'PersistentVolume(Claim)?(Patch)? ')" ] &&
+  up && expect "no PVC was re-created (UIDs unchanged)" [ "$before" = "$(pvc_uids)" ] &&
+  expect "then nothing is left to change" no_changes
 }
 
 argo_cd_self_heal_holds_a_restore() {
-  # Issue 21, part 5 (README: Restore a volume): the Argo CD Application that tracks nginx's PVC syncs automatically
-  # with selfHeal and prune. A restore is refused at preview and at up, naming the Application and the command that
+  # Issue 21, part 5 (README: Restore a volume): the Argo CD Application that tracks khoj's PVC syncs automatically
+  # with selfHeal and prune (khoj: an app whose PVC is still the one Argo CD applied; a PVC an earlier restore made
+  # anew carries no tracking annotation until Argo CD syncs it again). A restore is refused at preview and at up, naming the Application and the command that
   # pauses it, and nothing changes; once it is paused, the same request restores.
   local tracking app out uid_before
   backups_settled || return 1
-  tracking=$(k get pvc nginx-storage -n nginx-example -o jsonpath='{.metadata.annotations.argocd\.argoproj\.io/tracking-id}')
+  tracking=$(k get pvc khoj-config-pvc -n khoj -o jsonpath='{.metadata.annotations.argocd\.argoproj\.io/tracking-id}')
   app=${tracking%%:*}
-  [ -n "$app" ] || { log "nginx's PVC carries no Argo CD tracking annotation"; return 1; }
+  [ -n "$app" ] || { log "khoj's PVC carries no Argo CD tracking annotation"; return 1; }
   k apply -f "$E2E/world/argocd-application-crd.yaml" >/dev/null &&
     k wait --for=condition=Established crd/applications.argoproj.io --timeout=60s >/dev/null || return 1
   k get namespace argocd >/dev/null 2>&1 || k create namespace argocd >/dev/null || return 1
@@ -831,32 +839,32 @@ kind: Application
 metadata: {name: $app, namespace: argocd}
 spec:
   project: my-apps
-  source: {repoURL: https://github.com/mitchross/talos-argocd-proxmox.git, path: my-apps/development/nginx, targetRevision: HEAD}
-  destination: {server: https://kubernetes.default.svc, namespace: nginx-example}
+  source: {repoURL: https://github.com/mitchross/talos-argocd-proxmox.git, path: my-apps/ai/khoj, targetRevision: HEAD}
+  destination: {server: https://kubernetes.default.svc, namespace: khoj}
   syncPolicy:
     automated: {prune: true, selfHeal: true}
     syncOptions: [ServerSideApply=true, CreateNamespace=true]
 APP
-  stop_app nginx-example nginx-example-0
-  uid_before=$(uid nginx-example nginx-storage)
+  stop_app khoj khoj-server-0
+  uid_before=$(uid khoj khoj-config-pvc)
   fingerprint "$work/fp-argo-before.json"
-  pulumi config set --path 'homelab-backups:restore.nginx' latest >/dev/null
+  pulumi config set --path 'homelab-backups:restore.khoj' latest >/dev/null
   if out=$(pulumi preview --non-interactive 2>&1); then log "preview accepted a restore while Argo CD self-heals the PVC"; return 1; fi
   echo "$out" > "$work/argo-refused.log"
-  log "refused: $(grep -m1 -o 'RESTORE refused: the PVC nginx-example/nginx-storage is tracked by[^,]*' <<< "$out")"
+  log "refused: $(grep -m1 -o 'RESTORE refused: the PVC khoj/khoj-config-pvc is tracked by[^,]*' <<< "$out")"
   expect "the preview names the Application" grep -q "tracked by the Argo CD Application argocd/$app" <<< "$out" &&
   expect "and says why" grep -q "syncs automatically with selfHeal and prune" <<< "$out" &&
   expect "and the command that pauses it" grep -qF "kubectl -n argocd patch application $app --type merge -p '{\"spec\":{\"syncPolicy\":{\"automated\":null}}}'" <<< "$out" &&
   expect "up refuses too" fails pulumi up --yes --skip-preview --non-interactive &&
-  expect "the PVC is the same object" [ "$(uid nginx-example nginx-storage)" = "$uid_before" ] &&
-  expect "no destination was created" [ -z "$(k get replicationdestination -n nginx-example -o name)" ] &&
+  expect "the PVC is the same object" [ "$(uid khoj khoj-config-pvc)" = "$uid_before" ] &&
+  expect "no destination was created" [ -z "$(k get replicationdestination -n khoj -o name)" ] &&
   fingerprint "$work/fp-argo-after.json" && expect "nothing in the apps' world changed" unchanged "$work/fp-argo-before.json" "$work/fp-argo-after.json" || return 1
   # README: pause it, then up with the request unchanged.
   k -n argocd patch application "$app" --type merge -p '{"spec":{"syncPolicy":{"automated":null}}}' >/dev/null || return 1
   up &&
-  expect "paused, the restore replaced the PVC" [ "$(uid nginx-example nginx-storage)" != "$uid_before" ] &&
-  expect "from its destination" [ "$(k get pvc nginx-storage -n nginx-example -o jsonpath='{.spec.dataSourceRef.name}')" = nginx-restore ] || return 1
-  pulumi config rm --path 'homelab-backups:restore.nginx' >/dev/null && up && start_app nginx-example nginx-example-0
+  expect "paused, the restore replaced the PVC" [ "$(uid khoj khoj-config-pvc)" != "$uid_before" ] &&
+  expect "from its destination" [ "$(k get pvc khoj-config-pvc -n khoj -o jsonpath='{.spec.dataSourceRef.name}')" = khoj-restore ] || return 1
+  pulumi config rm --path 'homelab-backups:restore.khoj' >/dev/null && up && start_app khoj khoj-server-0
 }
 
 scenario a "migrate: adopt the live PVCs (an import each, 0 replaces), install VolSync, first backups" migrate
