@@ -885,7 +885,7 @@ scenario o "adoption of server-side-applied PVCs (Argo CD ServerSideApply=true)"
 scenario p "./verify: the testing plan proven row by row, then one app never synced and one drill failed" verify_reports_the_testing_plan
 scenario q "Longhorn retirement: refused while anything is unproven, then only the default BackupTarget patched" retirement_is_gated_on_the_proof
 scenario r "rollback: the program taken back out, every PVC, PV and repository left as it is" rollback_removes_the_program
-scenario s "upgrade: a stack the last release made, previewed and applied by this program with no change" upgrade_from_the_last_release_changes_nothing
+scenario s "upgrade: a stack the last release made, previewed and applied by this program: no rename, no PVC, only the content this release changes on purpose" upgrade_from_the_last_release_changes_nothing
 scenario t "real restic: previous:1 restores the backup before the latest, every file byte for byte; a repository deleted from the bucket is initialised empty and the PVC is kept" real_restic_selects_restores_and_initialises
 scenario w "Argo CD self-heal holds a restore: refused at preview and up naming the Application and its pause command, nothing changed; paused, it restores" argo_cd_self_heal_holds_a_restore
 
