@@ -115,12 +115,20 @@ PIDS=()
 PGDATAS=()
 cleanup() {
 	local d pid
+	# pgBackRest's asynchronous archive-push runs on in the background (it retries a store it cannot reach), and a
+	# stopping PostgreSQL waits for its archive_command: `stop --force` writes the stanza's stop file (every later
+	# pgBackRest command fails at once) and ends the processes holding its locks, by the pids in its lock files.
+	if [[ -n ${PGBACKREST_CONFIG:-} ]]; then
+		as_pg pgbackrest --stanza=db stop --force >/dev/null 2>&1 || true
+	fi
 	for d in "${PGDATAS[@]}"; do
 		if [[ -f $d/postmaster.pid ]]; then
 			pid=$(head -1 "$d/postmaster.pid")
+			# fast shutdown, then immediate shutdown (SIGQUIT: the postmaster stops its children itself)
 			kill -INT "$pid" 2>/dev/null || true
+			for _ in $(seq 1 300); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+			kill -QUIT "$pid" 2>/dev/null || true
 			for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-			kill -KILL "$pid" 2>/dev/null || true
 		fi
 	done
 	for pid in "${PIDS[@]}"; do
