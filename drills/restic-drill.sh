@@ -9,10 +9,12 @@
 #   3. `restic check` passes, reading one rotating subset (k/N) of the pack files,
 #   4. the snapshot (or, when it is bigger than DRILL_SCRATCH_BYTES, a rotating
 #      sample of its files) restores with `--verify`, and what landed on disk is
-#      exactly what was asked for.
+#      exactly what was asked for,
+#   5. every restored SQLite database passes PRAGMA integrity_check (sqlite=ok), or
+#      is reported as not checked when the image has no sqlite3 (sqlite=unchecked).
 # The last line of stdout is the verdict (also written to the Kubernetes
 # termination log):
-#   drill PASS app=<app> snapshot=<short id> time=<RFC3339> age=<n>s files=<n> bytes=<n> mode=<whole|sample> subset=<k>/<N>
+#   drill PASS app=<app> snapshot=<short id> time=<RFC3339> age=<n>s files=<n> bytes=<n> mode=<whole|sample> subset=<k>/<N> sqlite=<none|ok sqlite_files=<n>|unchecked sqlite_files=<n>>
 #   drill FAIL app=<app> reason=<reason> <detail...>
 # Exit 0 on PASS, 1 on FAIL, 75 (EX_TEMPFAIL) on reason=locked: another restic
 # (the app's prune) held the repository's lock for longer than DRILL_RETRY_LOCK.
@@ -294,7 +296,7 @@ log "now=$(date -u -d "@$NOW" +%Y-%m-%dT%H:%M:%SZ) max_age=${DRILL_MAX_AGE_SECON
 
 # ------------------------------------------- 1. newest snapshot and its age ----
 
-log "step 1/4: newest snapshot (restic --no-lock snapshots --latest 1 --json, all hosts and paths)"
+log "step 1/5: newest snapshot (restic --no-lock snapshots --latest 1 --json, all hosts and paths)"
 rc=0
 # --no-lock: listing snapshots changes nothing, and without a lock to wait for
 # (--retry-lock outlasts the timeout) a timeout here means the store does not
@@ -353,7 +355,7 @@ fi
 
 # ------------------------------------------------ 2. the snapshot's content ----
 
-log "step 2/4: restic stats --mode restore-size $SHORT"
+log "step 2/5: restic stats --mode restore-size $SHORT"
 rc=0
 run_bg "$WORK/stats.json" "$WORK/stats.err" \
 	restic "${RESTIC_GLOBAL[@]}" stats --mode restore-size --json "$best_id" || rc=$?
@@ -392,7 +394,7 @@ fi
 
 # ------------------------------------------- 3. restic check, one subset ----
 
-log "step 3/4: restic check --read-data-subset=$K/$N"
+log "step 3/5: restic check --read-data-subset=$K/$N"
 rc=0
 # (restic 0.18's check takes an exclusive lock: a backup starting meanwhile fails)
 run_restic_logged check --read-data-subset="$K/$N" || rc=$?
@@ -412,7 +414,7 @@ if ((TOTAL_SIZE <= DRILL_SCRATCH_BYTES)); then
 	MODE=whole
 	WANT_FILES=$FILES
 	WANT_BYTES=$FILE_BYTES
-	log "step 4/4: restore the whole snapshot ($TOTAL_SIZE <= $DRILL_SCRATCH_BYTES bytes) with --verify"
+	log "step 4/5: restore the whole snapshot ($TOTAL_SIZE <= $DRILL_SCRATCH_BYTES bytes) with --verify"
 	rc=0
 	run_restic_logged restore --verify "${RESTORE_XATTRS[@]}" --target "$RESTORE_DIR" "$best_id" || rc=$?
 else
@@ -443,7 +445,7 @@ else
 	if (($(grep -c . "$WORK/include.txt" || true) != WANT_FILES)); then
 		fail internal-error "error=\"sample include list does not hold $WANT_FILES patterns\""
 	fi
-	log "step 4/4: restore a sample of $WANT_FILES files ($WANT_BYTES bytes; the snapshot holds $TOTAL_SIZE > $DRILL_SCRATCH_BYTES bytes) with --verify"
+	log "step 4/5: restore a sample of $WANT_FILES files ($WANT_BYTES bytes; the snapshot holds $TOTAL_SIZE > $DRILL_SCRATCH_BYTES bytes) with --verify"
 	cut -f 2 "$WORK/sample.tsv" | sed 's/^/  sample: /' | limit_output
 	rc=0
 	run_restic_logged restore --verify "${RESTORE_XATTRS[@]}" --target "$RESTORE_DIR" --include-file "$WORK/include.txt" "$best_id" || rc=$?
@@ -460,5 +462,49 @@ if ((GOT_BYTES == 0 || GOT_FILES != WANT_FILES || GOT_BYTES != WANT_BYTES)); the
 	fail restore-mismatch snapshot="$SHORT" mode=$MODE files="$GOT_FILES/$WANT_FILES" bytes="$GOT_BYTES/$WANT_BYTES"
 fi
 
+# ------------------------------------------- 5. SQLite files that restored ----
+
+# Volumes are snapshotted live, with no quiesce hook (VolSyncSpecs): restic's bytes can be intact while an app's
+# SQLite database in them is not (Home Assistant's recorder came back corrupt: shared reference
+# field-incidents-2026.md §C, incident 27). So every restored file that starts with the SQLite header ("SQLite
+# format 3" and a NUL: sqlite.org/fileformat.html §1.3.1) gets `PRAGMA integrity_check` (sqlite.org/pragma.html),
+# opened read-write like the app would, so a -wal file restored next to it is read too (scratch copies only).
+# VolSync's mover image has no sqlite3: then the verdict says sqlite=unchecked, never a silent pass; drills.image
+# names an image with both restic and sqlite3 (README, Restore drills). DRILL_SQLITE3 names the binary.
+SQLITE3=${DRILL_SQLITE3:-sqlite3}
+: >"$WORK/sqlite.txt"
+if command -v find >/dev/null 2>&1; then
+	find "$RESTORE_DIR" -type f -size +99c -print0 2>/dev/null
+else
+	shopt -s globstar dotglob nullglob
+	for f in "$RESTORE_DIR"/**; do [[ -f $f && ! -L $f ]] && printf '%s\0' "$f"; done
+	shopt -u globstar dotglob nullglob
+fi | while IFS= read -r -d '' f; do
+	# (a database file is at least one 512-byte page; the header is its first 16 bytes)
+	[[ $(head -c 16 "$f" 2>/dev/null | tr '\0' '@') == 'SQLite format 3@' ]] && printf '%s\n' "$f"
+done >"$WORK/sqlite.txt" || true
+SQLITE_FILES=$(grep -c . "$WORK/sqlite.txt" || true)
+if ((SQLITE_FILES == 0)); then
+	SQLITE=none
+elif ! command -v "$SQLITE3" >/dev/null 2>&1; then
+	SQLITE="unchecked sqlite_files=$SQLITE_FILES"
+	log "step 5/5: $SQLITE_FILES SQLite file(s) restored, NOT checked: no $SQLITE3 in this image (set drills.image to one with restic and sqlite3)"
+	sed "s#^$RESTORE_DIR#  sqlite: #" "$WORK/sqlite.txt" | limit_output
+else
+	log "step 5/5: PRAGMA integrity_check on $SQLITE_FILES SQLite file(s) ($("$SQLITE3" -version 2>/dev/null | cut -d' ' -f1))"
+	while IFS= read -r f; do
+		rel=${f#"$RESTORE_DIR"}
+		rc=0
+		run_bg "$WORK/sqlite.out" - "$SQLITE3" -batch -bail "$f" 'PRAGMA integrity_check;' || rc=$?
+		# A sound database answers exactly "ok"; otherwise up to 100 problem lines, or an error and exit 1.
+		if ((rc != 0)) || [[ $(cat "$WORK/sqlite.out") != ok ]]; then
+			show_file "$WORK/sqlite.out"
+			fail sqlite-corrupt snapshot="$SHORT" "file=\"$(one_line "$rel")\"" exit=$rc "error=\"$(one_line "$(head -n 3 "$WORK/sqlite.out")")\""
+		fi
+		log "  sqlite ok: $rel"
+	done <"$WORK/sqlite.txt"
+	SQLITE="ok sqlite_files=$SQLITE_FILES"
+fi
+
 rm -rf "$WORK"
-verdict "drill PASS app=$APP snapshot=$SHORT time=$SNAP_TIME age=${AGE}s files=$FILES bytes=$TOTAL_SIZE mode=$MODE subset=$K/$N" 0
+verdict "drill PASS app=$APP snapshot=$SHORT time=$SNAP_TIME age=${AGE}s files=$FILES bytes=$TOTAL_SIZE mode=$MODE subset=$K/$N sqlite=$SQLITE" 0

@@ -1,0 +1,3 @@
+module homelab-backups/databases/s3proxy
+
+go 1.24
