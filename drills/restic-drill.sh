@@ -466,7 +466,7 @@ fi
 
 # Volumes are snapshotted live, with no quiesce hook (VolSyncSpecs): restic's bytes can be intact while an app's
 # SQLite database in them is not (Home Assistant's recorder came back corrupt: shared reference
-# field-incidents-2026.md §C, incident 27). So every restored file that starts with the SQLite header ("SQLite
+# docs/field-incidents-2026.md §C, incident 27). So every restored file that starts with the SQLite header ("SQLite
 # format 3" and a NUL: sqlite.org/fileformat.html §1.3.1) gets `PRAGMA integrity_check` (sqlite.org/pragma.html),
 # opened read-write like the app would, so a -wal file restored next to it is read too (scratch copies only).
 # VolSync's mover image has no sqlite3: then the verdict says sqlite=unchecked, never a silent pass; drills.image

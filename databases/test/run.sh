@@ -8,7 +8,7 @@
 #
 # Why: a "completed" backup is not a restorable one. RustFS once could not serve multipart objects and every Barman
 # base backup (data.tar.gz is uploaded in parts) was unrestorable, found only at recovery (shared reference
-# field-incidents-2026.md §C, incident 16). So the base backups here are large enough to be uploaded in several parts,
+# docs/field-incidents-2026.md §C, incident 16). So the base backups here are large enough to be uploaded in several parts,
 # and the test counts the parts from the S3 requests themselves.
 #
 # What the settings come from: ./render --stack prod (the ObjectStore, the Cluster patch, the PGO backups.pgbackrest

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Builds the world a migration meets, from a stack's inventory: what ArgoCD, Longhorn and the apps' controllers had
-created before homelab-backups ran, shaped like the live cluster (field-findings §1; /tmp research is summarised in
+created before homelab-backups ran, shaped like the live cluster (docs/field-findings.md §1; /tmp research is summarised in
 homelab.yaml, which cites the homelab repository for every fact).
 
   world.py <kubeconfig> <inventory.yaml> <stand-in state dir> [--apply csa|ssa] [--prefix P] [--out-inventory F]

@@ -61,7 +61,7 @@ import java.util.Optional;
  * ({@link homelab.backups.plan.LiveReview}). With a restore request (or in disaster-recovery mode) the destination is
  * created with the request's id as trigger and awaited until {@code status.lastManualSync} reports that id; then its
  * status must show restored data, the old PV is kept ({@code Retain}), and only then is the PVC recreated from it
- * (SPEC "Restore — one config value").
+ * (docs/design.md "Restore — one config value").
  */
 public final class BackedUpVolume extends ComponentResource {
     public static final String TYPE = "homelab-backups:backup:BackedUpVolume";
@@ -126,7 +126,7 @@ public final class BackedUpVolume extends ComponentResource {
         created.put(Dependency.SECRET, repositorySecret);
 
         // A destination exists only while a restore needs it: VolSync provisions a destination's full-size volume
-        // and cache as soon as it exists, paused or not (field-findings §3). It comes first: the PVC is populated
+        // and cache as soon as it exists, paused or not (docs/field-findings.md §3). It comes first: the PVC is populated
         // from it.
         this.destination = handling.destination().map(o -> destination(name, args, o));
         destination.ifPresent(d -> created.put(Dependency.DESTINATION, d));
@@ -168,7 +168,7 @@ public final class BackedUpVolume extends ComponentResource {
                 ? new VolSyncSpecs.DestinationRun(plan.restore().orElseThrow().id(), plan.restore().orElseThrow().point())
                 : new VolSyncSpecs.DestinationRun(DISASTER_RECOVERY_TRIGGER, new homelab.backups.config.RestorePoint.Latest());
         var annotations = new LinkedHashMap<String, String>();
-        // pulumi up blocks here until VolSync reports that this very trigger finished (SPEC correction 3).
+        // pulumi up blocks here until VolSync reports that this very trigger finished (docs/design.md correction 3).
         annotations.put(WAIT_FOR_ANNOTATION, "jsonpath={.status.lastManualSync}=" + run.trigger());
         return new CustomObject(name + "-destination",
                 CustomObjectArgs.builder(VolSyncSpecs.API_VERSION, "ReplicationDestination")
@@ -200,7 +200,7 @@ public final class BackedUpVolume extends ComponentResource {
 
     /**
      * Completes once the destination shows that data was restored; when it restored nothing, the program stops here,
-     * so neither the old volume's reclaim policy nor the PVC is ever touched (SPEC "A restore never replaces data with
+     * so neither the old volume's reclaim policy nor the PVC is ever touched (docs/design.md "A restore never replaces data with
      * nothing"). In a preview the destination's status is unknown until it ran, so the plan shows what it would do.
      */
     private Output<Boolean> restoredData(Args args) {

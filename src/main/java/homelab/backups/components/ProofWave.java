@@ -22,7 +22,7 @@ import java.util.Optional;
  * before the volumes, so a backup that never starts is noticed - unless the cluster has no monitoring stack yet (no
  * PrometheusRule CRD or namespace, read at preview): then they are left out and said so, and the volumes wait for the
  * earlier waves, because what protects data never waits for what watches it; and, once {@code ./verify}'s checks pass, the patch
- * that retires Longhorn's own backups (field-findings §9). The restore drills live with their volumes (wave 4):
+ * that retires Longhorn's own backups (docs/field-findings.md §9). The restore drills live with their volumes (wave 4):
  * each needs its repository Secret.
  */
 public final class ProofWave extends ComponentResource implements Wave {

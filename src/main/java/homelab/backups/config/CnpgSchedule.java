@@ -7,7 +7,7 @@ import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
- * A CloudNativePG ScheduledBackup cron: six fields, seconds first (SPEC correction 8). CNPG accepts a five-field
+ * A CloudNativePG ScheduledBackup cron: six fields, seconds first (docs/design.md correction 8). CNPG accepts a five-field
  * expression with only a warning and reads it as seconds-first, so {@code 0 3 * * *} would back up every hour at
  * HH:03:00. A five-field expression is therefore converted (a leading {@code 0} seconds field) and the conversion
  * reported; anything else that is not six valid fields is rejected.

@@ -93,7 +93,7 @@ public record Policy(String name, Cadence cadence, Retention retain, int pruneIn
         /**
          * Every class the Kopia fork knows, 0 where the policy keeps none: the fork passes only the classes it is
          * given, and Kopia's own defaults (latest 10, hourly 48, daily 7, weekly 4, monthly 24, annual 3) keep the
-         * rest for years (perfectra1n/volsync mover-kopia/entry.sh; field-findings §7).
+         * rest for years (perfectra1n/volsync mover-kopia/entry.sh; docs/field-findings.md §7).
          */
         public Map<String, Object> allClasses() {
             var out = new LinkedHashMap<String, Object>();

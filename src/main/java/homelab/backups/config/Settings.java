@@ -175,7 +175,7 @@ public record Settings(
      * @param disasterRecovery  the stack-wide bootstrap mode for a rebuilt cluster
      * @param parallelRestores  disaster recovery restores at most this many volumes at once: Longhorn builds the
      *                          replicas of every new volume at the same time, and mass restores have faulted its
-     *                          volumes (field-incidents-2026 #40)
+     *                          volumes (docs/field-incidents-2026.md #40)
      */
     public record RestoreSettings(Duration timeout, boolean disasterRecovery, int parallelRestores) {
         public RestoreSettings {
@@ -216,7 +216,7 @@ public record Settings(
     }
 
     /**
-     * The retirement of Longhorn's own backups (field-findings §9): the {@code default} BackupTarget patched to no
+     * The retirement of Longhorn's own backups (docs/field-findings.md §9): the {@code default} BackupTarget patched to no
      * target, only once every backup is proven.
      */
     public record LonghornSettings(boolean retireBackups, String namespace, String backupTarget) {

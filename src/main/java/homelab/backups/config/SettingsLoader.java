@@ -585,7 +585,7 @@ public final class SettingsLoader {
         }
         var dr = f.bool("disasterRecovery", false);
         // Each restore of a rebuilt cluster is a new Longhorn volume whose replicas are built at once; the owner's
-        // 25 parallel restores faulted 10 volumes (field-incidents-2026 #40).
+        // 25 parallel restores faulted 10 volumes (docs/field-incidents-2026.md #40).
         var parallel = f.integer("parallelRestores", 3);
         if (parallel < 1 || parallel > 50) {
             f.error("parallelRestores", parallel + " must be between 1 and 50 (how many volumes disaster recovery restores at once)");

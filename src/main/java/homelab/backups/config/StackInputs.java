@@ -81,7 +81,7 @@ public record StackInputs(String stack, Inventory inventory, Settings settings, 
         }
     }
 
-    /** Each backed-up volume's storage must support its copy method (SPEC correction 5). */
+    /** Each backed-up volume's storage must support its copy method (docs/design.md correction 5). */
     private static void checkStorage(Inventory inventory, Settings settings, ConfigErrors errors) {
         for (var v : inventory.backedUpVolumes()) {
             if (!v.copyMethod().needsCsi()) continue;
@@ -113,7 +113,7 @@ public record StackInputs(String stack, Inventory inventory, Settings settings, 
 
     /**
      * One RustFS port serves either plain HTTP or HTTPS, never both (the TrueNAS RustFS app serves HTTPS only when a
-     * certificate is configured: truenas/apps ix-dev/community/rustfs/templates/docker-compose.yaml; field-findings §5):
+     * certificate is configured: truenas/apps ix-dev/community/rustfs/templates/docker-compose.yaml; docs/field-findings.md §5):
      * restic, Barman and the bucket provider use the store's endpoint, pgBackRest may use its own; they cannot name the
      * same host and port with different schemes.
      */
@@ -253,7 +253,7 @@ public record StackInputs(String stack, Inventory inventory, Settings settings, 
         return out;
     }
 
-    /** SPEC correction 10: pgBackRest before 2.58 cannot speak plain-HTTP S3. */
+    /** docs/design.md correction 10: pgBackRest before 2.58 cannot speak plain-HTTP S3. */
     private static void checkPgBackRest(Inventory inventory, Settings settings, ConfigErrors errors) {
         var db = settings.databases();
         boolean httpsEndpoint = db.pgbackrestEndpoint().isPresent() || !settings.s3().plainHttp();

@@ -48,7 +48,7 @@ public final class VolSyncSpecs {
     }
 
     /**
-     * The destination in populator form (SPEC correction 2): {@code copyMethod: Snapshot} with capacity, access
+     * The destination in populator form (docs/design.md correction 2): {@code copyMethod: Snapshot} with capacity, access
      * modes, storage and snapshot class and no {@code destinationPVC}, so a PVC can name it in {@code dataSourceRef}.
      * It exists only while a restore needs it: VolSync starts a destination's first sync on creation and
      * provisions its volume and cache whether or not it is paused (backube/volsync v0.15.0
@@ -120,7 +120,7 @@ public final class VolSyncSpecs {
     }
 
     /**
-     * The repository Secret's data. restic and kopia name their keys differently (SPEC correction 1); the kopia
+     * The repository Secret's data. restic and kopia name their keys differently (docs/design.md correction 1); the kopia
      * mover strips the scheme from the endpoint and needs TLS switched off explicitly for plain HTTP.
      */
     public static Map<String, String> repositorySecret(VolumePlan v, Settings settings, String accessKey,

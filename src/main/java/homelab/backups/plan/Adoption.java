@@ -11,7 +11,7 @@ import java.util.TreeSet;
 /**
  * Whether a live PVC is the one the inventory describes. The program owns three fields of an adopted PVC — size,
  * access modes and storage class — and checks them against the cluster before anything of wave 4 is registered: a
- * mismatch would otherwise surface as a replace that only protection stops (field-findings §1). It owns nothing
+ * mismatch would otherwise surface as a replace that only protection stops (docs/field-findings.md §1). It owns nothing
  * else, so nothing else is compared.
  */
 public final class Adoption {

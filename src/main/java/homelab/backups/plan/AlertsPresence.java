@@ -10,7 +10,7 @@ import java.util.function.Predicate;
  * Whether the alert rules can be installed (issue 21, part 6): what protects data never waits for what watches it. A
  * rebuilt cluster, or a homelab without kube-prometheus-stack, has no PrometheusRule CRD or no monitoring namespace;
  * registering the rule there fails the first {@code up}, and every volume's backup and restore waits behind it
- * (field-incidents-2026 #43). Read at preview, like the other live reads; when the rules cannot be installed, they are
+ * (docs/field-incidents-2026.md #43). Read at preview, like the other live reads; when the rules cannot be installed, they are
  * not registered, and the preview, a stack output and ./verify say so.
  */
 public final class AlertsPresence {

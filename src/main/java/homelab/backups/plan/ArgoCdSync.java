@@ -7,7 +7,7 @@ import java.util.Optional;
 /**
  * Argo CD during a restore (issue 21, part 5). A restore deletes the app's PVC and creates it again from its backup;
  * an Argo CD Application that tracks the PVC and syncs automatically with {@code selfHeal} re-creates it from Git in
- * between, empty, and the restore's create then meets that PVC (field-incidents-2026 #3); with {@code prune} it acts on
+ * between, empty, and the restore's create then meets that PVC (docs/field-incidents-2026.md #3); with {@code prune} it acts on
  * the app's objects by itself. So, before anything changes, the Application that tracks a PVC about to be restored is
  * read, and the restore is refused while it syncs automatically with selfHeal or prune, naming the command that
  * pauses it.

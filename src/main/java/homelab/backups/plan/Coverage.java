@@ -12,7 +12,7 @@ import java.util.Optional;
  * inventory volume, or a PVC of an inventory database's cluster, which the database's own backups cover), EXCLUDED
  * (listed with {@code exclude: {reason}}) or NOT COVERED (neither). A PVC that a VolSync ReplicationSource outside this
  * stack backs up counts as BACKED UP by it: Longhorn's backup target is the whole cluster's. Retiring Longhorn's recurring backups drops the
- * only copy of a NOT COVERED PVC: the owner found 17 such PVCs in May and 2 more in August (field-incidents-2026 #35),
+ * only copy of a NOT COVERED PVC: the owner found 17 such PVCs in May and 2 more in August (docs/field-incidents-2026.md #35),
  * so every NOT COVERED PVC keeps {@code longhorn.retireBackups} refused ({@link #check()}).
  *
  * <p>Ignored, and counted as such: the claims VolSync and this program create for themselves, which come and go with

@@ -8,7 +8,7 @@ import java.time.Duration;
 
 /**
  * One volume's restore drill: a CronJob in the app's namespace that runs the project's drill script against the
- * volume's repository (SPEC "Proof that backups work").
+ * volume's repository (docs/design.md "Proof that backups work").
  *
  * @param maxAge         the newest backup must be younger than this: the volume's backup interval plus the slack
  * @param scratchBudget  bytes the restore may write: the scratch size less room for the mover's cache; a larger

@@ -6,7 +6,7 @@ import java.util.Optional;
 /**
  * What a cluster recovered from a backup must be, to start at all: the backed-up cluster's image (its PostgreSQL
  * major version and its extensions - a data directory of another major version does not start, nor does a
- * {@code shared_preload_libraries} entry the image lacks, field-findings §4) and, for CNPG, the app's database and
+ * {@code shared_preload_libraries} entry the image lacks, docs/field-findings.md §4) and, for CNPG, the app's database and
  * owner, which CNPG would otherwise replace by an empty {@code app} database (cloudnative-pg docs/src/recovery.md).
  *
  * @param image           the image to run; empty only for PGO, whose operator then picks its default for the version

@@ -11,7 +11,7 @@ import java.util.regex.Pattern;
  *
  * <p>VolSync reports success when no snapshot matched: the restic mover prints "No eligible snapshots found" and "===
  * No data will be restored ===" and exits 0 (backube/volsync v0.15.0 mover-restic/entry.sh {@code do_restore}), so
- * {@code lastManualSync} and a {@code latestImage} of an empty volume appear as after any restore (field-findings §2).
+ * {@code lastManualSync} and a {@code latestImage} of an empty volume appear as after any restore (docs/field-findings.md §2).
  * The only evidence of data is in {@code status.latestMoverStatus.logs}, which keeps the lines of the mover's log
  * filter (last 1024 bytes, {@code internal/controller/mover/restic/logfilter.go} {@code ^\s*([rR]estoring)}): restic's
  * restore line, {@code restoring snapshot 1a2b3c4d of [/data] at … by root@volsync to .} since restic 0.17 (the

@@ -12,7 +12,7 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Spreads backup start times over the window (SPEC correction 7) so that snapshots, temporary PVCs and movers do
+ * Spreads backup start times over the window (docs/design.md correction 7) so that snapshots, temporary PVCs and movers do
  * not all start in the same minute. Each app prefers the minute its id hashes to, so adding or removing one app
  * moves at most the apps that collide with it; collisions probe forward to the next free minute. The result depends
  * only on the set of app ids and the window, never on file order or the clock.

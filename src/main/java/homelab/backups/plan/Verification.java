@@ -235,7 +235,7 @@ public record Verification(List<Check> checks, Instant at) {
     }
 
     /**
-     * Longhorn must stop making backups before its target is cleared (field-findings §9: delete the RecurringJobs
+     * Longhorn must stop making backups before its target is cleared (docs/field-findings.md §9: delete the RecurringJobs
      * with a backup task first).
      */
     static Check longhornJobs(Settings settings, Lookup live) {

@@ -77,10 +77,10 @@ public record VolumeHandling(ClaimHandling claim, ChildOptions secret, ChildOpti
      */
     public static VolumeHandling of(ClaimHandling claim, Optional<String> volumeToKeep, Duration restoreTimeout) {
         var restoring = claim.mode() == ClaimHandling.Mode.RESTORE;
-        // pulumi up blocks on the destination until VolSync reports this very trigger finished (SPEC correction 3),
+        // pulumi up blocks on the destination until VolSync reports this very trigger finished (docs/design.md correction 3),
         // on create and on update alike: a new request updates the trigger of an existing destination.
         // Disaster recovery restores every volume: in batches, each after the previous batch's PVCs exist, because
-        // Longhorn builds each new volume's replicas at once (field-incidents-2026 #40).
+        // Longhorn builds each new volume's replicas at once (docs/field-incidents-2026.md #40).
         var destination = claim.populated()
                 ? Optional.of((claim.mode() == ClaimHandling.Mode.DISASTER_RECOVERY
                         ? ChildOptions.named(Dependency.EARLIER_WAVES, Dependency.SECRET, Dependency.EARLIER_RESTORES)

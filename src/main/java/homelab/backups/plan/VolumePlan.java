@@ -24,7 +24,7 @@ import java.util.Optional;
  * @param repository     the repository URL as the mover reads it (restic {@code s3:http://…}, kopia {@code s3://…})
  * @param snapshotClass  the VolumeSnapshotClass for Snapshot/Clone sources and for populator restores
  * @param cleanupTempPvc whether the destination may delete its volume after a restore; never on Longhorn, whose
- *                       {@code snap} snapshots live inside that volume (SPEC correction 5)
+ *                       {@code snap} snapshots live inside that volume (docs/design.md correction 5)
  * @param restore        a pending restore request for this app
  */
 public record VolumePlan(
@@ -86,7 +86,7 @@ public record VolumePlan(
 
     /**
      * Whether restores can go through the volume populator: a PVC {@code dataSourceRef} needs a destination with
-     * {@code copyMethod: Snapshot} (SPEC correction 2), which a static PV cannot provide.
+     * {@code copyMethod: Snapshot} (docs/design.md correction 2), which a static PV cannot provide.
      */
     public boolean populatorRestore() {
         return snapshotClass.isPresent() && !storageClass().isEmpty();

@@ -18,7 +18,7 @@ import java.util.function.UnaryOperator;
 /**
  * The live cluster of the offline render and of the tests. The render has no cluster, so it assumes every PVC of the
  * inventory exists and agrees with it, shaped as the live cluster shapes it (bound to a PV, Argo CD's labels and
- * annotations, field-findings §1), and that no pod uses a PVC being restored; {@code pulumi preview} checks the real
+ * annotations, docs/field-findings.md §1), and that no pod uses a PVC being restored; {@code pulumi preview} checks the real
  * ones. The objects are kept as the API server serves them (maps), so tests can edit them as an owner would.
  */
 public final class MockCluster implements LiveCluster {

@@ -254,7 +254,7 @@ class DatabaseBackupTest {
         assertNotEquals("khoj-database", at(plugin, "parameters.serverName"));
         assertEquals("5Gi", at(s, "storage.size"));
         assertEquals("ghcr.io/cloudnative-pg/postgresql:16.2", s.get("imageName"),
-                "the backed-up cluster's image: the operator's default is another major version (field-findings §4)");
+                "the backed-up cluster's image: the operator's default is another major version (docs/field-findings.md §4)");
         assertEquals("khoj", at(s, "bootstrap.recovery.database"), "the app's database, not an empty `app`");
         assertEquals("khoj_admin", at(s, "bootstrap.recovery.owner"));
         assertEquals("khoj-app-secret", at(s, "bootstrap.recovery.secret.name"), "the app's credentials, to switch by host");
@@ -280,7 +280,7 @@ class DatabaseBackupTest {
         assertEquals("repo1", at(s, "dataSource.pgbackrest.repo.name"));
         assertEquals("postgres-backups", at(s, "dataSource.pgbackrest.repo.s3.bucket"));
         assertEquals(List.of("--type=time", "--target=\"2026-11-27 02:00:00+00\""), at(s, "dataSource.pgbackrest.options"),
-                "pgBackRest reads YYYY-MM-DD HH:MM:SS with a numeric offset (field-findings §4)");
+                "pgBackRest reads YYYY-MM-DD HH:MM:SS with a numeric offset (docs/field-findings.md §4)");
         assertEquals("ghcr.io/waifulabs/crunchydata-vectorchord:ubi9-17.7-2550", s.get("image"),
                 "the vector-extension image its shared_preload_libraries need");
         assertNull(s.get("backups"), "the recovered cluster does not write into the running cluster's repository");

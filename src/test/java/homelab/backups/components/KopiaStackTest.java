@@ -15,7 +15,7 @@ import java.util.Set;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** SPEC correction 1: the kopia fork is a stack-wide choice with its own schema, keys and maintenance. */
+/** docs/design.md correction 1: the kopia fork is a stack-wide choice with its own schema, keys and maintenance. */
 class KopiaStackTest {
     static final String DRILL_IMAGE = "registry.example.invalid/perfectra1n/volsync:0.17.11";
     static MockedRun run;

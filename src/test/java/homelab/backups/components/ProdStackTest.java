@@ -74,7 +74,7 @@ class ProdStackTest {
     @Test
     void everyBackedUpVolumeHasItsSecretSourceAndPvc() {
         var apps = plan.volumes().stream().map(v -> v.app()).toList();
-        assertEquals(17, apps.size(), "17 backed up: the SPEC's 19 less jellyfin, plex (not deployed) and the SMB share, "
+        assertEquals(17, apps.size(), "17 backed up: the docs/design.md's 19 less jellyfin, plex (not deployed) and the SMB share, "
                 + "plus paperless' media; open-webui's real PVC");
         assertEquals(17, ofType(BackedUpVolume.TYPE).size());
         assertEquals(java.util.Set.of("jellyfin", "jellyfin-media", "plex", "open-webui-data"),
@@ -133,7 +133,7 @@ class ProdStackTest {
     @Test
     void noDestinationExistsWithoutARestore() {
         // VolSync provisions a destination's full-size volume and cache as soon as it exists, paused or not
-        // (backube/volsync v0.15.0 mover/restic/mover.go Synchronize; field-findings §3): 19 idle destinations would be
+        // (backube/volsync v0.15.0 mover/restic/mover.go Synchronize; docs/field-findings.md §3): 19 idle destinations would be
         // standing Longhorn volumes.
         assertEquals(List.of(), ofType("kubernetes:volsync.backube/v1alpha1:ReplicationDestination"));
         assertTrue(plan.volumes().stream().allMatch(v -> run.stack().volumes().volumes().stream()

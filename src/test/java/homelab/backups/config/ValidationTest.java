@@ -22,7 +22,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * SPEC "Safety rules": every bad input fails before any resource is registered, with an error that names the
+ * docs/design.md "Safety rules": every bad input fails before any resource is registered, with an error that names the
  * file, the item and the field.
  */
 class ValidationTest {
@@ -173,7 +173,7 @@ class ValidationTest {
     @Test
     void theCommittedProdStackIsValid() {
         var inputs = TestStacks.load(prodConfig());
-        assertEquals(21, inputs.inventory().volumes().size(), "the 19 of the SPEC, open-webui's real PVC and paperless' media");
+        assertEquals(21, inputs.inventory().volumes().size(), "the 19 of the design (docs/design.md), open-webui's real PVC and paperless' media");
         assertEquals(17, inputs.inventory().backedUpVolumes().size(), "4 listed and excluded, each with its reason");
         assertEquals(3, inputs.inventory().databases().size());
     }

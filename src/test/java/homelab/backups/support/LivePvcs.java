@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * PVCs shaped as the live cluster serves them (field-findings §1): bound to a PV, the binder's annotations and the
+ * PVCs shaped as the live cluster serves them (docs/field-findings.md §1): bound to a PV, the binder's annotations and the
  * pvc-protection finalizer; an Argo CD application's carry its tracking annotation and instance label (annotation+label,
  * the homelab's tracking method: e2e/world/homelab.yaml), a controller's carry its own labels and an owner reference.
  */
