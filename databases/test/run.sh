@@ -260,13 +260,12 @@ archive_now() { # DIR
 	tail -5 "$1.log" >&2
 	return 1
 }
-# The time of the point-in-time target: a whole second after the after-base rows committed (pgBackRest's --target
-# has whole seconds), and the after-target rows a second later.
+# The time of the point-in-time target: a moment after the after-base rows committed, to the microsecond (the rendered
+# --target keeps the fraction: cut to whole seconds it would stop before rows committed in that second), and the
+# after-target rows a second later.
 next_second() {
-	local now
-	now=$(date +%s.%N)
-	sleep "$(awk -v n="$now" 'BEGIN { printf "%.3f", int(n) + 1.05 - n }')"
-	date -u +%Y-%m-%dT%H:%M:%SZ
+	sleep 0.3
+	date -u +%Y-%m-%dT%H:%M:%S.%6NZ
 }
 wait_promoted() { # DIR
 	for _ in $(seq 1 1200); do

@@ -233,12 +233,15 @@ public final class PostgresSpecs {
     }
 
     /**
-     * A point in time as pgBackRest's {@code --target} reads it: {@code YYYY-MM-DD HH:MM:SS} with a numeric offset,
-     * no {@code T}, no {@code Z} (pgbackrest 2.54.2 src/command/restore/select.c.inc, src/common/type/convert.c).
+     * A point in time as pgBackRest's {@code --target} reads it: {@code YYYY-MM-DD HH:MM:SS[.ffffff]} with a numeric
+     * offset, no {@code T}, no {@code Z} (pgbackrest 2.54.2 src/command/restore/select.c.inc, src/common/type/convert.c).
+     * A fraction of a second is kept to the microsecond PostgreSQL's timestamps hold: cut to whole seconds, a restore
+     * "as of 02:00:03.9" would stop at 02:00:03 and drop what was committed in between.
      */
     public static String pgbackrestTime(RestorePoint.AsOf asOf) {
-        return asOf.time().withOffsetSameInstant(java.time.ZoneOffset.UTC)
-                .format(java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss")) + "+00";
+        var utc = asOf.time().withOffsetSameInstant(java.time.ZoneOffset.UTC);
+        var pattern = utc.getNano() / 1000 == 0 ? "yyyy-MM-dd HH:mm:ss" : "yyyy-MM-dd HH:mm:ss.SSSSSS";
+        return utc.format(java.time.format.DateTimeFormatter.ofPattern(pattern)) + "+00";
     }
 
     /** The service an app connects to on a recovered cluster. */

@@ -269,6 +269,15 @@ class DatabaseBackupTest {
         assertTrue(run.warnings().stream().anyMatch(w -> w.contains("NEW cluster cloudnative-pg/" + name)), run.warnings()::toString);
     }
 
+    /** pgBackRest's --target keeps what the request says to the microsecond; a whole second stays as it was. */
+    @Test
+    void aPgBackRestTargetKeepsTheFractionOfASecond() {
+        var asOf = new homelab.backups.config.RestorePoint.AsOf(java.time.OffsetDateTime.parse("2026-11-27T03:00:03.912345678+01:00"));
+        assertEquals("2026-11-27 02:00:03.912345+00", homelab.backups.kubernetes.PostgresSpecs.pgbackrestTime(asOf));
+        var whole = new homelab.backups.config.RestorePoint.AsOf(java.time.OffsetDateTime.parse("2026-11-27T02:00:00Z"));
+        assertEquals("2026-11-27 02:00:00+00", homelab.backups.kubernetes.PostgresSpecs.pgbackrestTime(whole));
+    }
+
     @Test
     void pgoRestoreCreatesANewPostgresClusterFromTheRepository() {
         var run = run(TestStacks.with(TestStacks.prodConfig(), "restore", "{\"immich-postgres\": \"2026-11-27T02:00:00Z\"}"));
