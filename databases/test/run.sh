@@ -260,11 +260,14 @@ archive_now() { # DIR
 	tail -5 "$1.log" >&2
 	return 1
 }
-# The time of the point-in-time target: a moment after the after-base rows committed, to the microsecond (the rendered
-# --target keeps the fraction: cut to whole seconds it would stop before rows committed in that second), and the
-# after-target rows a second later.
+# The time of the point-in-time target: half a second into the next whole second after the after-base rows committed,
+# to the microsecond (the rendered --target keeps the fraction; the tools must read it), and the after-target rows a
+# second later. Not sooner: pgBackRest picks a backup set whose stop time, in whole seconds, is before the target, and
+# a target in the second the backup stopped finds none ("unable to find backup set with stop time less than").
 next_second() {
-	sleep 0.3
+	local now
+	now=$(date +%s.%N)
+	sleep "$(awk -v n="$now" 'BEGIN { printf "%.3f", int(n) + 1.5 - n }')"
 	date -u +%Y-%m-%dT%H:%M:%S.%6NZ
 }
 wait_promoted() { # DIR
