@@ -181,7 +181,11 @@ public final class Render {
             out.println("OWNER values still to fill in (this render shows placeholders; pulumi preview and up refuse the stack until they are filled):");
             owner.stream().sorted().forEach(e -> out.println("  - " + e));
         }
-        out.println("Wrote " + result.files() + " objects, summary.txt and plan.txt to " + options.project().relativize(options.out().toAbsolutePath()));
+        var contract = homelab.backups.plan.GitContract.of(result.render().plan());
+        out.println("Wrote " + result.files() + " objects, summary.txt and plan.txt to " + options.project().relativize(options.out().toAbsolutePath())
+                + (contract.patches().isEmpty() ? "" : "; the Git side of restore-before-bind (" + contract.patches().size()
+                        + " PVC patches, the order in " + homelab.backups.plan.GitContract.INDEX + ") to "
+                        + options.project().relativize(options.out().resolve(homelab.backups.plan.GitContract.DIRECTORY).toAbsolutePath())));
         if (!result.violations().isEmpty()) {
             err.println(result.violations().size() + " schema violation(s) against " + options.crds().get() + ":");
             result.violations().forEach(v -> err.println("  " + v));
@@ -300,6 +304,12 @@ public final class Render {
             }
             Files.write(out.resolve("summary.txt"), render.summary(), StandardCharsets.UTF_8);
             Files.write(out.resolve("plan.txt"), render.planTable(), StandardCharsets.UTF_8);
+            // The Git side of restore-before-bind: the plan decides every byte (GitContract), the render only writes it.
+            for (var file : homelab.backups.plan.GitContract.of(render.plan()).files().entrySet()) {
+                var path = out.resolve(file.getKey());
+                Files.createDirectories(path.getParent());
+                Files.writeString(path, file.getValue(), StandardCharsets.UTF_8);
+            }
             return render.objects().size();
         } catch (IOException e) {
             throw new UncheckedIOException(e);

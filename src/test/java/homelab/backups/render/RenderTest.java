@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import homelab.backups.render.schema.CrdCatalog;
+import homelab.backups.plan.GitContract;
 import homelab.backups.support.TestStacks;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -73,7 +74,13 @@ class RenderTest {
         // 3 database secrets, 2 ObjectStores, 2 Cluster patches, 2 ScheduledBackups, 1 PostgresCluster patch; the
         // namespace and the snapshot class; the PrometheusRule. Besides: plan.txt, summary.txt and promtool's file.
         assertTrue(files.containsKey("promtool/homelab-backups.rules.yaml"), "the rule file promtool checks");
-        assertEquals(17 * 5 + 3 + 2 + 2 + 2 + 1 + 2 + 1, files.size() - 3, "rendered object count");
+        assertEquals(17 * 5 + 3 + 2 + 2 + 2 + 1 + 2 + 1,
+                files.keySet().stream().filter(f -> !f.startsWith(GitContract.DIRECTORY + "/")).count() - 3, "rendered object count");
+        // The Git side of restore-before-bind: exactly the plan's files (GitContractTest decides their content).
+        var contract = GitContract.of(TestStacks.prodPlan());
+        assertEquals(contract.files(), files.entrySet().stream().filter(e -> e.getKey().startsWith(GitContract.DIRECTORY + "/"))
+                .collect(java.util.stream.Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue, (a, b) -> a, TreeMap::new)));
+        assertTrue(stdout.contains(contract.patches().size() + " PVC patches, the order in gitops/index.txt"), stdout);
         assertTrue(files.get("plan.txt").contains("nginx"), "the plan table is written to a file too");
         var nginx = files.get("plan.txt").lines().filter(l -> l.startsWith("nginx ")).findFirst().orElseThrow();
         var drill = TestStacks.prodPlan().drills().stream().filter(d -> d.app().equals("nginx")).findFirst().orElseThrow();
