@@ -278,12 +278,40 @@ def databases(rules):
     ]
 
 
+def claims(rules):
+    """VolumeClaimWaitingForData (restore-before-bind): kube-state-metrics' phase series of a PVC, 1 for its current
+    phase and 0 for the others (kubernetes/kube-state-metrics internal/store/persistentvolumeclaim.go). A claim the
+    program's own restore creates binds within minutes; one re-created from Git waits for a restore request."""
+    nginx = {"app": "nginx", "namespace": "nginx-example"}
+    pvc = {"persistentvolumeclaim": "nginx-storage", "phase": "Pending"}
+
+    def phase(name, values):
+        return {"series": 'kube_persistentvolumeclaim_status_phase{namespace="nginx-example",'
+                          'persistentvolumeclaim="nginx-storage",phase="%s"}' % name, "values": values}
+    return [
+        {"name": "a re-created PVC that waits for its data fires after 15 minutes and clears once it is bound",
+         "file": "claims", "interval": "1m",
+         # Bound, then re-created at 10m and Pending until a restore fills it at 60m.
+         "input_series": [phase("Bound", "1x9 0x50 1x20"), phase("Pending", "0x9 1x50 0x20")],
+         "alert_rule_test": [
+             check("VolumeClaimWaitingForData", "20m"),            # 10 minutes Pending: a restore may be binding it
+             check("VolumeClaimWaitingForData", "26m", [alert("VolumeClaimWaitingForData", dict(nginx, **pvc), rules)]),
+             check("VolumeClaimWaitingForData", "59m", [alert("VolumeClaimWaitingForData", dict(nginx, **pvc), rules)]),
+             check("VolumeClaimWaitingForData", "62m"),            # bound: the data is back
+         ]},
+        {"name": "a restore that binds within minutes does not fire",
+         "file": "claims", "interval": "1m",
+         "input_series": [phase("Pending", "0x9 1x5 0x30")],
+         "alert_rule_test": [check("VolumeClaimWaitingForData", "15m"), check("VolumeClaimWaitingForData", "40m")]},
+    ]
+
+
 # promtool evaluates every rule of the file at each evaluation interval, and an alert is checked against the state of
 # the last evaluation at or before its eval_time. Hour-scale cases evaluate hourly (a minute step over 8 days of 115
 # rules takes minutes), with series sampled at divisors of an hour so that every evaluation finds a sample within the
 # 5m lookback; the WAL rules' 5m pending period needs minute steps, in a file of its own. VolumeBackupOutOfSync's
 # timing (late) is checked to five minutes, on series sampled every minute.
-EVALUATION = {"late": "5m", "volumes": "1h", "drills": "1h", "databases": "1h", "wal": "1m"}
+EVALUATION = {"late": "5m", "volumes": "1h", "drills": "1h", "databases": "1h", "wal": "1m", "claims": "1m"}
 
 
 def main():
@@ -291,7 +319,8 @@ def main():
     groups = yaml.safe_load(open(path))["groups"]
     rules = [r for g in groups for r in g["rules"]]
     files = {}
-    for topic, cases in (("late", late(rules)), ("volumes", volumes(rules)), ("drills", drills(rules)), ("databases", databases(rules))):
+    for topic, cases in (("late", late(rules)), ("volumes", volumes(rules)), ("drills", drills(rules)), ("databases", databases(rules)),
+                         ("claims", claims(rules))):
         for case in cases:
             files.setdefault(case.pop("file", topic), []).append(case)
     for name, cases in files.items():

@@ -46,6 +46,10 @@ public final class AlertRules {
         var volumes = new ArrayList<Map<String, Object>>();
         for (var v : plan.volumes()) volumes.addAll(volumeRules(v, settings));
         groups.add(group("homelab-backups.volumes", volumes));
+        // Restore-before-bind: a re-created PVC waiting for the owner's restore-or-fresh-start decision (ClaimAlerts).
+        var claims = new ArrayList<Map<String, Object>>();
+        for (var v : plan.volumes()) claims.addAll(ClaimAlerts.rules(v, monitoring));
+        if (!claims.isEmpty()) groups.add(group("homelab-backups.claims", claims));
         if (!plan.drills().isEmpty()) {
             var drills = new ArrayList<Map<String, Object>>();
             for (var d : plan.drills()) drills.addAll(drillRules(d, monitoring));
