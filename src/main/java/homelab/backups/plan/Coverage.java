@@ -40,7 +40,9 @@ public record Coverage(List<Entry> entries, List<Ignored> ignored) {
     static final String VOLSYNC_API = "volsync.backube/v1alpha1";
 
     public enum Status {
-        BACKED_UP("BACKED UP"), EXCLUDED("EXCLUDED"), NOT_COVERED("NOT COVERED");
+        BACKED_UP("BACKED UP"), EXCLUDED("EXCLUDED"), NOT_COVERED("NOT COVERED"),
+        /** A backed-up PVC that is Pending: re-created, it waits for its data (restore-before-bind, {@link Waiting}). */
+        WAITING_FOR_DATA("WAITING FOR DATA");
 
         private final String text;
 
@@ -59,14 +61,61 @@ public record Coverage(List<Entry> entries, List<Ignored> ignored) {
      * @param by     the inventory volume or database that covers it ("" when nothing does)
      * @param detail the repository it is backed up to, the reason it is excluded, or what to do
      */
-    public record Entry(String namespace, String pvc, Status status, String by, String detail) {
+    public record Entry(String namespace, String pvc, Status status, String by, String detail, Optional<Waiting> waiting) {
         public Entry {
             if (status != Status.NOT_COVERED && by.isEmpty()) throw new IllegalArgumentException(namespace + "/" + pvc + ": covered by nothing");
+            if ((status == Status.WAITING_FOR_DATA) != waiting.isPresent()) throw new IllegalArgumentException(namespace + "/" + pvc + ": waiting only when WAITING FOR DATA");
+        }
+
+        public Entry(String namespace, String pvc, Status status, String by, String detail) {
+            this(namespace, pvc, status, by, detail, Optional.empty());
         }
 
         public String key() {
             return namespace + "/" + pvc;
         }
+    }
+
+    /**
+     * A backed-up PVC that waits for its data: {@code Pending}, not being deleted, of a volume that restores through the
+     * populator. With the contract's {@code dataSourceRef} (GitContract) a re-created claim stays so until its
+     * ReplicationDestination exists, which only a restore request (or a fresh start) creates (docs/restore-before-bind.md).
+     *
+     * @param since      its {@code metadata.creationTimestamp}, when it could be read
+     * @param waitsFor   what it waits for: its dataSourceRef, or that it has none
+     * @param resolution what the owner sets
+     */
+    public record Waiting(Optional<java.time.Instant> since, String waitsFor, String resolution) {
+        static Waiting of(VolumePlan v, Optional<Map<String, Object>> live) {
+            var since = live.flatMap(o -> Unstructured.time(o, "metadata.creationTimestamp"));
+            var kind = live.flatMap(o -> Unstructured.string(o, "spec.dataSourceRef.kind"));
+            var name = live.flatMap(o -> Unstructured.string(o, "spec.dataSourceRef.name"));
+            String waitsFor;
+            if (live.isEmpty()) {
+                waitsFor = "its dataSourceRef could not be read";
+            } else if (kind.isEmpty()) {
+                waitsFor = "it has no dataSourceRef (not on the contract: a new, empty volume is provisioned for it unless it is restored first)";
+            } else if (kind.get().equals(GitContract.KIND) && name.filter(v.destinationName()::equals).isPresent()) {
+                waitsFor = "its dataSourceRef waits for the ReplicationDestination " + v.namespace() + "/" + v.destinationName()
+                        + ", which only a restore request creates";
+            } else {
+                waitsFor = "its dataSourceRef names " + kind.get() + "/" + name.orElse("") + ", not the ReplicationDestination "
+                        + v.destinationName() + " this program restores into";
+            }
+            var resolution = v.restore().map(r -> "restore." + v.app() + " is set (" + r.text() + "): pulumi up fills it")
+                    .orElse("set restore." + v.app() + " to a restore point (pulumi config set --path 'homelab-backups:restore."
+                            + v.app() + "' latest) or, for an app with no backup yet, to fresh-start; then pulumi up");
+            return new Waiting(since, waitsFor, resolution);
+        }
+
+        String detail() {
+            return "Pending" + since.map(t -> " since " + t).orElse("") + ": " + waitsFor + "; " + resolution;
+        }
+    }
+
+    /** Whether the claim of a backed-up volume waits for its data. */
+    static boolean waits(VolumePlan v, LiveClaim c) {
+        return v.populatorRestore() && c.phase().filter("Pending"::equals).isPresent() && !c.terminating();
     }
 
     /** A claim VolSync or this program created for itself, and why it is not counted. */
@@ -90,7 +139,17 @@ public record Coverage(List<Entry> entries, List<Ignored> ignored) {
         first.notCovered().stream().map(Entry::namespace).distinct().forEach(ns -> live.objects(VOLSYNC_API, "ReplicationSource", ns)
                 .forEach(rs -> Unstructured.string(rs, "spec.sourcePVC").ifPresent(pvc ->
                         sources.putIfAbsent(ns + "/" + pvc, ns + "/" + Unstructured.name(rs)))));
-        return sources.isEmpty() ? first : of(plan, claims, sources);
+        var coverage = sources.isEmpty() ? first : of(plan, claims, sources);
+        if (coverage.count(Status.WAITING_FOR_DATA) == 0) return coverage;
+        // Since when, and what each waiting claim waits for: its creation time and dataSourceRef, read as served.
+        var volumes = new HashMap<String, VolumePlan>();
+        plan.volumes().forEach(v -> volumes.put(v.namespace() + "/" + v.pvc(), v));
+        var entries = coverage.entries().stream().map(e -> {
+            if (e.status() != Status.WAITING_FOR_DATA) return e;
+            var waiting = Waiting.of(volumes.get(e.key()), live.object("v1", "PersistentVolumeClaim", e.namespace(), e.pvc()));
+            return new Entry(e.namespace(), e.pvc(), e.status(), e.by(), waiting.detail(), Optional.of(waiting));
+        }).toList();
+        return new Coverage(entries, coverage.ignored());
     }
 
     public static Coverage of(StackPlan plan, List<LiveClaim> claims) {
@@ -113,6 +172,11 @@ public record Coverage(List<Entry> entries, List<Ignored> ignored) {
                 continue;
             }
             var volume = volumes.get(c.key());
+            if (volume != null && waits(volume, c)) {
+                var waiting = Waiting.of(volume, Optional.empty());
+                entries.add(new Entry(c.namespace(), c.name(), Status.WAITING_FOR_DATA, volume.app(), waiting.detail(), Optional.of(waiting)));
+                continue;
+            }
             if (volume != null) {
                 entries.add(new Entry(c.namespace(), c.name(), Status.BACKED_UP, volume.app(), volume.repository()));
                 continue;
@@ -181,6 +245,19 @@ public record Coverage(List<Entry> entries, List<Ignored> ignored) {
         return entries.stream().filter(e -> e.status() == Status.NOT_COVERED).toList();
     }
 
+    public List<Entry> waiting() {
+        return entries.stream().filter(e -> e.status() == Status.WAITING_FOR_DATA).toList();
+    }
+
+    /**
+     * One row of ./verify's table per claim that waits for its data: FAILING, so the Longhorn retirement gate names it
+     * (its app is down, and tonight's backup has nothing to read).
+     */
+    public List<Verification.Check> waitingChecks() {
+        return waiting().stream().map(e -> new Verification.Check("claim", e.by(), e.namespace(), Verification.State.FAILING,
+                Optional.empty(), "WAITING FOR DATA: " + e.namespace() + "/" + e.pvc() + " " + e.detail())).toList();
+    }
+
     public long count(Status status) {
         return entries.stream().filter(e -> e.status() == status).count();
     }
@@ -190,7 +267,8 @@ public record Coverage(List<Entry> entries, List<Ignored> ignored) {
      * is neither backed up nor excluded, while there is one.
      */
     public Verification.Check check() {
-        var summary = count(Status.BACKED_UP) + " backed up, " + count(Status.EXCLUDED) + " excluded, " + ignored.size()
+        var summary = count(Status.BACKED_UP) + " backed up, " + (count(Status.WAITING_FOR_DATA) == 0 ? ""
+                : count(Status.WAITING_FOR_DATA) + " waiting for data (their own rows), ") + count(Status.EXCLUDED) + " excluded, " + ignored.size()
                 + " ignored (VolSync's and this program's own claims)";
         var missing = notCovered();
         if (missing.isEmpty()) {

@@ -97,7 +97,10 @@ public record Verification(List<Check> checks, Instant at) {
             checks.add(d.cnpg() ? DatabaseChecks.cnpgArchive(d, live) : DatabaseChecks.pgoArchive(d, live));
         }
         // Issue 21: every live PVC backed up or excluded (the coverage ledger), and the alert rules installed.
-        checks.add(Coverage.read(plan, live).check());
+        var coverage = Coverage.read(plan, live);
+        checks.add(coverage.check());
+        // Restore-before-bind: a backed-up PVC waiting for its data blocks the gate, named (docs/restore-before-bind.md).
+        checks.addAll(coverage.waitingChecks());
         AlertsPresence.check(plan, live).ifPresent(checks::add);
         for (var v : plan.volumes()) v.restore().ifPresent(r -> checks.add(restore(v, settings, live)));
         for (var d : plan.databases()) d.restore().ifPresent(r -> checks.add(DatabaseChecks.restore(d, live)));

@@ -216,6 +216,10 @@ public final class MockCluster implements LiveCluster {
 
     @Override
     public Optional<Map<String, Object>> object(String apiVersion, String kind, String namespace, String name) {
+        // A PVC is served from the claims, as the API server serves one object however it is read.
+        if (apiVersion.equals("v1") && kind.equals("PersistentVolumeClaim") && !objects.containsKey(objectKey(apiVersion, kind, namespace, name))) {
+            return Optional.ofNullable(claims.get(namespace + "/" + name));
+        }
         return Optional.ofNullable(objects.get(objectKey(apiVersion, kind, namespace, name)));
     }
 

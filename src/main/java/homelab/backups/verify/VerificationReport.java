@@ -61,7 +61,8 @@ public final class VerificationReport {
         var out = new ArrayList<String>();
         out.add("Coverage of the live PVCs: " + coverage.count(Coverage.Status.BACKED_UP) + " backed up, "
                 + coverage.count(Coverage.Status.EXCLUDED) + " excluded, " + coverage.count(Coverage.Status.NOT_COVERED)
-                + " not covered");
+                + " not covered" + (coverage.waiting().isEmpty() ? ""
+                : ", " + coverage.waiting().size() + " waiting for data"));
         for (var row : rows) {
             var line = new StringBuilder();
             for (int i = 0; i < widths.length; i++) line.append(String.format("%-" + widths[i] + "s  ", row.get(i)));
@@ -87,6 +88,11 @@ public final class VerificationReport {
             if (e.status() == Coverage.Status.EXCLUDED) row.put("reason", e.detail());
             else if (e.status() == Coverage.Status.BACKED_UP) row.put("repository", e.detail());
             else row.put("detail", e.detail());
+            e.waiting().ifPresent(w -> {
+                row.put("waitingSince", w.since().map(Object::toString).orElse(null));
+                row.put("waitsFor", w.waitsFor());
+                row.put("resolution", w.resolution());
+            });
             entries.add(row);
         }
         var ignored = new ArrayList<Map<String, Object>>();
@@ -101,6 +107,7 @@ public final class VerificationReport {
         ledger.put("pvcs", entries);
         ledger.put("ignored", ignored);
         ledger.put("notCovered", coverage.notCovered().stream().map(Coverage.Entry::key).toList());
+        ledger.put("waitingForData", coverage.waiting().stream().map(Coverage.Entry::key).toList());
         doc.put("coverage", ledger);
         return new GsonBuilder().setPrettyPrinting().serializeNulls().disableHtmlEscaping().create().toJson(doc);
     }

@@ -164,4 +164,67 @@ class CoverageTest {
         assertEquals(2, ((List<?>) ledger.get("ignored")).size());
         assertEquals(false, ((Map<String, Object>) json.get("longhornRetirement")).get("allowed"));
     }
+
+    /** nginx's PVC as Argo CD re-creates it from Git with the contract (GitContract): Pending, no volume, its dataSourceRef. */
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> recreatedWaiting(VolumePlan v, java.time.Instant created, Map<String, Object> dataSourceRef) {
+        var claim = new java.util.LinkedHashMap<>(MockCluster.liveObject(v));
+        var metadata = new java.util.LinkedHashMap<>((Map<String, Object>) claim.get("metadata"));
+        metadata.put("uid", "0f1e2d3c-aaaa-4bbb-8ccc-000000000001");
+        metadata.put("creationTimestamp", created.toString());
+        claim.put("metadata", metadata);
+        var spec = new java.util.LinkedHashMap<>((Map<String, Object>) claim.get("spec"));
+        spec.remove("volumeName");
+        if (dataSourceRef != null) spec.put("dataSourceRef", dataSourceRef);
+        claim.put("spec", spec);
+        claim.put("status", Map.of("phase", "Pending"));
+        return claim;
+    }
+
+    @Test
+    void aBackedUpClaimThatIsPendingWaitsForDataAndBlocksTheRetirementNamingIt() {
+        var nginx = PLAN.volumes().stream().filter(v -> v.app().equals("nginx")).findFirst().orElseThrow();
+        var created = NOW.minusSeconds(3 * 3600);
+        var contract = GitContract.of(PLAN).patch("nginx").orElseThrow().dataSourceRef();
+        var live = ProofWorld.allProven(PLAN, NOW).cluster().withClaim(recreatedWaiting(nginx, created,
+                Map.of("apiGroup", contract.apiGroup(), "kind", contract.kind(), "name", contract.name())));
+        var c = Coverage.read(PLAN, live);
+        var e = entry(c, "nginx-example/nginx-storage");
+        assertEquals(Status.WAITING_FOR_DATA, e.status(), e.toString());
+        assertEquals("nginx", e.by());
+        var w = e.waiting().orElseThrow();
+        assertEquals(java.util.Optional.of(created), w.since(), "since it was created");
+        assertTrue(w.waitsFor().contains("ReplicationDestination nginx-example/nginx-restore"), w.waitsFor());
+        assertTrue(w.resolution().contains("pulumi config set --path 'homelab-backups:restore.nginx' latest")
+                && w.resolution().contains("fresh-start"), "the one config value that resolves it: " + w.resolution());
+        assertEquals(List.of(e), c.waiting());
+        assertEquals(Verification.State.PROVEN, c.check().state(), "it is covered: the ledger row does not fail for it");
+        // The gate: its own row, FAILING, named in the verdict.
+        var v = Verification.of(PLAN, live, NOW);
+        var row = v.checks().stream().filter(k -> k.check().equals("claim")).toList();
+        assertEquals(1, row.size(), v.checks().toString());
+        assertEquals("nginx", row.get(0).item());
+        assertEquals(Verification.State.FAILING, row.get(0).state());
+        assertTrue(row.get(0).detail().startsWith("WAITING FOR DATA: nginx-example/nginx-storage Pending since " + created), row.get(0).detail());
+        assertFalse(v.proven());
+        assertTrue(v.verdict().contains("claim nginx FAILING"), v.verdict());
+        var table = String.join("\n", VerificationReport.table(v, c));
+        assertTrue(table.contains("WAITING FOR DATA") && table.contains("1 waiting for data"), table);
+        var json = VerificationReport.json(v, c);
+        assertTrue(json.contains("\"waitingForData\": [\n      \"nginx-example/nginx-storage\"\n    ]"), json);
+        assertTrue(json.contains("\"waitingSince\": \"" + created + "\""), json);
+        assertTrue(json.contains("\"resolution\": \"set restore.nginx to a restore point"), json);
+        // Once the populator bound it, it is backed up again and nothing waits.
+        var bound = Coverage.read(PLAN, ProofWorld.allProven(PLAN, NOW).cluster());
+        assertEquals(Status.BACKED_UP, entry(bound, "nginx-example/nginx-storage").status());
+        assertTrue(Verification.of(PLAN, ProofWorld.allProven(PLAN, NOW).cluster(), NOW).checks().stream().noneMatch(k -> k.check().equals("claim")));
+    }
+
+    @Test
+    void aPendingClaimWithoutTheContractSaysItWillBindEmpty() {
+        var nginx = PLAN.volumes().stream().filter(v -> v.app().equals("nginx")).findFirst().orElseThrow();
+        var c = Coverage.read(PLAN, ProofWorld.allProven(PLAN, NOW).cluster().withClaim(recreatedWaiting(nginx, NOW, null)));
+        var w = entry(c, "nginx-example/nginx-storage").waiting().orElseThrow();
+        assertTrue(w.waitsFor().contains("no dataSourceRef") && w.waitsFor().contains("empty volume"), w.waitsFor());
+    }
 }
