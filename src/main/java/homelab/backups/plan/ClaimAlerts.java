@@ -14,7 +14,8 @@ import java.util.Map;
  *
  * <p>The series is kube-state-metrics' {@code kube_persistentvolumeclaim_status_phase} (labels {@code namespace},
  * {@code persistentvolumeclaim}, {@code phase}; 1 for the claim's current phase, 0 for the others:
- * kubernetes/kube-state-metrics internal/store/persistentvolumeclaim.go). The program's own restore and disaster
+ * kubernetes/kube-state-metrics internal/store/persistentvolumeclaim.go at 02efa65c; docs/restore-before-bind.md §7).
+ * The program's own restore and disaster
  * recovery create the PVC only once its destination restored, so the populator binds it within minutes (VolSync's
  * prime claim, a Longhorn volume from the snapshot, the rebind): {@link #WAITING} is well beyond that.
  */
