@@ -867,6 +867,148 @@ APP
   pulumi config rm --path 'homelab-backups:restore.khoj' >/dev/null && up && start_app khoj khoj-server-0
 }
 
+onto_the_contract() {
+  # Issue 21, part 1 (README "Restore-before-bind: the Git side"): an adopted PVC cannot gain the contract's
+  # dataSourceRef (immutable), so it goes onto the contract through the restore path, one app at a time: Argo CD
+  # paused and the app stopped, a fresh manual backup, restore.<app>: latest, then the rendered patch committed to Git,
+  # which Argo CD then applies onto the live PVC with no change, Argo CD resumed, the request removed.
+  local ns=homepage-dashboard pvc=homepage-config-pvc app=homepage-dashboard pod=homepage-dashboard-0
+  local argo tracking uid_before git rendered newest id spec_before rv out
+  backups_settled || return 1
+  # The Git side, as ./render writes it for this stack (the program's own render, offline).
+  rendered="$work/render-u"
+  java -cp "$REPO/target/homelab-backups-all.jar" homelab.backups.render.Render --stack e2e --project "$project" --out "$rendered" \
+    > "$work/render-u.log" 2>&1 || { tail -20 "$work/render-u.log" >&2; return 1; }
+  expect "the render names the Git side's folder" grep -q "the Git side of restore-before-bind (.* PVC patches, the order in gitops/index.txt)" "$work/render-u.log" &&
+  expect "the index lists the app, its PVC and its patch" grep -qE "^[0-9]+ +$app +$ns +$pvc +ReplicationDestination/$app-restore +gitops/$ns/$pvc.restore-before-bind.yaml" "$rendered/gitops/index.txt" || return 1
+  # The app's Git directory as Argo CD reads it: its PVC manifest (what Argo CD applied: last-applied-configuration)
+  # and a kustomization, to which the owner adds the rendered patch file and its patches: entry.
+  git="$work/git-$app"; mkdir -p "$git"
+  k get pvc "$pvc" -n "$ns" -o jsonpath='{.metadata.annotations.kubectl\.kubernetes\.io/last-applied-configuration}' > "$git/pvc.yaml"
+  printf 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - pvc.yaml\n' > "$git/kustomization.yaml"
+  k kustomize "$git" > "$work/$app-git-before.yaml" || return 1
+  cp "$rendered/gitops/$ns/$pvc.restore-before-bind.yaml" "$git/" &&
+  sed -n '/^patches:/,$p' "$rendered/gitops/$ns/kustomization-patches.yaml" >> "$git/kustomization.yaml" &&
+  k kustomize "$git" > "$work/$app-git-contract.yaml" || return 1
+  expect "the patched manifest is the Git manifest plus the dataSourceRef and the two Argo CD annotations" python3 - "$work/$app-git-before.yaml" "$work/$app-git-contract.yaml" <<'PY'
+import sys, yaml
+before, after = (yaml.safe_load(open(f)) for f in sys.argv[1:3])
+added = {k: v for k, v in after["metadata"]["annotations"].items() if k not in (before["metadata"].get("annotations") or {})}
+assert added == {"argocd.argoproj.io/sync-options": "Prune=false,Delete=false", "argocd.argoproj.io/compare-options": "ServerSideDiff=false"}, added
+spec = dict(after["spec"]); ref = spec.pop("dataSourceRef")
+assert spec == before["spec"], (spec, before["spec"])
+assert ref == {"apiGroup": "volsync.backube", "kind": "ReplicationDestination", "name": "homepage-dashboard-restore"}, ref
+PY
+  [ $? -eq 0 ] || return 1
+  # Why the runbook exists: the API server refuses the patched manifest on the live, adopted PVC (dataSourceRef is
+  # immutable once created), which is what Argo CD would run into if the patch were committed first.
+  if out=$(k apply --server-side --force-conflicts --field-manager=argocd-controller --dry-run=server -f "$work/$app-git-contract.yaml" 2>&1); then
+    log "the API server accepted a dataSourceRef on a live PVC: $out"; return 1
+  fi
+  log "before the migration, Argo CD's apply would be refused: $(echo "$out" | head -1 | cut -c1-200)"
+  expect "refused as immutable" grep -q "immutable" <<< "$out" || return 1
+  # 1. Pause Argo CD's automated sync (README "Restore a volume", Before 1) and stop the app.
+  tracking=$(k get pvc "$pvc" -n "$ns" -o jsonpath='{.metadata.annotations.argocd\.argoproj\.io/tracking-id}')
+  argo=${tracking%%:*}
+  [ -n "$argo" ] || { log "$pvc carries no Argo CD tracking annotation"; return 1; }
+  k apply -f "$E2E/world/argocd-application-crd.yaml" >/dev/null &&
+    k wait --for=condition=Established crd/applications.argoproj.io --timeout=60s >/dev/null || return 1
+  k get namespace argocd >/dev/null 2>&1 || k create namespace argocd >/dev/null || return 1
+  k apply --field-manager=argocd-applicationset-controller -f - >/dev/null <<APP || return 1
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata: {name: $argo, namespace: argocd}
+spec:
+  project: my-apps
+  source: {repoURL: https://github.com/mitchross/talos-argocd-proxmox.git, path: my-apps/media/homepage-dashboard, targetRevision: HEAD}
+  destination: {server: https://kubernetes.default.svc, namespace: $ns}
+  syncPolicy:
+    automated: {prune: true, selfHeal: true}
+    syncOptions: [ServerSideApply=true, CreateNamespace=true]
+APP
+  k -n argocd patch application "$argo" --type merge -p '{"spec":{"syncPolicy":{"automated":null}}}' >/dev/null || return 1
+  app_writes "$ns" "$pvc" "$app@contract" || return 1    # what the app wrote since last night's backup
+  stop_app "$ns" "$pod"
+  uid_before=$(uid "$ns" "$pvc")
+  digest "$ns" "$pvc" > "$work/$app-quiesced.sha256"
+  # 2. A fresh backup of the quiesced volume: a manual trigger on its ReplicationSource, until VolSync reports it in
+  #    status.lastManualSync; then the trigger is removed, so the schedule applies again.
+  k patch replicationsource "$app-backup" -n "$ns" --type merge -p '{"spec":{"trigger":{"manual":"onto-contract"}}}' >/dev/null || return 1
+  for _ in $(seq 1 120); do [ "$(k get replicationsource "$app-backup" -n "$ns" -o jsonpath='{.status.lastManualSync}')" = onto-contract ] && break; sleep 1; done
+  expect "the manual backup finished" [ "$(k get replicationsource "$app-backup" -n "$ns" -o jsonpath='{.status.lastManualSync}')" = onto-contract ] &&
+  k patch replicationsource "$app-backup" -n "$ns" --type json -p '[{"op":"remove","path":"/spec/trigger/manual"}]' >/dev/null &&
+  expect "the manual trigger is gone again, the schedule kept" [ -z "$(k get replicationsource "$app-backup" -n "$ns" -o jsonpath='{.spec.trigger.manual}')" ] &&
+  expect "..." [ -n "$(k get replicationsource "$app-backup" -n "$ns" -o jsonpath='{.spec.trigger.schedule}')" ] || return 1
+  newest=$(repo "$ns" "$app" snapshots --json 2>/dev/null | jq -r 'sort_by(.time) | last | .short_id')
+  expect "the newest snapshot holds what the app wrote before it stopped" [ "$(repo_tokens "$ns" "$app" | awk '{print $NF}')" = "$app@contract" ] || return 1
+  # 3. restore.<app>: latest, pulumi up: the PVC is re-created with the contract's dataSourceRef.
+  pulumi config set --path "homelab-backups:restore.$app" latest >/dev/null && up || return 1
+  id=$(k get replicationdestination "$app-restore" -n "$ns" -o jsonpath='{.status.latestMoverStatus.logs}')
+  log "restored $(content "$ns" "$pvc") from snapshot $newest; PVC $(uid "$ns" "$pvc") (was $uid_before)"
+  expect "the PVC was re-created" [ "$(uid "$ns" "$pvc")" != "$uid_before" ] &&
+  expect "from the fresh backup's snapshot (restic's own restore line)" grep -q "^restoring snapshot $newest of " <<< "$id" &&
+  expect "every file byte for byte" diff "$work/$app-quiesced.sha256" <(digest "$ns" "$pvc") >&2 &&
+  expect "the live dataSourceRef is exactly the rendered patch's" [ "$(k get pvc "$pvc" -n "$ns" -o json | jq -cS .spec.dataSourceRef)" = \
+    "$(python3 -c 'import sys,yaml,json; print(json.dumps(yaml.safe_load(open(sys.argv[1]))["spec"]["dataSourceRef"], sort_keys=True, separators=(",", ":")))' "$rendered/gitops/$ns/$pvc.restore-before-bind.yaml")" ] || return 1
+  start_app "$ns" "$pod"
+  # 4. Commit the patch: Argo CD applies the patched Git manifest onto the live PVC (server-side apply, its field
+  #    manager): accepted, nothing in the spec changes, the same object; its server-side diff then finds nothing.
+  spec_before=$(k get pvc "$pvc" -n "$ns" -o json | jq -cS .spec)
+  uid_before=$(uid "$ns" "$pvc")
+  k apply --server-side --force-conflicts --field-manager=argocd-controller -f "$work/$app-git-contract.yaml" > "$work/argo-apply-u.log" 2>&1 ||
+    { log "Argo CD's apply of the patched manifest was refused: $(cat "$work/argo-apply-u.log")"; return 1; }
+  rv=$(k get pvc "$pvc" -n "$ns" -o jsonpath='{.metadata.resourceVersion}')
+  expect "Argo CD's apply changed nothing in the spec" [ "$(k get pvc "$pvc" -n "$ns" -o json | jq -cS .spec)" = "$spec_before" ] &&
+  expect "and the PVC is the same object, bound" [ "$(uid "$ns" "$pvc") $(k get pvc "$pvc" -n "$ns" -o jsonpath='{.status.phase}')" = "$uid_before Bound" ] &&
+  expect "it carries the contract's annotations now" [ "$(k get pvc "$pvc" -n "$ns" -o jsonpath='{.metadata.annotations.argocd\.argoproj\.io/compare-options}')" = ServerSideDiff=false ] &&
+  expect "a second sync is a no-op (same resourceVersion)" eval 'k apply --server-side --force-conflicts --field-manager=argocd-controller -f "$work/$app-git-contract.yaml" >/dev/null && [ "$(k get pvc "$pvc" -n "$ns" -o jsonpath="{.metadata.resourceVersion}")" = "$rv" ]' &&
+  expect "Argo CD's server-side diff (a dry-run apply) finds no difference" k diff --server-side --force-conflicts --field-manager=argocd-controller -f "$work/$app-git-contract.yaml" &&
+  no_changes || return 1
+  # 5. Resume Argo CD, remove the request: the destination goes, the PVC stays as it is (Bound, dataSourceRef kept).
+  k -n argocd patch application "$argo" --type merge -p '{"spec":{"syncPolicy":{"automated":{"prune":true,"selfHeal":true}}}}' >/dev/null &&
+  pulumi config rm --path "homelab-backups:restore.$app" >/dev/null && up || return 1
+  expect "the PVC stays, on the contract" [ "$(k get pvc "$pvc" -n "$ns" -o jsonpath='{.status.phase} {.spec.dataSourceRef.name}')" = "Bound $app-restore" ] &&
+  expect "its destination is gone" [ -z "$(k get replicationdestination -n "$ns" -o name)" ] &&
+  expect "a second preview shows no changes" no_changes || return 1
+  # 6. The contract at work: the PVC deleted by hand and re-created by Argo CD from the patched Git manifest waits
+  #    Pending for its destination (none exists without a request); ./verify shows it WAITING FOR DATA and the
+  #    Longhorn retirement gate names it. Its volume is kept (Retain) so that this test can give it back.
+  local pv
+  stop_app "$ns" "$pod"
+  pv=$(pv_of "$ns" "$pvc")
+  k patch pv "$pv" -p '{"spec":{"persistentVolumeReclaimPolicy":"Retain"}}' >/dev/null &&
+  k delete pvc "$pvc" -n "$ns" --wait=true >/dev/null &&
+  k apply --server-side --force-conflicts --field-manager=argocd-controller -f "$work/$app-git-contract.yaml" >/dev/null || return 1
+  for _ in $(seq 1 10); do
+    [ "$(k get pvc "$pvc" -n "$ns" -o jsonpath='{.status.phase}|{.spec.volumeName}')" = "Pending|" ] || { log "the re-created claim did not wait: $(k get pvc "$pvc" -n "$ns" -o jsonpath='{.status.phase} {.spec.volumeName}')"; return 1; }
+    sleep 1
+  done
+  expect "no volume was provisioned for it, and no populator claim made" [ -z "$(k get pvc -n "$ns" -o name | grep vs-prime-)" ] &&
+  expect "the populator says why it waits" grep -q "replicationdestination $app-restore not found" <<< "$(k get events -n "$ns" -o jsonpath='{range .items[*]}{.message}{"\n"}{end}')" || return 1
+  verify --json > "$work/verify-u.json" 2> "$work/verify-u.err"
+  verify > "$work/verify-u.txt" 2>&1
+  log "verify: $(jq -r '.checks[] | select(.check == "claim") | "\(.check) \(.item) \(.state): \(.detail)"' "$work/verify-u.json" | cut -c1-220)"
+  expect "./verify's ledger has it WAITING FOR DATA" [ "$(jq -r --arg k "$ns/$pvc" '.coverage.pvcs[] | select("\(.namespace)/\(.pvc)" == $k) | .status' "$work/verify-u.json")" = "WAITING FOR DATA" ] &&
+  expect "since it was created, waiting for its destination" [ "$(jq -r --arg p "$pvc" '.coverage.pvcs[] | select(.pvc == $p) | "\(.waitingSince != null) \(.waitsFor)"' "$work/verify-u.json")" = \
+    "true its dataSourceRef waits for the ReplicationDestination $ns/$app-restore, which only a restore request creates" ] &&
+  expect "with the config value that resolves it" jq -e --arg p "$pvc" '.coverage.pvcs[] | select(.pvc == $p) | .resolution | contains("restore.homepage-dashboard")' "$work/verify-u.json" >/dev/null &&
+  expect "listed under waitingForData" jq -e --arg k "$ns/$pvc" '.coverage.waitingForData == [$k]' "$work/verify-u.json" >/dev/null &&
+  expect "the retirement gate names it" grep -q "claim $app FAILING" <<< "$(jq -r .longhornRetirement.verdict "$work/verify-u.json")" &&
+  expect "the table says so too" grep -q "WAITING FOR DATA" "$work/verify-u.txt" || return 1
+  # Given back the way README "Undo a restore" does: the kept volume's claimRef without its old UID; the real binder
+  # binds the waiting claim to it although the claim has a dataSourceRef (it never looks at one), and the populator
+  # leaves a bound claim alone (docs/restore-before-bind.md §2, §4).
+  k patch pv "$pv" --type json -p '[{"op":"remove","path":"/spec/claimRef/uid"},{"op":"remove","path":"/spec/claimRef/resourceVersion"}]' >/dev/null || return 1
+  for _ in $(seq 1 60); do [ "$(k get pvc "$pvc" -n "$ns" -o jsonpath='{.status.phase}')" = Bound ] && break; sleep 1; done
+  expect "the binder bound the claim with the contract to the kept volume" [ "$(pv_of "$ns" "$pvc")" = "$pv" ] &&
+  expect "with its data" [ "$(content "$ns" "$pvc" | cut -d' ' -f2)" = "$app@contract" ] &&
+  expect "and the populator made no claim for it" [ -z "$(k get pvc -n "$ns" -o name | grep vs-prime-)" ] &&
+  k patch pv "$pv" -p '{"spec":{"persistentVolumeReclaimPolicy":"Delete"}}' >/dev/null || return 1
+  start_app "$ns" "$pod"
+  pulumi refresh --yes --skip-preview --non-interactive > "$work/refresh-u.log" 2>&1 || { tail -20 "$work/refresh-u.log" >&2; return 1; }
+  expect "then nothing is left to change" no_changes
+}
+
 scenario a "migrate: adopt the live PVCs (an import each, 0 replaces), install VolSync, first backups" migrate
 scenario b "second up is a no-op; no-change preview timed" second_up_is_noop
 scenario c "schedule window change updates only ReplicationSources" window_change_updates_only_sources
@@ -888,6 +1030,7 @@ scenario r "rollback: the program taken back out, every PVC, PV and repository l
 scenario s "upgrade: a stack the last release made, previewed and applied by this program: no rename, no PVC, only the content this release changes on purpose" upgrade_from_the_last_release_changes_nothing
 scenario t "real restic: previous:1 restores the backup before the latest, every file byte for byte; a repository deleted from the bucket is initialised empty and the PVC is kept" real_restic_selects_restores_and_initialises
 scenario w "Argo CD self-heal holds a restore: refused at preview and up naming the Application and its pause command, nothing changed; paused, it restores" argo_cd_self_heal_holds_a_restore
+scenario u "onto the contract: Argo CD paused, a fresh manual backup, restore latest re-creates the PVC with the rendered patch's dataSourceRef, byte for byte; Argo CD's apply of the patched Git manifest changes nothing; the request removed, no changes; then deleted and re-created from Git it waits Pending, ./verify shows it WAITING FOR DATA and the gate names it, and the binder gives it its kept volume" onto_the_contract
 
 echo "$passed passed, $failed failed${skipped:+, $skipped skipped}"
 if [ -n "${E2E_WAIT:-}" ]; then
