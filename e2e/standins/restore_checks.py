@@ -12,7 +12,8 @@ For each such Job that has not started (no status.startTime):
   restic_mover's (its RESTIC_REPOSITORY already points at the loopback server). The container's termination message
   is what the script wrote to its termination log, else, with FallbackToLogsOnError and a failed container, the log's
   tail (pkg/kubelet/kuberuntime/kuberuntime_container.go getTerminationMessage); the pod ends Succeeded or Failed,
-  its Ready condition False with reason PodCompleted (pkg/kubelet/status/generate.go GeneratePodReadyCondition);
+  PodScheduled and Initialized True, Ready False with reason PodCompleted (pkg/kubelet/status/generate.go
+  GeneratePodInitializedCondition, GeneratePodReadyCondition);
 - the Job controller finishes the Job as for the drills (drills.py): on success SuccessCriteriaMet + Complete,
   succeeded 1 and completionTime; on failure FailureTarget + Failed with reason BackoffLimitExceeded, failed 1
   (job_controller.go syncJob, newFailedConditionsForFailureTarget / backoffLimit exceeded).
@@ -64,7 +65,13 @@ class RestoreChecks:
         passes = code == 0
         self.k.merge_patch("Pod", ns, pod["metadata"]["name"], {"status": {
             "phase": "Succeeded" if passes else "Failed",
-            "conditions": [{"type": "Ready", "status": "False", "reason": "PodCompleted", "lastTransitionTime": finished},
+            # The scheduler's PodScheduled and the kubelet's Initialized (no init containers) are True for any pod
+            # that ran; Ready and ContainersReady are False, PodCompleted, once its container ended. (The provider's
+            # pod checker reads them in that order and reports a container's termination only past the first two:
+            # cloud-ready-checks v1.3.0 pkg/kubernetes/pod/check.go NewPodChecker, podInitialized, podReady.)
+            "conditions": [{"type": "PodScheduled", "status": "True", "lastTransitionTime": now},
+                           {"type": "Initialized", "status": "True", "lastTransitionTime": now},
+                           {"type": "Ready", "status": "False", "reason": "PodCompleted", "lastTransitionTime": finished},
                            {"type": "ContainersReady", "status": "False", "reason": "PodCompleted",
                             "lastTransitionTime": finished}],
             "containerStatuses": [{"name": container["name"], "ready": False, "restartCount": 0,
