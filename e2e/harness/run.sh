@@ -430,7 +430,8 @@ restore_of_nothing_keeps_the_pvc() {
   expect "... with the Job's failure" grep -q "BackoffLimitExceeded" <<< "$out" &&
   expect "... and the check's verdict line" grep -q "restore-check FAIL app=khoj point=previous:3 reason=no-eligible-snapshot" <<< "$out" &&
   expect "no ReplicationDestination ever existed (storage)" never_stored /registry/volsync.backube/replicationdestinations/khoj/khoj-restore &&
-  expect "no destination volume was provisioned" [ -z "$(k get pvc -n khoj -o name | grep -v khoj-config-pvc)" ] &&
+  expect "no destination volume or cache was provisioned (volsync-khoj-restore-dest, volsync-dst-khoj-restore-cache)" \
+    [ -z "$(k get pvc -n khoj -o name | grep -- '-khoj-restore-')" ] &&
   expect "no repository was created or written: same repositories, khoj's objects byte for byte" [ "$(repositories)" = "$repos_before" ] &&
   expect "..." [ "$(cd "$S3_ROOT" && find . -path '*/khoj/*' -type f -print0 | sort -z | xargs -0 -r sha256sum)" = "$khoj_before" ] &&
   expect "the PVC is untouched: same UID" [ "$(uid khoj khoj-config-pvc)" = "$uid_before" ] &&
