@@ -399,27 +399,47 @@ release_the_kept_volume() {
   pulumi config rm --path 'homelab-backups:restore.fizzy' >/dev/null && up && no_changes
 }
 
+# The restore check (issue 21): what its Job's pod reported (the kubelet's termination message: the verdict line), and
+# whether a key was ever written to the API server's storage.
+check_verdict() { # namespace app
+  local job; job=$(k get job -n "$1" -l "homelab-backups/restore-check=$2" -o jsonpath='{.items[-1:].metadata.name}')
+  [ -n "$job" ] && k get pod -n "$1" -l "batch.kubernetes.io/job-name=$job" -o jsonpath='{.items[0].status.containerStatuses[0].state.terminated.message}'
+}
+never_stored() { ! revision first "$1" metadata.name "${1##*/}" >/dev/null 2>&1; }
+repositories() { (cd "$S3_ROOT" && find . -name config -type f | sort); }
+
 restore_of_nothing_keeps_the_pvc() {
-  local uid_before pv out
+  # The repository holds one backup: previous:3 is inside the retention, but matches no snapshot. VolSync's mover would
+  # report success with nothing restored; the restore check refuses before any ReplicationDestination exists.
+  local uid_before pv out verdict repos_before khoj_before job
   backups_settled || return 1
   uid_before=$(uid khoj khoj-config-pvc)
   pv=$(pv_of khoj khoj-config-pvc)
   stop_app khoj khoj-server-0
-  # The repository holds one backup: previous:3 is inside the retention, but matches no snapshot.
+  repos_before=$(repositories)
+  khoj_before=$(cd "$S3_ROOT" && find . -path '*/khoj/*' -type f -print0 | sort -z | xargs -0 -r sha256sum)
   pulumi config set --path 'homelab-backups:restore.khoj' previous:3 >/dev/null
   if out=$(pulumi up --yes --skip-preview --non-interactive 2>&1); then log "up restored nothing and went on"; return 1; fi
   echo "$out" > "$work/empty-restore.log"
-  log "up said: $(grep -m1 'RESTORE khoj stopped' <<< "$out" | cut -c1-240)"
-  expect "up stops naming the app, the point and what to do" grep -q "RESTORE khoj stopped before its PVC was touched: the destination khoj/khoj-restore restored nothing for 'previous:3'" <<< "$out" &&
-  expect "..." grep -q "pulumi config rm --path 'homelab-backups:restore.khoj'" <<< "$out" &&
-  expect "the destination really reported success with nothing restored (VolSync's behaviour)" \
-    grep -q "No eligible snapshots found" <<< "$(k get replicationdestination khoj-restore -n khoj -o jsonpath='{.status.latestMoverStatus.logs}')" &&
+  verdict=$(check_verdict khoj khoj)
+  job=$(k get job -n khoj -l homelab-backups/restore-check=khoj -o jsonpath='{.items[0].metadata.name}')
+  log "up said: $(grep -m1 -E "$job|restore-check FAIL" <<< "$out" | cut -c1-240); the check's pod said: $verdict"
+  expect "the check Job refused: no eligible snapshot for previous:3 (real restic 0.18.0, entry.sh's selection)" \
+    grep -q "^restore-check FAIL app=khoj point=previous:3 reason=no-eligible-snapshot" <<< "$verdict" &&
+  expect "up stops at the check Job, which names the app" grep -q "khoj-restore-check-[0-9a-f]\{8\}" <<< "$out" &&
+  expect "... with the Job's failure" grep -q "BackoffLimitExceeded" <<< "$out" &&
+  expect "... and the check's verdict line" grep -q "restore-check FAIL app=khoj point=previous:3 reason=no-eligible-snapshot" <<< "$out" &&
+  expect "no ReplicationDestination ever existed (storage)" never_stored /registry/volsync.backube/replicationdestinations/khoj/khoj-restore &&
+  expect "no destination volume or cache was provisioned (volsync-khoj-restore-dest, volsync-dst-khoj-restore-cache)" \
+    [ -z "$(k get pvc -n khoj -o name | grep -- '-khoj-restore-')" ] &&
+  expect "no repository was created or written: same repositories, khoj's objects byte for byte" [ "$(repositories)" = "$repos_before" ] &&
+  expect "..." [ "$(cd "$S3_ROOT" && find . -path '*/khoj/*' -type f -print0 | sort -z | xargs -0 -r sha256sum)" = "$khoj_before" ] &&
   expect "the PVC is untouched: same UID" [ "$(uid khoj khoj-config-pvc)" = "$uid_before" ] &&
   expect "no deletion timestamp" [ -z "$(k get pvc khoj-config-pvc -n khoj -o jsonpath='{.metadata.deletionTimestamp}')" ] &&
   expect "its data is there" [ "$(content khoj khoj-config-pvc | cut -d' ' -f2)" = "khoj@world" ] &&
   expect "and its volume's reclaim policy was not touched" [ "$(k get pv "$pv" -o jsonpath='{.spec.persistentVolumeReclaimPolicy}')" = Delete ] &&
   pulumi config rm --path 'homelab-backups:restore.khoj' >/dev/null && up &&
-  expect "the destination goes with the request; the PVC stays" [ -z "$(ours replicationdestinations | grep '^khoj/')" ] &&
+  expect "the check Job goes with the request; the PVC stays" [ -z "$(k get job -n khoj -l homelab-backups/restore-check -o name)" ] &&
   expect "..." [ "$(uid khoj khoj-config-pvc)" = "$uid_before" ] &&
   start_app khoj khoj-server-0 && no_changes
 }
@@ -522,6 +542,14 @@ second_settings() { # stack-name suffix > settings file (the alert rules are the
     -e 's|      version: 0.15.0|      version: 0.15.0\n    values:\n      manageCRDs: false|' "$E2E/stack/Pulumi.e2e.yaml"
 }
 
+seed_repository() { # namespace app token: a backup in the app's repository, as the mover makes it (`backup .` in /data)
+  local dir="$work/seed-$1-$2/data"
+  mkdir -p "$dir" &&
+  python3 -c "import sys; sys.path.insert(0, sys.argv[1]); from store import materialize; materialize(sys.argv[2], 5, sys.argv[3])" \
+    "$E2E/standins" "$dir" "$3" &&
+  repo "$1" "$2" init -q >/dev/null && (cd "$dir" && repo "$1" "$2" backup --host volsync -q . >/dev/null)
+}
+
 disaster_recovery_restores_before_backups() {
   # A rebuilt cluster: a second stack whose volume does not exist yet.
   local dr="$work/dr-project" synced pvc_created rs_created
@@ -530,7 +558,11 @@ disaster_recovery_restores_before_backups() {
   - {app: notes, namespace: dr-notes, pvc: notes-data, capacity: 1Gi, accessModes: [ReadWriteOnce], storageClass: longhorn}" > "$work/dr-inventory.yaml"
   new_project "$dr" e2e-dr "$work/Pulumi.dr.yaml" "$work/dr-inventory.yaml"
   k create namespace dr-notes >/dev/null
+  # What the lost cluster's mover backed up (issue 21: disaster recovery requires the same evidence as a restore).
+  seed_repository dr-notes notes notes@before-the-disaster || return 1
   (cd "$dr" && pulumi config set --path 'homelab-backups:recovery.disasterRecovery' true >/dev/null && up) || return 1
+  expect "the restore check passed on the backup" grep -q "^restore-check PASS app=notes point=latest snapshot=[0-9a-f]\{8\} " <<< "$(check_verdict dr-notes notes)" &&
+  expect "the recovered volume holds the backup" [ "$(content dr-notes notes-data | cut -d' ' -f2)" = "notes@before-the-disaster" ] || return 1
   synced=$(revision first /registry/volsync.backube/replicationdestinations/dr-notes/notes-restore status.lastManualSync dr-bootstrap || true)
   pvc_created=$(revision created /registry/persistentvolumeclaims/dr-notes/notes-data || true)
   rs_created=$(revision created /registry/volsync.backube/replicationsources/dr-notes/notes-backup || true)
@@ -607,8 +639,8 @@ YAML
   expect "every file restored byte for byte (sha256 of each file, as written before the first backup)" diff <(echo "$v1") <(digest prev-notes notes-data) >&2 &&
   expect "the PVC was replaced by the restore" [ "$(uid prev-notes notes-data)" != "$uid_before" ] || return 1
   (cd "$p" && pulumi config rm --path 'homelab-backups:restore.notes' >/dev/null && up) || return 1
-  # The repository deleted from the bucket (a wiped or moved prefix): the mover runs `restic init`, finds no
-  # snapshot, exits 0 - and the program must not replace the PVC with the empty volume it made.
+  # The repository deleted from the bucket (a wiped or moved prefix): VolSync's mover would run `restic init`, find no
+  # snapshot and exit 0; the restore check (read-only) refuses first, and no repository is created.
   rm -rf "$S3_ROOT/buckets/$S3_BUCKET/prev-notes/notes"
   uid_before=$(uid prev-notes notes-data)
   pv=$(pv_of prev-notes notes-data)
@@ -616,11 +648,11 @@ YAML
   if out=$(cd "$p" && pulumi config set --path 'homelab-backups:restore.notes' latest >/dev/null && pulumi up --yes --skip-preview --non-interactive 2>&1); then
     log "up replaced the PVC from a repository that was deleted"; return 1
   fi
-  log "up said: $(grep -m1 'RESTORE notes stopped' <<< "$out" | cut -c1-200)"
-  expect "up stops before the PVC is touched" grep -q "RESTORE notes stopped before its PVC was touched" <<< "$out" &&
-  expect "the real mover initialised a new repository and found nothing (exit 0, Successful)" \
-    grep -q "created restic repository" <<< "$(k get replicationdestination notes-restore -n prev-notes -o jsonpath='{.status.latestMoverStatus.logs}')" &&
-  expect "..." grep -q "No eligible snapshots found" <<< "$(k get replicationdestination notes-restore -n prev-notes -o jsonpath='{.status.latestMoverStatus.logs}')" &&
+  log "the check said: $(check_verdict prev-notes notes)"
+  expect "the restore check found no repository" grep -q "^restore-check FAIL app=notes point=latest reason=repository-missing" <<< "$(check_verdict prev-notes notes)" &&
+  expect "up stops at it" grep -q "notes-restore-check-[0-9a-f]\{8\}" <<< "$out" &&
+  expect "no destination exists, so no mover ran restic init" [ -z "$(k get replicationdestination -n prev-notes -o name)" ] &&
+  expect "no repository was created at the path" [ -z "$(find "$S3_ROOT/buckets/$S3_BUCKET/prev-notes" -path '*prev-notes/notes*' 2>/dev/null)" ] &&
   expect "the PVC is the same claim on the same volume" [ "$(uid prev-notes notes-data) $(pv_of prev-notes notes-data)" = "$uid_before $pv" ] &&
   expect "with every file as it was" diff <(echo "$v1") <(digest prev-notes notes-data) >&2 &&
   (cd "$p" && pulumi config rm --path 'homelab-backups:restore.notes' >/dev/null && up && no_changes)
@@ -1010,6 +1042,39 @@ APP
   expect "then nothing is left to change" no_changes
 }
 
+# ---- issue 21 part 2: disaster recovery of two apps, one of whose repositories is empty ---------------------------
+disaster_recovery_refuses_an_empty_repository() {
+  local d="$work/ab-project" out
+  second_settings ab > "$work/Pulumi.ab.yaml"
+  echo "volumes:
+  - {app: notes, namespace: ab-notes, pvc: notes-data, capacity: 1Gi, accessModes: [ReadWriteOnce], storageClass: longhorn}
+  - {app: blank, namespace: ab-blank, pvc: blank-data, capacity: 1Gi, accessModes: [ReadWriteOnce], storageClass: longhorn}" > "$work/ab-inventory.yaml"
+  new_project "$d" e2e-ab "$work/Pulumi.ab.yaml" "$work/ab-inventory.yaml"
+  k create namespace ab-notes >/dev/null && k create namespace ab-blank >/dev/null || return 1
+  seed_repository ab-notes notes notes@ab || return 1
+  # blank's repository is empty: initialised, never backed up (a wrong prefix, a wiped bucket after its re-init).
+  repo ab-blank blank init -q >/dev/null || return 1
+  local blank_before; blank_before=$(cd "$S3_ROOT" && find . -path '*ab-blank/blank*' -type f -print0 | sort -z | xargs -0 -r sha256sum)
+  if out=$(cd "$d" && pulumi config set --path 'homelab-backups:recovery.disasterRecovery' true >/dev/null &&
+           pulumi up --yes --skip-preview --non-interactive 2>&1); then
+    log "disaster recovery populated an app from an empty repository"; return 1
+  fi
+  echo "$out" > "$work/ab-up.log"
+  log "up said: $(grep -m1 -E 'blank-restore-check|restore-check FAIL' <<< "$out" | cut -c1-240); blank's check: $(check_verdict ab-blank blank)"
+  expect "up stops naming the app (its check Job)" grep -q "blank-restore-check-[0-9a-f]\{8\}" <<< "$out" &&
+  expect "... and the reason" grep -q "restore-check FAIL app=blank point=latest reason=no-eligible-snapshot" <<< "$out" &&
+  expect "blank's PVC was never created" never_stored /registry/persistentvolumeclaims/ab-blank/blank-data &&
+  expect "nor its ReplicationDestination" never_stored /registry/volsync.backube/replicationdestinations/ab-blank/blank-restore &&
+  expect "nor its backups (an empty volume never becomes the newest backup)" [ -z "$(k get replicationsource -n ab-blank -o name)" ] &&
+  expect "its repository is byte for byte as before" [ "$(cd "$S3_ROOT" && find . -path '*ab-blank/blank*' -type f -print0 | sort -z | xargs -0 -r sha256sum)" = "$blank_before" ] &&
+  expect "notes' check passed on its backup" grep -q "^restore-check PASS app=notes point=latest " <<< "$(check_verdict ab-notes notes)" || return 1
+  # notes runs alongside: the engine lets what is in flight finish. Whatever it got to, never an empty volume.
+  if [ -n "$(k get pvc notes-data -n ab-notes -o name 2>/dev/null)" ]; then
+    for _ in $(seq 1 60); do [ "$(k get pvc notes-data -n ab-notes -o jsonpath='{.status.phase}')" = Bound ] && break; sleep 1; done
+    expect "notes' PVC, if created, holds its backup" [ "$(content ab-notes notes-data | cut -d' ' -f2)" = "notes@ab" ]
+  fi
+}
+
 scenario a "migrate: adopt the live PVCs (an import each, 0 replaces), install VolSync, first backups" migrate
 scenario b "second up is a no-op; no-change preview timed" second_up_is_noop
 scenario c "schedule window change updates only ReplicationSources" window_change_updates_only_sources
@@ -1018,18 +1083,19 @@ scenario e "removing an app deletes its backups and keeps its PVC" removing_an_a
 scenario f "restore one app: destination created, trigger, wait, old volume kept, only that PVC replaced with the backup" restore_one_app
 scenario g "undo a restore: the PVC back on the kept volume, with its newer data" undo_a_restore
 scenario h "release the kept volume after a restore" release_the_kept_volume
-scenario i "a restore that finds no snapshot fails before the PVC is touched" restore_of_nothing_keeps_the_pvc
+scenario i "a restore that finds no snapshot is refused by its check Job before any ReplicationDestination exists: no destination, no volume, no repository written, the PVC untouched" restore_of_nothing_keeps_the_pvc
 scenario j "a restore of a PVC in use is refused before anything changes" restore_while_in_use_is_refused
 scenario k "database restores create clusters that can start, accepted by the API server" database_restores_that_can_start
 scenario l "bad inventory: preview fails, API server unchanged" bad_inventory_changes_nothing
 scenario m "interrupted up converges with no PVC lost" interrupted_up_converges
-scenario n "disaster recovery: restore a missing PVC, then start backups" disaster_recovery_restores_before_backups
+scenario n "disaster recovery: restore a missing PVC from its backup (checked first), then start backups" disaster_recovery_restores_before_backups
 scenario o "adoption of server-side-applied PVCs (Argo CD ServerSideApply=true)" server_side_applied_world_is_adopted
 scenario p "./verify: the testing plan proven row by row, then one app never synced and one drill failed" verify_reports_the_testing_plan
 scenario q "Longhorn retirement: refused while anything is unproven, then only the default BackupTarget patched" retirement_is_gated_on_the_proof
 scenario r "rollback: the program taken back out, every PVC, PV and repository left as it is" rollback_removes_the_program
 scenario s "upgrade: a stack the last release made, previewed and applied by this program: no rename, no PVC, only the content this release changes on purpose" upgrade_from_the_last_release_changes_nothing
-scenario t "real restic: previous:1 restores the backup before the latest, every file byte for byte; a repository deleted from the bucket is initialised empty and the PVC is kept" real_restic_selects_restores_and_initialises
+scenario t "real restic: previous:1 restores the backup before the latest, every file byte for byte; a repository deleted from the bucket is refused by the restore check, not re-created, and the PVC is kept" real_restic_selects_restores_and_initialises
+scenario ab "disaster recovery with one app's repository empty: up stops naming it, its PVC and destination never created, its repository untouched" disaster_recovery_refuses_an_empty_repository
 scenario w "Argo CD self-heal holds a restore: refused at preview and up naming the Application and its pause command, nothing changed; paused, it restores" argo_cd_self_heal_holds_a_restore
 scenario u "onto the contract: Argo CD paused, a fresh manual backup, restore latest re-creates the PVC with the rendered patch's dataSourceRef, byte for byte; Argo CD's apply of the patched Git manifest changes nothing; the request removed, no changes; then deleted and re-created from Git it waits Pending, ./verify shows it WAITING FOR DATA and the gate names it, and the binder gives it its kept volume" onto_the_contract
 

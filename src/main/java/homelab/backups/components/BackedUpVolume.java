@@ -4,6 +4,8 @@ import com.pulumi.core.Output;
 import com.pulumi.core.annotations.Export;
 import com.pulumi.kubernetes.batch.v1.CronJob;
 import com.pulumi.kubernetes.batch.v1.CronJobArgs;
+import com.pulumi.kubernetes.batch.v1.Job;
+import com.pulumi.kubernetes.batch.v1.JobArgs;
 import com.pulumi.kubernetes.core.v1.ConfigMap;
 import com.pulumi.kubernetes.core.v1.ConfigMapArgs;
 import com.pulumi.kubernetes.core.v1.PersistentVolumeClaim;
@@ -30,9 +32,11 @@ import homelab.backups.kubernetes.CustomObject;
 import homelab.backups.kubernetes.CustomObjectArgs;
 import homelab.backups.kubernetes.DrillSpecs;
 import homelab.backups.kubernetes.LiveCluster;
+import homelab.backups.kubernetes.RestoreCheckSpecs;
 import homelab.backups.kubernetes.VolSyncSpecs;
 import homelab.backups.plan.ClaimHandling;
 import homelab.backups.plan.DrillPlan;
+import homelab.backups.plan.RestoreCheck;
 import homelab.backups.plan.RestoreOutcome;
 import homelab.backups.plan.VolumeHandling;
 import homelab.backups.plan.VolumeHandling.ChildOptions;
@@ -81,6 +85,8 @@ public final class BackedUpVolume extends ComponentResource {
     private final Secret repositorySecret;
     private final CustomObject source;
     private final Optional<CustomObject> destination;
+    /** The restore check Job every destination waits for (present exactly when the destination is). */
+    private final Optional<Job> restoreCheck;
     private final Optional<CustomObject> maintenance;
     private final Optional<CronJob> drill;
     private final PersistentVolumeClaim pvc;
@@ -125,12 +131,19 @@ public final class BackedUpVolume extends ComponentResource {
                 .build(), options(handling.secret(), args));
         created.put(Dependency.SECRET, repositorySecret);
 
+        // A destination exists only after its check passed: the Job lists the repository read-only and fails when
+        // nothing would be restored, before VolSync could populate an empty volume (RestoreCheck).
+        this.restoreCheck = handling.restoreCheck().flatMap(o -> restoreCheck(name, args, o));
+        restoreCheck.ifPresent(j -> created.put(Dependency.RESTORE_CHECK, j));
+
         // A destination exists only while a restore needs it: VolSync provisions a destination's full-size volume
         // and cache as soon as it exists, paused or not (docs/field-findings.md §3). It comes first: the PVC is populated
         // from it.
         this.destination = handling.destination().map(o -> destination(name, args, o));
         destination.ifPresent(d -> created.put(Dependency.DESTINATION, d));
-        this.restored = claim.mode() == ClaimHandling.Mode.RESTORE ? restoredData(args) : Output.of(true);
+        // Disaster recovery requires the same evidence as a restore: a destination that restored nothing stops `up`.
+        this.restored = claim.mode() == ClaimHandling.Mode.RESTORE ? restoredData(args)
+                : claim.mode() == ClaimHandling.Mode.DISASTER_RECOVERY ? recoveredData(args) : Output.of(true);
         this.keptVolume = handling.keptVolume().map(o -> keepVolume(name, args.volumeToKeep().orElseThrow(), o, args));
         keptVolume.ifPresent(v -> created.put(Dependency.KEPT_VOLUME, v));
 
@@ -194,7 +207,7 @@ public final class BackedUpVolume extends ComponentResource {
         var specArgs = spec.build();
         return new PersistentVolumeClaim(name + "-pvc", PersistentVolumeClaimArgs.builder()
                 .metadata(meta(plan.pvc(), plan.namespace(), annotations))
-                .spec(claim.mode() == ClaimHandling.Mode.RESTORE ? restored.applyValue(ok -> specArgs) : Output.of(specArgs))
+                .spec(claim.mode() != ClaimHandling.Mode.ADOPT ? restored.applyValue(ok -> specArgs) : Output.of(specArgs))
                 .build(), options(handling.pvc(), args));
     }
 
@@ -211,6 +224,34 @@ public final class BackedUpVolume extends ComponentResource {
                 RestoreOutcome.of(mover, status, request.id()) instanceof RestoreOutcome.Nothing nothing
                         ? Stop.<Boolean>program(RestoreOutcome.refusal(plan, request, nothing))
                         : Output.of(true));
+    }
+
+    /** Disaster recovery: the same evidence, for the disaster-recovery trigger (the latest backup). */
+    private Output<Boolean> recoveredData(Args args) {
+        var plan = args.plan();
+        var mover = args.settings().volsync().mover();
+        return destination.orElseThrow().status().apply(status ->
+                RestoreOutcome.of(mover, status, DISASTER_RECOVERY_TRIGGER) instanceof RestoreOutcome.Nothing nothing
+                        ? Stop.<Boolean>program(RestoreOutcome.recoveryRefusal(plan, nothing))
+                        : Output.of(true));
+    }
+
+    /**
+     * The restore check Job ({@link RestoreCheck}, {@link RestoreCheckSpecs}); empty for the Kopia mover, whose check
+     * is not written yet (its destination then waits for nothing more than before; README: Restore a volume).
+     */
+    private Optional<Job> restoreCheck(String name, Args args, ChildOptions options) {
+        var settings = args.settings();
+        if (settings.volsync().mover() != homelab.backups.config.Settings.Mover.RESTIC) return Optional.empty();
+        var image = settings.drills().image().or(() -> homelab.backups.config.MoverImage.of(settings.volsync()))
+                .orElseThrow(() -> new IllegalStateException("RESTORE " + args.plan().app() + ": the restore check runs "
+                        + "in the mover image, and drills.image " + homelab.backups.config.MoverImage.required(settings.volsync())));
+        // allowEmpty: the bind helper's fresh-start sets it; nothing else does.
+        var check = RestoreCheck.of(args.plan(), claim, settings.volsync().mover(), image, false);
+        return Optional.of(new Job(name + "-restore-check", JobArgs.builder()
+                .metadata(RestoreCheckSpecs.metadata(check))
+                .spec(RestoreCheckSpecs.job(check, settings))
+                .build(), options(options, args)));
     }
 
     /**
@@ -255,6 +296,9 @@ public final class BackedUpVolume extends ComponentResource {
         for (var d : o.dependsOn()) {
             if (d == Dependency.EARLIER_WAVES) dependsOn.addAll(args.after());
             else if (d == Dependency.EARLIER_RESTORES) dependsOn.addAll(args.earlierRestores());
+            // Kopia has no check Job yet (restoreCheck): its destination waits for what it waited for before.
+            else if (d == Dependency.RESTORE_CHECK && restoreCheck.isEmpty()
+                    && args.settings().volsync().mover() == homelab.backups.config.Settings.Mover.KOPIA) continue;
             else dependsOn.add(java.util.Objects.requireNonNull(created.get(d), () -> d + " is not created yet"));
         }
         var opts = CustomResourceOptions.builder().parent(this)
@@ -292,6 +336,10 @@ public final class BackedUpVolume extends ComponentResource {
 
     public Optional<CustomObject> destination() {
         return destination;
+    }
+
+    public Optional<Job> restoreCheck() {
+        return restoreCheck;
     }
 
     public Optional<PersistentVolumePatch> keptVolume() {

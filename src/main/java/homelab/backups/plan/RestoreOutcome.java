@@ -74,6 +74,16 @@ public sealed interface RestoreOutcome {
                 + "'homelab-backups:restore." + plan.app() + "'";
     }
 
+    /** The error disaster recovery stops with when a destination restored nothing: the PVC is never created. */
+    static String recoveryRefusal(VolumePlan plan, Nothing nothing) {
+        var rd = plan.namespace() + "/" + plan.destinationName();
+        return "DISASTER RECOVERY " + plan.app() + " stopped before its PVC was created: the destination " + rd
+                + " restored nothing from the repository " + plan.repositoryPath() + ": " + nothing.reason()
+                + ". The PVC " + plan.namespace() + "/" + plan.pvc() + " is not created empty; the destination is kept for "
+                + "inspection (kubectl -n " + plan.namespace() + " get replicationdestination " + plan.destinationName()
+                + " -o yaml). Point the stack at the repository that holds this app's backups (README: Disaster recovery)";
+    }
+
     private static Optional<String> find(Pattern pattern, String logs) {
         var m = pattern.matcher(logs);
         if (!m.find()) return Optional.empty();

@@ -18,10 +18,14 @@ import java.util.Optional;
  *                    volume and cache as soon as it exists)
  * @param keptVolume  present only when a restore replaces a PVC whose PersistentVolume is known: the patch that sets
  *                    it to {@code Retain} first
+ * @param restoreCheck present exactly when {@code destination} is: the Job that lists the repository read-only and
+ *                    refuses when nothing would be restored ({@link RestoreCheck}); the destination depends on it, so a
+ *                    destination exists only after its check passed
  */
 public record VolumeHandling(ClaimHandling claim, ChildOptions secret, ChildOptions source,
                              Optional<ChildOptions> destination, ChildOptions pvc, Optional<ChildOptions> keptVolume,
-                             ChildOptions maintenance, ChildOptions drillScript, ChildOptions drill) {
+                             ChildOptions maintenance, ChildOptions drillScript, ChildOptions drill,
+                             Optional<ChildOptions> restoreCheck) {
 
     /** What a child can wait for: the earlier waves (VolSync CRDs, snapshot classes, buckets) or a sibling. */
     public enum Dependency {
@@ -30,7 +34,14 @@ public record VolumeHandling(ClaimHandling claim, ChildOptions secret, ChildOpti
          * Disaster recovery: the restored PVCs of the batch before this volume's ({@code recovery.parallelRestores}
          * restores at once; empty for the first batch).
          */
-        EARLIER_RESTORES
+        EARLIER_RESTORES,
+        /**
+         * The restore check Job of this destination: VolSync's restic mover reports success when no snapshot matched
+         * (backube/volsync v0.15.0 mover-restic/entry.sh do_restore l.334-353) and a claim naming the destination in
+         * its {@code dataSourceRef} is populated the moment {@code latestImage} exists, so the program's check of the
+         * destination's report ({@link RestoreOutcome}) comes too late for a claim it did not create.
+         */
+        RESTORE_CHECK
     }
 
     /**
@@ -65,6 +76,12 @@ public record VolumeHandling(ClaimHandling claim, ChildOptions secret, ChildOpti
                     true, createTimeout, updateTimeout);
         }
 
+        /** The Job's spec is immutable: a changed check (a new release's script) is a new Job, run again. */
+        ChildOptions replacedOnChanges(List<String> paths) {
+            return new ChildOptions(dependsOn, protect, importId, ignoreChanges, paths, deleteBeforeReplace,
+                    retainOnDelete, createTimeout, updateTimeout);
+        }
+
         ChildOptions waiting(Duration timeout) {
             return new ChildOptions(dependsOn, protect, importId, ignoreChanges, replaceOnChanges, deleteBeforeReplace,
                     retainOnDelete, Optional.of(timeout), Optional.of(timeout));
@@ -77,14 +94,23 @@ public record VolumeHandling(ClaimHandling claim, ChildOptions secret, ChildOpti
      */
     public static VolumeHandling of(ClaimHandling claim, Optional<String> volumeToKeep, Duration restoreTimeout) {
         var restoring = claim.mode() == ClaimHandling.Mode.RESTORE;
+        // Every destination, in every mode, waits for its check: a failed check stops `up` before any destination, PVC
+        // or kept volume is touched (pulumi-kubernetes await/job.go: a create waits for Complete, fails on Failed).
+        var restoreCheck = claim.populated()
+                ? Optional.of(ChildOptions.named(Dependency.EARLIER_WAVES, Dependency.SECRET)
+                        .replacedOnChanges(List.of("spec"))
+                        .waiting(RestoreCheck.AWAIT))
+                : Optional.<ChildOptions>empty();
         // pulumi up blocks on the destination until VolSync reports this very trigger finished (docs/design.md correction 3),
         // on create and on update alike: a new request updates the trigger of an existing destination.
         // Disaster recovery restores every volume: in batches, each after the previous batch's PVCs exist, because
         // Longhorn builds each new volume's replicas at once (docs/field-incidents-2026.md #40).
         var destination = claim.populated()
                 ? Optional.of((claim.mode() == ClaimHandling.Mode.DISASTER_RECOVERY
-                        ? ChildOptions.named(Dependency.EARLIER_WAVES, Dependency.SECRET, Dependency.EARLIER_RESTORES)
-                        : ChildOptions.named(Dependency.EARLIER_WAVES, Dependency.SECRET)).waiting(restoreTimeout))
+                        ? ChildOptions.named(Dependency.EARLIER_WAVES, Dependency.SECRET, Dependency.EARLIER_RESTORES,
+                                Dependency.RESTORE_CHECK)
+                        : ChildOptions.named(Dependency.EARLIER_WAVES, Dependency.SECRET, Dependency.RESTORE_CHECK))
+                        .waiting(restoreTimeout))
                 : Optional.<ChildOptions>empty();
         // Only once the destination restored data, and forgotten, never reverted, when the request is gone.
         var keptVolume = restoring && volumeToKeep.isPresent()
@@ -109,6 +135,7 @@ public record VolumeHandling(ClaimHandling claim, ChildOptions secret, ChildOpti
                 ChildOptions.named(Dependency.SECRET),
                 ChildOptions.named(),
                 // The restore drill reads the repository only: it waits for the repository Secret, never for the PVC.
-                ChildOptions.named(Dependency.SECRET, Dependency.DRILL_SCRIPT));
+                ChildOptions.named(Dependency.SECRET, Dependency.DRILL_SCRIPT),
+                restoreCheck);
     }
 }

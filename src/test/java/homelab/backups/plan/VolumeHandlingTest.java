@@ -44,7 +44,7 @@ class VolumeHandlingTest {
         var plan = restoring("nginx");
         var h = VolumeHandling.of(ClaimHandling.of(plan, false, TIMEOUT), OLD_PV, TIMEOUT);
         var destination = h.destination().orElseThrow();
-        assertEquals(List.of(EARLIER_WAVES, SECRET), destination.dependsOn());
+        assertEquals(List.of(EARLIER_WAVES, SECRET, VolumeHandling.Dependency.RESTORE_CHECK), destination.dependsOn());
         assertEquals(Optional.of(TIMEOUT), destination.createTimeout());
         assertEquals(Optional.of(TIMEOUT), destination.updateTimeout(), "a new request updates an existing destination");
         assertTrue(destination.deleteBeforeReplace());
@@ -76,7 +76,8 @@ class VolumeHandlingTest {
         var plan = volume("nestmtx");
         var h = VolumeHandling.of(ClaimHandling.of(plan, true, TIMEOUT), OLD_PV, TIMEOUT);
         var destination = h.destination().orElseThrow();
-        assertEquals(List.of(EARLIER_WAVES, SECRET, VolumeHandling.Dependency.EARLIER_RESTORES), destination.dependsOn(),
+        assertEquals(List.of(EARLIER_WAVES, SECRET, VolumeHandling.Dependency.EARLIER_RESTORES,
+                        VolumeHandling.Dependency.RESTORE_CHECK), destination.dependsOn(),
                 "a rebuilt cluster restores in batches (recovery.parallelRestores)");
         assertEquals(Optional.of(TIMEOUT), destination.createTimeout());
         assertEquals(Optional.of(TIMEOUT), destination.updateTimeout());
