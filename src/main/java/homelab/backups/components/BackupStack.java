@@ -71,8 +71,20 @@ public final class BackupStack {
                 secrets.source(), platform.ready()), k8s);
         this.proof = new ProofWave("wave3-proof", new ProofWave.Args(plan, retire, storage.ready(), alertsNotInstalled), k8s);
         this.volumes = new VolumesWave("wave4-volumes", new VolumesWave.Args(plan.volumes(), handling, review, settings,
-                secrets.source(), proof.ready(), plan.drills()), k8s);
+                secrets.source(), proof.ready(), drills(plan, live, warn)), k8s);
         RestoreNotices.announce(plan, warn);
+    }
+
+    /**
+     * The drills, each expecting the repository the live cluster recorded (issue 21 part 3, RepositoryIdentity); an
+     * acknowledged re-initialisation is announced.
+     */
+    static java.util.List<homelab.backups.plan.DrillPlan> drills(StackPlan plan, LiveCluster live, Consumer<String> warn) {
+        return plan.drills().stream().map(d -> {
+            var expected = homelab.backups.plan.RepositoryIdentity.expected(d, live);
+            homelab.backups.plan.RepositoryIdentity.acknowledgement(d, live).ifPresent(warn);
+            return d.expecting(expected);
+        }).toList();
     }
 
     /**

@@ -29,7 +29,14 @@ public record Verification(List<Check> checks, Instant at) {
      * backup, drill and WAL rows are the proof that the store was reached, but it is never shown as OK.
      */
     public enum State {
-        PROVEN, STALE, NEVER, FAILING, OK, BLOCKED, UNKNOWN;
+        PROVEN, STALE, NEVER, FAILING, OK, BLOCKED, UNKNOWN,
+        /**
+         * The drill found another repository than the recorded one (reason=repository-replaced): wiped, moved or
+         * initialised again; the history is not where the backups were (RepositoryIdentity).
+         */
+        REPLACED,
+        /** The same repository, but snapshots the policy still keeps are gone (reason=history-lost). */
+        HISTORY_LOST;
 
         /** Does this row let the verdict pass? */
         public boolean passes() {
@@ -183,6 +190,9 @@ public record Verification(List<Check> checks, Instant at) {
             if (success.isEmpty() || started.isAfter(success.get())) {
                 var why = said.or(() -> Unstructured.condition(newest, "Failed")
                         .flatMap(c -> Optional.ofNullable(c.get("message"))).map(String::valueOf)).orElse("failed");
+                var identity = identityFailure(d, said);
+                if (identity.isPresent()) return new Check("drill", d.app(), d.namespace(), identity.get().state(), success,
+                        identity.get().detail() + " (Job " + Unstructured.name(newest) + ": " + why + ")");
                 return new Check("drill", d.app(), d.namespace(), State.FAILING, success,
                         "Job " + Unstructured.name(newest) + ": " + why);
             }
@@ -191,6 +201,41 @@ public record Verification(List<Check> checks, Instant at) {
         var age = Duration.between(success.get(), now);
         return new Check("drill", d.app(), d.namespace(), age.compareTo(d.staleAfter()) > 0 ? State.STALE : State.PROVEN,
                 success, said.filter(s -> s.startsWith("drill PASS")).map(s -> s + "; ").orElse("") + every);
+    }
+
+    /** A drill verdict's reason, the first {@code reason=} field. */
+    static final java.util.regex.Pattern REASON = java.util.regex.Pattern.compile(" reason=([a-z-]+)");
+
+    private record IdentityFailure(State state, String detail) {
+    }
+
+    /**
+     * A drill that failed on the repository's identity (drills/README.md "Repository identity"): its own state, both
+     * ids, and what the owner does about it. Everything else a failed drill says stays FAILING.
+     */
+    private static Optional<IdentityFailure> identityFailure(DrillPlan d, Optional<String> said) {
+        if (said.isEmpty()) return Optional.empty();
+        var line = said.get();
+        var reason = REASON.matcher(line);
+        if (!reason.find()) return Optional.empty();
+        var fields = new java.util.HashMap<String, String>();
+        var kv = java.util.regex.Pattern.compile("([a-z_]+)=([^ ]+)").matcher(line);
+        while (kv.find()) fields.putIfAbsent(kv.group(1), kv.group(2));
+        var ack = "drills.acceptRepository." + d.app();
+        return switch (reason.group(1)) {
+            case "repository-replaced" -> Optional.of(new IdentityFailure(State.REPLACED, "REPLACED: the repository is "
+                    + fields.getOrDefault("found", "?") + ", the drills recorded " + fields.getOrDefault("expected", "?")
+                    + " (" + fields.getOrDefault("snapshots", "?") + " snapshot(s) in it, the oldest "
+                    + fields.getOrDefault("oldest", "?") + "): it was wiped, moved or initialised again. Find the "
+                    + "recorded repository's data; only if the re-initialisation was meant, set " + ack + ": "
+                    + fields.getOrDefault("found", "<id>")));
+            case "history-lost" -> Optional.of(new IdentityFailure(State.HISTORY_LOST, "HISTORY LOST: repository "
+                    + fields.getOrDefault("repository", "?") + " no longer holds its recorded oldest snapshot "
+                    + fields.getOrDefault("recorded_oldest", "?") + " (the oldest is now " + fields.getOrDefault("oldest", "?")
+                    + ", " + fields.getOrDefault("snapshots", "?") + " snapshot(s)) although the policy keeps snapshots "
+                    + fields.getOrDefault("keep", "?") + ": they were forgotten or deleted outside the policy"));
+            default -> Optional.empty();
+        };
     }
 
     private static boolean finished(Map<String, Object> job, String type) {
