@@ -58,7 +58,7 @@ def main():
             open(os.path.join(state, name), "w").close()
         return lines
 
-    drills = Drills(kube, log, consume)
+    drills = Drills(kube, log, consume, restic, clock, state)
     databases = Databases(kube, log, clock, read_lines, consume)
     log("standins-started")
     # Informer-like wake-ups: a pass runs when something changed (and at least every 5 s, a resync), so an idle world

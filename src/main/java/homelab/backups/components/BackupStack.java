@@ -53,7 +53,8 @@ public final class BackupStack {
         } else if (retire) {
             // Refused before anything is registered, like every other input the live cluster contradicts.
             var verification = Verification.of(plan, live, Instant.now());
-            if (!verification.proven()) throw new RunException(RetirementGate.refusal(verification));
+            // (a drill's identity failure that this stack acknowledges does not refuse the up that records it)
+            if (!verification.provenOrAcknowledged(plan)) throw new RunException(RetirementGate.refusal(verification));
         }
         // Read at preview like the others: without the monitoring stack the alert rules are left out, and backups,
         // restores and disaster recovery go ahead (issue 21, part 6).

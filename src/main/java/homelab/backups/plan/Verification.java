@@ -117,6 +117,30 @@ public record Verification(List<Check> checks, Instant at) {
         return checks.stream().allMatch(c -> c.state().passes());
     }
 
+    /**
+     * Every row is PROVEN, or is a drill's identity failure that the stack acknowledges: REPLACED whose found id is
+     * {@code drills.acceptRepository.<app>}, HISTORY_LOST whose current oldest snapshot is
+     * {@code drills.acceptHistory.<app>}. For the retirement gate of {@code pulumi up} only: that up is what carries
+     * the acknowledgement to the drill, so refusing it would leave a retired stack no way out; ./verify keeps showing
+     * the row until the next drill passes on it.
+     */
+    public boolean provenOrAcknowledged(StackPlan plan) {
+        return checks.stream().allMatch(c -> c.state().passes() || acknowledged(c, plan));
+    }
+
+    static boolean acknowledged(Check c, StackPlan plan) {
+        if (!c.check().equals("drill")) return false;
+        var d = plan.drills().stream().filter(p -> p.app().equals(c.item())).findFirst();
+        if (d.isEmpty()) return false;
+        if (c.state() == State.REPLACED) {
+            return d.get().acceptedRepository().filter(id -> c.detail().startsWith("repository replaced: the repository is " + id + ",")).isPresent();
+        }
+        if (c.state() == State.HISTORY_LOST) {
+            return d.get().acceptedOldest().filter(t -> c.detail().contains("(the oldest is now " + t + ",")).isPresent();
+        }
+        return false;
+    }
+
     public List<Check> unproven() {
         return checks.stream().filter(c -> !c.state().passes()).toList();
     }
@@ -223,13 +247,13 @@ public record Verification(List<Check> checks, Instant at) {
         while (kv.find()) fields.putIfAbsent(kv.group(1), kv.group(2));
         var ack = "drills.acceptRepository." + d.app();
         return switch (reason.group(1)) {
-            case "repository-replaced" -> Optional.of(new IdentityFailure(State.REPLACED, "REPLACED: the repository is "
+            case "repository-replaced" -> Optional.of(new IdentityFailure(State.REPLACED, "repository replaced: the repository is "
                     + fields.getOrDefault("found", "?") + ", the drills recorded " + fields.getOrDefault("expected", "?")
                     + " (" + fields.getOrDefault("snapshots", "?") + " snapshot(s) in it, the oldest "
                     + fields.getOrDefault("oldest", "?") + "): it was wiped, moved or initialised again. Find the "
                     + "recorded repository's data; only if the re-initialisation was meant, set " + ack + ": "
                     + fields.getOrDefault("found", "<id>")));
-            case "history-lost" -> Optional.of(new IdentityFailure(State.HISTORY_LOST, "HISTORY LOST: repository "
+            case "history-lost" -> Optional.of(new IdentityFailure(State.HISTORY_LOST, "history lost: repository "
                     + fields.getOrDefault("repository", "?") + " no longer holds its recorded oldest snapshot "
                     + fields.getOrDefault("recorded_oldest", "?") + " (the oldest is now " + fields.getOrDefault("oldest", "?")
                     + ", " + fields.getOrDefault("snapshots", "?") + " snapshot(s)) although the policy keeps snapshots "

@@ -163,6 +163,14 @@ class RepositoryIdentityTest {
         assertFalse(v.proven(), "a replaced repository blocks the Longhorn retirement");
         assertTrue(v.verdict().contains("drill immich REPLACED"), v.verdict());
 
+        assertFalse(v.provenOrAcknowledged(PLAN), "unacknowledged, the retirement gate refuses too");
+        var ackPlan = new StackPlan(PLAN.inputs(), PLAN.volumes(), PLAN.excluded(), PLAN.databases(), PLAN.drills().stream()
+                .map(p -> p.app().equals("immich") ? accepting(p, NEW) : p).toList());
+        assertTrue(v.provenOrAcknowledged(ackPlan), "the up that carries the acknowledgement is not refused for it");
+        assertFalse(Verification.of(ackPlan, replaced.cluster(), NOW).proven(), "./verify shows it until a drill passes");
+        var wrongAck = new StackPlan(PLAN.inputs(), PLAN.volumes(), PLAN.excluded(), PLAN.databases(), PLAN.drills().stream()
+                .map(p -> p.app().equals("immich") ? accepting(p, "c".repeat(64)) : p).toList());
+        assertFalse(v.provenOrAcknowledged(wrongAck), "another id acknowledges nothing");
         var lost = run(ProofWorld.allProven(PLAN, NOW), d, NOW.minus(Duration.ofHours(2)), false,
                 "drill FAIL app=immich reason=history-lost repository=" + OLD
                         + " recorded_oldest=2026-11-18T02:00:00Z oldest=2026-11-29T02:00:00Z snapshots=3 keep=1123200s");
