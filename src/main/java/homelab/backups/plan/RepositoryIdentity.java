@@ -19,8 +19,9 @@ import java.util.regex.Pattern;
  * drill prints the repository's id and oldest snapshot in its verdict, and the program carries what the last passing
  * drill saw into the drill CronJob's env, where the next drill compares.
  *
- * <p>The record lives on the CronJob itself: the drill pod has no kubectl or API token (the mover image,
- * config/MoverImage, and {@code automountServiceAccountToken: false}), so it cannot write anywhere; the program reads
+ * <p>The record lives on the CronJob itself: the drill pod has no Kubernetes client (the mover image of
+ * config/MoverImage: backube/volsync v0.15.0 Dockerfile installs none) and no API token
+ * ({@code automountServiceAccountToken: false}), so it cannot write anywhere; the program reads
  * the live CronJob and the newest passing drill's verdict at preview, before anything is registered. A ratchet:
  * <ul>
  *   <li>the id is the one already on the live CronJob; when there is none, the one the newest passing drill printed
