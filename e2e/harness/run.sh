@@ -913,7 +913,7 @@ wiped_repository_is_caught_by_the_drill() {
   sleep 2
   rc=0; verify --json > "$work/verify-replaced.json" || rc=$?
   verify > "$work/verify-replaced.txt" || true
-  sed 's/^/[e2e]   /' "$work/verify-replaced.txt" | grep -i 'nginx' >&2
+  grep -E '^drill +nginx|retired' "$work/verify-replaced.txt" | sed 's/^/[e2e]   /' >&2
   expect "./verify exits 1" [ "$rc" = 1 ] &&
   expect "its drill row is REPLACED, not FAILING or STALE" grep -q '^drill nginx REPLACED$' <(rows "$work/verify-replaced.json") &&
   expect "with both ids and the acknowledgement" jq -e --arg a "$id1" --arg b "$id2" '.checks[] | select(.check == "drill" and .item == "nginx") | .detail | (contains($a) and contains($b) and contains("drills.acceptRepository.nginx: " + $b))' "$work/verify-replaced.json" >/dev/null &&
