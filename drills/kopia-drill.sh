@@ -4,6 +4,8 @@
 #
 # Needs only bash, coreutils and kopia (no jq, grep, sed or awk), and writes only
 # under DRILL_SCRATCH (the root filesystem is read-only). It proves, in order, that
+#   0. the repository is the one the last passing drill saw (its unique id) and still
+#      holds the history the retention keeps (EXPECTED_REPOSITORY_ID, EXPECTED_OLDEST),
 #   1. the repository connects (read-only) with the password and its newest
 #      complete snapshot, over all users and hosts, is recent,
 #   2. that snapshot is not empty,
@@ -13,7 +15,7 @@
 #      snapshot says (file count and bytes).
 # The last line of stdout is the verdict (also written to the Kubernetes
 # termination log):
-#   drill PASS app=<app> snapshot=<short id> time=<RFC3339> age=<n>s files=<n> bytes=<n> mode=<whole|sample> subset=<P>%
+#   drill PASS app=<app> snapshot=<short id> time=<RFC3339> age=<n>s files=<n> bytes=<n> mode=<whole|sample> subset=<P>% repository=<unique id> snapshots=<n> oldest=<RFC3339|none>
 #   drill FAIL app=<app> reason=<reason> <detail...>
 # Exit 0 on PASS, 1 on FAIL. See drills/README.md for the environment contract.
 set -Eeuo pipefail
@@ -175,6 +177,10 @@ count_tree() {
 : "${DRILL_CONNECT_TIMEOUT:=300}"
 : "${DRILL_SAMPLE_MAX_FILES:=20}"
 : "${DRILL_KOPIA_CACHE_MB:=256}"
+: "${DRILL_KEEP_SECONDS:=0}"
+: "${DRILL_KEEP_BUCKET_SECONDS:=0}"
+EXPECTED_REPOSITORY_ID=${EXPECTED_REPOSITORY_ID:-}
+EXPECTED_OLDEST=${EXPECTED_OLDEST:-}
 LOG_HEAD=${DRILL_LOG_HEAD_LINES:-60}
 LOG_TAIL=${DRILL_LOG_TAIL_LINES:-40}
 
@@ -185,7 +191,7 @@ fi
 [[ -n ${KOPIA_REPOSITORY:-} ]] || fail config missing=KOPIA_REPOSITORY
 [[ -n ${KOPIA_PASSWORD:-} ]] || fail config missing=KOPIA_PASSWORD
 [[ -n ${DRILL_SCRATCH:-} ]] || fail config missing=DRILL_SCRATCH
-for v in DRILL_MAX_AGE_SECONDS DRILL_EVERY_DAYS DRILL_READ_SUBSETS DRILL_SCRATCH_BYTES DRILL_CONNECT_TIMEOUT DRILL_SAMPLE_MAX_FILES DRILL_KOPIA_CACHE_MB LOG_HEAD LOG_TAIL; do
+for v in DRILL_KEEP_SECONDS DRILL_KEEP_BUCKET_SECONDS DRILL_MAX_AGE_SECONDS DRILL_EVERY_DAYS DRILL_READ_SUBSETS DRILL_SCRATCH_BYTES DRILL_CONNECT_TIMEOUT DRILL_SAMPLE_MAX_FILES DRILL_KOPIA_CACHE_MB LOG_HEAD LOG_TAIL; do
 	is_uint "${!v}" || fail config "invalid=$v value=\"$(one_line "${!v}")\""
 done
 [[ $DRILL_VERIFY_PERCENT =~ ^([0-9]+(\.[0-9]+)?|\.[0-9]+)$ ]] ||
@@ -199,6 +205,9 @@ if [[ -n ${DRILL_NOW:-} ]]; then
 	NOW=$DRILL_NOW
 else
 	NOW=$(date +%s)
+fi
+if [[ -n $EXPECTED_REPOSITORY_ID && ! $EXPECTED_REPOSITORY_ID =~ ^[0-9a-f]{64}$ ]]; then
+	fail config invalid=EXPECTED_REPOSITORY_ID value="\"$(one_line "$EXPECTED_REPOSITORY_ID")\""
 fi
 # Kopia has no k/N pack subsets; k only rotates which files a sample restores.
 N=$DRILL_READ_SUBSETS
@@ -281,6 +290,30 @@ if ((rc != 0)); then
 fi
 KOPIA_CONNECTED=1
 
+# The repository's identity (drills/README.md "Repository identity"): its unique id, 32 random bytes written once when
+# the repository is created (kopia v0.22.3 repo/format/format_manager.go UniqueIDLengthBytes, repo/initialize.go),
+# printed as uniqueIDHex by `kopia repository status --json` (cli/command_repository_status.go outputJSON; one line,
+# cli/json_output.go jsonBytes). A wiped prefix that a mover initialised again has another one.
+rc=0
+kopia "${KOPIA_GLOBAL[@]}" repository status --json >"$WORK/status.json" 2>"$WORK/status.err" || rc=$?
+show_file "$WORK/status.err"
+((rc == 0)) || fail repository-unreadable exit=$rc "error=\"$(last_error "$WORK/status.err")\""
+re_unique='"uniqueIDHex":"([0-9a-f]{64})"'
+REPO_ID=
+while IFS= read -r line || [[ -n $line ]]; do
+	if [[ $line =~ $re_unique ]]; then
+		REPO_ID=${BASH_REMATCH[1]}
+		break
+	fi
+done <"$WORK/status.json"
+[[ -n $REPO_ID ]] || fail repository-unreadable "error=\"no uniqueIDHex in kopia repository status --json\""
+if [[ -n $EXPECTED_REPOSITORY_ID && $REPO_ID != "$EXPECTED_REPOSITORY_ID" ]]; then
+	log "the repository's unique id is not the recorded $EXPECTED_REPOSITORY_ID: it was deleted and created again, or the prefix now names another repository"
+	REPLACED=1
+else
+	REPLACED=0
+fi
+
 rc=0
 kopia "${KOPIA_GLOBAL[@]}" snapshot list --all --json >"$WORK/snapshots.json" 2>"$WORK/snapshots.err" || rc=$?
 show_file "$WORK/snapshots.err"
@@ -296,7 +329,7 @@ re_summ='"summ":\{"size":([0-9]+),"files":([0-9]+)'
 re_stats='"stats":\{"totalSize":([0-9]+),[^}]*"fileCount":([0-9]+)'
 re_src='"source":\{"host":"([^"]*)","userName":"([^"]*)","path":"([^"]*)"'
 best_id='' best_epoch=-1 best_start='' best_size=0 best_files=0 best_src=''
-count=0 incomplete=0
+count=0 incomplete=0 oldest_epoch=-1
 while IFS= read -r line || [[ -n $line ]]; do
 	[[ $line =~ $re_id ]] || continue
 	id=${BASH_REMATCH[1]}
@@ -308,6 +341,7 @@ while IFS= read -r line || [[ -n $line ]]; do
 	start=${BASH_REMATCH[1]}
 	epoch=$(date -d "$start" +%s 2>/dev/null) || fail repository-unreadable "error=\"cannot parse snapshot time $(one_line "$start")\""
 	count=$((count + 1))
+	if ((oldest_epoch < 0 || epoch < oldest_epoch)); then oldest_epoch=$epoch; fi
 	if ((epoch > best_epoch)); then
 		best_epoch=$epoch best_id=$id best_start=$start best_size=0 best_files=0 best_src=''
 		if [[ $line =~ $re_summ ]] || [[ $line =~ $re_stats ]]; then
@@ -318,6 +352,25 @@ while IFS= read -r line || [[ -n $line ]]; do
 		fi
 	fi
 done <"$WORK/snapshots.json"
+
+if ((oldest_epoch >= 0)); then
+	OLDEST=$(date -u -d "@$oldest_epoch" +%Y-%m-%dT%H:%M:%SZ)
+else
+	OLDEST=none
+fi
+IDENTITY="repository=$REPO_ID snapshots=$count oldest=$OLDEST"
+log "repository unique id $REPO_ID; $count complete snapshot(s), the oldest $OLDEST"
+if ((REPLACED)); then
+	fail repository-replaced expected="$EXPECTED_REPOSITORY_ID" found="$REPO_ID" snapshots="$count" oldest="$OLDEST"
+fi
+# The same repository, but the recorded oldest snapshot vanished while the policy still keeps it (the rule and its
+# numbers as in restic-drill.sh; DrillPlan derives them from the policy).
+if [[ -n $EXPECTED_OLDEST ]] && ((DRILL_KEEP_SECONDS > 0)); then
+	recorded=$(date -d "$EXPECTED_OLDEST" +%s 2>/dev/null) || fail config invalid=EXPECTED_OLDEST value="\"$(one_line "$EXPECTED_OLDEST")\""
+	if ((NOW - recorded < DRILL_KEEP_SECONDS)) && { ((count == 0)) || ((oldest_epoch - recorded >= DRILL_KEEP_BUCKET_SECONDS && oldest_epoch > recorded)); }; then
+		fail history-lost repository="$REPO_ID" recorded_oldest="$(date -u -d "@$recorded" +%Y-%m-%dT%H:%M:%SZ)" oldest="$OLDEST" snapshots="$count" keep="${DRILL_KEEP_SECONDS}s"
+	fi
+fi
 
 if [[ -z $best_id ]]; then
 	fail no-snapshot "error=\"the repository has no complete snapshot\"" incomplete="$incomplete"
@@ -413,4 +466,4 @@ if ((GOT_BYTES == 0 || GOT_FILES != WANT_FILES || GOT_BYTES != WANT_BYTES)); the
 fi
 
 rm -rf "$WORK"
-verdict "drill PASS app=$APP snapshot=$SHORT time=$SNAP_TIME age=${AGE}s files=$best_files bytes=$best_size mode=$MODE subset=${DRILL_VERIFY_PERCENT}%" 0
+verdict "drill PASS app=$APP snapshot=$SHORT time=$SNAP_TIME age=${AGE}s files=$best_files bytes=$best_size mode=$MODE subset=${DRILL_VERIFY_PERCENT}% $IDENTITY" 0

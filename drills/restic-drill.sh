@@ -4,6 +4,8 @@
 # Runs inside the VolSync restic mover image (bash, coreutils, grep, awk, restic;
 # no jq, no python) with a read-only root filesystem: everything it writes goes
 # under DRILL_SCRATCH. It proves, in order, that
+#   0. the repository is the one the last passing drill saw (its id) and still holds
+#      the history the retention keeps (EXPECTED_REPOSITORY_ID, EXPECTED_OLDEST),
 #   1. the repository opens with the password and has a recent snapshot,
 #   2. the newest snapshot is not empty,
 #   3. `restic check` passes, reading one rotating subset (k/N) of the pack files,
@@ -14,7 +16,7 @@
 #      is reported as not checked when the image has no sqlite3 (sqlite=unchecked).
 # The last line of stdout is the verdict (also written to the Kubernetes
 # termination log):
-#   drill PASS app=<app> snapshot=<short id> time=<RFC3339> age=<n>s files=<n> bytes=<n> mode=<whole|sample> subset=<k>/<N> sqlite=<none|ok sqlite_files=<n>|unchecked sqlite_files=<n>>
+#   drill PASS app=<app> snapshot=<short id> time=<RFC3339> age=<n>s files=<n> bytes=<n> mode=<whole|sample> subset=<k>/<N> sqlite=<none|ok sqlite_files=<n>|unchecked sqlite_files=<n>> repository=<id> snapshots=<n> oldest=<RFC3339|none>
 #   drill FAIL app=<app> reason=<reason> <detail...>
 # Exit 0 on PASS, 1 on FAIL, 75 (EX_TEMPFAIL) on reason=locked: another restic
 # (the app's prune) held the repository's lock for longer than DRILL_RETRY_LOCK.
@@ -235,6 +237,12 @@ include_pattern() {
 : "${DRILL_CONNECT_TIMEOUT:=300}"
 : "${DRILL_SAMPLE_MAX_FILES:=1000}"
 : "${DRILL_RETRY_LOCK:=10m}"
+# VolSync's restic mover backs up as host "volsync" (backube/volsync v0.15.0 mover-restic/entry.sh RESTIC_HOST).
+: "${DRILL_HOST:=volsync}"
+: "${DRILL_KEEP_SECONDS:=0}"
+: "${DRILL_KEEP_BUCKET_SECONDS:=0}"
+EXPECTED_REPOSITORY_ID=${EXPECTED_REPOSITORY_ID:-}
+EXPECTED_OLDEST=${EXPECTED_OLDEST:-}
 LOG_HEAD=${DRILL_LOG_HEAD_LINES:-60}
 LOG_TAIL=${DRILL_LOG_TAIL_LINES:-40}
 
@@ -245,7 +253,7 @@ fi
 [[ -n ${RESTIC_REPOSITORY:-} ]] || fail config missing=RESTIC_REPOSITORY
 [[ -n ${RESTIC_PASSWORD:-}${RESTIC_PASSWORD_FILE:-}${RESTIC_PASSWORD_COMMAND:-} ]] || fail config missing=RESTIC_PASSWORD
 [[ -n ${DRILL_SCRATCH:-} ]] || fail config missing=DRILL_SCRATCH
-for v in DRILL_MAX_AGE_SECONDS DRILL_EVERY_DAYS DRILL_READ_SUBSETS DRILL_SCRATCH_BYTES DRILL_CONNECT_TIMEOUT DRILL_SAMPLE_MAX_FILES LOG_HEAD LOG_TAIL; do
+for v in DRILL_KEEP_SECONDS DRILL_KEEP_BUCKET_SECONDS DRILL_MAX_AGE_SECONDS DRILL_EVERY_DAYS DRILL_READ_SUBSETS DRILL_SCRATCH_BYTES DRILL_CONNECT_TIMEOUT DRILL_SAMPLE_MAX_FILES LOG_HEAD LOG_TAIL; do
 	is_uint "${!v}" || fail config "invalid=$v value=\"$(one_line "${!v}")\""
 done
 ((DRILL_EVERY_DAYS >= 1)) || fail config invalid=DRILL_EVERY_DAYS value="$DRILL_EVERY_DAYS"
@@ -258,6 +266,10 @@ if [[ -n ${DRILL_NOW:-} ]]; then
 	NOW=$DRILL_NOW
 else
 	NOW=$(date +%s)
+fi
+
+if [[ -n $EXPECTED_REPOSITORY_ID && ! $EXPECTED_REPOSITORY_ID =~ ^[0-9a-f]{64}$ ]]; then
+	fail config invalid=EXPECTED_REPOSITORY_ID value="$(one_line "$EXPECTED_REPOSITORY_ID")"
 fi
 
 N=$DRILL_READ_SUBSETS
@@ -293,6 +305,68 @@ command -v restic >/dev/null 2>&1 || fail config missing=restic-binary
 # (a rest: URL may carry user:password@; keep that out of the log)
 log "app=$APP repository=$(printf '%s' "$RESTIC_REPOSITORY" | sed 's#//[^/@]*@#//***@#') $(restic version 2>/dev/null | head -n 1)"
 log "now=$(date -u -d "@$NOW" +%Y-%m-%dT%H:%M:%SZ) max_age=${DRILL_MAX_AGE_SECONDS}s subset=$K/$N scratch_budget=${DRILL_SCRATCH_BYTES}B"
+
+# ------------------------------------------------ 0. the repository's identity ----
+
+# VolSync's restic mover runs `restic init` whenever `restic cat config` says the repository does not exist, before a
+# backup and before a restore (backube/volsync v0.15.0 mover-restic/entry.sh ensure_initialized, and the `case` at its
+# end): a wiped or moved bucket or prefix silently becomes a new, empty repository at the next backup, and a drill
+# that only looks at the newest snapshot passes on it (docs/field-incidents-2026.md, gap 2). So the drill reads the
+# repository's id (`restic cat config`: a random id written once by `restic init`) and its history (the snapshots of
+# VolSync's host, the oldest one's time), prints them in the verdict, and compares them with what the program
+# recorded from the last passing drill (EXPECTED_REPOSITORY_ID, EXPECTED_OLDEST; drills/README.md "Repository
+# identity").
+log "step 0/5: repository identity (restic --no-lock cat config; snapshots --host $DRILL_HOST)"
+rc=0
+run_bg "$WORK/config.json" "$WORK/config.err" \
+	timeout "$DRILL_CONNECT_TIMEOUT" restic "${RESTIC_GLOBAL[@]}" --no-lock cat config || rc=$?
+show_file "$WORK/config.err"
+if ((rc != 0)); then
+	if ((rc == 124)); then
+		fail repository-unreadable exit=timeout "error=\"no answer within ${DRILL_CONNECT_TIMEOUT}s (endpoint unreachable or not answering)\""
+	fi
+	fail repository-unreadable exit=$rc "error=\"$(restic_error "$WORK/config.err")\""
+fi
+REPO_ID=$(grep -oE '"id"[[:space:]]*:[[:space:]]*"[0-9a-f]{64}"' "$WORK/config.json" | head -n 1 | grep -oE '[0-9a-f]{64}' || true)
+[[ -n $REPO_ID ]] || fail repository-unreadable "error=\"no repository id in restic cat config: $(one_line "$(head -c 200 "$WORK/config.json")")\""
+rc=0
+run_bg "$WORK/history.json" "$WORK/history.err" \
+	restic "${RESTIC_GLOBAL[@]}" --no-lock snapshots --host "$DRILL_HOST" --json || rc=$?
+show_file "$WORK/history.err"
+((rc == 0)) || fail repository-unreadable exit=$rc "error=\"$(restic_error "$WORK/history.err")\""
+grep -q '^\[' "$WORK/history.json" ||
+	fail repository-unreadable "error=\"unexpected output of restic snapshots: $(one_line "$(head -c 200 "$WORK/history.json")")\""
+HISTORY=0 OLDEST_EPOCH=-1
+while IFS= read -r tok; do
+	t=${tok#\"time\":\"}
+	t=${t%\"}
+	epoch=$(date -d "$t" +%s 2>/dev/null) || fail repository-unreadable "error=\"cannot parse snapshot time $(one_line "$t")\""
+	HISTORY=$((HISTORY + 1))
+	if ((OLDEST_EPOCH < 0 || epoch < OLDEST_EPOCH)); then OLDEST_EPOCH=$epoch; fi
+done < <(grep -oE '"time":"[^"]*"' "$WORK/history.json" || true)
+if ((OLDEST_EPOCH >= 0)); then
+	OLDEST=$(date -u -d "@$OLDEST_EPOCH" +%Y-%m-%dT%H:%M:%SZ)
+else
+	OLDEST=none
+fi
+IDENTITY="repository=$REPO_ID snapshots=$HISTORY oldest=$OLDEST"
+log "repository id $REPO_ID; $HISTORY snapshot(s) of host $DRILL_HOST, the oldest $OLDEST"
+
+if [[ -n $EXPECTED_REPOSITORY_ID && $REPO_ID != "$EXPECTED_REPOSITORY_ID" ]]; then
+	log "the repository's id is not the recorded $EXPECTED_REPOSITORY_ID: it was deleted and initialised again (VolSync's mover does that at the next backup or restore), or the path now names another repository. The history the recorded repository held is not here."
+	fail repository-replaced expected="$EXPECTED_REPOSITORY_ID" found="$REPO_ID" snapshots="$HISTORY" oldest="$OLDEST"
+fi
+# The same repository, but history the retention still keeps is gone: the recorded oldest snapshot vanished although
+# it is younger than DRILL_KEEP_SECONDS (the span the policy's --keep-* rules keep a snapshot for certain), and the
+# oldest now lies at least DRILL_KEEP_BUCKET_SECONDS later (a snapshot that a newer one of its own hour/day/... bucket
+# replaced is ordinary retention). Both come from the policy (DrillPlan); 0 turns the check off.
+if [[ -n $EXPECTED_OLDEST ]] && ((DRILL_KEEP_SECONDS > 0)); then
+	recorded=$(date -d "$EXPECTED_OLDEST" +%s 2>/dev/null) || fail config invalid=EXPECTED_OLDEST value="$(one_line "$EXPECTED_OLDEST")"
+	if ((NOW - recorded < DRILL_KEEP_SECONDS)) && { ((HISTORY == 0)) || ((OLDEST_EPOCH - recorded >= DRILL_KEEP_BUCKET_SECONDS && OLDEST_EPOCH > recorded)); }; then
+		log "the recorded oldest snapshot ($EXPECTED_OLDEST) is gone although the retention keeps it until $(date -u -d "@$((recorded + DRILL_KEEP_SECONDS))" +%Y-%m-%dT%H:%M:%SZ): snapshots were forgotten or deleted outside the policy"
+		fail history-lost repository="$REPO_ID" recorded_oldest="$(date -u -d "@$recorded" +%Y-%m-%dT%H:%M:%SZ)" oldest="$OLDEST" snapshots="$HISTORY" keep="${DRILL_KEEP_SECONDS}s"
+	fi
+fi
 
 # ------------------------------------------- 1. newest snapshot and its age ----
 
@@ -507,4 +581,4 @@ else
 fi
 
 rm -rf "$WORK"
-verdict "drill PASS app=$APP snapshot=$SHORT time=$SNAP_TIME age=${AGE}s files=$FILES bytes=$TOTAL_SIZE mode=$MODE subset=$K/$N sqlite=$SQLITE" 0
+verdict "drill PASS app=$APP snapshot=$SHORT time=$SNAP_TIME age=${AGE}s files=$FILES bytes=$TOTAL_SIZE mode=$MODE subset=$K/$N sqlite=$SQLITE $IDENTITY" 0

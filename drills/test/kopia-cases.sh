@@ -18,6 +18,7 @@ kfix() {
 	mkdir -p "$d/snap"
 	: >"$d/kopia.repository"
 	printf '%s\n' "$KOPIA_PASSWORD_OK" >"$d/password"
+	[[ -s $d/unique-id ]] || od -An -tx1 -N32 /dev/urandom | tr -d ' \n' >"$d/unique-id"
 	printf '%s' "$d"
 }
 
@@ -79,7 +80,7 @@ klist "$d" "$(kman $OLD other-host $((now - 7200)) "$WHOLE_BYTES" "$WHOLE_FILES"
 	"$(kman $NEW volsync $((now - 600)) "$WHOLE_BYTES" "$WHOLE_FILES")" \
 	"$(kman $INC volsync $((now - 60)) 1 1 checkpoint)"
 kopia_case whole "whole restore fits scratch -> PASS mode=whole" 0 \
-	"^drill PASS app=whole snapshot=bbbbbbbb time=[^ ]+ age=(59[0-9]|6[0-9][0-9])s files=$WHOLE_FILES bytes=$WHOLE_BYTES mode=whole subset=5%\$" \
+	"^drill PASS app=whole snapshot=bbbbbbbb time=[^ ]+ age=(59[0-9]|6[0-9][0-9])s files=$WHOLE_FILES bytes=$WHOLE_BYTES mode=whole subset=5% $IDENT\$" \
 	KOPIA_REPOSITORY="$(krepo whole)" DRILL_APP=whole
 if grep -q "restored $WHOLE_FILES files, $WHOLE_BYTES bytes" "$WORK/cases/kopia-whole/stdout"; then
 	ok "kopia(stub) whole restore restored every file"
@@ -94,7 +95,7 @@ klist "$d" "$(kman $NEW volsync $((now - 600)) "$SAMPLE_BYTES" "$SAMPLE_FILES")"
 : >"$WORK/ksampled"
 for k in 1 2 3 4; do
 	kopia_case sample-$k "bigger than scratch -> PASS mode=sample (rotation $k/4)" 0 \
-		"^drill PASS app=sample $KSNAP files=$SAMPLE_FILES bytes=$SAMPLE_BYTES mode=sample subset=5%\$" \
+		"^drill PASS app=sample $KSNAP files=$SAMPLE_FILES bytes=$SAMPLE_BYTES mode=sample subset=5% $IDENT\$" \
 		KOPIA_REPOSITORY="$(krepo sample)" DRILL_APP=sample DRILL_SCRATCH_BYTES=35000 DRILL_READ_SUBSETS=4 DRILL_SUBSET=$k
 	sed -n 's/^drill: sample: \(.*\) ([0-9]* bytes, object [0-9a-f]*)$/\1/p' \
 		"$WORK/cases/kopia-sample-$k/stdout" >>"$WORK/ksampled"
@@ -165,3 +166,25 @@ klist "$d" "$(kman $NEW volsync $((now - 600)) "$WHOLE_BYTES" $((WHOLE_FILES + 1
 kopia_case lying "summary disagrees with the restored tree -> FAIL restore-mismatch" 1 \
 	"^drill FAIL app=whole reason=restore-mismatch snapshot=bbbbbbbb mode=whole files=$WHOLE_FILES/$((WHOLE_FILES + 1)) " \
 	KOPIA_REPOSITORY="$(krepo whole)" DRILL_APP=whole KOPIA_STUB_ROOT="$WORK/kopia-repos-lying"
+
+# Repository identity: the unique id of `kopia repository status --json` and the complete snapshots' history.
+d=$(kfix kident)
+cp -a "$DATA/whole/." "$d/snap/$NEW/"
+cp -a "$DATA/whole/." "$d/snap/$OLD/"
+klist "$d" "$(kman $OLD volsync $((now - 5 * 86400)) "$WHOLE_BYTES" "$WHOLE_FILES")" \
+	"$(kman $NEW volsync $((now - 600)) "$WHOLE_BYTES" "$WHOLE_FILES")"
+KID=$(cat "$d/unique-id")
+KOLDEST=$(date -u -d "@$((now - 5 * 86400))" +%Y-%m-%dT%H:%M:%SZ)
+kopia_case ident-same "the recorded repository -> PASS, its unique id and history in the verdict" 0 \
+	"^drill PASS app=kident $KSNAP files=$WHOLE_FILES bytes=$WHOLE_BYTES mode=whole subset=5% repository=$KID snapshots=2 oldest=$KOLDEST\$" \
+	KOPIA_REPOSITORY="$(krepo kident)" DRILL_APP=kident EXPECTED_REPOSITORY_ID="$KID" EXPECTED_OLDEST="$KOLDEST" \
+	DRILL_KEEP_SECONDS=$((13 * 86400)) DRILL_KEEP_BUCKET_SECONDS=86400
+OTHER_ID=$(printf 'e%.0s' $(seq 1 64))
+kopia_case ident-replaced "another unique id than the recorded one -> FAIL repository-replaced" 1 \
+	"^drill FAIL app=kident reason=repository-replaced expected=$OTHER_ID found=$KID snapshots=2 oldest=$KOLDEST\$" \
+	KOPIA_REPOSITORY="$(krepo kident)" DRILL_APP=kident EXPECTED_REPOSITORY_ID="$OTHER_ID"
+klist "$d" "$(kman $NEW volsync $((now - 600)) "$WHOLE_BYTES" "$WHOLE_FILES")"
+kopia_case ident-history "the recorded oldest snapshot gone inside the keep span -> FAIL history-lost" 1 \
+	"^drill FAIL app=kident reason=history-lost repository=$KID recorded_oldest=$KOLDEST oldest=[0-9T:Z-]+ snapshots=1 keep=$((13 * 86400))s\$" \
+	KOPIA_REPOSITORY="$(krepo kident)" DRILL_APP=kident EXPECTED_REPOSITORY_ID="$KID" EXPECTED_OLDEST="$KOLDEST" \
+	DRILL_KEEP_SECONDS=$((13 * 86400)) DRILL_KEEP_BUCKET_SECONDS=86400

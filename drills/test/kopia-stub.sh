@@ -8,6 +8,8 @@
 #
 # A "repository" is a directory $KOPIA_STUB_ROOT/<bucket>/<prefix> holding:
 #   kopia.repository   marker        password        the repository password
+#   unique-id          the repository's unique id (64 hex digits: 32 random bytes,
+#                      kopia v0.22.3 repo/format/format_manager.go UniqueIDLengthBytes)
 #   snapshots.json     `snapshot list --all --json` output
 #   snap/<id>/         each snapshot's files
 #   verify-fails, restore-fails, restore-truncates   optional failure switches
@@ -78,6 +80,15 @@ case $cmd in
 	mkdir -p "$(dirname "$config")"
 	printf '%s\n' "$dir" >"$config"
 	echo "Connected to repository."
+	;;
+"repository status"*)
+	# cli/command_repository_status.go outputJSON: RepositoryStatus marshalled by
+	# cli/json_output.go jsonBytes (json.Marshal: one line, no indent), uniqueIDHex
+	# = hex.EncodeToString(dr.UniqueID()).
+	dir=$(repo_dir)
+	has_flag --json || die "the drill must ask for --json"
+	printf '{"configFile":"%s","uniqueIDHex":"%s","clientOptions":{"hostname":"drill","username":"drill","readonly":true},"storage":{"type":"s3","config":{"bucket":"volsync"}},"contentFormat":{"hash":"BLAKE2B-256-128"},"objectFormat":{"splitter":"DYNAMIC-4M-BUZHASH"},"blobRetention":{}}\n' \
+		"$config" "$(cat "$dir/unique-id")"
 	;;
 "repository disconnect"*)
 	rm -f "$config"

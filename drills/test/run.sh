@@ -259,6 +259,8 @@ drill_case() {
 }
 
 SNAP='snapshot=[0-9a-f]{8} time=[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z age=[0-9]+s'
+# What every PASS ends with: the repository's id and history (step 0).
+IDENT='repository=[0-9a-f]{64} snapshots=[0-9]+ oldest=[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z'
 
 # ------------------------------------------------------------ static ----
 
@@ -380,7 +382,7 @@ if [[ ! -d $dir/scratch/restic-cache ]] || [[ -z $(ls -A "$dir/scratch/restic-ca
 fi
 grep -q "restored $WHOLE_FILES files, $WHOLE_BYTES bytes" "$dir/stdout" || EXTRA+=("did not restore $WHOLE_FILES files / $WHOLE_BYTES bytes")
 check_drill "restic whole restore fits scratch -> PASS mode=whole" "$dir" 0 \
-	"^drill PASS app=whole $SNAP files=$WHOLE_FILES bytes=$WHOLE_BYTES mode=whole subset=1/1 sqlite=none\$"
+	"^drill PASS app=whole $SNAP files=$WHOLE_FILES bytes=$WHOLE_BYTES mode=whole subset=1/1 sqlite=none $IDENT\$"
 
 # As the pod runs it: a non-root uid (restic ignores chown's EPERM then), and a
 # restored read-only directory that the drill must still delete.
@@ -390,7 +392,7 @@ if [[ $(id -u) == 0 ]] && command -v setpriv >/dev/null 2>&1; then
 	run_drill "$dir" "$DRILLS/restic-drill.sh" RESTIC_REPOSITORY="$(repo_url whole)" DRILL_APP=whole
 	RUN_AS=
 	check_drill "restic whole restore as uid 65534 -> PASS mode=whole" "$dir" 0 \
-		"^drill PASS app=whole $SNAP files=$WHOLE_FILES bytes=$WHOLE_BYTES mode=whole subset=1/1 sqlite=none\$"
+		"^drill PASS app=whole $SNAP files=$WHOLE_FILES bytes=$WHOLE_BYTES mode=whole subset=1/1 sqlite=none $IDENT\$"
 else
 	echo "skip the non-root case (needs root and setpriv)"
 fi
@@ -405,7 +407,7 @@ for k in 1 2 3 4; do
 		EXTRA+=("did not restore 3 files / 30000 bytes")
 	sed -n 's/^  sample: //p' "$dir/stdout" >>"$WORK/sampled"
 	check_drill "restic bigger than scratch -> PASS mode=sample (subset $k/4)" "$dir" 0 \
-		"^drill PASS app=sample $SNAP files=$SAMPLE_FILES bytes=$SAMPLE_BYTES mode=sample subset=$k/4 sqlite=none\$"
+		"^drill PASS app=sample $SNAP files=$SAMPLE_FILES bytes=$SAMPLE_BYTES mode=sample subset=$k/4 sqlite=none $IDENT\$"
 done
 if [[ $(sort -u "$WORK/sampled" | wc -l) == "${#names[@]}" && $(wc -l <"$WORK/sampled") == "${#names[@]}" ]]; then
 	ok "restic samples rotate over all files, awkward names included"
@@ -418,7 +420,7 @@ dir=$WORK/cases/rotation
 run_drill "$dir" "$DRILLS/restic-drill.sh" RESTIC_REPOSITORY="$(repo_url whole)" DRILL_APP=whole \
 	DRILL_READ_SUBSETS=5 DRILL_EVERY_DAYS=2 DRILL_NOW=$(($(date +%s) + 60)) DRILL_MAX_AGE_SECONDS=864000
 want_k=$(((($(date +%s) + 60) / (2 * 86400)) % 5 + 1))
-check_drill "restic subset k derived from time (k=$want_k/5)" "$dir" 0 "^drill PASS app=whole .* subset=$want_k/5 sqlite=none\$"
+check_drill "restic subset k derived from time (k=$want_k/5)" "$dir" 0 "^drill PASS app=whole .* subset=$want_k/5 sqlite=none $IDENT\$"
 
 drill_case "restic initialised, no snapshot -> FAIL no-snapshot" 1 \
 	'^drill FAIL app=no-snapshot reason=no-snapshot( |$)' \
@@ -463,7 +465,7 @@ drill_case "restic missing DRILL_SCRATCH -> FAIL config" 1 \
 if ((OWNED)) && command -v setpriv >/dev/null 2>&1; then
 	RUN_CAPS=-all,+chown,+fowner,+dac_override
 	drill_case "restic as uid 0 with CHOWN, FOWNER, DAC_OVERRIDE: other uid's files$( ((XATTRS)) && echo ', trusted.* and user.* xattrs') -> PASS" 0 \
-		"^drill PASS app=owned $SNAP files=3 bytes=15000 mode=whole subset=1/1 sqlite=none\$" \
+		"^drill PASS app=owned $SNAP files=3 bytes=15000 mode=whole subset=1/1 sqlite=none $IDENT\$" \
 		RESTIC_REPOSITORY="$(repo_url owned)" DRILL_APP=owned
 	RUN_CAPS=-all
 	drill_case "restic as uid 0 with no capabilities: other uid's files -> FAIL restore-failed (why the CronJob adds them)" 1 \
@@ -512,7 +514,7 @@ wait "$HOLDER" 2>/dev/null || true
 locks=$(repo_locks locked)
 if [[ -z $locks ]]; then
 	drill_case "restic the same repository once the lock is gone -> PASS" 0 \
-		"^drill PASS app=locked $SNAP files=2 bytes=300000 mode=whole subset=1/1 sqlite=none\$" \
+		"^drill PASS app=locked $SNAP files=2 bytes=300000 mode=whole subset=1/1 sqlite=none $IDENT\$" \
 		RESTIC_REPOSITORY="$(repo_url locked)" DRILL_APP=locked DRILL_RETRY_LOCK=2s
 else
 	not_ok "restic the same repository once the lock is gone -> PASS" "the holder left its lock: $(one_line_of "$locks")"
@@ -548,18 +550,96 @@ if command -v sqlite3 >/dev/null 2>&1; then
 	done
 
 	drill_case "restic volume with a sound SQLite database -> PASS sqlite=ok" 0 \
-		"^drill PASS app=sqlite-ok $SNAP files=2 bytes=[0-9]+ mode=whole subset=1/1 sqlite=ok sqlite_files=1\$" \
+		"^drill PASS app=sqlite-ok $SNAP files=2 bytes=[0-9]+ mode=whole subset=1/1 sqlite=ok sqlite_files=1 $IDENT\$" \
 		RESTIC_REPOSITORY="$(repo_url sqlite-ok)" DRILL_APP=sqlite-ok
 	drill_case "restic volume with a corrupt SQLite database -> FAIL sqlite-corrupt" 1 \
 		'^drill FAIL app=sqlite-corrupt reason=sqlite-corrupt snapshot=[0-9a-f]{8} file="[^"]*/config/home-assistant_v2\.db" exit=[0-9]+ error="[^"]+' \
 		RESTIC_REPOSITORY="$(repo_url sqlite-corrupt)" DRILL_APP=sqlite-corrupt
 	# The VolSync mover image has no sqlite3: the verdict says so instead of passing as if checked.
 	drill_case "restic SQLite database, no sqlite3 in the image -> PASS sqlite=unchecked" 0 \
-		"^drill PASS app=sqlite-corrupt $SNAP files=2 bytes=[0-9]+ mode=whole subset=1/1 sqlite=unchecked sqlite_files=1\$" \
+		"^drill PASS app=sqlite-corrupt $SNAP files=2 bytes=[0-9]+ mode=whole subset=1/1 sqlite=unchecked sqlite_files=1 $IDENT\$" \
 		RESTIC_REPOSITORY="$(repo_url sqlite-corrupt)" DRILL_APP=sqlite-corrupt DRILL_SQLITE3=/nonexistent/sqlite3
 else
 	not_ok "SQLite cases" "no sqlite3 on PATH (apt-get install sqlite3; .ci/run pins it)"
 fi
+
+# ---------------------------------------------------- repository identity ----
+
+# repo_id APP: the id `restic cat config` reports for APP's repository.
+repo_id() { srestic "$1" --no-lock cat config | grep -oE '"id"[[:space:]]*:[[:space:]]*"[0-9a-f]{64}"' | grep -oE '[0-9a-f]{64}'; }
+# at EPOCH: restic backup --time's format (local time of this test; the drill reads the stored RFC3339 time).
+at() { date -d "@$1" '+%Y-%m-%d %H:%M:%S'; }
+utc() { date -u -d "@$1" +%Y-%m-%dT%H:%M:%SZ; }
+
+# A repository wiped and initialised again at the same path: what VolSync's mover does at the next backup when the
+# prefix is gone (backube/volsync v0.15.0 mover-restic/entry.sh ensure_initialized). Real restic, real bytes.
+mkdir -p "$DATA/replaced"
+head -c 50000 /dev/urandom >"$DATA/replaced/a.bin"
+srestic replaced init -q >/dev/null
+backup replaced "$DATA/replaced"
+backup replaced "$DATA/replaced"
+FIRST_ID=$(repo_id replaced)
+drill_case "restic the recorded repository -> PASS, its id and history in the verdict" 0 \
+	"^drill PASS app=replaced $SNAP files=1 bytes=50000 mode=whole subset=1/1 sqlite=none repository=$FIRST_ID snapshots=2 oldest=[0-9T:Z-]+\$" \
+	RESTIC_REPOSITORY="$(repo_url replaced)" DRILL_APP=replaced EXPECTED_REPOSITORY_ID="$FIRST_ID"
+rm -rf "$S3ROOT/buckets/volsync/$NS/replaced"
+srestic replaced init -q >/dev/null
+backup replaced "$DATA/replaced"
+SECOND_ID=$(repo_id replaced)
+if [[ -n $FIRST_ID && -n $SECOND_ID && $FIRST_ID != "$SECOND_ID" ]]; then
+	ok "restic init at the same path after a wipe gives a new repository id"
+else
+	not_ok "restic init at the same path after a wipe gives a new repository id" "before: $FIRST_ID, after: $SECOND_ID"
+fi
+drill_case "restic repository deleted and initialised again (a fresh backup in it) -> FAIL repository-replaced" 1 \
+	"^drill FAIL app=replaced reason=repository-replaced expected=$FIRST_ID found=$SECOND_ID snapshots=1 oldest=[0-9T:Z-]+\$" \
+	RESTIC_REPOSITORY="$(repo_url replaced)" DRILL_APP=replaced EXPECTED_REPOSITORY_ID="$FIRST_ID"
+# The acknowledgement (drills.acceptRepository.<app>) makes the new id the expected one, and drops the old history.
+drill_case "restic replaced repository acknowledged (the new id expected) -> PASS" 0 \
+	"^drill PASS app=replaced $SNAP files=1 bytes=50000 mode=whole subset=1/1 sqlite=none repository=$SECOND_ID snapshots=1 oldest=[0-9T:Z-]+\$" \
+	RESTIC_REPOSITORY="$(repo_url replaced)" DRILL_APP=replaced EXPECTED_REPOSITORY_ID="$SECOND_ID"
+drill_case "restic EXPECTED_REPOSITORY_ID not an id -> FAIL config" 1 \
+	'^drill FAIL app=replaced reason=config invalid=EXPECTED_REPOSITORY_ID value=abc$' \
+	RESTIC_REPOSITORY="$(repo_url replaced)" DRILL_APP=replaced EXPECTED_REPOSITORY_ID=abc
+
+# History: daily snapshots 5..0 days old (restic backup --time), a policy that keeps 14 daily ones: a snapshot younger
+# than 13 days is certainly kept (DrillPlan: (n-1) buckets of a day). The two oldest are then forgotten by hand.
+NOWS=$(date +%s)
+mkdir -p "$DATA/history"
+head -c 20000 /dev/urandom >"$DATA/history/a.bin"
+srestic history init -q >/dev/null
+for d in 5 4 3 2 1 0; do
+	(cd "$DATA/history" && srestic history backup --host volsync -q --time "$(at $((NOWS - d * 86400 - 60)))" .) >/dev/null
+done
+OLDEST5=$(utc $((NOWS - 5 * 86400 - 60)))
+HIST_ID=$(repo_id history)
+KEEP14=(DRILL_KEEP_SECONDS=$((13 * 86400)) DRILL_KEEP_BUCKET_SECONDS=86400)
+drill_case "restic history as recorded (6 daily snapshots, the oldest recorded) -> PASS" 0 \
+	"^drill PASS app=history $SNAP files=1 bytes=20000 mode=whole subset=1/1 sqlite=none repository=$HIST_ID snapshots=6 oldest=$OLDEST5\$" \
+	RESTIC_REPOSITORY="$(repo_url history)" DRILL_APP=history EXPECTED_REPOSITORY_ID="$HIST_ID" EXPECTED_OLDEST="$OLDEST5" "${KEEP14[@]}"
+# restic lists snapshots oldest first: forget the two oldest.
+mapfile -t OLD_IDS < <(srestic history --no-lock snapshots --host volsync --json | grep -oE '"time":"[^"]*"|"id":"[0-9a-f]{64}"' | grep -oE '"id":"[0-9a-f]{64}"' | grep -oE '[0-9a-f]{64}' | head -n 2)
+srestic history forget -q "${OLD_IDS[@]}" >/dev/null
+OLDEST3=$(utc $((NOWS - 3 * 86400 - 60)))
+drill_case "restic the oldest snapshots forgotten while the policy still keeps them -> FAIL history-lost" 1 \
+	"^drill FAIL app=history reason=history-lost repository=$HIST_ID recorded_oldest=$OLDEST5 oldest=$OLDEST3 snapshots=4 keep=$((13 * 86400))s\$" \
+	RESTIC_REPOSITORY="$(repo_url history)" DRILL_APP=history EXPECTED_REPOSITORY_ID="$HIST_ID" EXPECTED_OLDEST="$OLDEST5" "${KEEP14[@]}"
+# The same loss, but a policy that keeps daily snapshots only 4 days: the recorded oldest (5 days) was due to go.
+drill_case "restic the recorded oldest snapshot gone after the policy's keep span -> PASS" 0 \
+	"^drill PASS app=history $SNAP .* repository=$HIST_ID snapshots=4 oldest=$OLDEST3\$" \
+	RESTIC_REPOSITORY="$(repo_url history)" DRILL_APP=history EXPECTED_REPOSITORY_ID="$HIST_ID" EXPECTED_OLDEST="$OLDEST5" \
+	DRILL_KEEP_SECONDS=$((4 * 86400)) DRILL_KEEP_BUCKET_SECONDS=86400
+# An older snapshot of the same day replaced by a newer one in its bucket is ordinary retention, not lost history.
+drill_case "restic the recorded oldest replaced by a newer one of its own day -> PASS" 0 \
+	"^drill PASS app=history $SNAP .* repository=$HIST_ID snapshots=4 oldest=$OLDEST3\$" \
+	RESTIC_REPOSITORY="$(repo_url history)" DRILL_APP=history EXPECTED_REPOSITORY_ID="$HIST_ID" \
+	EXPECTED_OLDEST="$(utc $((NOWS - 3 * 86400 - 3600)))" "${KEEP14[@]}"
+# All of it forgotten: still history-lost, not no-snapshot.
+mapfile -t ALL_IDS < <(srestic history --no-lock snapshots --json | grep -oE '"id":"[0-9a-f]{64}"' | grep -oE '[0-9a-f]{64}')
+srestic history forget -q "${ALL_IDS[@]}" >/dev/null
+drill_case "restic every snapshot forgotten inside the keep span -> FAIL history-lost" 1 \
+	"^drill FAIL app=history reason=history-lost repository=$HIST_ID recorded_oldest=$OLDEST5 oldest=none snapshots=0 keep=$((13 * 86400))s\$" \
+	RESTIC_REPOSITORY="$(repo_url history)" DRILL_APP=history EXPECTED_REPOSITORY_ID="$HIST_ID" EXPECTED_OLDEST="$OLDEST5" "${KEEP14[@]}"
 
 # ---------------------------------------------------------- kopia (stub) ----
 

@@ -715,7 +715,8 @@ verify_reports_the_testing_plan() {
   local rc
   backups_settled || return 1
   drills_pass
-  database_nights && drills_recorded || return 1
+  # (real drills since issue 21: seconds each, one after another)
+  database_nights && drills_recorded 600 || return 1
   # Longhorn still backs up: everything of ours is proven, the retirement is not.
   rc=0; verify --json > "$work/verify-1.json" || rc=$?
   log "verify (Longhorn jobs still there): exit $rc; not proven: $(jq -r '[.checks[] | select(.state != "PROVEN") | "\(.check) \(.item) \(.state)"] | join(", ")' "$work/verify-1.json")"
@@ -780,13 +781,17 @@ retirement_is_gated_on_the_proof() {
   fingerprint "$work/fp-after.json" && expect "nothing in the apps' world changed" unchanged "$work/fp-before.json" "$work/fp-after.json" || return 1
   # Proven: VolSync syncs nginx (hold released) and immich's next drill passes.
   : > "$standins/hold"
-  echo "immich/immich-drill pass" >> "$standins/drill-run"
-  backups_settled && for _ in $(seq 1 30); do grep -q "drill-passed immich/immich-drill" "$events" && break; sleep 0.5; done
+  # (the drill runs for real, for seconds: wait for this run's verdict, not an earlier one's event)
+  log "immich's drill: $(drill_once immich/immich-drill)"
+  backups_settled
   sleep 2   # the CronJob controller records the success
   verify > "$work/verify-3.txt" || { cat "$work/verify-3.txt" >&2; log "not proven after the fixes"; return 1; }
   steps=$(preview_steps | changes)
   log "planned: $(echo "$steps" | tr '\n' ';')"
-  expect "the preview plans only the BackupTarget patch" [ "$(echo "$steps" | grep -v ' pulumi:pulumi:Stack ' | cut -d' ' -f1,3 | tr '\n' ',')" = "create wave3-proof-longhorn-backup-target," ] &&
+  # Besides the patch: each drill CronJob records the repository its passing drill saw (issue 21 part 3, the ratchet
+  # of plan/RepositoryIdentity), an update of its env only.
+  expect "the drills' CronJobs record the repositories their drills saw" grep -q -E '^update kubernetes:batch/v1:CronJob immich-drill$' <<< "$steps" &&
+  expect "the preview plans only the BackupTarget patch" [ "$(echo "$steps" | grep -v ' pulumi:pulumi:Stack ' | grep -v -E '^update kubernetes:batch/v1:CronJob [a-z0-9-]+-drill$' | cut -d' ' -f1,3 | tr '\n' ',')" = "create wave3-proof-longhorn-backup-target," ] &&
   up &&
   expect "the default BackupTarget has no target URL and no credential secret" [ "$(k get backuptarget default -n longhorn-system -o jsonpath='{.spec.backupTargetURL}|{.spec.credentialSecret}|{.spec.pollInterval}')" = "||300s" ] &&
   expect "and still exists" k get backuptarget default -n longhorn-system -o name >/dev/null &&
@@ -1075,6 +1080,75 @@ disaster_recovery_refuses_an_empty_repository() {
   fi
 }
 
+# ---- repository identity: a wiped repository caught by the drill and ./verify (issue 21 part 3) ------------------
+drill_env() { # namespace cronjob var: the value the drill container's env gives it
+  k get cronjob "$2" -n "$1" -o json | jq -r --arg v "$3" '.spec.jobTemplate.spec.template.spec.containers[0].env[] | select(.name == $v) | .value'
+}
+drill_once() { # namespace/cronjob: the drill runs once for real (the stand-in runs its script); prints its verdict
+  local n; n=$(grep -c " drill-\(passed\|failed\) $1-" "$events" || true)
+  echo "$1 pass" >> "$standins/drill-run"
+  for _ in $(seq 1 240); do
+    [ "$(grep -c " drill-\(passed\|failed\) $1-" "$events" || true)" -gt "$n" ] && break
+    sleep 0.5
+  done
+  grep " drill-\(passed\|failed\) $1-" "$events" | tail -1 | sed 's/^.* drill-\(passed\|failed\) [^ ]* //'
+}
+wiped_repository_is_caught_by_the_drill() {
+  local id1 id2 verdict rc out source_urn retire
+  backups_settled || return 1
+  # A passing drill prints the repository it saw; the next up records it on the CronJob.
+  verdict=$(drill_once nginx-example/nginx-drill)
+  log "drill: $verdict"
+  id1=$(repo nginx-example nginx cat config | jq -r .id)
+  expect "the real drill passed and names the repository" grep -q "^drill PASS app=nginx .* repository=$id1 snapshots=[0-9]* oldest=" <<< "$verdict" || return 1
+  up || return 1
+  expect "the CronJob records the repository the drill saw" [ "$(drill_env nginx-example nginx-drill EXPECTED_REPOSITORY_ID)" = "$id1" ] &&
+  expect "and its oldest snapshot" [ -n "$(drill_env nginx-example nginx-drill EXPECTED_OLDEST)" ] || return 1
+  # The prefix is wiped; the next backup (the source made anew syncs at once) runs the real mover, whose
+  # ensure_initialized runs `restic init` on a missing repository (backube/volsync v0.15.0 mover-restic/entry.sh).
+  rm -rf "$S3_ROOT/buckets/$S3_BUCKET/nginx-example/nginx"
+  source_urn=$(pulumi stack --show-urns | grep -o 'urn:pulumi:[^ ]*ReplicationSource::nginx-source' | sed -n 1p)
+  pulumi up --yes --skip-preview --non-interactive --target "$source_urn" --replace "$source_urn" > "$work/up.log" 2>&1 ||
+    { tail -30 "$work/up.log" >&2; return 1; }
+  wait_synced nginx-example nginx-backup || return 1
+  id2=$(repo nginx-example nginx cat config | jq -r .id)
+  expect "the mover initialised a new repository (another id) and backed up into it" [ -n "$id2" ] && [ "$id2" != "$id1" ] &&
+  expect "..." [ "$(repo nginx-example nginx snapshots --json | jq length)" = 1 ] || return 1
+  # The next drill fails on it, for the real reason.
+  verdict=$(drill_once nginx-example/nginx-drill)
+  log "drill: $verdict"
+  expect "the drill fails repository-replaced with both ids" grep -q "^drill FAIL app=nginx reason=repository-replaced expected=$id1 found=$id2 snapshots=1 " <<< "$verdict" || return 1
+  sleep 2
+  rc=0; verify --json > "$work/verify-replaced.json" || rc=$?
+  verify > "$work/verify-replaced.txt" || true
+  grep -E '^drill +nginx|retired' "$work/verify-replaced.txt" | sed 's/^/[e2e]   /' >&2
+  expect "./verify exits 1" [ "$rc" = 1 ] &&
+  expect "its drill row is REPLACED, not FAILING or STALE" grep -q '^drill nginx REPLACED$' <(rows "$work/verify-replaced.json") &&
+  expect "with both ids and the acknowledgement" jq -e --arg a "$id1" --arg b "$id2" '.checks[] | select(.check == "drill" and .item == "nginx") | .detail | (contains($a) and contains($b) and contains("drills.acceptRepository.nginx: " + $b))' "$work/verify-replaced.json" >/dev/null &&
+  expect "the verdict refuses the retirement naming it" grep -q 'may NOT be retired: .*drill nginx REPLACED' "$work/verify-replaced.txt" || return 1
+  # The retirement gate refuses too.
+  retire=$(pulumi config get --path 'homelab-backups:longhorn.retireBackups' 2>/dev/null || true)
+  pulumi config set --path 'homelab-backups:longhorn.retireBackups' true >/dev/null
+  if out=$(pulumi preview --non-interactive 2>&1); then log "preview accepted the retirement with a replaced repository"; return 1; fi
+  expect "the retirement refused naming the replaced repository" grep -q 'drill nginx (nginx-example): REPLACED: repository replaced: the repository is '"$id2" <<< "$out" || return 1
+  # The owner acknowledges the re-initialisation (it was meant, here): the up that records it is not refused.
+  pulumi config set --path 'homelab-backups:drills.acceptRepository.nginx' "$id2" >/dev/null
+  out=$(pulumi preview --non-interactive 2>&1) || { echo "$out" | tail -30 >&2; return 1; }
+  expect "the preview reports the acknowledgement" grep -q "REPOSITORY ACKNOWLEDGED drills.acceptRepository.nginx: the drill of nginx will expect repository $id2 instead of the recorded $id1" <<< "$out" || return 1
+  if [ "$retire" = true ]; then :; elif [ -n "$retire" ]; then pulumi config set --path 'homelab-backups:longhorn.retireBackups' "$retire" >/dev/null
+  else pulumi config rm --path 'homelab-backups:longhorn.retireBackups' >/dev/null; fi
+  up || return 1
+  expect "the CronJob expects the new repository" [ "$(drill_env nginx-example nginx-drill EXPECTED_REPOSITORY_ID)" = "$id2" ] &&
+  expect "and none of the old one's history" [ -z "$(drill_env nginx-example nginx-drill EXPECTED_OLDEST)" ] || return 1
+  verdict=$(drill_once nginx-example/nginx-drill)
+  log "drill: $verdict"
+  expect "the next drill passes on it" grep -q "^drill PASS app=nginx .* repository=$id2 " <<< "$verdict" || return 1
+  sleep 2
+  verify --json > "$work/verify-acknowledged.json" || true
+  expect "./verify: the drill row PROVEN again" grep -q '^drill nginx PROVEN$' <(rows "$work/verify-acknowledged.json") &&
+  up && no_changes
+}
+
 scenario a "migrate: adopt the live PVCs (an import each, 0 replaces), install VolSync, first backups" migrate
 scenario b "second up is a no-op; no-change preview timed" second_up_is_noop
 scenario c "schedule window change updates only ReplicationSources" window_change_updates_only_sources
@@ -1098,6 +1172,7 @@ scenario t "real restic: previous:1 restores the backup before the latest, every
 scenario ab "disaster recovery with one app's repository empty: up stops naming it, its PVC and destination never created, its repository untouched" disaster_recovery_refuses_an_empty_repository
 scenario w "Argo CD self-heal holds a restore: refused at preview and up naming the Application and its pause command, nothing changed; paused, it restores" argo_cd_self_heal_holds_a_restore
 scenario u "onto the contract: Argo CD paused, a fresh manual backup, restore latest re-creates the PVC with the rendered patch's dataSourceRef, byte for byte; Argo CD's apply of the patched Git manifest changes nothing; the request removed, no changes; then deleted and re-created from Git it waits Pending, ./verify shows it WAITING FOR DATA and the gate names it, and the binder gives it its kept volume" onto_the_contract
+scenario v "repository identity: a wiped repository re-initialised by the real mover fails the next real drill repository-replaced; ./verify shows REPLACED and refuses the retirement; acknowledged, the drill passes" wiped_repository_is_caught_by_the_drill
 
 echo "$passed passed, $failed failed${skipped:+, $skipped skipped}"
 if [ -n "${E2E_WAIT:-}" ]; then

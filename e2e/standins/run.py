@@ -59,7 +59,7 @@ def main():
             open(os.path.join(state, name), "w").close()
         return lines
 
-    drills = Drills(kube, log, consume)
+    drills = Drills(kube, log, consume, restic, clock, state)
     databases = Databases(kube, log, clock, read_lines, consume)
     # The restore check Jobs (issue 21): their pod logs land in restore-check-logs/<namespace>_<job>.log.
     restore_checks = RestoreChecks(kube, log, restic, os.path.join(state, "restore-check-logs"))

@@ -53,7 +53,8 @@ public final class BackupStack {
         } else if (retire) {
             // Refused before anything is registered, like every other input the live cluster contradicts.
             var verification = Verification.of(plan, live, Instant.now());
-            if (!verification.proven()) throw new RunException(RetirementGate.refusal(verification));
+            // (a drill's identity failure that this stack acknowledges does not refuse the up that records it)
+            if (!verification.provenOrAcknowledged(plan)) throw new RunException(RetirementGate.refusal(verification));
         }
         // Read at preview like the others: without the monitoring stack the alert rules are left out, and backups,
         // restores and disaster recovery go ahead (issue 21, part 6).
@@ -71,8 +72,20 @@ public final class BackupStack {
                 secrets.source(), platform.ready()), k8s);
         this.proof = new ProofWave("wave3-proof", new ProofWave.Args(plan, retire, storage.ready(), alertsNotInstalled), k8s);
         this.volumes = new VolumesWave("wave4-volumes", new VolumesWave.Args(plan.volumes(), handling, review, settings,
-                secrets.source(), proof.ready(), plan.drills()), k8s);
+                secrets.source(), proof.ready(), drills(plan, live, warn)), k8s);
         RestoreNotices.announce(plan, warn);
+    }
+
+    /**
+     * The drills, each expecting the repository the live cluster recorded (issue 21 part 3, RepositoryIdentity); an
+     * acknowledged re-initialisation is announced.
+     */
+    static java.util.List<homelab.backups.plan.DrillPlan> drills(StackPlan plan, LiveCluster live, Consumer<String> warn) {
+        return plan.drills().stream().map(d -> {
+            var expected = homelab.backups.plan.RepositoryIdentity.expected(d, live);
+            homelab.backups.plan.RepositoryIdentity.acknowledgement(d, live).ifPresent(warn);
+            return d.expecting(expected);
+        }).toList();
     }
 
     /**

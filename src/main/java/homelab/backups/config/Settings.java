@@ -212,7 +212,44 @@ public record Settings(
      */
     public record DrillSettings(boolean enabled, int everyDays, LocalTime windowStart, int windowMinutes,
                                 Optional<String> image, Quantity scratch, int readSubsets, int verifyPercent,
-                                String cpuLimit, String memoryLimit) {
+                                String cpuLimit, String memoryLimit, java.util.Map<String, String> acceptRepository,
+                                java.util.Map<String, String> acceptHistory) {
+        /** An oldest snapshot as the drill prints it: RFC 3339 in UTC, to the second. */
+        public static final java.util.regex.Pattern OLDEST = java.util.regex.Pattern.compile(
+                "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$");
+
+        /** A restic repository id ({@code restic cat config}): 64 hex digits. */
+        public static final java.util.regex.Pattern REPOSITORY_ID = java.util.regex.Pattern.compile("^[0-9a-f]{64}$");
+
+        public DrillSettings {
+            acceptRepository = java.util.Map.copyOf(acceptRepository);
+            acceptHistory = java.util.Map.copyOf(acceptHistory);
+            acceptHistory.forEach((app, t) -> {
+                if (!OLDEST.matcher(t).matches()) throw new IllegalArgumentException("drills.acceptHistory." + app + ": '" + t + "' is not a UTC time");
+            });
+            acceptRepository.forEach((app, id) -> {
+                if (!REPOSITORY_ID.matcher(id).matches()) {
+                    throw new IllegalArgumentException("drills.acceptRepository." + app + ": '" + id + "' is not a repository id");
+                }
+            });
+        }
+
+        public DrillSettings(boolean enabled, int everyDays, LocalTime windowStart, int windowMinutes,
+                             Optional<String> image, Quantity scratch, int readSubsets, int verifyPercent,
+                             String cpuLimit, String memoryLimit) {
+            this(enabled, everyDays, windowStart, windowMinutes, image, scratch, readSubsets, verifyPercent, cpuLimit,
+                    memoryLimit, java.util.Map.of(), java.util.Map.of());
+        }
+
+        /** The oldest snapshot the owner acknowledged for an app after snapshots were lost (drills/README.md). */
+        public Optional<String> acceptedOldest(String app) {
+            return Optional.ofNullable(acceptHistory.get(app));
+        }
+
+        /** The repository id the owner acknowledged for an app after a legitimate re-initialisation (drills/README.md). */
+        public Optional<String> acceptedRepository(String app) {
+            return Optional.ofNullable(acceptRepository.get(app));
+        }
     }
 
     /**

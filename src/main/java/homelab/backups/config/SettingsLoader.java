@@ -137,9 +137,34 @@ public final class SettingsLoader {
         if (Quantity.parse(memory).isEmpty() || Quantity.parse(memory).get().bare()) {
             f.error("memoryLimit", "'" + memory + "' is not a memory quantity such as 512Mi or 1Gi");
         }
+        // A legitimate re-initialisation of an app's repository, acknowledged by its new id (drills/README.md,
+        // "Repository identity"): the drill then expects that id instead of the recorded one. Whether the app exists is
+        // checked with the inventory (StackInputs).
+        var accept = new java.util.TreeMap<String, String>();
+        f.stringMap("acceptRepository").forEach((app, id) -> {
+            var value = id.strip();
+            if (!Settings.DrillSettings.REPOSITORY_ID.matcher(value).matches()) {
+                f.error("acceptRepository." + app, "'" + id + "' is not a repository id: give the 64 hex digits the failed "
+                        + "drill printed as found=... (restic cat config's id; kopia: its unique id)");
+            } else {
+                accept.put(app, value);
+            }
+        });
+        // Snapshots lost from the same repository, acknowledged by the oldest snapshot now there (the failed drill's
+        // oldest=): the drill expects history back to that one from then on.
+        var history = new java.util.TreeMap<String, String>();
+        f.stringMap("acceptHistory").forEach((app, t) -> {
+            var value = t.strip();
+            if (!Settings.DrillSettings.OLDEST.matcher(value).matches()) {
+                f.error("acceptHistory." + app, "'" + t + "' is not the oldest snapshot's time as the drill prints it "
+                        + "(oldest=2026-11-30T02:07:03Z)");
+            } else {
+                history.put(app, value);
+            }
+        });
         f.finish();
         return new Settings.DrillSettings(enabled, every, start, minutes, image, scratch,
-                Math.max(1, subsets), Math.max(1, Math.min(percent, 100)), cpu, memory);
+                Math.max(1, subsets), Math.max(1, Math.min(percent, 100)), cpu, memory, accept, history);
     }
 
     private static Settings.LonghornSettings longhorn(Fields f) {

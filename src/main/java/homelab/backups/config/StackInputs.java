@@ -155,6 +155,18 @@ public record StackInputs(String stack, Inventory inventory, Settings settings, 
                 checkDrillTimes(config, inventory, settings, errors);
             }
         }
+        var apps = inventory.backedUpVolumes().stream().map(Volume::app).collect(java.util.stream.Collectors.toSet());
+        for (var key : List.of("acceptRepository", "acceptHistory")) {
+            var acknowledged = key.equals("acceptRepository") ? drills.acceptRepository() : drills.acceptHistory();
+            for (var app : new java.util.TreeSet<>(acknowledged.keySet())) {
+                if (!apps.contains(app)) {
+                    errors.add(config.file(), item, key + "." + app, "'" + app + "' is no backed-up app of the inventory");
+                } else if (!drills.enabled()) {
+                    errors.add(config.file(), item, key + "." + app, "acknowledges a repository for the drills, "
+                            + "which are off (drills.enabled)");
+                }
+            }
+        }
         if (settings.longhorn().retireBackups() && !drills.enabled()) {
             errors.add(config.file(), StackConfig.NAMESPACE + ":longhorn", "retireBackups", "needs restore drills "
                     + "(homelab-backups:drills.enabled): Longhorn's backups are retired only once restores are proven");

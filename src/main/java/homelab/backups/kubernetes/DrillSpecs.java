@@ -26,6 +26,7 @@ import com.pulumi.kubernetes.core.v1.inputs.VolumeMountArgs;
 import com.pulumi.kubernetes.meta.v1.inputs.ObjectMetaArgs;
 import homelab.backups.config.Settings;
 import homelab.backups.plan.DrillPlan;
+import homelab.backups.plan.RepositoryIdentity;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -185,6 +186,12 @@ public final class DrillSpecs {
         env.add(env("DRILL_SCRATCH_BYTES", Long.toString(drill.scratchBudget())));
         env.add(env("HOME", SCRATCH));
         if (withCa) env.add(env("DRILL_CA_FILE", CA_DIR + "/" + Settings.S3Settings.CA_KEY));
+        // The repository's identity (drills/README.md "Repository identity"): the policy's keep span, and what the last
+        // passing drill saw (or the owner acknowledged), carried here because the pod cannot write it anywhere.
+        env.add(env(RepositoryIdentity.KEEP_ENV, Long.toString(drill.keep().span().toSeconds())));
+        env.add(env(RepositoryIdentity.BUCKET_ENV, Long.toString(drill.keep().bucket().toSeconds())));
+        drill.expected().id().ifPresent(id -> env.add(env(RepositoryIdentity.ID_ENV, id)));
+        drill.expected().oldest().ifPresent(t -> env.add(env(RepositoryIdentity.OLDEST_ENV, t)));
         return env;
     }
 

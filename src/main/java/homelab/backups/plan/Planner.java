@@ -66,7 +66,8 @@ public final class Planner {
                 v.app() + "-drill-script", v.secretName(), settings.volsync().mover(), crons.get(v.app()),
                 v.interval().plus(slack), java.time.Duration.ofDays(drills.everyDays()).plus(slack), v.mover(), image,
                 drills.scratch(), budget, drills.everyDays(), drills.readSubsets(), drills.verifyPercent(),
-                drills.cpuLimit(), drills.memoryLimit())).toList();
+                drills.cpuLimit(), drills.memoryLimit(), RepositoryIdentity.Keep.of(v.policy().retain()),
+                drills.acceptedRepository(v.app()), drills.acceptedOldest(v.app()), RepositoryIdentity.Expected.none())).toList();
     }
 
     static DatabasePlan database(homelab.backups.config.Database d, StackInputs inputs) {

@@ -29,7 +29,14 @@ public record Verification(List<Check> checks, Instant at) {
      * backup, drill and WAL rows are the proof that the store was reached, but it is never shown as OK.
      */
     public enum State {
-        PROVEN, STALE, NEVER, FAILING, OK, BLOCKED, UNKNOWN;
+        PROVEN, STALE, NEVER, FAILING, OK, BLOCKED, UNKNOWN,
+        /**
+         * The drill found another repository than the recorded one (reason=repository-replaced): wiped, moved or
+         * initialised again; the history is not where the backups were (RepositoryIdentity).
+         */
+        REPLACED,
+        /** The same repository, but snapshots the policy still keeps are gone (reason=history-lost). */
+        HISTORY_LOST;
 
         /** Does this row let the verdict pass? */
         public boolean passes() {
@@ -113,6 +120,30 @@ public record Verification(List<Check> checks, Instant at) {
         return checks.stream().allMatch(c -> c.state().passes());
     }
 
+    /**
+     * Every row is PROVEN, or is a drill's identity failure that the stack acknowledges: REPLACED whose found id is
+     * {@code drills.acceptRepository.<app>}, HISTORY_LOST whose current oldest snapshot is
+     * {@code drills.acceptHistory.<app>}. For the retirement gate of {@code pulumi up} only: that up is what carries
+     * the acknowledgement to the drill, so refusing it would leave a retired stack no way out; ./verify keeps showing
+     * the row until the next drill passes on it.
+     */
+    public boolean provenOrAcknowledged(StackPlan plan) {
+        return checks.stream().allMatch(c -> c.state().passes() || acknowledged(c, plan));
+    }
+
+    static boolean acknowledged(Check c, StackPlan plan) {
+        if (!c.check().equals("drill")) return false;
+        var d = plan.drills().stream().filter(p -> p.app().equals(c.item())).findFirst();
+        if (d.isEmpty()) return false;
+        if (c.state() == State.REPLACED) {
+            return d.get().acceptedRepository().filter(id -> c.detail().startsWith("repository replaced: the repository is " + id + ",")).isPresent();
+        }
+        if (c.state() == State.HISTORY_LOST) {
+            return d.get().acceptedOldest().filter(t -> c.detail().contains("(the oldest is now " + t + ",")).isPresent();
+        }
+        return false;
+    }
+
     public List<Check> unproven() {
         return checks.stream().filter(c -> !c.state().passes()).toList();
     }
@@ -186,6 +217,9 @@ public record Verification(List<Check> checks, Instant at) {
             if (success.isEmpty() || started.isAfter(success.get())) {
                 var why = said.or(() -> Unstructured.condition(newest, "Failed")
                         .flatMap(c -> Optional.ofNullable(c.get("message"))).map(String::valueOf)).orElse("failed");
+                var identity = identityFailure(d, said);
+                if (identity.isPresent()) return new Check("drill", d.app(), d.namespace(), identity.get().state(), success,
+                        identity.get().detail() + " (Job " + Unstructured.name(newest) + ": " + why + ")");
                 return new Check("drill", d.app(), d.namespace(), State.FAILING, success,
                         "Job " + Unstructured.name(newest) + ": " + why);
             }
@@ -194,6 +228,41 @@ public record Verification(List<Check> checks, Instant at) {
         var age = Duration.between(success.get(), now);
         return new Check("drill", d.app(), d.namespace(), age.compareTo(d.staleAfter()) > 0 ? State.STALE : State.PROVEN,
                 success, said.filter(s -> s.startsWith("drill PASS")).map(s -> s + "; ").orElse("") + every);
+    }
+
+    /** A drill verdict's reason, the first {@code reason=} field. */
+    static final java.util.regex.Pattern REASON = java.util.regex.Pattern.compile(" reason=([a-z-]+)");
+
+    private record IdentityFailure(State state, String detail) {
+    }
+
+    /**
+     * A drill that failed on the repository's identity (drills/README.md "Repository identity"): its own state, both
+     * ids, and what the owner does about it. Everything else a failed drill says stays FAILING.
+     */
+    private static Optional<IdentityFailure> identityFailure(DrillPlan d, Optional<String> said) {
+        if (said.isEmpty()) return Optional.empty();
+        var line = said.get();
+        var reason = REASON.matcher(line);
+        if (!reason.find()) return Optional.empty();
+        var fields = new java.util.HashMap<String, String>();
+        var kv = java.util.regex.Pattern.compile("([a-z_]+)=([^ ]+)").matcher(line);
+        while (kv.find()) fields.putIfAbsent(kv.group(1), kv.group(2));
+        var ack = "drills.acceptRepository." + d.app();
+        return switch (reason.group(1)) {
+            case "repository-replaced" -> Optional.of(new IdentityFailure(State.REPLACED, "repository replaced: the repository is "
+                    + fields.getOrDefault("found", "?") + ", the drills recorded " + fields.getOrDefault("expected", "?")
+                    + " (" + fields.getOrDefault("snapshots", "?") + " snapshot(s) in it, the oldest "
+                    + fields.getOrDefault("oldest", "?") + "): it was wiped, moved or initialised again. Find the "
+                    + "recorded repository's data; only if the re-initialisation was meant, set " + ack + ": "
+                    + fields.getOrDefault("found", "<id>")));
+            case "history-lost" -> Optional.of(new IdentityFailure(State.HISTORY_LOST, "history lost: repository "
+                    + fields.getOrDefault("repository", "?") + " no longer holds its recorded oldest snapshot "
+                    + fields.getOrDefault("recorded_oldest", "?") + " (the oldest is now " + fields.getOrDefault("oldest", "?")
+                    + ", " + fields.getOrDefault("snapshots", "?") + " snapshot(s)) although the policy keeps snapshots "
+                    + fields.getOrDefault("keep", "?") + ": they were forgotten or deleted outside the policy"));
+            default -> Optional.empty();
+        };
     }
 
     private static boolean finished(Map<String, Object> job, String type) {

@@ -203,6 +203,9 @@ class AdoptionTest {
         assertEquals(0, dr.result().exitCode(), () -> dr.result().exceptions().toString());
         Mockito.verify(live).served(homelab.backups.plan.AlertsPresence.API_VERSION, homelab.backups.plan.AlertsPresence.KIND);
         Mockito.verify(live).namespaceExists(plan.inputs().settings().monitoring().namespace());
+        // ... and each drill's CronJob, for the repository its drills recorded (issue 21 part 3, RepositoryIdentity):
+        // absent on a rebuilt cluster, so nothing is expected until a drill passes there.
+        for (var d : plan.drills()) Mockito.verify(live).object("batch/v1", "CronJob", d.namespace(), d.cronJobName());
         Mockito.verifyNoMoreInteractions(live);
         assertTrue(dr.stack().proof().alertRules().isEmpty());
         assertTrue(dr.stack().volumes().volumes().stream().anyMatch(v -> v.destination().isPresent()));

@@ -173,6 +173,12 @@ class ProofTest {
             var env = ((List<?>) container.get("env")).stream().map(e -> TestStacks.map(e).orElseThrow())
                     .collect(Collectors.toMap(e -> (String) e.get("name"), e -> (String) e.get("value")));
             assertEquals(Long.toString(v.interval().plusHours(2).toSeconds()), env.get("DRILL_MAX_AGE_SECONDS"));
+            // Issue 21 part 3: the history the policy keeps for certain; no repository is expected where the live cluster
+            // recorded none (this world has no drill CronJob yet).
+            var keep = homelab.backups.plan.RepositoryIdentity.Keep.of(v.policy().retain());
+            assertEquals(Long.toString(keep.span().toSeconds()), env.get("DRILL_KEEP_SECONDS"));
+            assertEquals(Long.toString(keep.bucket().toSeconds()), env.get("DRILL_KEEP_BUCKET_SECONDS"));
+            assertFalse(env.containsKey("EXPECTED_REPOSITORY_ID") || env.containsKey("EXPECTED_OLDEST"), v.app() + ": " + env);
             var configMap = homelab.backups.support.Registrations.named(run, v.app() + "-drill-script");
             assertEquals(script, TestStacks.map(at(configMap.inputs(), "data")).orElseThrow().get("restic-drill.sh"),
                     "the shipped, tested script");
