@@ -570,8 +570,45 @@ public final class SettingsLoader {
         version.ifPresent(v -> checkVersion(pg, "version", v));
         var verifyTls = pg.bool("verifyTls", true);
         pg.finish();
+        var drill = databaseDrill(f.object("drill"));
         f.finish();
-        return new Settings.DatabaseSettings(schedule, retention, fullDays, endpoint, version, verifyTls);
+        return new Settings.DatabaseSettings(schedule, retention, fullDays, endpoint, version, verifyTls, drill);
+    }
+
+    /** An image named by digest: what runs is what was reviewed, whatever the tag points to later. */
+    static final java.util.regex.Pattern DIGEST_PINNED = java.util.regex.Pattern.compile("^[^\\s@]+@sha256:[0-9a-f]{64}$");
+
+    private static Settings.DatabaseDrillSettings databaseDrill(Fields f) {
+        var enabled = f.bool("enabled", true);
+        var every = (int) f.integer("everyDays", 7);
+        if (!DRILL_DAYS.contains(every)) {
+            f.error("everyDays", every + " is not 1, 2, 3 or 7 (a cron cannot drill every n days evenly otherwise)");
+            every = 7;
+        }
+        var w = f.object("window");
+        // After the 03:00 database backups and the volume drills (04:00-06:00 by default), before the day's use.
+        var start = timeOfDay(w, "start", LocalTime.of(6, 30));
+        var minutes = windowMinutes(w, "minutes", 60);
+        w.finish();
+        var image = f.string("image", Settings.DatabaseDrillSettings.DEFAULT_IMAGE);
+        if (!DIGEST_PINNED.matcher(image).matches()) {
+            f.error("image", "'" + image + "' is not pinned by digest (<image>@sha256:<64 hex>): the drill runs with "
+                    + "rights to create clusters and exec into database pods, so what runs must not change under a tag");
+        }
+        var timeoutText = f.string("readyTimeout", "45m");
+        var timeout = parseDuration(timeoutText).orElseGet(() -> {
+            f.error("readyTimeout", "'" + timeoutText + "' is not a duration such as 30m or 2h");
+            return Duration.ofMinutes(45);
+        });
+        if (timeout.compareTo(Duration.ofMinutes(1)) < 0 || timeout.compareTo(Duration.ofHours(12)) > 0) {
+            f.error("readyTimeout", timeoutText + " must be between 1m and 12h");
+        }
+        var cpu = f.string("cpuLimit", "200m");
+        var memory = f.string("memoryLimit", "128Mi");
+        if (!cpu.matches("^([0-9]+m|[0-9]+(\\.[0-9]+)?)$")) f.error("cpuLimit", "'" + cpu + "' is not a CPU quantity such as 500m or 1");
+        if (Quantity.parse(memory).map(Quantity::bare).orElse(true)) f.error("memoryLimit", "'" + memory + "' is not a memory quantity such as 128Mi");
+        f.finish();
+        return new Settings.DatabaseDrillSettings(enabled, every, start, minutes, image, timeout, cpu, memory);
     }
 
     private static Settings.RestoreSettings recovery(Fields f) {

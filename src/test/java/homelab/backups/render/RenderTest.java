@@ -72,8 +72,9 @@ class RenderTest {
         // 17 x (Secret, ReplicationSource, PVC, drill CronJob and script ConfigMap), no destination without a restore;
         // 3 database secrets, 2 ObjectStores, 2 Cluster patches, 2 ScheduledBackups, 1 PostgresCluster patch; the
         // namespace and the snapshot class; the PrometheusRule. Besides: plan.txt, summary.txt and promtool's file.
+        // Issue 22: per database, its restore drill's ServiceAccount, Role, RoleBinding, ConfigMap and CronJob.
         assertTrue(files.containsKey("promtool/homelab-backups.rules.yaml"), "the rule file promtool checks");
-        assertEquals(17 * 5 + 3 + 2 + 2 + 2 + 1 + 2 + 1, files.size() - 3, "rendered object count");
+        assertEquals(17 * 5 + 3 + 2 + 2 + 2 + 1 + 2 + 1 + 3 * 5, files.size() - 3, "rendered object count");
         assertTrue(files.get("plan.txt").contains("nginx"), "the plan table is written to a file too");
         var nginx = files.get("plan.txt").lines().filter(l -> l.startsWith("nginx ")).findFirst().orElseThrow();
         var drill = TestStacks.prodPlan().drills().stream().filter(d -> d.app().equals("nginx")).findFirst().orElseThrow();
