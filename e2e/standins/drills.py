@@ -67,6 +67,13 @@ class Drills:
         now = now_rfc3339()
         line = (f"drill PASS app={app} snapshot=3f2a1b9c time={now} age=7200s files=108 bytes=1048576 mode=whole subset=3/12"
                 if passes else f"drill FAIL app={app} reason={reason}")
+        # A database restore drill (issue 22; drills/db-drill.sh): only its verdict line is played here, no cluster is
+        # recovered (the world has no operator that recovers one), so this proves the wiring to ./verify, not a restore.
+        database = job["metadata"]["labels"].get("homelab-backups/db-drill")
+        if database:
+            line = (f"db-drill PASS db={database} reason=ok system_id=7390582347118403612 backup=standin rows=108 "
+                    f"recovery_s=60 database=app tables=public.standin" if passes else
+                    f"db-drill FAIL db={database} reason={reason} system_id=- backup=- rows=- recovery_s=-")
         self.k.merge_patch("Pod", m["namespace"], pod["metadata"]["name"], {"status": {
             "phase": "Succeeded" if passes else "Failed",
             "containerStatuses": [{"name": pod_spec["containers"][0]["name"], "ready": False, "restartCount": 0,
