@@ -177,6 +177,7 @@ public record Settings(
      *
      * @param everyDays     each database is drilled once every this many days (1, 2, 3 or 7)
      * @param windowStart   drills start inside this daily window, away from the database backups and the volume drills
+     *                      (default: half an hour after the volume drills' window ends)
      * @param image         the drill pod's image: bash and kubectl (psql runs inside the database pods), pinned by digest
      * @param readyTimeout  how long the throwaway cluster may take to recover and become ready
      */

@@ -44,6 +44,8 @@ public final class SettingsLoader {
         var file = config.file();
         var volsync = volsync(section(config, "volsync", errors), config);
         var schedule = schedule(section(config, "schedule", errors), volsync.mover());
+        // Read before the databases, whose drill window follows the volume drills' by default.
+        var drills = drills(section(config, "drills", errors), volsync);
         return new Settings(
                 kubernetes(section(config, "kubernetes", errors)),
                 volsync,
@@ -52,11 +54,11 @@ public final class SettingsLoader {
                 snapshotClasses(config, errors, file),
                 cache(section(config, "cache", errors)),
                 secrets(section(config, "secrets", errors), volsync.mover()),
-                databases(section(config, "databases", errors)),
+                databases(section(config, "databases", errors), drills),
                 recovery(section(config, "recovery", errors)),
                 policies(config, errors, schedule, volsync.mover()),
                 monitoring(section(config, "monitoring", errors)),
-                drills(section(config, "drills", errors), volsync),
+                drills,
                 longhorn(section(config, "longhorn", errors)),
                 argocd(section(config, "argocd", errors)));
     }
@@ -522,7 +524,7 @@ public final class SettingsLoader {
         return new Settings.SecretsSettings(source, onePassword);
     }
 
-    private static Settings.DatabaseSettings databases(Fields f) {
+    private static Settings.DatabaseSettings databases(Fields f, Settings.DrillSettings volumeDrills) {
         var fallback = new CnpgSchedule("0 0 3 * * *", Optional.empty());
         var scheduleText = f.string("schedule", fallback.text());
         var problems = new ArrayList<String>();
@@ -570,7 +572,7 @@ public final class SettingsLoader {
         version.ifPresent(v -> checkVersion(pg, "version", v));
         var verifyTls = pg.bool("verifyTls", true);
         pg.finish();
-        var drill = databaseDrill(f.object("drill"));
+        var drill = databaseDrill(f.object("drill"), volumeDrills);
         f.finish();
         return new Settings.DatabaseSettings(schedule, retention, fullDays, endpoint, version, verifyTls, drill);
     }
@@ -578,7 +580,7 @@ public final class SettingsLoader {
     /** An image named by digest: what runs is what was reviewed, whatever the tag points to later. */
     static final java.util.regex.Pattern DIGEST_PINNED = java.util.regex.Pattern.compile("^[^\\s@]+@sha256:[0-9a-f]{64}$");
 
-    private static Settings.DatabaseDrillSettings databaseDrill(Fields f) {
+    private static Settings.DatabaseDrillSettings databaseDrill(Fields f, Settings.DrillSettings volumeDrills) {
         var enabled = f.bool("enabled", true);
         var every = (int) f.integer("everyDays", 7);
         if (!DRILL_DAYS.contains(every)) {
@@ -586,8 +588,9 @@ public final class SettingsLoader {
             every = 7;
         }
         var w = f.object("window");
-        // After the 03:00 database backups and the volume drills (04:00-06:00 by default), before the day's use.
-        var start = timeOfDay(w, "start", LocalTime.of(6, 30));
+        // By default half an hour after the volume drills' window ends (prod: 04:00+120m, so 06:30), which already
+        // follows the backups; StackInputs checks it against each database's own backups.
+        var start = timeOfDay(w, "start", volumeDrills.windowStart().plusMinutes(volumeDrills.windowMinutes() + 30L));
         var minutes = windowMinutes(w, "minutes", 60);
         w.finish();
         var image = f.string("image", Settings.DatabaseDrillSettings.DEFAULT_IMAGE);

@@ -79,9 +79,23 @@ public final class DatabaseDrillSpecs {
         return object;
     }
 
-    /** The manifest as the ConfigMap holds it: JSON, one key per line (the script replaces the image line by line). */
+    /**
+     * The manifest as the ConfigMap holds it: JSON, one key per line (the script replaces the image line by line), keys
+     * sorted at every level. Sorted, because the specs use {@code Map.of}, whose order changes from one JVM to the next:
+     * the text would differ on every run and Pulumi would replace the ConfigMap on every up.
+     */
     public static String manifest(DatabaseDrillPlan drill, Settings settings) {
-        return new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create().toJson(throwawayCluster(drill, settings)) + "\n";
+        return new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create().toJson(sorted(throwawayCluster(drill, settings))) + "\n";
+    }
+
+    static Object sorted(Object value) {
+        if (value instanceof Map<?, ?> map) {
+            var out = new java.util.TreeMap<String, Object>();
+            map.forEach((k, v) -> out.put(String.valueOf(k), sorted(v)));
+            return out;
+        }
+        if (value instanceof List<?> list) return list.stream().map(DatabaseDrillSpecs::sorted).toList();
+        return value;
     }
 
     public static String kind(DatabaseDrillPlan drill) {

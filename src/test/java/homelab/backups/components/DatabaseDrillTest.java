@@ -157,6 +157,17 @@ class DatabaseDrillTest {
     }
 
     @Test
+    void theDefaultWindowFollowsTheVolumeDrills() {
+        var volumeDrills = plan.inputs().settings().drills();
+        assertEquals(volumeDrills.windowStart().plusMinutes(volumeDrills.windowMinutes() + 30L),
+                plan.inputs().settings().databases().drill().windowStart());
+        // The e2e stack's volume drills run 06:00+120m: its database drills follow them.
+        var later = TestStacks.load(TestStacks.with(TestStacks.prodConfig(), "drills",
+                "{\"window\": {\"start\": \"06:00\", \"minutes\": 120}}"));
+        assertEquals(java.time.LocalTime.of(8, 30), later.settings().databases().drill().windowStart());
+    }
+
+    @Test
     void theThrowawayClusterNeverArchivesNorBacksUp() {
         for (var d : plan.databaseDrills()) {
             var cluster = throwaway(d);
@@ -288,6 +299,19 @@ class DatabaseDrillTest {
             // databases/test/drill.sh feeds it (one key per line).
             var manifest = (String) data.get(DatabaseDrillSpecs.MANIFEST);
             assertTrue(manifest.contains("\n    \"name\": \"" + d.throwaway() + "\",\n"), manifest);
+            // The same text on every run (Pulumi replaces a ConfigMap whose data changed): keys sorted at every level.
+            assertEquals(manifest, DatabaseDrillSpecs.manifest(d, plan.inputs().settings()));
+            assertSortedKeys(new Gson().fromJson(manifest, LinkedHashMap.class), manifest);
+        }
+    }
+
+    static void assertSortedKeys(Object tree, String where) {
+        if (tree instanceof Map<?, ?> map) {
+            var keys = map.keySet().stream().map(String::valueOf).toList();
+            assertEquals(keys.stream().sorted().toList(), keys, where);
+            map.values().forEach(v -> assertSortedKeys(v, where));
+        } else if (tree instanceof List<?> list) {
+            list.forEach(v -> assertSortedKeys(v, where));
         }
     }
 
