@@ -143,6 +143,7 @@ public record StackInputs(String stack, Inventory inventory, Settings settings, 
      * midnight; every n hours), per-app schedules and a drill window across midnight.
      */
     private static void checkProof(StackConfig config, Inventory inventory, Settings settings, ConfigErrors errors) {
+        int before = errors.size();
         var drills = settings.drills();
         var item = StackConfig.NAMESPACE + ":drills";
         if (drills.enabled()) {
@@ -159,7 +160,9 @@ public record StackInputs(String stack, Inventory inventory, Settings settings, 
             errors.add(config.file(), StackConfig.NAMESPACE + ":longhorn", "retireBackups", "needs restore drills "
                     + "(homelab-backups:drills.enabled): Longhorn's backups are retired only once restores are proven");
         }
-        checkDatabaseDrills(config, inventory, settings, errors);
+        // The database drills' default window follows the volume drills': when those are refused, their times are
+        // checked on the next load, after the fix (the stack is refused either way).
+        if (errors.size() == before) checkDatabaseDrills(config, inventory, settings, errors);
     }
 
     /** How far apart a database's drill and each of its own backups start, at least (both ways). */
