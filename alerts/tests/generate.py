@@ -194,6 +194,60 @@ def drills(rules):
     ]
 
 
+def database_drills(rules):
+    """The database restore drills' rules: the volume drills' shapes, on the CronJob <id>-db-drill (issue 22)."""
+    khoj = {"database": "khoj-database", "namespace": "cloudnative-pg"}
+    job = lambda name, metric, values, **extra: {
+        "series": '%s{namespace="cloudnative-pg",job_name="%s"%s}' % (
+            metric, name, "".join(',%s="%s"' % kv for kv in extra.items())), "values": values}
+    cron = lambda metric, values, name="khoj-database-db-drill": {
+        "series": '%s{namespace="cloudnative-pg",cronjob="%s"}' % (metric, name), "values": values}
+    others = [{"series": 'kube_cronjob_info{namespace="%s",cronjob="%s-db-drill"}' % (ns, db), "values": "1x20"}
+              for db, ns in (("paperless-database", "cloudnative-pg"), ("immich-postgres", "immich"))]
+    return [
+        {"name": "a failed database drill fires at once and clears with the next pass", "file": "database-drills",
+         "interval": "1h",
+         "input_series": [
+             cron("kube_cronjob_status_last_successful_time", "3600x20 75600x10"),
+             job("khoj-database-db-drill-29000", "kube_job_status_start_time", "_x10 36000x20"),
+             job("khoj-database-db-drill-29000", "kube_job_failed", "_x11 1x19", condition="true"),
+             # A failed volume drill in the same namespace is not this database's.
+             job("khoj-database-drill-29000", "kube_job_status_start_time", "_x10 36000x20"),
+             job("khoj-database-drill-29000", "kube_job_failed", "_x11 1x19", condition="true"),
+         ],
+         "alert_rule_test": [
+             check("DatabaseRestoreDrillFailed", "5h"),
+             check("DatabaseRestoreDrillFailed", "12h", [alert("DatabaseRestoreDrillFailed", khoj, rules)]),
+             check("DatabaseRestoreDrillFailed", "22h"),
+         ]},
+        {"name": "a database drill that never passes goes stale a cycle plus slack after its CronJob was made",
+         "file": "database-drills", "interval": "1h",
+         "input_series": [cron("kube_cronjob_created", "0x200")],
+         "alert_rule_test": [
+             check("DatabaseRestoreDrillStale", "7d1h"),
+             check("DatabaseRestoreDrillStale", "7d3h", [alert("DatabaseRestoreDrillStale", khoj, rules)]),
+         ]},
+        {"name": "a database drill that stopped passing goes stale, and clears with the next pass",
+         "file": "database-drills", "interval": "1h",
+         "input_series": [cron("kube_cronjob_created", "0x250"),
+                          cron("kube_cronjob_status_last_successful_time", "3600x200 %dx50" % (201 * H))],
+         "alert_rule_test": [
+             check("DatabaseRestoreDrillStale", "7d2h"),
+             check("DatabaseRestoreDrillStale", "7d4h", [alert("DatabaseRestoreDrillStale", khoj, rules)]),
+             check("DatabaseRestoreDrillStale", "8d10h"),
+         ]},
+        {"name": "a missing database drill CronJob fires after an hour", "file": "database-drills",
+         "interval": "10m",
+         "input_series": others + [cron("kube_cronjob_info", "_x12 1x8")],
+         "alert_rule_test": [
+             check("DatabaseRestoreDrillMissing", "50m"),
+             check("DatabaseRestoreDrillMissing", "70m", [alert("DatabaseRestoreDrillMissing",
+                                                                dict(khoj, cronjob="khoj-database-db-drill"), rules)]),
+             check("DatabaseRestoreDrillMissing", "150m"),
+         ]},
+    ]
+
+
 def databases(rules):
     khoj = {"database": "khoj-database", "namespace": "cloudnative-pg"}
     immich = {"database": "immich-postgres", "namespace": "immich"}
@@ -311,7 +365,8 @@ def claims(rules):
 # rules takes minutes), with series sampled at divisors of an hour so that every evaluation finds a sample within the
 # 5m lookback; the WAL rules' 5m pending period needs minute steps, in a file of its own. VolumeBackupOutOfSync's
 # timing (late) is checked to five minutes, on series sampled every minute.
-EVALUATION = {"late": "5m", "volumes": "1h", "drills": "1h", "databases": "1h", "wal": "1m", "claims": "1m"}
+EVALUATION = {"late": "5m", "volumes": "1h", "drills": "1h", "databases": "1h", "wal": "1m", "claims": "1m",
+              "database-drills": "1h"}
 
 
 def main():
@@ -320,7 +375,8 @@ def main():
     rules = [r for g in groups for r in g["rules"]]
     files = {}
     for topic, cases in (("late", late(rules)), ("volumes", volumes(rules)), ("drills", drills(rules)), ("databases", databases(rules)),
-                         ("claims", claims(rules))):
+                         ("claims", claims(rules)),
+                         ("database-drills", database_drills(rules))):
         for case in cases:
             files.setdefault(case.pop("file", topic), []).append(case)
     for name, cases in files.items():

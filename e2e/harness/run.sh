@@ -672,11 +672,14 @@ verify() { "$REPO/verify" --stack e2e --project "$project" "$@"; }
 drills_pass() { # every drill CronJob of the stack runs once and passes (what its scheduled minute would do)
   k get cronjobs -A -l homelab-backups/drill -o jsonpath='{range .items[*]}{.metadata.namespace}/{.metadata.name} pass{"\n"}{end}' \
     | grep -v -E '^(dr-notes|ssa-)' >> "$standins/drill-run"
+  # Issue 22: the database restore drills too (the stand-in plays their verdict line only).
+  k get cronjobs -A -l homelab-backups/db-drill -o jsonpath='{range .items[*]}{.metadata.namespace}/{.metadata.name} pass{"\n"}{end}' \
+    | grep -v -E '^(dr-notes|ssa-)' >> "$standins/drill-run"
 }
 drills_recorded() { # the real CronJob controller has recorded a success for every drill that passed
   local deadline=$((SECONDS + ${1:-60})) missing
   while [ $SECONDS -lt $deadline ]; do
-    missing=$(k get cronjobs -A -l homelab-backups/drill -o json | jq -r '.items[] | select((.status.lastSuccessfulTime // "") == "") | "\(.metadata.namespace)/\(.metadata.name)"' | grep -v -E '^(dr-notes|ssa-)' || true)
+    missing=$( (k get cronjobs -A -l homelab-backups/drill -o json; k get cronjobs -A -l homelab-backups/db-drill -o json) | jq -r '.items[] | select((.status.lastSuccessfulTime // "") == "") | "\(.metadata.namespace)/\(.metadata.name)"' | grep -v -E '^(dr-notes|ssa-)' || true)
     [ -z "$missing" ] && return 0
     sleep 1
   done
@@ -731,7 +734,7 @@ verify_reports_the_testing_plan() {
   expect "egress to the store OK: the world has no network policy" [ "$(rows "$work/verify-1.json" | grep '^egress ' | grep -c ' OK$')" -ge 1 ] &&
   expect "no egress row BLOCKED or UNKNOWN" [ -z "$(rows "$work/verify-1.json" | grep '^egress ' | grep -v ' OK$')" ] &&
   expect "a row per backed-up app and drill" [ "$(rows "$work/verify-1.json" | grep -c -E '^(backup|drill) ')" = $((2 * $(ours replicationsources | wc -l))) ] &&
-  expect "and per database, with its WAL archive" [ "$(rows "$work/verify-1.json" | grep -c -E '^(database|wal) ')" = 6 ] &&
+  expect "and per database, with its WAL archive and its restore drill" [ "$(rows "$work/verify-1.json" | grep -c -E '^(database|wal) ')" = 9 ] &&
   expect "the VolSync controller is seen running" grep -q '^volsync controller PROVEN$' <(rows "$work/verify-1.json") &&
   expect "the Longhorn row names the recurring backup jobs" jq -e '.checks[] | select(.check == "longhorn") | .detail | contains("critical-daily-backup")' "$work/verify-1.json" >/dev/null || return 1
   # The owner's answer (README: ./verify, coverage): list each uncovered PVC in the inventory with a reason.
@@ -838,6 +841,10 @@ rollback_removes_the_program() {
 # code), the alert rules (VolumeBackupOutOfSync's timing) and the stack outputs. Nothing else may move, no PVC or PV.
 UPGRADE_FROM=df73a7444bb2e790ed0d2c278d4fd2a52361df40   # the last commit that landed before this program's changes
 UPGRADE_CHANGES='^(update|replace|create-replacement|delete-replaced) (kubernetes:core/v1:ConfigMap [a-z0-9-]+-drill-script|kubernetes:batch/v1:CronJob [a-z0-9-]+-drill|kubernetes:monitoring.coreos.com/v1:PrometheusRule wave3-proof-alert-rules|pulumi:pulumi:Stack .*)$'
+# Issue 22: each database's restore drill (CronJob, ConfigMap, ServiceAccount, Role, RoleBinding) is new in this
+# release: created, nothing else. The prod inventory's databases by id, so a volume drill's "<app>-drill" CronJob is
+# not let through.
+UPGRADE_CREATES='^create kubernetes:(batch/v1:CronJob|core/v1:ConfigMap|core/v1:ServiceAccount|rbac\.authorization\.k8s\.io/v1:Role|rbac\.authorization\.k8s\.io/v1:RoleBinding) (khoj-database|paperless-database|immich-postgres)-drill(-config|-account|-role|-binding)?$'
 use_jar() { sed -i "s|^    binary: .*|    binary: $1|" Pulumi.yaml; }
 upgrade_from_the_last_release_changes_nothing() {
   local old before steps
@@ -850,8 +857,8 @@ upgrade_from_the_last_release_changes_nothing() {
   use_jar "$REPO/target/homelab-backups-all.jar"
   steps=$(preview_steps | changes)
   log "this program's preview of that stack: $(echo "$steps" | cut -d' ' -f1,2 | sort | uniq -c | tr '\n' ';')"
-  expect "no create or delete (a rename without an alias would be both), no import" [ -z "$(echo "$steps" | grep -E '^(create|delete|import|import-replacement) ')" ] &&
-  expect "only the content this release changes on purpose" [ -z "$(echo "$steps" | grep -v -E "$UPGRADE_CHANGES")" ] &&
+  expect "no create or delete (a rename without an alias would be both), no import" [ -z "$(echo "$steps" | grep -E '^(create|delete|import|import-replacement) ' | grep -v -E "$UPGRADE_CREATES")" ] &&
+  expect "only the content this release changes on purpose" [ -z "$(echo "$steps" | grep -v -E "$UPGRADE_CHANGES" | grep -v -E "$UPGRADE_CREATES")" ] &&
   expect "no PVC or PV in the plan" [ -z "$(echo "$steps" | grep -E 'PersistentVolume(Claim)?(Patch)? ')" ] &&
   up && expect "no PVC was re-created (UIDs unchanged)" [ "$before" = "$(pvc_uids)" ] &&
   expect "then nothing is left to change" no_changes

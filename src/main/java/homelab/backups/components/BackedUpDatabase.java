@@ -14,7 +14,22 @@ import homelab.backups.config.SecretKey;
 import homelab.backups.config.Settings;
 import homelab.backups.kubernetes.CustomObject;
 import homelab.backups.kubernetes.CustomObjectArgs;
+import homelab.backups.kubernetes.DatabaseDrillSpecs;
+import homelab.backups.kubernetes.DrillSpecs;
 import homelab.backups.kubernetes.PostgresSpecs;
+import homelab.backups.plan.DatabaseDrillPlan;
+import com.pulumi.kubernetes.batch.v1.CronJob;
+import com.pulumi.kubernetes.batch.v1.CronJobArgs;
+import com.pulumi.kubernetes.core.v1.ConfigMap;
+import com.pulumi.kubernetes.core.v1.ConfigMapArgs;
+import com.pulumi.kubernetes.core.v1.ServiceAccount;
+import com.pulumi.kubernetes.core.v1.ServiceAccountArgs;
+import com.pulumi.kubernetes.rbac.v1.Role;
+import com.pulumi.kubernetes.rbac.v1.RoleArgs;
+import com.pulumi.kubernetes.rbac.v1.RoleBinding;
+import com.pulumi.kubernetes.rbac.v1.RoleBindingArgs;
+import com.pulumi.kubernetes.rbac.v1.inputs.RoleRefArgs;
+import com.pulumi.kubernetes.rbac.v1.inputs.SubjectArgs;
 import homelab.backups.plan.DatabasePlan;
 import homelab.backups.plan.RecoveryShape;
 import homelab.backups.secrets.SecretSource;
@@ -41,13 +56,18 @@ public final class BackedUpDatabase extends ComponentResource {
     private final CustomObject clusterPatch;
     private final Optional<CustomObject> scheduledBackup;
     private final Optional<CustomObject> recoveryCluster;
+    private final Optional<CronJob> drill;
 
     /**
      * @param recovery what a cluster recovered by a pending restore must be (read from the live cluster)
      * @param after    the buckets (or, without bucket management, the previous wave)
      */
     public record Args(DatabasePlan plan, Optional<RecoveryShape> recovery, Settings settings, SecretSource secrets,
-                       List<Resource> after) {
+                       List<Resource> after, Optional<DatabaseDrillPlan> drill) {
+        public Args(DatabasePlan plan, Optional<RecoveryShape> recovery, Settings settings, SecretSource secrets,
+                    List<Resource> after) {
+            this(plan, recovery, settings, secrets, after, Optional.empty());
+        }
     }
 
     public BackedUpDatabase(String name, Args args, ComponentResourceOptions options) {
@@ -104,6 +124,9 @@ public final class BackedUpDatabase extends ComponentResource {
                         // never deletes it (README: Restore a database).
                         .build(), Children.named(this, targetReady).retainOnDelete(true).build()));
 
+        // The restore drill: after the backup wiring (it recovers from what the wiring archives).
+        this.drill = args.drill().map(d -> drill(name, d, settings, List.of(scheduledBackup.map(b -> (Resource) b).orElse(clusterPatch))));
+
         this.cluster = Output.of(db.namespace() + "/" + db.name());
         var outputs = new LinkedHashMap<String, Output<?>>();
         outputs.put("cluster", cluster);
@@ -112,6 +135,30 @@ public final class BackedUpDatabase extends ComponentResource {
             outputs.put("recoveryService", Output.of(PostgresSpecs.recoveryService(plan) + "." + db.namespace() + ".svc"));
         });
         registerOutputs(outputs);
+    }
+
+    /**
+     * The drill's ServiceAccount, Role, RoleBinding, ConfigMap (script and throwaway manifest) and CronJob. The
+     * throwaway cluster itself is never a Pulumi resource: the drill creates and deletes it.
+     */
+    private CronJob drill(String name, DatabaseDrillPlan drill, Settings settings, List<Resource> after) {
+        var labels = Map.of(DatabaseDrillPlan.LABEL, drill.id());
+        var meta = ObjectMetaArgs.builder().name(drill.cronJobName()).namespace(drill.namespace()).labels(labels).build();
+        var account = new ServiceAccount(name + "-drill-account", ServiceAccountArgs.builder().metadata(meta).build(),
+                child(after));
+        var role = new Role(name + "-drill-role", RoleArgs.builder().metadata(meta)
+                .rules(DatabaseDrillSpecs.rules(drill)).build(), child(after));
+        var binding = new RoleBinding(name + "-drill-binding", RoleBindingArgs.builder().metadata(meta)
+                .roleRef(RoleRefArgs.builder().apiGroup("rbac.authorization.k8s.io").kind("Role").name(drill.cronJobName()).build())
+                .subjects(SubjectArgs.builder().kind("ServiceAccount").name(drill.cronJobName()).namespace(drill.namespace()).build())
+                .build(), child(List.of(account, role)));
+        var data = new LinkedHashMap<String, String>();
+        data.put(DatabaseDrillPlan.SCRIPT, DrillSpecs.script(DatabaseDrillPlan.SCRIPT));
+        data.put(DatabaseDrillSpecs.MANIFEST, DatabaseDrillSpecs.manifest(drill, settings));
+        var config = new ConfigMap(name + "-drill-config", ConfigMapArgs.builder().metadata(meta).data(data).build(),
+                child(after));
+        return new CronJob(name + "-drill", CronJobArgs.builder().metadata(meta).spec(DatabaseDrillSpecs.cronJob(drill)).build(),
+                child(List.of(binding, config)));
     }
 
     /** CNPG reads two keys; pgBackRest reads an {@code s3.conf} file. All values stay secret. */
@@ -169,5 +216,9 @@ public final class BackedUpDatabase extends ComponentResource {
 
     public Optional<CustomObject> recoveryCluster() {
         return recoveryCluster;
+    }
+
+    public Optional<CronJob> drill() {
+        return drill;
     }
 }

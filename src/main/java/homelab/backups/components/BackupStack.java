@@ -69,7 +69,7 @@ public final class BackupStack {
                 ComponentResourceOptions.builder().build());
         this.platform = new PlatformWave("wave1-platform", new PlatformWave.Args(settings, secrets.ready()), k8s);
         this.storage = new StorageWave("wave2-storage", new StorageWave.Args(settings, plan.databases(), review,
-                secrets.source(), platform.ready()), k8s);
+                secrets.source(), platform.ready(), plan.databaseDrills()), k8s);
         this.proof = new ProofWave("wave3-proof", new ProofWave.Args(plan, retire, storage.ready(), alertsNotInstalled), k8s);
         this.volumes = new VolumesWave("wave4-volumes", new VolumesWave.Args(plan.volumes(), handling, review, settings,
                 secrets.source(), proof.ready(), drills(plan, live, warn)), k8s);

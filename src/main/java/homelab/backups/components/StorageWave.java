@@ -35,7 +35,11 @@ public final class StorageWave extends ComponentResource implements Wave {
 
     /** @param review what the live cluster said (the shape of each cluster a pending restore recovers) */
     public record Args(Settings settings, List<DatabasePlan> databases, LiveReview review, SecretSource secrets,
-                       List<Resource> after) {
+                       List<Resource> after, List<homelab.backups.plan.DatabaseDrillPlan> drills) {
+        public Args(Settings settings, List<DatabasePlan> databases, LiveReview review, SecretSource secrets,
+                    List<Resource> after) {
+            this(settings, databases, review, secrets, after, List.of());
+        }
     }
 
     public StorageWave(String name, Args args, ComponentResourceOptions options) {
@@ -64,8 +68,9 @@ public final class StorageWave extends ComponentResource implements Wave {
         // Database backup configuration needs its bucket (pgBackRest will not create one).
         var bucketsReady = Wave.orElse(new ArrayList<>(buckets), after);
         for (var plan : args.databases()) {
+            var drill = args.drills().stream().filter(d -> d.id().equals(plan.id())).findFirst();
             databases.add(new BackedUpDatabase(plan.id(), new BackedUpDatabase.Args(plan, args.review().recovery(plan.id()),
-                    args.settings(), args.secrets(), bucketsReady), ComponentResourceOptions.builder().parent(this).build()));
+                    args.settings(), args.secrets(), bucketsReady, drill), ComponentResourceOptions.builder().parent(this).build()));
         }
         registerOutputs(Map.of(
                 "databases", Output.of(args.databases().stream().map(DatabasePlan::id).toList()),

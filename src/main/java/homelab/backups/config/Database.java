@@ -23,6 +23,8 @@ import java.util.Optional;
  * @param postgresVersion PGO only: the Postgres major version of the cluster (required by PostgresCluster)
  * @param appDatabase  CNPG only: the app's database in the cluster (bootstrap.initdb.database), for a recovered one
  * @param appOwner     CNPG only: that database's owner (bootstrap.initdb.owner)
+ * @param drillTables  the tables the restore drill counts rows of ({@code drill.tables}, {@code [schema.]table}); empty:
+ *                     the largest table of the app's database
  */
 public record Database(
         String id,
@@ -41,7 +43,11 @@ public record Database(
         Optional<String> image,
         Optional<Integer> postgresVersion,
         Optional<String> appDatabase,
-        Optional<String> appOwner) {
+        Optional<String> appOwner,
+        java.util.List<String> drillTables) {
+    public Database {
+        drillTables = java.util.List.copyOf(drillTables);
+    }
 
     public enum Engine implements Keyword {
         CNPG("cnpg"), PGO("pgo");

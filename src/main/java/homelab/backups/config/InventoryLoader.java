@@ -16,6 +16,9 @@ import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
 /** Reads {@code stacks/<stack>/inventory.yaml} into an {@link Inventory}, collecting every problem. */
 public final class InventoryLoader {
     private static final java.util.regex.Pattern POSTGRES_NAME = java.util.regex.Pattern.compile("^[a-z_][a-z0-9_]{0,62}$");
+    /** A drill table: {@code table} or {@code schema.table}, each part a plain PostgreSQL name. */
+    static final java.util.regex.Pattern DRILL_TABLE =
+            java.util.regex.Pattern.compile("^([a-z_][a-z0-9_]{0,62}\\.)?[a-z_][a-z0-9_]{0,62}$");
     private InventoryLoader() {
     }
 
@@ -231,11 +234,21 @@ public final class InventoryLoader {
         var version = f.optionalInteger("postgresVersion");
         if (isPgo && version.isEmpty()) f.error("postgresVersion", "is required for PGO clusters (the Postgres major version, e.g. 17)");
         if (version.isPresent() && (version.get() < 10 || version.get() > 30)) f.error("postgresVersion", version.get() + " is not a Postgres major version");
+        var drill = f.object("drill");
+        var tables = drill.optionalStrings("tables").orElse(List.of());
+        for (var table : tables) {
+            // Lower-case names only: the drill quotes nothing, so a name is exactly what PostgreSQL folds it to.
+            if (!DRILL_TABLE.matcher(table).matches()) {
+                drill.error("tables", "'" + table + "' is not a table name ([schema.]table, lower-case letters, digits, _)");
+            }
+        }
+        if (tables.size() != new java.util.HashSet<>(tables).size()) drill.error("tables", "names a table twice");
+        drill.finish();
         f.finish();
         if (name.isEmpty() || engine.isEmpty() || namespace.isEmpty() || storage.isEmpty()) return Optional.empty();
         return Optional.of(new Database(id, name, engine.get(), namespace, method, serverName.orElse(name),
                 cnpgSchedule, fullSchedule, differential, incremental, encryption, storage.get(),
-                (int) Math.max(1, instances), image, version.map(Long::intValue), appDatabase, appOwner));
+                (int) Math.max(1, instances), image, version.map(Long::intValue), appDatabase, appOwner, tables));
     }
 
     private static Optional<Cron> pgoSchedule(Fields f, String key, boolean isPgo) {

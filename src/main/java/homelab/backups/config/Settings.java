@@ -164,10 +164,31 @@ public record Settings(
      *                          field is 0, so {@link CnpgSchedule#withoutSeconds()} serves PGO clusters too
      * @param pgbackrestEndpoint an HTTPS endpoint for pgBackRest when the S3 endpoint is plain HTTP
      * @param pgbackrestVersion the pgBackRest version of the PGO images in use, when declared (≥ 2.58 speaks HTTP)
+     * @param drill             the restore drills of the databases
      */
     public record DatabaseSettings(CnpgSchedule defaultSchedule, String retention, int retentionFullDays,
                                    Optional<URI> pgbackrestEndpoint, Optional<String> pgbackrestVersion,
-                                   boolean pgbackrestVerifyTls) {
+                                   boolean pgbackrestVerifyTls, DatabaseDrillSettings drill) {
+    }
+
+    /**
+     * Database restore drills (README: Database restore drills): a CronJob per backed-up database that recovers it
+     * into a throwaway cluster, checks it and deletes it.
+     *
+     * @param everyDays     each database is drilled once every this many days (1, 2, 3 or 7)
+     * @param windowStart   drills start inside this daily window, away from the database backups and the volume drills
+     *                      (default: half an hour after the volume drills' window ends)
+     * @param image         the drill pod's image: bash and kubectl (psql runs inside the database pods), pinned by digest
+     * @param readyTimeout  how long the throwaway cluster may take to recover and become ready
+     */
+    public record DatabaseDrillSettings(boolean enabled, int everyDays, LocalTime windowStart, int windowMinutes,
+                                        String image, Duration readyTimeout, String cpuLimit, String memoryLimit) {
+        /**
+         * alpine/k8s (github.com/alpine-docker/k8s): Alpine with bash and kubectl 1.34.1, the smallest public image
+         * with both; registry.k8s.io/kubectl has no shell. The digest is the one public repositories pin this tag to.
+         */
+        public static final String DEFAULT_IMAGE =
+                "docker.io/alpine/k8s:1.34.1@sha256:ec714df3813b5405292860f8a1c55c5727bf8c33c88992f1e981efad8065547f";
     }
 
     /**

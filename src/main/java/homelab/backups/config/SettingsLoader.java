@@ -44,6 +44,8 @@ public final class SettingsLoader {
         var file = config.file();
         var volsync = volsync(section(config, "volsync", errors), config);
         var schedule = schedule(section(config, "schedule", errors), volsync.mover());
+        // Read before the databases, whose drill window follows the volume drills' by default.
+        var drills = drills(section(config, "drills", errors), volsync);
         return new Settings(
                 kubernetes(section(config, "kubernetes", errors)),
                 volsync,
@@ -52,11 +54,11 @@ public final class SettingsLoader {
                 snapshotClasses(config, errors, file),
                 cache(section(config, "cache", errors)),
                 secrets(section(config, "secrets", errors), volsync.mover()),
-                databases(section(config, "databases", errors)),
+                databases(section(config, "databases", errors), drills),
                 recovery(section(config, "recovery", errors)),
                 policies(config, errors, schedule, volsync.mover()),
                 monitoring(section(config, "monitoring", errors)),
-                drills(section(config, "drills", errors), volsync),
+                drills,
                 longhorn(section(config, "longhorn", errors)),
                 argocd(section(config, "argocd", errors)));
     }
@@ -547,7 +549,7 @@ public final class SettingsLoader {
         return new Settings.SecretsSettings(source, onePassword);
     }
 
-    private static Settings.DatabaseSettings databases(Fields f) {
+    private static Settings.DatabaseSettings databases(Fields f, Settings.DrillSettings volumeDrills) {
         var fallback = new CnpgSchedule("0 0 3 * * *", Optional.empty());
         var scheduleText = f.string("schedule", fallback.text());
         var problems = new ArrayList<String>();
@@ -595,8 +597,46 @@ public final class SettingsLoader {
         version.ifPresent(v -> checkVersion(pg, "version", v));
         var verifyTls = pg.bool("verifyTls", true);
         pg.finish();
+        var drill = databaseDrill(f.object("drill"), volumeDrills);
         f.finish();
-        return new Settings.DatabaseSettings(schedule, retention, fullDays, endpoint, version, verifyTls);
+        return new Settings.DatabaseSettings(schedule, retention, fullDays, endpoint, version, verifyTls, drill);
+    }
+
+    /** An image named by digest: what runs is what was reviewed, whatever the tag points to later. */
+    static final java.util.regex.Pattern DIGEST_PINNED = java.util.regex.Pattern.compile("^[^\\s@]+@sha256:[0-9a-f]{64}$");
+
+    private static Settings.DatabaseDrillSettings databaseDrill(Fields f, Settings.DrillSettings volumeDrills) {
+        var enabled = f.bool("enabled", true);
+        var every = (int) f.integer("everyDays", 7);
+        if (!DRILL_DAYS.contains(every)) {
+            f.error("everyDays", every + " is not 1, 2, 3 or 7 (a cron cannot drill every n days evenly otherwise)");
+            every = 7;
+        }
+        var w = f.object("window");
+        // By default half an hour after the volume drills' window ends (prod: 04:00+120m, so 06:30), which already
+        // follows the backups; StackInputs checks it against each database's own backups.
+        var start = timeOfDay(w, "start", volumeDrills.windowStart().plusMinutes(volumeDrills.windowMinutes() + 30L));
+        var minutes = windowMinutes(w, "minutes", 60);
+        w.finish();
+        var image = f.string("image", Settings.DatabaseDrillSettings.DEFAULT_IMAGE);
+        if (!DIGEST_PINNED.matcher(image).matches()) {
+            f.error("image", "'" + image + "' is not pinned by digest (<image>@sha256:<64 hex>): the drill runs with "
+                    + "rights to create clusters and exec into database pods, so what runs must not change under a tag");
+        }
+        var timeoutText = f.string("readyTimeout", "45m");
+        var timeout = parseDuration(timeoutText).orElseGet(() -> {
+            f.error("readyTimeout", "'" + timeoutText + "' is not a duration such as 30m or 2h");
+            return Duration.ofMinutes(45);
+        });
+        if (timeout.compareTo(Duration.ofMinutes(1)) < 0 || timeout.compareTo(Duration.ofHours(12)) > 0) {
+            f.error("readyTimeout", timeoutText + " must be between 1m and 12h");
+        }
+        var cpu = f.string("cpuLimit", "200m");
+        var memory = f.string("memoryLimit", "128Mi");
+        if (!cpu.matches("^([0-9]+m|[0-9]+(\\.[0-9]+)?)$")) f.error("cpuLimit", "'" + cpu + "' is not a CPU quantity such as 500m or 1");
+        if (Quantity.parse(memory).map(Quantity::bare).orElse(true)) f.error("memoryLimit", "'" + memory + "' is not a memory quantity such as 128Mi");
+        f.finish();
+        return new Settings.DatabaseDrillSettings(enabled, every, start, minutes, image, timeout, cpu, memory);
     }
 
     private static Settings.RestoreSettings recovery(Fields f) {

@@ -143,6 +143,7 @@ public record StackInputs(String stack, Inventory inventory, Settings settings, 
      * midnight; every n hours), per-app schedules and a drill window across midnight.
      */
     private static void checkProof(StackConfig config, Inventory inventory, Settings settings, ConfigErrors errors) {
+        int before = errors.size();
         var drills = settings.drills();
         var item = StackConfig.NAMESPACE + ":drills";
         if (drills.enabled()) {
@@ -170,6 +171,84 @@ public record StackInputs(String stack, Inventory inventory, Settings settings, 
         if (settings.longhorn().retireBackups() && !drills.enabled()) {
             errors.add(config.file(), StackConfig.NAMESPACE + ":longhorn", "retireBackups", "needs restore drills "
                     + "(homelab-backups:drills.enabled): Longhorn's backups are retired only once restores are proven");
+        }
+        // The database drills' default window follows the volume drills': when those are refused, their times are
+        // checked on the next load, after the fix (the stack is refused either way).
+        if (errors.size() == before) checkDatabaseDrills(config, inventory, settings, errors);
+    }
+
+    /** How far apart a database's drill and each of its own backups start, at least (both ways). */
+    public static final int DATABASE_DRILL_GUARD_MINUTES = 60;
+
+    /**
+     * Database drills (issue 22): each at its own minute of its window; the window clear of the volume drills' (both
+     * read the same store, and a volume drill's result should not wait on a cluster recovering); each drill at least
+     * {@link #DATABASE_DRILL_GUARD_MINUTES} from the base (CNPG) or full (PGO) backups of its own database (a drill
+     * starting while the night's backup uploads recovers the one before it, and both load the node and the store).
+     * Retiring Longhorn's backups needs the database drills too.
+     */
+    private static void checkDatabaseDrills(StackConfig config, Inventory inventory, Settings settings, ConfigErrors errors) {
+        var drill = settings.databases().drill();
+        var item = StackConfig.NAMESPACE + ":databases";
+        var databases = inventory.databases();
+        if (databases.isEmpty()) return;
+        if (!drill.enabled()) {
+            if (settings.longhorn().retireBackups()) {
+                errors.add(config.file(), StackConfig.NAMESPACE + ":longhorn", "retireBackups", "needs database restore "
+                        + "drills (homelab-backups:databases.drill.enabled): a database is proven only by a recent passed drill");
+            }
+            return;
+        }
+        if (databases.size() > drill.windowMinutes()) {
+            errors.add(config.file(), item, "drill.window.minutes", drill.windowMinutes() + " minutes cannot give each of the "
+                    + databases.size() + " databases its own start minute: widen the window to at least " + databases.size());
+            return;
+        }
+        int start = minuteOfDay(drill.windowStart());
+        var window = span(start, drill.windowMinutes());
+        var volumeDrills = settings.drills();
+        if (volumeDrills.enabled() && !inventory.backedUpVolumes().isEmpty()
+                && span(minuteOfDay(volumeDrills.windowStart()), volumeDrills.windowMinutes()).intersects(window)) {
+            errors.add(config.file(), item, "drill.window.start", "the database drill window " + hhmm(start) + "+"
+                    + drill.windowMinutes() + "m overlaps the volume drill window " + volumeDrills.windowStart() + "+"
+                    + volumeDrills.windowMinutes() + "m (homelab-backups:drills.window): move one of them");
+        }
+        var crons = homelab.backups.plan.DrillSchedule.crons(databases.stream().map(Database::id).toList(),
+                drill.everyDays(), drill.windowStart(), drill.windowMinutes());
+        var defaultSchedule = settings.databases().defaultSchedule();
+        for (var d : databases) {
+            var backups = new java.util.ArrayList<Cron>();
+            if (d.engine() == Database.Engine.CNPG) {
+                d.cnpgSchedule().orElse(defaultSchedule).withoutSeconds().ifPresent(backups::add);
+            } else {
+                // Full backups only: differential and incremental ones may run every hour (no window would clear
+                // them), and a restore reads only completed backup sets, so one running meanwhile changes nothing.
+                backups.add(d.fullSchedule().orElseGet(() -> defaultSchedule.withoutSeconds().orElseThrow()));
+            }
+            int at = crons.get(d.id()).minutesOfDay().nextSetBit(0);
+            for (var backup : backups) {
+                var fires = backup.minutesOfDay();
+                int clash = -1;
+                for (int b = fires.nextSetBit(0); b >= 0 && clash < 0; b = fires.nextSetBit(b + 1)) {
+                    if (Math.floorMod(at - b, 24 * 60) < DATABASE_DRILL_GUARD_MINUTES
+                            || Math.floorMod(b - at, 24 * 60) < DATABASE_DRILL_GUARD_MINUTES) clash = b;
+                }
+                if (clash >= 0) {
+                    errors.add(config.file(), item, "drill.window.start", "the restore drill of database " + d.id()
+                            + " starts at " + hhmm(at) + ", within " + DATABASE_DRILL_GUARD_MINUTES + " minutes of its backup at "
+                            + hhmm(clash) + " (" + backup.text() + "): move homelab-backups:databases.drill.window.start");
+                    break;
+                }
+            }
+        }
+        var names = new java.util.HashSet<String>();
+        databases.forEach(d -> names.add(d.namespace() + "/" + d.name()));
+        for (var d : databases) {
+            var throwaway = homelab.backups.plan.DatabaseDrillPlan.throwawayName(d);
+            if (names.contains(d.namespace() + "/" + throwaway)) {
+                errors.add(inventory.file(), "databases (" + d.name() + ")", "name", "the restore drill of " + d.id()
+                        + " creates and deletes a cluster named " + throwaway + ", which the inventory names as a database");
+            }
         }
     }
 

@@ -102,9 +102,44 @@ public final class PostgresSpecs {
         var db = d.database();
         var name = d.recoveryName().orElseThrow();
         var point = d.restore().orElseThrow().point();
+        var spec = cnpgRecovered(d, point instanceof RestorePoint.AsOf asOf ? java.util.Optional.of(asOf)
+                : java.util.Optional.empty(), db.instances(), shape, settings);
+        if (db.cnpgMethod() == Database.CnpgMethod.PLUGIN) {
+            spec.put("plugins", List.of(pluginEntry(d, name)));
+        } else {
+            var target = barmanConfiguration(d, settings);
+            target.put("serverName", name);
+            spec.put("backup", Map.of("barmanObjectStore", target, "retentionPolicy", settings.databases().retention()));
+        }
+        return spec;
+    }
+
+    /**
+     * The throwaway Cluster of a database restore drill: one instance recovered from the newest backup and all the WAL
+     * after it, and nothing that writes: no {@code plugins} (so no WAL archiver), no {@code backup}, and no
+     * ScheduledBackup is ever made for it. What makes a CNPG cluster archive: the instance's archive_command runs
+     * {@code wal-archive}, which hands the segment to the plugins enabled in {@code spec.plugins} and, when none is a
+     * WAL archiver, to the in-tree Barman only with {@code spec.backup.barmanObjectStore}; with neither it returns
+     * "Backup not configured" (cloudnative-pg v1.28.0 pkg/management/postgres/archiver/archiver.go internalRun,
+     * archiveWALViaPlugins; api/v1/cluster_funcs.go GetPluginConfigurationEnabledPluginNames,
+     * GetEnabledWALArchivePluginName). The plugin's externalClusters entry is loaded for reading only (wal-restore and
+     * the recovery Job: GetExternalClustersEnabledPluginNames, internal/cmd/manager/walrestore/cmd.go), and the plugin
+     * archives only into the ObjectStore named by the cluster's own {@code spec.plugins} parameters
+     * (cloudnative-pg/plugin-barman-cloud v0.14.0 internal/cnpgi/operator/config/config.go NewFromCluster,
+     * internal/cnpgi/common/wal.go Archive). The plugin's docs say the same of this shape: "does not enable WAL
+     * archiving for the restored cluster" (web/docs/usage.md, "Restoring a Cluster"). Facts: docs/database-drills.md.
+     */
+    public static Map<String, Object> cnpgDrillCluster(DatabasePlan d, RecoveryShape shape, Settings settings) {
+        return cnpgRecovered(d, java.util.Optional.empty(), 1, shape, settings);
+    }
+
+    /** A Cluster recovering the running cluster's backups, without any place to archive to (the callers add one). */
+    private static Map<String, Object> cnpgRecovered(DatabasePlan d, java.util.Optional<RestorePoint.AsOf> point,
+                                                     int instances, RecoveryShape shape, Settings settings) {
+        var db = d.database();
         var recovery = new LinkedHashMap<String, Object>();
         recovery.put("source", RECOVERY_SOURCE);
-        if (point instanceof RestorePoint.AsOf asOf) recovery.put("recoveryTarget", Map.of("targetTime", asOf.text()));
+        point.ifPresent(asOf -> recovery.put("recoveryTarget", Map.of("targetTime", asOf.text())));
         // The app's own database and owner (CNPG would otherwise create an empty `app` database next to the data),
         // and its credentials, so the app switches by host alone.
         shape.database().ifPresent(v -> recovery.put("database", v));
@@ -114,24 +149,19 @@ public final class PostgresSpecs {
         var origin = new LinkedHashMap<String, Object>();
         origin.put("name", RECOVERY_SOURCE);
         var spec = new LinkedHashMap<String, Object>();
-        spec.put("instances", db.instances());
+        spec.put("instances", instances);
         spec.put("imageName", shape.image().orElseThrow());
         spec.put("storage", Map.of("size", db.storage().text()));
         spec.put("bootstrap", Map.of("recovery", recovery));
         if (db.cnpgMethod() == Database.CnpgMethod.PLUGIN) {
             origin.put("plugin", Map.of("name", BARMAN_PLUGIN,
                     "parameters", Map.of("barmanObjectName", d.objectStoreName(), "serverName", db.serverName())));
-            spec.put("externalClusters", List.of(origin));
-            spec.put("plugins", List.of(pluginEntry(d, name)));
         } else {
             var source = barmanConfiguration(d, settings);
             source.put("serverName", db.serverName());
             origin.put("barmanObjectStore", source);
-            spec.put("externalClusters", List.of(origin));
-            var target = barmanConfiguration(d, settings);
-            target.put("serverName", name);
-            spec.put("backup", Map.of("barmanObjectStore", target, "retentionPolicy", settings.databases().retention()));
         }
+        spec.put("externalClusters", List.of(origin));
         return spec;
     }
 
@@ -199,19 +229,38 @@ public final class PostgresSpecs {
 
     /** A new PostgresCluster created from the running cluster's pgBackRest repository, at the requested point. */
     public static Map<String, Object> pgoRecoveryCluster(DatabasePlan d, RecoveryShape shape, Settings settings) {
-        var db = d.database();
         var point = d.restore().orElseThrow().point();
+        return pgoRecovered(d, point instanceof RestorePoint.AsOf asOf ? java.util.Optional.of(asOf)
+                : java.util.Optional.empty(), d.database().instances(), shape, settings);
+    }
+
+    /**
+     * The throwaway PostgresCluster of a database restore drill: one instance restored from the newest backup of the
+     * running cluster's repository, and no {@code backups} section. Without it PGO treats backups as disabled: it sets
+     * archive_command to {@code true} (WAL is thrown away, nothing is pushed) and makes no repository, stanza or backup
+     * (CrunchyData/postgres-operator v6.0.0 internal/pgbackrest/postgres.go PostgreSQLParameters; internal/controller/
+     * postgrescluster/controller.go Reconcile: BackupsEnabled, generatePostgresParameters; pgbackrest.go
+     * ObserveBackupUniverse: "Does the cluster have a blank Backups section"). archive_command is one of PGO's
+     * mandatory parameters, which overwrite spec.config and Patroni's (postgres.go generatePostgresParameters). The
+     * restore itself runs from a separate configuration for the restore Job only (pgbackrest.go
+     * reconcileCloudBasedDataSource, createRestoreConfig), which does not depend on backups being enabled.
+     */
+    public static Map<String, Object> pgoDrillCluster(DatabasePlan d, RecoveryShape shape, Settings settings) {
+        return pgoRecovered(d, java.util.Optional.empty(), 1, shape, settings);
+    }
+
+    private static Map<String, Object> pgoRecovered(DatabasePlan d, java.util.Optional<RestorePoint.AsOf> point,
+                                                    int replicas, RecoveryShape shape, Settings settings) {
+        var db = d.database();
         var source = new LinkedHashMap<String, Object>();
         source.put("stanza", "db");
         source.put("configuration", List.of(Map.of("secret", Map.of("name", d.credentialsSecret()))));
         source.put("global", pgbackrestGlobal(d, settings));
         source.put("repo", Map.of("name", "repo1", "s3", repoS3(settings)));
-        if (point instanceof RestorePoint.AsOf asOf) {
-            source.put("options", List.of("--type=time", "--target=\"" + pgbackrestTime(asOf) + "\""));
-        }
+        point.ifPresent(asOf -> source.put("options", List.of("--type=time", "--target=\"" + pgbackrestTime(asOf) + "\"")));
         var instance = new LinkedHashMap<String, Object>();
         instance.put("name", "instance1");
-        instance.put("replicas", db.instances());
+        instance.put("replicas", replicas);
         instance.put("dataVolumeClaimSpec", Map.of("accessModes", List.of("ReadWriteOnce"),
                 "resources", Map.of("requests", Map.of("storage", db.storage().text()))));
         var spec = new LinkedHashMap<String, Object>();

@@ -60,6 +60,11 @@ public final class AlertRules {
             for (var d : plan.databases()) databases.addAll(DatabaseAlerts.rules(d, monitoring));
             groups.add(group("homelab-backups.databases", databases));
         }
+        if (!plan.databaseDrills().isEmpty()) {
+            var drills = new ArrayList<Map<String, Object>>();
+            for (var d : plan.databaseDrills()) drills.addAll(DatabaseAlerts.drillRules(d, monitoring));
+            groups.add(group("homelab-backups.database-drills", drills));
+        }
         return groups;
     }
 

@@ -223,6 +223,15 @@ public record Coverage(List<Entry> entries, List<Ignored> ignored) {
                         + label + "=" + d.recoveryName().get() + ")");
             }
         }
+        // Issue 22: the throwaway cluster of a database restore drill, which the drill deletes with its volumes.
+        for (var d : plan.databaseDrills()) {
+            if (!d.namespace().equals(c.namespace())) continue;
+            var label = d.cnpg() ? CNPG_CLUSTER_LABEL : PGO_CLUSTER_LABEL;
+            if (d.throwaway().equals(c.labels().get(label))) {
+                return Optional.of("a volume of " + d.throwaway() + ", the throwaway cluster of " + d.id()
+                        + "'s restore drill, deleted with it (" + label + "=" + d.throwaway() + ")");
+            }
+        }
         return Optional.empty();
     }
 

@@ -83,4 +83,37 @@ final class DatabaseAlerts {
                         + "scraped, or pgBackRest cannot read its repository (the metrics vanish then)."));
         return rules;
     }
+
+    /**
+     * The restore drill of one database, in the style of the volume drills' rules (AlertRules.drillRules), from the
+     * same kube-state-metrics series of its CronJob and Jobs: failed (the newest run failed after the newest success),
+     * stale (no pass for the drill interval plus the slack), missing (no CronJob).
+     */
+    static List<Map<String, Object>> drillRules(DatabaseDrillPlan d, Settings.MonitoringSettings monitoring) {
+        var ns = "namespace=\"" + d.namespace() + "\"";
+        var jobs = ns + ", job_name=~\"" + d.cronJobName() + "-[0-9]+\"";
+        var cronJob = ns + ", cronjob=\"" + d.cronJobName() + "\"";
+        var labels = Map.of("database", d.id(), "namespace", d.namespace());
+        var failed = "max(kube_job_status_start_time{" + jobs + "} * on (namespace, job_name) group_left () "
+                + "(max by (namespace, job_name) (kube_job_failed{" + jobs + ", condition=\"true\"}) == 1))\n"
+                + "  > (max(kube_cronjob_status_last_successful_time{" + cronJob + "}) or vector(0))";
+        var stale = "time() - (max(kube_cronjob_status_last_successful_time{" + cronJob + "})\n"
+                + "  or max(kube_cronjob_created{" + cronJob + "})) > " + d.staleAfter().toSeconds();
+        var where = d.namespace() + "/" + d.cronJobName();
+        return List.of(
+                AlertRules.rule("DatabaseRestoreDrillFailed", failed, Duration.ZERO, "critical", labels, monitoring,
+                        "The restore drill of database " + d.id() + " failed",
+                        "The newest run of the CronJob " + where + " failed: the throwaway cluster " + d.throwaway()
+                                + " did not recover within " + AlertRules.duration(d.readyTimeout()) + ", or it did with "
+                                + "another system identifier than the running cluster, or without the app's data. Its "
+                                + "verdict line (./verify, or the Job's log) says which."),
+                AlertRules.rule("DatabaseRestoreDrillStale", stale, Duration.ZERO, "warning", labels, monitoring,
+                        "The restore drill of database " + d.id() + " has not passed for " + AlertRules.duration(d.staleAfter()),
+                        "The CronJob " + where + " (schedule " + d.schedule() + ") has had no successful run for longer "
+                                + "than its " + d.everyDays() + "-day cycle plus " + AlertRules.duration(monitoring.slack())
+                                + ": the database's backups are not proven restorable."),
+                AlertRules.rule("DatabaseRestoreDrillMissing", "absent(kube_cronjob_info{" + cronJob + "})",
+                        Duration.ofHours(1), "warning", labels, monitoring, "No restore drill for database " + d.id(),
+                        "kube-state-metrics reports no CronJob " + where + "."));
+    }
 }

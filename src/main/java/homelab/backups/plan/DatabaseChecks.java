@@ -145,4 +145,58 @@ final class DatabaseChecks {
                 ready ? "the recovered cluster " + name + " is ready; switch the app to it, then remove the request"
                         : "the recovered cluster " + name + " is not ready yet");
     }
+
+    /**
+     * Issue 22: a database is PROVEN only by a recent passed restore drill, no longer by a completed backup alone (the
+     * backup row says the schedule runs; a "successful" backup of an unreadable or empty archive was the field's
+     * failure: docs/field-incidents-2026.md §C). Read like the volume drill (Verification.drill): the CronJob's
+     * lastSuccessfulTime, the newest finished Job, and its pod's verdict line.
+     */
+    static Verification.Check drill(DatabaseDrillPlan d, Verification.Lookup live, Instant now) {
+        var plan = d.database();
+        var every = "every " + d.everyDays() + "d, stale after " + AlertRules.duration(d.staleAfter());
+        var cronJob = live.object("batch/v1", "CronJob", d.namespace(), d.cronJobName());
+        if (cronJob.isEmpty()) return check("database drill", plan, Verification.State.NEVER, Optional.empty(), "no CronJob " + d.cronJobName());
+        var success = Unstructured.time(cronJob.get(), "status.lastSuccessfulTime");
+        var newest = live.objects("batch/v1", "Job", d.namespace()).stream()
+                .filter(j -> d.id().equals(Unstructured.label(j, DatabaseDrillPlan.LABEL)))
+                .filter(j -> finished(j, "Failed") || finished(j, "Complete"))
+                .max(Comparator.comparing((java.util.Map<String, Object> j) -> Unstructured.time(j, "status.startTime").orElse(Instant.EPOCH)))
+                .orElse(null);
+        var said = newest == null ? Optional.<String>empty() : verdict(live, d.namespace(), Unstructured.name(newest));
+        if (newest != null && finished(newest, "Failed")) {
+            var started = Unstructured.time(newest, "status.startTime").orElse(Instant.EPOCH);
+            if (success.isEmpty() || started.isAfter(success.get())) {
+                var why = said.or(() -> Unstructured.condition(newest, "Failed")
+                        .flatMap(c -> Optional.ofNullable(c.get("message"))).map(String::valueOf)).orElse("failed");
+                return check("database drill", plan, Verification.State.FAILING, success, "Job " + Unstructured.name(newest) + ": " + why);
+            }
+        }
+        if (success.isEmpty()) return check("database drill", plan, Verification.State.NEVER, success, "no restore drill has passed yet; " + every);
+        var state = Duration.between(success.get(), now).compareTo(d.staleAfter()) > 0 ? Verification.State.STALE : Verification.State.PROVEN;
+        return check("database drill", plan, state, success,
+                said.filter(s -> s.startsWith(DatabaseDrillPlan.VERDICT + " PASS")).map(s -> s + "; ").orElse("") + every);
+    }
+
+    /** Database drills switched off: nothing proves the database (the loader refuses retiring Longhorn then). */
+    static Verification.Check drillOff(DatabasePlan d) {
+        return check("database drill", d, Verification.State.NEVER, Optional.empty(),
+                "database restore drills are off (databases.drill.enabled): no drill proves this database restorable");
+    }
+
+    private static boolean finished(java.util.Map<String, Object> job, String type) {
+        return Unstructured.condition(job, type).filter(c -> "True".equals(c.get("status"))).isPresent();
+    }
+
+    /** The drill's verdict line in the termination message of the Job's newest pod. */
+    static Optional<String> verdict(Verification.Lookup live, String namespace, String job) {
+        return live.objects("v1", "Pod", namespace).stream()
+                .filter(p -> job.equals(Unstructured.label(p, "batch.kubernetes.io/job-name")))
+                .flatMap(p -> Unstructured.maps(p, "status.containerStatuses").stream())
+                .filter(c -> Unstructured.string(c, "state.terminated.message").isPresent())
+                .max(Comparator.comparing((java.util.Map<String, Object> c) ->
+                        Unstructured.time(c, "state.terminated.finishedAt").orElse(Instant.EPOCH)))
+                .map(c -> Unstructured.string(c, "state.terminated.message").orElseThrow())
+                .flatMap(m -> m.lines().map(String::strip).filter(l -> l.startsWith(DatabaseDrillPlan.VERDICT + " ")).reduce((a, b) -> b));
+    }
 }

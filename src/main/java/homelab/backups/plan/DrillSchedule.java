@@ -17,14 +17,19 @@ public final class DrillSchedule {
 
     /** Crons by app id; the window must have at least one minute per volume (validated with the settings). */
     public static Map<String, Cron> crons(List<String> apps, Settings.DrillSettings drills) {
-        var offsets = ScheduleStagger.offsets(apps, drills.windowMinutes());
+        return crons(apps, drills.everyDays(), drills.windowStart(), drills.windowMinutes());
+    }
+
+    /** The same for any window: the database drills use their own (Settings.DatabaseDrillSettings). */
+    public static Map<String, Cron> crons(List<String> apps, int everyDays, java.time.LocalTime windowStart, int windowMinutes) {
+        var offsets = ScheduleStagger.offsets(apps, windowMinutes);
         var out = new TreeMap<String, Cron>();
         for (var app : apps) {
             // The day follows the app's own minute, not its rank among the others: adding or removing an app moves
             // only the drills whose minute collides with it, as with the backups' stagger.
             int offset = offsets.get(app);
-            var t = drills.windowStart().plusMinutes(offset);
-            out.put(app, new Cron(t.getMinute() + " " + t.getHour() + " " + days(drills.everyDays(), offset)));
+            var t = windowStart.plusMinutes(offset);
+            out.put(app, new Cron(t.getMinute() + " " + t.getHour() + " " + days(everyDays, offset)));
         }
         return out;
     }

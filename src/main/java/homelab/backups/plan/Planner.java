@@ -48,7 +48,8 @@ public final class Planner {
         var databases = inputs.inventory().databases().stream()
                 .sorted(Comparator.comparing(homelab.backups.config.Database::id))
                 .map(d -> database(d, inputs)).toList();
-        return new StackPlan(inputs, volumes, excluded, databases, drills(volumes, settings));
+        return new StackPlan(inputs, volumes, excluded, databases, drills(volumes, settings),
+                databaseDrills(databases, settings));
     }
 
     static java.util.List<DrillPlan> drills(java.util.List<VolumePlan> volumes, Settings settings) {
@@ -68,6 +69,19 @@ public final class Planner {
                 drills.scratch(), budget, drills.everyDays(), drills.readSubsets(), drills.verifyPercent(),
                 drills.cpuLimit(), drills.memoryLimit(), RepositoryIdentity.Keep.of(v.policy().retain()),
                 drills.acceptedRepository(v.app()), drills.acceptedOldest(v.app()), RepositoryIdentity.Expected.none())).toList();
+    }
+
+    /** A restore drill per backed-up database when database drills are enabled (StackInputs checked their times). */
+    static java.util.List<DatabaseDrillPlan> databaseDrills(java.util.List<DatabasePlan> databases, Settings settings) {
+        var drill = settings.databases().drill();
+        if (!drill.enabled() || databases.isEmpty()) return java.util.List.of();
+        var crons = DrillSchedule.crons(databases.stream().map(DatabasePlan::id).toList(), drill.everyDays(),
+                drill.windowStart(), drill.windowMinutes());
+        var stale = java.time.Duration.ofDays(drill.everyDays()).plus(settings.monitoring().slack());
+        return databases.stream().map(d -> new DatabaseDrillPlan(d, DatabaseDrillPlan.cronJobName(d.database()),
+                DatabaseDrillPlan.throwawayName(d.database()), crons.get(d.id()), stale, drill.everyDays(),
+                drill.readyTimeout(), drill.readyTimeout().plus(DatabaseDrillPlan.CHECK_TIME), drill.image(),
+                drill.cpuLimit(), drill.memoryLimit(), d.database().appDatabase(), d.database().drillTables())).toList();
     }
 
     static DatabasePlan database(homelab.backups.config.Database d, StackInputs inputs) {

@@ -9,8 +9,15 @@ import java.util.List;
  * restore drill per backed-up volume when drills are enabled.
  */
 public record StackPlan(StackInputs inputs, List<VolumePlan> volumes, List<Volume> excluded,
-                        List<DatabasePlan> databases, List<DrillPlan> drills) {
+                        List<DatabasePlan> databases, List<DrillPlan> drills, List<DatabaseDrillPlan> databaseDrills) {
+    /** The plan before database drills (issue 22): none. */
+    public StackPlan(StackInputs inputs, List<VolumePlan> volumes, List<Volume> excluded,
+                     List<DatabasePlan> databases, List<DrillPlan> drills) {
+        this(inputs, volumes, excluded, databases, drills, List.of());
+    }
+
     public StackPlan {
+        databaseDrills = List.copyOf(databaseDrills);
         drills = List.copyOf(drills);
         volumes = List.copyOf(volumes);
         excluded = List.copyOf(excluded);

@@ -102,6 +102,9 @@ public record Verification(List<Check> checks, Instant at) {
         for (var d : plan.databases()) {
             checks.add(d.cnpg() ? DatabaseChecks.cnpgBackup(d, settings, live, now) : DatabaseChecks.pgoBackup(d, settings, live, now));
             checks.add(d.cnpg() ? DatabaseChecks.cnpgArchive(d, live) : DatabaseChecks.pgoArchive(d, live));
+            // Issue 22: the database is proven by a recent passed restore drill, not by its backup having completed.
+            checks.add(plan.databaseDrills().stream().filter(x -> x.id().equals(d.id())).findFirst()
+                    .map(x -> DatabaseChecks.drill(x, live, now)).orElseGet(() -> DatabaseChecks.drillOff(d)));
         }
         // Issue 21: every live PVC backed up or excluded (the coverage ledger), and the alert rules installed.
         var coverage = Coverage.read(plan, live);

@@ -224,6 +224,14 @@ public final class Render {
                 if (catalog.has(apiVersion, kind)) violations.addAll(catalog.validate(object.object(), object.patch()));
                 else notValidated.add(apiVersion + " " + kind);
             }
+            // The database drills' throwaway clusters are created by the drill, from a manifest in a ConfigMap: they
+            // are validated as the API server will, when the drill creates them.
+            for (var embedded : embedded(render)) {
+                var apiVersion = String.valueOf(embedded.get("apiVersion"));
+                var kind = String.valueOf(embedded.get("kind"));
+                if (catalog.has(apiVersion, kind)) violations.addAll(catalog.validate(embedded, false));
+                else notValidated.add(apiVersion + " " + kind + " (in a drill ConfigMap)");
+            }
         } else {
             render.objects().stream().filter(RenderedObject::custom)
                     .forEach(o -> notValidated.add(o.object().get("apiVersion") + " " + o.object().get("kind")));
@@ -254,7 +262,31 @@ public final class Render {
         for (var object : render.objects()) {
             if (object.custom()) violations.addAll(catalog.validate(object.object(), object.patch()));
         }
+        for (var embedded : embedded(render)) violations.addAll(catalog.validate(embedded, false));
         return violations;
+    }
+
+    /**
+     * The custom resources held in ConfigMaps for a drill to create: the throwaway cluster of each database drill
+     * (the ConfigMap labelled homelab-backups/db-drill, key cluster.json).
+     */
+    @SuppressWarnings("unchecked")
+    public static List<Map<String, Object>> embedded(StackRender render) {
+        var out = new ArrayList<Map<String, Object>>();
+        for (var object : render.objects()) {
+            if (!"ConfigMap".equals(object.kind())) continue;
+            var metadata = (Map<String, Object>) object.object().get("metadata");
+            var labels = metadata == null ? null : (Map<String, Object>) metadata.get("labels");
+            if (labels == null || !labels.containsKey(homelab.backups.plan.DatabaseDrillPlan.LABEL)) continue;
+            var data = (Map<String, Object>) object.object().get("data");
+            var text = data == null ? null : data.get(homelab.backups.kubernetes.DatabaseDrillSpecs.MANIFEST);
+            if (!(text instanceof String json)) {
+                throw new IllegalStateException(object.path() + " has no " + homelab.backups.kubernetes.DatabaseDrillSpecs.MANIFEST);
+            }
+            out.add((Map<String, Object>) new org.snakeyaml.engine.v2.api.Load(
+                    org.snakeyaml.engine.v2.api.LoadSettings.builder().build()).loadFromString(json));
+        }
+        return out;
     }
 
     static CrdCatalog catalog(Path crds, Settings settings) {

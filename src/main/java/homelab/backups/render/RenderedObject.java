@@ -26,10 +26,17 @@ public record RenderedObject(String wave, String namespace, String resourceName,
         return metadata == null ? resourceName : String.valueOf(metadata.get("name"));
     }
 
+    /** API groups of built-in kinds whose names have a dot (core, apps, batch have none). */
+    static final java.util.Set<String> BUILT_IN_GROUPS = java.util.Set.of("rbac.authorization.k8s.io",
+            "networking.k8s.io", "storage.k8s.io", "coordination.k8s.io", "policy", "scheduling.k8s.io",
+            "discovery.k8s.io", "node.k8s.io", "certificates.k8s.io", "admissionregistration.k8s.io",
+            "apiextensions.k8s.io", "flowcontrol.apiserver.k8s.io");
+
     /** A custom resource (validated against a CRD) rather than a built-in kind. */
     public boolean custom() {
         var apiVersion = apiVersion();
-        return apiVersion.contains(".") && apiVersion.contains("/");
+        return apiVersion.contains(".") && apiVersion.contains("/")
+                && !BUILT_IN_GROUPS.contains(apiVersion.substring(0, apiVersion.indexOf('/')));
     }
 
     /** {@code <wave>/<namespace or _cluster>/<Kind>-<name>.yaml} */

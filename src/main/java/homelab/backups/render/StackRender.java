@@ -239,13 +239,16 @@ public final class StackRender {
                     "excluded: " + x.exclusion().orElse("")));
         }
         var dbRows = new ArrayList<List<String>>();
-        dbRows.add(List.of("DATABASE", "ENGINE", "CLUSTER", "SCHEDULE", "TARGET", "RESTORE"));
+        dbRows.add(List.of("DATABASE", "ENGINE", "CLUSTER", "SCHEDULE", "TARGET", "DRILL", "RESTORE"));
+        var dbDrills = new java.util.HashMap<String, String>();
+        plan.databaseDrills().forEach(d -> dbDrills.put(d.id(), d.schedule().text()));
         for (var d : plan.databases()) {
             var db = d.database();
             dbRows.add(List.of(d.id(), db.engine().id() + (d.cnpg() ? " (" + db.cnpgMethod().id() + ")" : ""),
                     db.namespace() + "/" + db.name(),
                     d.cnpg() ? d.cnpgSchedule().orElseThrow().text() : d.fullSchedule().orElseThrow().text(),
                     d.cnpg() ? d.destinationPath() : "s3://" + settings.s3().postgresBucket() + d.repoPath(),
+                    dbDrills.getOrDefault(d.id(), "-"),
                     d.restore().map(r -> "NEW cluster " + d.recoveryName().orElseThrow() + " from " + r.text()).orElse("-")));
         }
         var lines = new ArrayList<String>();
@@ -264,6 +267,13 @@ public final class StackRender {
                 + " (" + rules + " rules, late = interval + " + AlertRules.duration(monitoring.slack()) + ")" : "off (monitoring.enabled)"));
         lines.add("Drills: " + (plan.drills().isEmpty() ? "off (drills.enabled)" : plan.drills().size() + " CronJobs, every "
                 + settings.drills().everyDays() + " days from " + settings.drills().windowStart() + " UTC (DRILL column)"));
+        var dbDrill = settings.databases().drill();
+        if (!plan.databases().isEmpty()) {
+            lines.add("Database drills: " + (plan.databaseDrills().isEmpty() ? "off (databases.drill.enabled)"
+                    : plan.databaseDrills().size() + " CronJobs, every " + dbDrill.everyDays() + " days from "
+                    + dbDrill.windowStart() + " UTC, ready within " + AlertRules.duration(dbDrill.readyTimeout())
+                    + " (DRILL column of the databases)"));
+        }
         lines.add("Longhorn backups: " + (settings.longhorn().retireBackups()
                 ? "RETIRE (BackupTarget " + settings.longhorn().namespace() + "/" + settings.longhorn().backupTarget()
                         + " patched to no target), GATED: pulumi preview refuses unless ./verify proves everything"

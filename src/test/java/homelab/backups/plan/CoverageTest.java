@@ -114,6 +114,25 @@ class CoverageTest {
     }
 
     @Test
+    void theVolumesOfADatabaseDrillsThrowawayClusterAreTheProgramsOwn() {
+        // Issue 22: while a drill runs, its throwaway cluster's volume exists; it is neither NOT COVERED nor backed up.
+        for (var d : PLAN.databaseDrills()) {
+            var label = d.cnpg() ? Coverage.CNPG_CLUSTER_LABEL : Coverage.PGO_CLUSTER_LABEL;
+            var c = Coverage.read(PLAN, MockCluster.asInventory(PLAN).withClaim(LivePvcs.controllerMade(d.namespace(),
+                    d.throwaway() + "-1", "5Gi", Map.of(label, d.throwaway()), "Cluster", d.throwaway())));
+            assertEquals(1, c.ignored().size(), d.id());
+            assertTrue(c.ignored().get(0).why().contains("restore drill"), c.ignored().toString());
+            assertTrue(c.notCovered().isEmpty());
+        }
+        // ... and only its: a claim of another cluster named like it in another namespace is not.
+        var d = PLAN.databaseDrills().get(0);
+        var label = d.cnpg() ? Coverage.CNPG_CLUSTER_LABEL : Coverage.PGO_CLUSTER_LABEL;
+        var elsewhere = Coverage.read(PLAN, MockCluster.asInventory(PLAN).withClaim(LivePvcs.controllerMade("elsewhere",
+                d.throwaway() + "-1", "5Gi", Map.of(label, d.throwaway()), "Cluster", d.throwaway())));
+        assertTrue(elsewhere.ignored().isEmpty());
+    }
+
+    @Test
     void theVolumesOfAClusterARestoreCreatedAreTheProgramsOwn() {
         var plan = Planner.plan(TestStacks.load(TestStacks.with(TestStacks.prodConfig(), "restore", "{\"khoj-database\": \"latest\"}")));
         var d = plan.databases().stream().filter(x -> x.id().equals("khoj-database")).findFirst().orElseThrow();

@@ -48,6 +48,14 @@ public final class ProofWorld {
                     "status", Map.of("lastSuccessfulTime", time(now.minus(Duration.ofDays(2)))))));
             world.put(job(d.namespace(), d.cronJobName(), d.app(), now.minus(Duration.ofDays(2)).minusSeconds(300), "Complete", ""));
         }
+        // Issue 22: each database's restore drill passed two days ago (its pod's verdict line as termination message).
+        for (var d : plan.databaseDrills()) {
+            world.put(object("batch/v1", "CronJob", d.namespace(), d.cronJobName(), Map.of(
+                    "status", Map.of("lastSuccessfulTime", time(now.minus(Duration.ofDays(2)))))));
+            world.databaseDrillJob(d, now.minus(Duration.ofDays(2)).minusSeconds(600), "Complete", "",
+                    "db-drill PASS db=" + d.id() + " reason=ok system_id=7390582347118403612 backup=Barman_backup_cloud "
+                            + "rows=5000 recovery_s=412 database=app tables=public.documents");
+        }
         for (var d : plan.databases()) {
             var db = d.database();
             if (d.cnpg()) {
@@ -94,6 +102,27 @@ public final class ProofWorld {
                                 "restic check --read-data-subset=3/12\ndrill FAIL app=" + app
                                         + " reason=repository check failed (subset 3/12)\n"))))))));
         return this;
+    }
+
+    /** The newest run of a database's restore drill failed after its last success, with this verdict line. */
+    public ProofWorld failingDatabaseDrill(String id, String verdict) {
+        var d = plan.databaseDrills().stream().filter(p -> p.id().equals(id)).findFirst().orElseThrow();
+        databaseDrillJob(d, now.minus(Duration.ofHours(5)), "Failed", "Job has reached the specified backoff limit", verdict);
+        return this;
+    }
+
+    private void databaseDrillJob(homelab.backups.plan.DatabaseDrillPlan d, Instant started, String condition, String message,
+                                  String verdict) {
+        var job = job(d.namespace(), d.cronJobName(), d.id(), started, condition, message);
+        @SuppressWarnings("unchecked") var meta = (Map<String, Object>) job.get("metadata");
+        meta.put("labels", Map.of(homelab.backups.plan.DatabaseDrillPlan.LABEL, d.id()));
+        put(job);
+        var jobName = (String) meta.get("name");
+        put(object("v1", "Pod", d.namespace(), jobName + "-q8d4m", Map.of(
+                "metadata", Map.of("labels", Map.of("batch.kubernetes.io/job-name", jobName, "job-name", jobName)),
+                "status", Map.of("phase", condition.equals("Complete") ? "Succeeded" : "Failed", "containerStatuses",
+                        List.of(Map.of("name", "drill", "state", Map.of("terminated", Map.of(
+                                "exitCode", condition.equals("Complete") ? 0 : 1, "message", verdict + "\n"))))))));
     }
 
     /** Longhorn still has a RecurringJob that creates backups. */
