@@ -10,6 +10,7 @@ import homelab.backups.kubernetes.LiveCluster;
 import homelab.backups.plan.Adoption;
 import homelab.backups.plan.AlertsPresence;
 import homelab.backups.plan.ClaimHandling;
+import homelab.backups.plan.ClaimState;
 import homelab.backups.plan.LiveReview;
 import java.util.TreeMap;
 import homelab.backups.plan.StackPlan;
@@ -40,11 +41,25 @@ public final class BackupStack {
         var settings = plan.inputs().settings();
         var recovery = settings.restore();
         var handling = new TreeMap<String, ClaimHandling>();
-        plan.volumes().forEach(v -> handling.put(v.app(), ClaimHandling.of(v, recovery.disasterRecovery(), recovery.timeout())));
+        // Restore-before-bind: each backed-up claim is first read for what it is (the one the program holds, one
+        // waiting for its data, one re-created behind its back), and that decides what may happen to it.
+        var states = new TreeMap<String, ClaimState>();
+        var recovering = new TreeMap<String, Boolean>();
+        for (var v : plan.volumes()) {
+            boolean dr = recovery.recovers(v.app(), v.namespace());
+            recovering.put(v.app(), dr);
+            if (v.populatorRestore()) {
+                var state = ClaimState.read(v, ClaimHandling.pendingRestore(v, dr), live);
+                states.put(v.app(), state);
+                handling.put(v.app(), ClaimHandling.of(v, state, dr, recovery.timeout()));
+            } else {
+                handling.put(v.app(), ClaimHandling.of(v, dr, recovery.timeout()));
+            }
+        }
         // Before anything is registered: the live PVCs must be the ones the inventory describes, and a PVC about to be
         // restored must be free. A RunException: the SDK reports its message as the error, without a stack trace.
-        this.review = LiveReview.of(plan.inputs().inventory().file(), plan.volumes(), handling, plan.databases(),
-                settings.argocd().namespace(), live);
+        this.review = LiveReview.of(plan.inputs().inventory().file(), plan.volumes(), handling, states, recovering,
+                plan.databases(), settings.argocd().namespace(), live);
         if (!review.errors().isEmpty()) throw new RunException(Adoption.failure(review.errors()));
         boolean retire = settings.longhorn().retireBackups();
         if (retire && live.offline()) {
@@ -73,6 +88,7 @@ public final class BackupStack {
         this.volumes = new VolumesWave("wave4-volumes", new VolumesWave.Args(plan.volumes(), handling, review, settings,
                 secrets.source(), proof.ready(), plan.drills()), k8s);
         RestoreNotices.announce(plan, warn);
+        RestoreNotices.claims(plan, states, handling, warn);
     }
 
     /**

@@ -257,7 +257,10 @@ public final class MockCluster implements LiveCluster {
                 meta.get("deletionTimestamp") != null,
                 Optional.ofNullable((String) annotations.get(RESTORE_ANNOTATION)),
                 Optional.ofNullable((String) annotations.get(KEPT_VOLUME_ANNOTATION)),
-                strings((Map<String, Object>) meta.getOrDefault("labels", Map.of())), strings(annotations));
+                strings((Map<String, Object>) meta.getOrDefault("labels", Map.of())), strings(annotations),
+                Optional.ofNullable((String) meta.get("creationTimestamp")),
+                Optional.ofNullable((Map<String, Object>) spec.get("dataSourceRef"))
+                        .map(r -> LiveClaim.ref((String) r.get("apiGroup"), (String) r.get("kind"), (String) r.get("name"))));
     }
 
     private static Map<String, String> strings(Map<String, Object> map) {

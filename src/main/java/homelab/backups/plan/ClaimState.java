@@ -1,0 +1,131 @@
+package homelab.backups.plan;
+
+import homelab.backups.config.RestoreRequest;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Whether the live PVC of a backed-up volume is still the claim the program holds as the app's data (restore-before-
+ * bind, docs/restore-before-bind.md). Pure: the live claim and the UID the program recorded come in as values.
+ *
+ * <p>The program records the UID of the claim it holds on the app's ReplicationSource ({@link #CLAIM_UID_ANNOTATION},
+ * an object it owns). A claim re-created behind its back - Argo CD's prune, a deleted Application, a namespace made
+ * anew, a rebuilt cluster - has another UID. With the Git side of the contract ({@code spec.dataSourceRef} naming the
+ * app's ReplicationDestination, {@link VolumeNames#destinationName}) it waits {@code Pending}: VolSync's volume
+ * populator leaves a claim whose ReplicationDestination does not exist, or has no {@code status.latestImage}, unbound
+ * and only records a Warning event (backube/volsync v0.15.0 internal/controller/volumepopulator_controller.go
+ * {@code reconcilePVCPrime}; event reasons {@code VolSyncPopulatorReplicationDestinationMissing} and
+ * {@code VolSyncPopulatorReplicationDestinationNoLatestImage}, api/v1alpha1/events.go), and it never repopulates a
+ * bound claim ({@code isPVCBoundToVolume}). Without the contract it binds to a new, empty volume at once.
+ *
+ * @param recordedUid the UID recorded on the app's ReplicationSource, when the source exists and carries one
+ */
+public record ClaimState(State state, Optional<LiveClaim> live, Optional<String> recordedUid) {
+    /** On the app's ReplicationSource: the UID of the PVC the program holds as the app's data. */
+    public static final String CLAIM_UID_ANNOTATION = "homelab-backups/claim-uid";
+    public static final String SOURCE_API_VERSION = "volsync.backube/v1alpha1";
+
+    public enum State {
+        /** No live PVC. */
+        MISSING,
+        /** Pending with the contract's {@code dataSourceRef}, whatever its UID: waiting for its data. */
+        WAITING,
+        /** It carries the restore annotation of the restore pending now: the program made it. */
+        OWN_RESTORE,
+        /** It is the claim the program recorded. */
+        HELD,
+        /** Nothing is recorded yet (the first adoption, or a rebuilt cluster without the app's source). */
+        UNRECORDED,
+        /** Another UID than the recorded one, and not waiting: it holds whatever was written since it was made. */
+        RE_CREATED
+    }
+
+    /**
+     * @param pendingRestore the restore annotation value of the restore pending now (a request's id, or the disaster
+     *                       recovery trigger), if any
+     */
+    public static ClaimState classify(VolumePlan plan, Optional<LiveClaim> live, Optional<String> recordedUid,
+                                      Optional<String> pendingRestore) {
+        if (live.isEmpty()) return new ClaimState(State.MISSING, live, recordedUid);
+        var claim = live.get();
+        // The program's own restore, created by an up that did not finish (Pending from the same contract): carry on.
+        if (pendingRestore.isPresent() && claim.restoreId().equals(pendingRestore)) {
+            return new ClaimState(State.OWN_RESTORE, live, recordedUid);
+        }
+        if (claim.pending() && claim.dataSourceRef().equals(Optional.of(contract(plan)))) {
+            return new ClaimState(State.WAITING, live, recordedUid);
+        }
+        if (recordedUid.isEmpty()) return new ClaimState(State.UNRECORDED, live, recordedUid);
+        return new ClaimState(recordedUid.get().equals(claim.uid()) ? State.HELD : State.RE_CREATED, live, recordedUid);
+    }
+
+    /** The contract's data source, as {@link LiveClaim#dataSourceRef} reads it. */
+    public static String contract(VolumePlan plan) {
+        return LiveClaim.ref("volsync.backube", "ReplicationDestination", plan.destinationName());
+    }
+
+    /** Reads the live claim and the UID recorded on the app's ReplicationSource. */
+    public static ClaimState read(VolumePlan plan, Optional<String> pendingRestore, LiveReview.Lookup live) {
+        var claim = live.claim(plan.namespace(), plan.pvc());
+        var source = live.object(SOURCE_API_VERSION, "ReplicationSource", plan.namespace(), plan.sourceName());
+        return classify(plan, claim, source.flatMap(ClaimState::recorded), pendingRestore);
+    }
+
+    @SuppressWarnings("unchecked")
+    static Optional<String> recorded(Map<String, Object> source) {
+        var meta = source.get("metadata") instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.<String, Object>of();
+        var annotations = meta.get("annotations") instanceof Map<?, ?> a ? a : Map.of();
+        return annotations.get(CLAIM_UID_ANNOTATION) instanceof String s && !s.isBlank() ? Optional.of(s) : Optional.empty();
+    }
+
+    /**
+     * Why the program must stop for this volume before anything is registered, if it must: a claim re-created without
+     * the contract and no request; in disaster recovery a bound claim that is not the recorded one; {@code fresh-start}
+     * for a claim that has data.
+     *
+     * @param recovering disaster recovery covers this volume
+     */
+    public Optional<String> refusal(VolumePlan plan, boolean recovering) {
+        var request = plan.restore();
+        boolean fresh = request.map(RestoreRequest::freshStart).orElse(false);
+        var pvc = plan.namespace() + "/" + plan.pvc();
+        var resolutions = " Resolve it with one config value: `pulumi config set --path 'homelab-backups:restore."
+                + plan.app() + "' latest` (or any point the repository " + plan.repositoryPath() + " holds) replaces "
+                + "this claim with the backup, keeping its volume (README: Undo a restore); `pulumi config set --path "
+                + "'homelab-backups:restore." + plan.app() + "' fresh-start` accepts the live volume as the app's data "
+                + "from now on. Nothing was registered and no object was written";
+        if (state == State.RE_CREATED && request.isEmpty()) {
+            var c = live.orElseThrow();
+            return Optional.of("RE-CREATED " + plan.app() + ": the PVC " + pvc + " is not the claim this program adopted "
+                    + "(UID " + recordedUid.orElseThrow() + "): it has UID " + c.uid() + ", created "
+                    + c.created().orElse("at an unknown time") + ", " + c.phase().orElse("in no phase")
+                    + " without the restore-before-bind dataSourceRef, so it holds whatever was written since, likely "
+                    + "nothing. Its backups would overwrite the app's good history (keep-daily ages it out), so the "
+                    + "program stops before backing it up." + resolutions);
+        }
+        if (state == State.UNRECORDED && recovering && !fresh) {
+            var c = live.orElseThrow();
+            return Optional.of("DISASTER RECOVERY " + plan.app() + ": the PVC " + pvc + " exists "
+                    + c.phase().orElse("in no phase") + " (UID " + c.uid() + ", created " + c.created().orElse("at an "
+                    + "unknown time") + ") without the restore-before-bind dataSourceRef, and no UID is recorded for "
+                    + "this app: nothing says it holds the app's data. Disaster recovery fills only a claim that waits "
+                    + "for its data (Pending, with the contract; README: Disaster recovery)." + resolutions
+                    .replace("replaces this claim", "(after taking the app out of recovery.disasterRecovery) replaces this claim"));
+        }
+        if (fresh) {
+            boolean noData = state == State.WAITING || state == State.RE_CREATED || (state == State.MISSING && recovering)
+                    || (state == State.UNRECORDED && recovering);
+            if (!noData) {
+                return Optional.of("restore." + plan.app() + ": fresh-start is for a claim that has no data yet (one "
+                        + "waiting for its data, re-created behind the program's back, or missing in disaster recovery); "
+                        + "the PVC " + pvc + " is " + switch (state) {
+                    case MISSING -> "missing and disaster recovery does not cover it";
+                    case HELD -> "the claim the program holds (UID " + live.orElseThrow().uid() + ")";
+                    case OWN_RESTORE -> "a restore of this program";
+                    default -> "bound and adopted as the app's data";
+                } + ". Remove the request: pulumi config rm --path 'homelab-backups:restore." + plan.app() + "'");
+            }
+        }
+        return Optional.empty();
+    }
+}
