@@ -87,7 +87,7 @@ public final class BackupStack {
         this.proof = new ProofWave("wave3-proof", new ProofWave.Args(plan, retire, storage.ready(), alertsNotInstalled), k8s);
         this.volumes = new VolumesWave("wave4-volumes", new VolumesWave.Args(plan.volumes(), handling, review, settings,
                 secrets.source(), proof.ready(), plan.drills()), k8s);
-        RestoreNotices.announce(plan, warn);
+        RestoreNotices.announce(plan, handling, warn);
         RestoreNotices.claims(plan, states, handling, warn);
     }
 

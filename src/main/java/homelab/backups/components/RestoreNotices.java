@@ -12,6 +12,12 @@ final class RestoreNotices {
     }
 
     static void announce(StackPlan plan, Consumer<String> warn) {
+        announce(plan, java.util.Map.of(), warn);
+    }
+
+    /** @param handling what happens to each app's PVC: only a RESTORE deletes and recreates one */
+    static void announce(StackPlan plan, java.util.Map<String, homelab.backups.plan.ClaimHandling> handling,
+                         Consumer<String> warn) {
         var recovery = plan.inputs().settings().restore();
         if (recovery.disasterRecovery()) {
             warn.accept("DISASTER RECOVERY" + (recovery.recoveryScope().isEmpty() ? "" : " of "
@@ -38,6 +44,8 @@ final class RestoreNotices {
         for (var v : plan.volumes()) {
             // A fresh start replaces nothing; a request for a waiting claim fills it (claims() says both).
             if (v.restore().map(homelab.backups.config.RestoreRequest::freshStart).orElse(false)) continue;
+            var h = handling.get(v.app());
+            if (h != null && h.mode() != homelab.backups.plan.ClaimHandling.Mode.RESTORE) continue;
             v.restore().ifPresent(r -> warn.accept("RESTORE " + v.app() + ": PVC " + v.namespace() + "/" + v.pvc()
                     + " will be DELETED and recreated from backup point '" + r.text() + "' (request " + r.id()
                     + ", repository " + v.repository() + "). Stop its workload first: pause ArgoCD auto-sync for "
