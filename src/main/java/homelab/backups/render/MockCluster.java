@@ -154,10 +154,16 @@ public final class MockCluster implements LiveCluster {
         return edited(plan, UnaryOperator.identity());
     }
 
-    /** Every inventory PVC exists; {@code edit} changes each before it is read (returning null deletes it). */
+    /**
+     * Every inventory PVC exists - except those disaster recovery covers, which a rebuilt cluster does not have yet
+     * (the case the render shows; a claim Argo CD created first is read live by {@code pulumi preview});
+     * {@code edit} changes each before it is read (returning null deletes it).
+     */
     public static MockCluster edited(StackPlan plan, UnaryOperator<Map<String, Object>> edit) {
         var claims = new LinkedHashMap<String, Map<String, Object>>();
+        var recovery = plan.inputs().settings().restore();
         for (var v : plan.volumes()) {
+            if (v.populatorRestore() && recovery.recovers(v.app(), v.namespace())) continue;
             var live = edit.apply(liveObject(v));
             if (live != null) claims.put(v.namespace() + "/" + v.pvc(), live);
         }

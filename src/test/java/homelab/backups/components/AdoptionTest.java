@@ -195,14 +195,21 @@ class AdoptionTest {
 
     @Test
     void disasterRecoveryReadsNothing() {
-        // A rebuilt cluster: every PVC is created from its backup, so none is even looked up. Only whether the
-        // monitoring stack is back yet is asked (issue 21): here it is not, and the restores go ahead all the same.
+        // A rebuilt cluster: every PVC is created from its backup. Each backed-up claim and its source are looked up
+        // (restore-before-bind: one Argo CD created first is filled where it waits), nothing else of the apps; and
+        // whether the monitoring stack is back yet (issue 21): here it is not, and the restores go ahead all the same.
         var live = Mockito.mock(LiveCluster.class);
         var plan = io(TestStacks.with(TestStacks.prodConfig(), "recovery", "{\"disasterRecovery\": true}"));
         var dr = MockedRun.of(plan, live);
         assertEquals(0, dr.result().exitCode(), () -> dr.result().exceptions().toString());
         Mockito.verify(live).served(homelab.backups.plan.AlertsPresence.API_VERSION, homelab.backups.plan.AlertsPresence.KIND);
         Mockito.verify(live).namespaceExists(plan.inputs().settings().monitoring().namespace());
+        for (var v : plan.volumes()) {
+            if (!v.populatorRestore()) continue;
+            Mockito.verify(live).claim(v.namespace(), v.pvc());
+            Mockito.verify(live).object(homelab.backups.plan.ClaimState.SOURCE_API_VERSION, "ReplicationSource",
+                    v.namespace(), v.sourceName());
+        }
         Mockito.verifyNoMoreInteractions(live);
         assertTrue(dr.stack().proof().alertRules().isEmpty());
         assertTrue(dr.stack().volumes().volumes().stream().anyMatch(v -> v.destination().isPresent()));
