@@ -379,7 +379,10 @@ undo_a_restore() {
   log "undo: PVC bound to $(pv_of nginx-example nginx-storage) (kept $old_pv, restored $restored_pv), holds $(content nginx-example nginx-storage)"
   expect "the PVC is bound to the kept volume again" [ "$(pv_of nginx-example nginx-storage)" = "$old_pv" ] &&
   expect "with the data written after the backup" [ "$(content nginx-example nginx-storage | cut -d' ' -f2)" = "nginx@day2" ] &&
-  expect "the restored copy was deleted with its claim (its class deletes released volumes)" [ -z "$(k get pv "$restored_pv" -o name 2>/dev/null)" ] &&
+  expect "the restored copy was deleted with its claim (its class deletes released volumes)" [ -z "$(k get pv "$restored_pv" -o name 2>/dev/null)" ] || return 1
+  # Restore-before-bind: the claim has a new UID, but it is bound to the volume the restore kept (recorded on the
+  # source), so it is the undo, not a claim re-created empty: up records it and goes on.
+  up && expect "the source records the claim of the undo" [ "$(recorded_uid nginx-example nginx-backup)" = "$(uid nginx-example nginx-storage)" ] &&
   no_changes
 }
 

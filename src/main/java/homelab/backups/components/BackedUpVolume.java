@@ -140,7 +140,7 @@ public final class BackedUpVolume extends ComponentResource {
 
         this.source = new CustomObject(name + "-source",
                 CustomObjectArgs.builder(VolSyncSpecs.API_VERSION, "ReplicationSource")
-                        .metadata(sourceMeta(plan))
+                        .metadata(sourceMeta(plan, args.volumeToKeep()))
                         .spec(sourceSpec(plan, settings))
                         .build(), options(handling.source(), args));
 
@@ -168,7 +168,7 @@ public final class BackedUpVolume extends ComponentResource {
      * adopts or fills a claim - a filled one only once its destination restored data - and the new PVC's own UID when
      * it creates one. A waiting claim keeps the UID recorded before it.
      */
-    private ObjectMetaArgs sourceMeta(VolumePlan plan) {
+    private ObjectMetaArgs sourceMeta(VolumePlan plan, Optional<String> volumeToKeep) {
         var meta = ObjectMetaArgs.builder().name(plan.sourceName()).namespace(plan.namespace());
         if (!plan.populatorRestore()) return meta.build();
         Optional<Output<String>> uid = switch (claim.mode()) {
@@ -176,7 +176,15 @@ public final class BackedUpVolume extends ComponentResource {
             case FILL -> claim.claimUid().map(u -> restored.applyValue(ok -> u));
             case ADOPT, WAIT -> claim.claimUid().map(Output::of);
         };
-        uid.ifPresent(u -> meta.annotations(u.applyValue(v -> Map.of(homelab.backups.plan.ClaimState.CLAIM_UID_ANNOTATION, v))));
+        // The volume a restore kept, so that a claim the owner bound to it again (README: Undo a restore) is told
+        // from one re-created empty.
+        var kept = claim.mode() == ClaimHandling.Mode.RESTORE ? volumeToKeep : claim.keptVolume();
+        uid.ifPresent(u -> meta.annotations(u.applyValue(v -> {
+            var annotations = new LinkedHashMap<String, String>();
+            annotations.put(homelab.backups.plan.ClaimState.CLAIM_UID_ANNOTATION, v);
+            kept.ifPresent(pv -> annotations.put(homelab.backups.plan.ClaimState.KEPT_VOLUME_ANNOTATION, pv));
+            return (Map<String, String>) annotations;
+        })));
         return meta.build();
     }
 

@@ -24,12 +24,14 @@ import java.util.Optional;
  *                            the modes that create the PVC, whose new UID is recorded instead, and while a waiting
  *                            claim has no UID recorded yet
  * @param acceptNothing       {@code fresh-start}: a destination that restored nothing is accepted (the owner said so)
+ * @param keptVolume          the volume the program's last restore kept, which the source keeps naming while the
+ *                            restored claim names it (so that an undone restore is told from a re-created claim)
  */
 public record ClaimHandling(Mode mode, Optional<String> importId, boolean protect, List<String> ignoreChanges,
                             boolean deleteBeforeReplace, List<String> replaceOnChanges,
                             Optional<Duration> createTimeout, Optional<String> restoreId, boolean populated,
                             boolean backupsWaitForClaim, boolean pauseBackups, Optional<String> claimUid,
-                            boolean acceptNothing) {
+                            boolean acceptNothing, Optional<String> keptVolume) {
     /**
      * Everything on a PVC that another owner writes lives under these two keys (volume name, volume mode,
      * finalizers, ArgoCD's labels and annotations, a StatefulSet's owner references), and an import copies all of it
@@ -72,7 +74,7 @@ public record ClaimHandling(Mode mode, Optional<String> importId, boolean protec
         if (plan.populatorRestore() && disasterRecovery) {
             return new ClaimHandling(Mode.DISASTER_RECOVERY, Optional.empty(), true, ADOPTED_AS_IT_LIVES, false,
                     List.of(), Optional.of(restoreTimeout), Optional.of(DISASTER_RECOVERY_ID), true, true, false,
-                    Optional.empty(), false);
+                    Optional.empty(), false, Optional.empty());
         }
         if (plan.populatorRestore() && plan.restore().isPresent()) {
             // Not protected: the old PVC must really go before its replacement is created. Not retainOnDelete
@@ -80,7 +82,7 @@ public record ClaimHandling(Mode mode, Optional<String> importId, boolean protec
             // object would stay and the re-create would collide (seen end to end).
             return new ClaimHandling(Mode.RESTORE, Optional.empty(), false, List.of(), true, REPLACE_WHEN_RESTORING,
                     Optional.of(restoreTimeout), Optional.of(plan.restore().get().id()), true, true, false,
-                    Optional.empty(), false);
+                    Optional.empty(), false, Optional.empty());
         }
         return adopt(plan, Optional.empty());
     }
@@ -100,9 +102,13 @@ public record ClaimHandling(Mode mode, Optional<String> importId, boolean protec
     }
 
     private static ClaimHandling adopt(VolumePlan plan, Optional<String> claimUid) {
+        return adopt(plan, claimUid, Optional.empty());
+    }
+
+    private static ClaimHandling adopt(VolumePlan plan, Optional<String> claimUid, Optional<String> keptVolume) {
         return new ClaimHandling(Mode.ADOPT, Optional.of(plan.namespace() + "/" + plan.pvc()), true,
                 ADOPTED_AS_IT_LIVES, false, List.of(), Optional.empty(), Optional.empty(), false, false, false,
-                claimUid, false);
+                claimUid, false, keptVolume);
     }
 
     /**
@@ -123,12 +129,15 @@ public record ClaimHandling(Mode mode, Optional<String> importId, boolean protec
             case WAITING -> request.isPresent() || recovering
                     ? new ClaimHandling(Mode.FILL, Optional.of(id), true, ADOPTED_AS_IT_LIVES, false, List.of(),
                     Optional.empty(), Optional.of(request.map(r -> r.id()).orElse(DISASTER_RECOVERY_ID)), true, true,
-                    false, liveUid, fresh)
+                    false, liveUid, fresh, Optional.empty())
                     : new ClaimHandling(Mode.WAIT, Optional.of(id), true, ADOPTED_AS_IT_LIVES, false, List.of(),
-                    Optional.empty(), Optional.empty(), false, false, true, state.recordedUid(), false);
+                    Optional.empty(), Optional.empty(), false, false, true, state.recordedUid(), false, Optional.empty());
             case MISSING, OWN_RESTORE -> of(plan, recovering, restoreTimeout);
             // A point replaces the claim through the restore path (its volume kept); fresh-start and nothing adopt it.
-            case HELD, UNRECORDED, RE_CREATED -> point ? of(plan, false, restoreTimeout) : adopt(plan, liveUid);
+            // The restored claim names the volume its restore kept; the source keeps naming it while it does.
+            case HELD -> point ? of(plan, false, restoreTimeout)
+                    : adopt(plan, liveUid, state.live().flatMap(LiveClaim::keptVolume));
+            case UNRECORDED, UNDONE, RE_CREATED -> point ? of(plan, false, restoreTimeout) : adopt(plan, liveUid);
         };
     }
 }

@@ -18,9 +18,11 @@ import java.util.Optional;
  * {@code VolSyncPopulatorReplicationDestinationNoLatestImage}, api/v1alpha1/events.go), and it never repopulates a
  * bound claim ({@code isPVCBoundToVolume}). Without the contract it binds to a new, empty volume at once.
  *
- * @param recordedUid the UID recorded on the app's ReplicationSource, when the source exists and carries one
+ * @param recordedUid        the UID recorded on the app's ReplicationSource, when the source exists and carries one
+ * @param recordedKeptVolume the PersistentVolume the program's last restore kept, as recorded on the source
  */
-public record ClaimState(State state, Optional<LiveClaim> live, Optional<String> recordedUid) {
+public record ClaimState(State state, Optional<LiveClaim> live, Optional<String> recordedUid,
+                         Optional<String> recordedKeptVolume) {
     /** On the app's ReplicationSource: the UID of the PVC the program holds as the app's data. */
     public static final String CLAIM_UID_ANNOTATION = "homelab-backups/claim-uid";
     public static final String SOURCE_API_VERSION = "volsync.backube/v1alpha1";
@@ -36,8 +38,17 @@ public record ClaimState(State state, Optional<LiveClaim> live, Optional<String>
         HELD,
         /** Nothing is recorded yet (the first adoption, or a rebuilt cluster without the app's source). */
         UNRECORDED,
+        /**
+         * Another UID, bound to the volume the program's last restore kept: the owner undid that restore (README: Undo
+         * a restore), so it holds the app's data from before the restore.
+         */
+        UNDONE,
         /** Another UID than the recorded one, and not waiting: it holds whatever was written since it was made. */
         RE_CREATED
+    }
+
+    public ClaimState(State state, Optional<LiveClaim> live, Optional<String> recordedUid) {
+        this(state, live, recordedUid, Optional.empty());
     }
 
     /**
@@ -46,17 +57,30 @@ public record ClaimState(State state, Optional<LiveClaim> live, Optional<String>
      */
     public static ClaimState classify(VolumePlan plan, Optional<LiveClaim> live, Optional<String> recordedUid,
                                       Optional<String> pendingRestore) {
-        if (live.isEmpty()) return new ClaimState(State.MISSING, live, recordedUid);
-        var claim = live.get();
-        // The program's own restore, created by an up that did not finish (Pending from the same contract): carry on.
-        if (pendingRestore.isPresent() && claim.restoreId().equals(pendingRestore)) {
-            return new ClaimState(State.OWN_RESTORE, live, recordedUid);
+        return classify(plan, live, recordedUid, Optional.empty(), pendingRestore);
+    }
+
+    /** @param recordedKept the volume the program's last restore kept, as recorded on the source */
+    public static ClaimState classify(VolumePlan plan, Optional<LiveClaim> live, Optional<String> recordedUid,
+                                      Optional<String> recordedKept, Optional<String> pendingRestore) {
+        State state;
+        if (live.isEmpty()) {
+            state = State.MISSING;
+        } else if (pendingRestore.isPresent() && live.get().restoreId().equals(pendingRestore)) {
+            // The program's own restore, created by an up that did not finish (Pending from the same contract): carry on.
+            state = State.OWN_RESTORE;
+        } else if (live.get().pending() && live.get().dataSourceRef().equals(Optional.of(contract(plan)))) {
+            state = State.WAITING;
+        } else if (recordedUid.isEmpty()) {
+            state = State.UNRECORDED;
+        } else if (recordedUid.get().equals(live.get().uid())) {
+            state = State.HELD;
+        } else if (recordedKept.isPresent() && live.get().volumeName().equals(recordedKept)) {
+            state = State.UNDONE;
+        } else {
+            state = State.RE_CREATED;
         }
-        if (claim.pending() && claim.dataSourceRef().equals(Optional.of(contract(plan)))) {
-            return new ClaimState(State.WAITING, live, recordedUid);
-        }
-        if (recordedUid.isEmpty()) return new ClaimState(State.UNRECORDED, live, recordedUid);
-        return new ClaimState(recordedUid.get().equals(claim.uid()) ? State.HELD : State.RE_CREATED, live, recordedUid);
+        return new ClaimState(state, live, recordedUid, recordedKept);
     }
 
     /** The contract's data source, as {@link LiveClaim#dataSourceRef} reads it. */
@@ -68,14 +92,22 @@ public record ClaimState(State state, Optional<LiveClaim> live, Optional<String>
     public static ClaimState read(VolumePlan plan, Optional<String> pendingRestore, LiveReview.Lookup live) {
         var claim = live.claim(plan.namespace(), plan.pvc());
         var source = live.object(SOURCE_API_VERSION, "ReplicationSource", plan.namespace(), plan.sourceName());
-        return classify(plan, claim, source.flatMap(ClaimState::recorded), pendingRestore);
+        return classify(plan, claim, source.flatMap(ClaimState::recorded),
+                source.flatMap(o -> annotation(o, KEPT_VOLUME_ANNOTATION)), pendingRestore);
+    }
+
+    /** On the app's ReplicationSource: the PersistentVolume the program's last restore kept (README: Undo a restore). */
+    public static final String KEPT_VOLUME_ANNOTATION = "homelab-backups/kept-volume";
+
+    static Optional<String> recorded(Map<String, Object> source) {
+        return annotation(source, CLAIM_UID_ANNOTATION);
     }
 
     @SuppressWarnings("unchecked")
-    static Optional<String> recorded(Map<String, Object> source) {
-        var meta = source.get("metadata") instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.<String, Object>of();
+    static Optional<String> annotation(Map<String, Object> object, String key) {
+        var meta = object.get("metadata") instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.<String, Object>of();
         var annotations = meta.get("annotations") instanceof Map<?, ?> a ? a : Map.of();
-        return annotations.get(CLAIM_UID_ANNOTATION) instanceof String s && !s.isBlank() ? Optional.of(s) : Optional.empty();
+        return annotations.get(key) instanceof String s && !s.isBlank() ? Optional.of(s) : Optional.empty();
     }
 
     /**
@@ -121,6 +153,7 @@ public record ClaimState(State state, Optional<LiveClaim> live, Optional<String>
                         + "the PVC " + pvc + " is " + switch (state) {
                     case MISSING -> "missing and disaster recovery does not cover it";
                     case HELD -> "the claim the program holds (UID " + live.orElseThrow().uid() + ")";
+                    case UNDONE -> "bound to the volume the program's last restore kept (an undone restore)";
                     case OWN_RESTORE -> "a restore of this program";
                     default -> "bound and adopted as the app's data";
                 } + ". Remove the request: pulumi config rm --path 'homelab-backups:restore." + plan.app() + "'");

@@ -206,4 +206,26 @@ class ClaimStateTest {
                 Map.of("annotations", Map.of(ClaimState.CLAIM_UID_ANNOTATION, HELD_UID)))));
         assertEquals(Optional.empty(), ClaimState.recorded(Map.of("metadata", Map.of())));
     }
+
+    @Test
+    void aClaimTheOwnerBoundToTheVolumeARestoreKeptIsAnUndoneRestoreNotAReCreatedOne() {
+        var p = plan(null);
+        var undone = ClaimState.classify(p, Optional.of(bound(NEW_UID)), Optional.of(HELD_UID), Optional.of("pvc-x"),
+                Optional.empty());
+        assertEquals(ClaimState.State.UNDONE, undone.state(), "bound to pvc-x, the volume the restore kept");
+        assertTrue(undone.refusal(p, false).isEmpty());
+        var h = ClaimHandling.of(p, undone, false, TIMEOUT);
+        assertEquals(ClaimHandling.Mode.ADOPT, h.mode());
+        assertEquals(Optional.of(NEW_UID), h.claimUid());
+        assertEquals(Optional.empty(), h.keptVolume(), "the undo used the kept volume up");
+        var elsewhere = ClaimState.classify(p, Optional.of(bound(NEW_UID)), Optional.of(HELD_UID), Optional.of("pvc-other"),
+                Optional.empty());
+        assertEquals(ClaimState.State.RE_CREATED, elsewhere.state(), "bound to any other volume: re-created");
+        // The restored claim names the volume its restore kept; the source keeps naming it.
+        var restored = new LiveClaim(p.namespace(), p.pvc(), HELD_UID, Optional.of(p.capacity().text()),
+                List.of("ReadWriteOnce"), Optional.of(p.storageClass()), Optional.of("Bound"), Optional.of("pvc-new"), false,
+                Optional.of("r-latest-1a2b3c4d"), Optional.of("pvc-x"), Map.of(), Map.of());
+        var held = ClaimState.classify(p, Optional.of(restored), Optional.of(HELD_UID), Optional.of("pvc-x"), Optional.empty());
+        assertEquals(Optional.of("pvc-x"), ClaimHandling.of(p, held, false, TIMEOUT).keptVolume());
+    }
 }
