@@ -6,7 +6,7 @@ import java.util.Optional;
 
 /**
  * Whether the live PVC of a backed-up volume is still the claim the program holds as the app's data (restore-before-
- * bind, docs/restore-before-bind.md). Pure: the live claim and the UID the program recorded come in as values.
+ * bind; README: When a claim is re-created). Pure: the live claim and the UID the program recorded come in as values.
  *
  * <p>The program records the UID of the claim it holds on the app's ReplicationSource ({@link #CLAIM_UID_ANNOTATION},
  * an object it owns). A claim re-created behind its back - Argo CD's prune, a deleted Application, a namespace made
