@@ -1011,14 +1011,18 @@ disaster_recovery_fills_claims_argo_created_first() {
   if out=$(cd "$two" && pulumi up --yes --skip-preview --non-interactive 2>&1); then log "up accepted an empty restore"; return 1; fi
   echo "$out" > "$work/z-up.log"
   log "up said: $(grep -m1 -o 'FILL empty stopped.*' <<< "$out" | cut -c1-300)"
-  log "after the refusal the empty claim is $(phase z-empty empty-data) (populator: $(k get events -n z-empty -o json | jq -r '[.items[] | select(.involvedObject.name == "empty-data") | .reason] | unique | join(",")'))"
+  # What the program guarantees is that it records nothing for the empty app and starts no backup of it. Whether the
+  # populator bound the claim to the destination's empty volume by then is VolSync's business (the latestImage of an
+  # empty restore is a snapshot like any other): logged, for the record.
+  log "after the refusal the empty claim is $(phase z-empty empty-data) (events: $(k get events -n z-empty -o json | jq -r '[.items[] | select(.involvedObject.name == "empty-data") | .reason] | unique | join(",")')); 20 s later $(sleep 20; phase z-empty empty-data); the good claim is $(phase z-good good-data)"
   expect "up stops naming the app whose repository is empty" grep -qF "FILL empty stopped: the destination z-empty/empty-restore restored nothing" <<< "$out" &&
   expect "and the fresh start that would accept it" grep -qF "restore.empty' fresh-start" <<< "$out" &&
-  expect "no backups of the empty claim" [ -z "$(k get replicationsource empty-backup -n z-empty -o name 2>/dev/null)" ] &&
-  expect "the good claim, as Argo CD made it (same UID), bound" [ "$(uid z-good good-data) $(phase z-good good-data)" = "$good_uid Bound" ] &&
-  expect "with every file, byte for byte, as backed up before the disaster" diff "$work/z-good.sha256" <(digest z-good good-data) >&2 || return 1
+  expect "no backups of the empty claim" [ -z "$(k get replicationsource empty-backup -n z-empty -o name 2>/dev/null)" ] || return 1
   (cd "$two" && pulumi config set --path 'homelab-backups:restore.empty' fresh-start >/dev/null && up) || return 1
+  expect "the good claim, as Argo CD made it (same UID), bound" [ "$(uid z-good good-data) $(phase z-good good-data)" = "$good_uid Bound" ] &&
+  expect "with every file, byte for byte, as backed up before the disaster" diff "$work/z-good.sha256" <(digest z-good good-data) >&2 &&
   expect "fresh-start: the empty claim bound" [ "$(uid z-empty empty-data) $(phase z-empty empty-data)" = "$empty_uid Bound" ] &&
+  expect "empty: nothing the app wrote" [ -z "$(content z-empty empty-data | cut -d' ' -f2)" ] &&
   expect "and backed up from now on, recorded" [ "$(recorded_uid z-empty empty-backup)" = "$empty_uid" ] &&
   expect "the good claim recorded too" [ "$(recorded_uid z-good good-backup)" = "$good_uid" ] || return 1
   (cd "$two" && pulumi config rm --path 'homelab-backups:restore.empty' >/dev/null &&
