@@ -132,7 +132,9 @@ public record ClaimHandling(Mode mode, Optional<String> importId, boolean protec
                     false, liveUid, fresh, Optional.empty())
                     : new ClaimHandling(Mode.WAIT, Optional.of(id), true, ADOPTED_AS_IT_LIVES, false, List.of(),
                     Optional.empty(), Optional.empty(), false, false, true, state.recordedUid(), false, Optional.empty());
-            case MISSING, OWN_RESTORE -> of(plan, recovering, restoreTimeout);
+            // fresh-start for a missing claim outside disaster recovery is refused (ClaimState.refusal): never a restore.
+            case MISSING, OWN_RESTORE -> fresh && !recovering ? adopt(plan, Optional.empty())
+                    : of(plan, recovering, restoreTimeout);
             // A point replaces the claim through the restore path (its volume kept); fresh-start and nothing adopt it.
             // The restored claim names the volume its restore kept; the source keeps naming it while it does.
             case HELD -> point ? of(plan, false, restoreTimeout)

@@ -228,4 +228,38 @@ class ClaimStateTest {
         var held = ClaimState.classify(p, Optional.of(restored), Optional.of(HELD_UID), Optional.of("pvc-x"), Optional.empty());
         assertEquals(Optional.of("pvc-x"), ClaimHandling.of(p, held, false, TIMEOUT).keptVolume());
     }
+
+    /** Data safety: whatever the live claim is, nothing but a request for a point may delete or replace it. */
+    @Test
+    void withoutARequestForAPointNoClaimIsEverDeletedOrReplaced() {
+        var claims = new java.util.ArrayList<LiveClaim>();
+        claims.add(null);
+        claims.addAll(List.of(bound(HELD_UID), bound(NEW_UID), waiting(NEW_UID),
+                claim(NEW_UID, "Pending", Optional.empty(), Optional.empty()),
+                claim(NEW_UID, "Bound", Optional.empty(), Optional.of(ClaimHandling.DISASTER_RECOVERY_ID))));
+        for (var request : new String[]{null, "fresh-start"}) {
+            var p = plan(request);
+            for (var live : claims) {
+                for (var recorded : new String[]{null, HELD_UID}) {
+                    for (boolean dr : new boolean[]{false, true}) {
+                        var s = ClaimState.classify(p, Optional.ofNullable(live), Optional.ofNullable(recorded),
+                                Optional.of("pvc-x"), ClaimHandling.pendingRestore(p, dr));
+                        var h = ClaimHandling.of(p, s, dr, TIMEOUT);
+                        var what = request + " " + s.state() + " dr=" + dr;
+                        if (s.live().isEmpty() || s.state() == ClaimState.State.OWN_RESTORE) {
+                            // Nothing to delete (created from its backup) or the program's own disaster recovery.
+                            assertTrue(h.mode() == ClaimHandling.Mode.DISASTER_RECOVERY || h.mode() == ClaimHandling.Mode.ADOPT,
+                                    what + ": " + h.mode());
+                            continue;
+                        }
+                        assertTrue(h.protect(), what);
+                        assertTrue(h.replaceOnChanges().isEmpty(), what);
+                        assertFalse(h.deleteBeforeReplace(), what);
+                        assertTrue(h.mode() != ClaimHandling.Mode.RESTORE, what);
+                        assertTrue(VolumeHandling.of(h, Optional.of("pvc-x"), TIMEOUT).keptVolume().isEmpty(), what);
+                    }
+                }
+            }
+        }
+    }
 }
