@@ -164,7 +164,9 @@ public final class MockCluster implements LiveCluster {
         var recovery = plan.inputs().settings().restore();
         for (var v : plan.volumes()) {
             if (v.populatorRestore() && recovery.recovers(v.app(), v.namespace())) continue;
-            var live = edit.apply(liveObject(v));
+            // fresh-start is for a claim waiting for its data: the render shows the claim it is meant for.
+            boolean fresh = v.populatorRestore() && v.restore().map(r -> r.freshStart()).orElse(false);
+            var live = edit.apply(fresh ? waitingObject(v) : liveObject(v));
             if (live != null) claims.put(v.namespace() + "/" + v.pvc(), live);
         }
         var objects = new LinkedHashMap<String, Map<String, Object>>();
@@ -303,6 +305,19 @@ public final class MockCluster implements LiveCluster {
         claim.put("metadata", metadata);
         claim.put("spec", spec);
         claim.put("status", status);
+        return claim;
+    }
+
+    /** The claim as Argo CD re-creates it from Git with the restore-before-bind contract: Pending, unbound. */
+    @SuppressWarnings("unchecked")
+    public static Map<String, Object> waitingObject(VolumePlan v) {
+        var claim = liveObject(v);
+        var spec = new LinkedHashMap<String, Object>((Map<String, Object>) claim.get("spec"));
+        spec.remove("volumeName");
+        spec.put("dataSourceRef", Map.of("apiGroup", "volsync.backube", "kind", "ReplicationDestination",
+                "name", v.destinationName()));
+        claim.put("spec", spec);
+        claim.put("status", Map.of("phase", "Pending"));
         return claim;
     }
 

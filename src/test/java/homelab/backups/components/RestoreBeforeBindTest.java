@@ -163,7 +163,19 @@ class RestoreBeforeBindTest {
     @Test
     void freshStartForTheClaimTheProgramHoldsIsRefused() {
         var plan = plan("fresh-start");
-        var text = AdoptionTest.failure(MockedRun.of(plan, MockCluster.asInventory(plan)));
+        var nginx = plan.volumes().stream().filter(v -> v.app().equals("nginx")).findFirst().orElseThrow();
+        var text = AdoptionTest.failure(MockedRun.of(plan, MockCluster.asInventory(plan).withClaim(MockCluster.liveObject(nginx))));
         assertTrue(text.contains("fresh-start is for a claim that has no data yet"), text);
+    }
+
+    @Test
+    void theOfflineRenderShowsAFreshStartOnTheWaitingClaimItIsFor() {
+        var plan = plan("fresh-start");
+        var run = MockedRun.of(plan);
+        assertEquals(0, run.result().exitCode(), () -> run.result().exceptions().toString());
+        assertEquals(ClaimHandling.Mode.FILL, run.stack().volumes().volumes().stream()
+                .filter(v -> v.pulumiResourceName().equals("nginx")).findFirst().orElseThrow().handling().claim().mode());
+        assertTrue(run.warnings().stream().anyMatch(w -> w.startsWith("FILL nginx") && w.contains("never discards a backup")),
+                run.warnings().toString());
     }
 }
