@@ -126,6 +126,13 @@ public record ClaimHandling(Mode mode, Optional<String> importId, boolean protec
         var id = plan.namespace() + "/" + plan.pvc();
         return switch (state.state()) {
             // Argo CD's waiting claim is adopted as it lives (never written, protected) and filled where it waits.
+            // A claim the populator bound before the program saw the evidence is filled again in name: the same
+            // destination, its status checked again; without a request it is refused (ClaimState.refusal).
+            case FILLED -> request.isPresent() || recovering
+                    ? new ClaimHandling(Mode.FILL, Optional.of(id), true, ADOPTED_AS_IT_LIVES, false, List.of(),
+                    Optional.empty(), Optional.of(request.map(r -> r.id()).orElse(DISASTER_RECOVERY_ID)), true, true,
+                    false, liveUid, fresh, Optional.empty())
+                    : adopt(plan, state.recordedUid());
             case WAITING -> request.isPresent() || recovering
                     ? new ClaimHandling(Mode.FILL, Optional.of(id), true, ADOPTED_AS_IT_LIVES, false, List.of(),
                     Optional.empty(), Optional.of(request.map(r -> r.id()).orElse(DISASTER_RECOVERY_ID)), true, true,

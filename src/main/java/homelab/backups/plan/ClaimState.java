@@ -39,6 +39,14 @@ public record ClaimState(State state, Optional<LiveClaim> live, Optional<String>
         /** Nothing is recorded yet (the first adoption, or a rebuilt cluster without the app's source). */
         UNRECORDED,
         /**
+         * Bound, with the contract, and not the recorded claim: VolSync's populator bound it to a volume made from the
+         * destination's {@code latestImage} (only the populator binds such a claim; the external provisioner leaves a
+         * claim with a non-core data source alone), but the program has not yet seen that restore's evidence - an
+         * {@code up} that stopped after the populator bound it. It is filled again only in name: the destination's
+         * status is checked again, and nothing is recorded until it shows data (or the owner asked for a fresh start).
+         */
+        FILLED,
+        /**
          * Another UID, bound to the volume the program's last restore kept: the owner undid that restore (README: Undo
          * a restore), so it holds the app's data from before the restore.
          */
@@ -71,10 +79,12 @@ public record ClaimState(State state, Optional<LiveClaim> live, Optional<String>
             state = State.OWN_RESTORE;
         } else if (live.get().pending() && live.get().dataSourceRef().equals(Optional.of(contract(plan)))) {
             state = State.WAITING;
+        } else if (recordedUid.isPresent() && recordedUid.get().equals(live.get().uid())) {
+            state = State.HELD;
+        } else if (live.get().dataSourceRef().equals(Optional.of(contract(plan)))) {
+            state = State.FILLED;
         } else if (recordedUid.isEmpty()) {
             state = State.UNRECORDED;
-        } else if (recordedUid.get().equals(live.get().uid())) {
-            state = State.HELD;
         } else if (recordedKept.isPresent() && live.get().volumeName().equals(recordedKept)) {
             state = State.UNDONE;
         } else {
@@ -126,6 +136,15 @@ public record ClaimState(State state, Optional<LiveClaim> live, Optional<String>
                 + "this claim with the backup, keeping its volume (README: Undo a restore); `pulumi config set --path "
                 + "'homelab-backups:restore." + plan.app() + "' fresh-start` accepts the live volume as the app's data "
                 + "from now on. Nothing was registered and no object was written";
+        if (state == State.FILLED && request.isEmpty() && !recovering) {
+            var c = live.orElseThrow();
+            return Optional.of("FILLED " + plan.app() + ": the PVC " + pvc + " (UID " + c.uid() + ", created "
+                    + c.created().orElse("at an unknown time") + ") was bound by VolSync's populator from the destination "
+                    + plan.destinationName() + ", but this program never saw that restore show data"
+                    + recordedUid.map(u -> " (the claim it held was UID " + u + ")").orElse("")
+                    + ": it may be empty." + resolutions.replace("replaces this claim", "checks the destination again "
+                    + "(`latest` restores anew and replaces this claim)"));
+        }
         if (state == State.RE_CREATED && request.isEmpty()) {
             var c = live.orElseThrow();
             return Optional.of("RE-CREATED " + plan.app() + ": the PVC " + pvc + " is not the claim this program adopted "
@@ -145,7 +164,8 @@ public record ClaimState(State state, Optional<LiveClaim> live, Optional<String>
                     .replace("replaces this claim", "(after taking the app out of recovery.disasterRecovery) replaces this claim"));
         }
         if (fresh) {
-            boolean noData = state == State.WAITING || state == State.RE_CREATED || (state == State.MISSING && recovering)
+            boolean noData = state == State.WAITING || state == State.FILLED || state == State.RE_CREATED
+                    || (state == State.MISSING && recovering)
                     || (state == State.UNRECORDED && recovering);
             if (!noData) {
                 return Optional.of("restore." + plan.app() + ": fresh-start is for a claim that has no data yet (one "

@@ -236,6 +236,7 @@ class ClaimStateTest {
         claims.add(null);
         claims.addAll(List.of(bound(HELD_UID), bound(NEW_UID), waiting(NEW_UID),
                 claim(NEW_UID, "Pending", Optional.empty(), Optional.empty()),
+                claim(NEW_UID, "Bound", Optional.of(ClaimState.contract(plan(null))), Optional.empty()),
                 claim(NEW_UID, "Bound", Optional.empty(), Optional.of(ClaimHandling.DISASTER_RECOVERY_ID))));
         for (var request : new String[]{null, "fresh-start"}) {
             var p = plan(request);
@@ -261,5 +262,30 @@ class ClaimStateTest {
                 }
             }
         }
+    }
+
+    @Test
+    void aClaimThePopulatorBoundBeforeTheEvidenceWasSeenIsCheckedAgainNeverTakenOnTrust() {
+        var p = plan(null);
+        var filled = claim(NEW_UID, "Bound", Optional.of(ClaimState.contract(p)), Optional.empty());
+        for (var recorded : new String[]{null, HELD_UID}) {
+            var s = state(p, filled, recorded, false);
+            assertEquals(ClaimState.State.FILLED, s.state());
+            var why = s.refusal(p, false).orElseThrow();
+            assertTrue(why.contains("FILLED nginx") && why.contains(NEW_UID) && why.contains("fresh-start"), why);
+            // In disaster recovery (or with a request) the destination's evidence is checked again before anything
+            // is recorded.
+            var dr = ClaimHandling.of(p, state(p, filled, recorded, true), true, TIMEOUT);
+            assertEquals(ClaimHandling.Mode.FILL, dr.mode());
+            assertEquals(Optional.of(ClaimHandling.DISASTER_RECOVERY_ID), dr.restoreId());
+            assertFalse(dr.acceptNothing());
+            assertTrue(state(p, filled, recorded, true).refusal(p, true).isEmpty());
+        }
+        // Once recorded, it is the claim the program holds.
+        assertEquals(ClaimState.State.HELD, state(p, filled, NEW_UID, false).state());
+        var fresh = plan("fresh-start");
+        var h = ClaimHandling.of(fresh, state(fresh, filled, null, true), true, TIMEOUT);
+        assertEquals(ClaimHandling.Mode.FILL, h.mode());
+        assertTrue(h.acceptNothing());
     }
 }
