@@ -379,7 +379,10 @@ undo_a_restore() {
   log "undo: PVC bound to $(pv_of nginx-example nginx-storage) (kept $old_pv, restored $restored_pv), holds $(content nginx-example nginx-storage)"
   expect "the PVC is bound to the kept volume again" [ "$(pv_of nginx-example nginx-storage)" = "$old_pv" ] &&
   expect "with the data written after the backup" [ "$(content nginx-example nginx-storage | cut -d' ' -f2)" = "nginx@day2" ] &&
-  expect "the restored copy was deleted with its claim (its class deletes released volumes)" [ -z "$(k get pv "$restored_pv" -o name 2>/dev/null)" ] &&
+  expect "the restored copy was deleted with its claim (its class deletes released volumes)" [ -z "$(k get pv "$restored_pv" -o name 2>/dev/null)" ] || return 1
+  # Restore-before-bind: the claim has a new UID, but it is bound to the volume the restore kept (recorded on the
+  # source), so it is the undo, not a claim re-created empty: up records it and goes on.
+  up && expect "the source records the claim of the undo" [ "$(recorded_uid nginx-example nginx-backup)" = "$(uid nginx-example nginx-storage)" ] &&
   no_changes
 }
 
@@ -840,7 +843,9 @@ rollback_removes_the_program() {
 # content only: the drill script and the drill CronJobs (issue 19: the lock, xattrs, capabilities, the locked exit
 # code), the alert rules (VolumeBackupOutOfSync's timing) and the stack outputs. Nothing else may move, no PVC or PV.
 UPGRADE_FROM=df73a7444bb2e790ed0d2c278d4fd2a52361df40   # the last commit that landed before this program's changes
-UPGRADE_CHANGES='^(update|replace|create-replacement|delete-replaced) (kubernetes:core/v1:ConfigMap [a-z0-9-]+-drill-script|kubernetes:batch/v1:CronJob [a-z0-9-]+-drill|kubernetes:monitoring.coreos.com/v1:PrometheusRule wave3-proof-alert-rules|pulumi:pulumi:Stack .*)$'
+# Restore-before-bind (issue 21): every ReplicationSource records the UID of the claim it backs up (an annotation):
+# an update of each source, never of a PVC.
+UPGRADE_CHANGES='^(update|replace|create-replacement|delete-replaced) (kubernetes:core/v1:ConfigMap [a-z0-9-]+-drill-script|kubernetes:batch/v1:CronJob [a-z0-9-]+-drill|kubernetes:monitoring.coreos.com/v1:PrometheusRule wave3-proof-alert-rules|pulumi:pulumi:Stack .*)$|^update kubernetes:volsync.backube/v1alpha1:ReplicationSource [a-z0-9-]+-source$'
 # Issue 22: each database's restore drill (CronJob, ConfigMap, ServiceAccount, Role, RoleBinding) is new in this
 # release: created, nothing else. The prod inventory's databases by id, so a volume drill's "<app>-drill" CronJob is
 # not let through.
@@ -1156,6 +1161,163 @@ wiped_repository_is_caught_by_the_drill() {
   up && no_changes
 }
 
+# ---- restore-before-bind (issue 21): a claim re-created behind the program's back ------------------------------
+stop_claim_users() { # namespace claim: stops every pod that mounts the claim (remembered for start_claim_users)
+  local p
+  for p in $(k get pods -n "$1" -o json | jq -r --arg c "$2" '.items[] | select([.spec.volumes[]?.persistentVolumeClaim.claimName] | index($c)) | .metadata.name'); do
+    stop_app "$1" "$p"; echo "$p"
+  done > "$work/users-$1-$2"
+}
+start_claim_users() { local p; for p in $(cat "$work/users-$1-$2" 2>/dev/null); do start_app "$1" "$p"; done; }
+argo_recreate() { # namespace claim [destination]: what Argo CD does after a prune, a deleted Application or a hand
+  # delete under self-heal: the claim is gone, and Argo CD applies its Git manifest anew (client-side apply, as the
+  # world's). With a destination, Git carries the restore-before-bind dataSourceRef (README: When a claim is re-created).
+  local git="$work/git-$1-$2.json"
+  k get pvc "$2" -n "$1" -o jsonpath='{.metadata.annotations.kubectl\.kubernetes\.io/last-applied-configuration}' > "$git" || return 1
+  [ -s "$git" ] || { log "$1/$2 has no last-applied-configuration"; return 1; }
+  if [ -n "${3:-}" ]; then
+    jq --arg rd "$3" '.spec.dataSourceRef = {apiGroup: "volsync.backube", kind: "ReplicationDestination", name: $rd}' "$git" > "$git.tmp" && mv "$git.tmp" "$git"
+  fi
+  k delete pvc "$2" -n "$1" --wait=true --timeout=120s >/dev/null || return 1
+  k apply --field-manager=argocd-controller -f "$git" >/dev/null
+}
+recorded_uid() { k get replicationsource "$2" -n "$1" -o json 2>/dev/null | jq -r '.metadata.annotations["homelab-backups/claim-uid"] // ""'; }
+phase() { k get pvc "$2" -n "$1" -o jsonpath='{.status.phase}'; }
+wait_phase() { # namespace claim phase
+  for _ in $(seq 1 60); do [ "$(phase "$1" "$2")" = "$3" ] && return 0; sleep 1; done
+  log "$1/$2 is $(phase "$1" "$2"), not $3"; return 1
+}
+populator_event() { # namespace claim reason: the Warning VolSync's populator recorded on the claim (within 30 s)
+  for _ in $(seq 1 30); do
+    k get events -n "$1" -o json | jq -e --arg c "$2" --arg r "$3" '[.items[] | select(.involvedObject.name == $c and .reason == $r and .type == "Warning")] | length > 0' >/dev/null && return 0
+    sleep 1
+  done
+  return 1
+}
+snapshots() { repo "$1" "$2" snapshots --json 2>/dev/null | jq length; }
+
+waiting_claim_is_filled_on_request() {
+  local ns=n8n pvc=n8n-data app=n8n held new out since count tokens
+  backups_settled || return 1
+  held=$(uid $ns $pvc)
+  expect "the source records the claim the program adopted" [ "$(recorded_uid $ns $app-backup)" = "$held" ] || return 1
+  digest $ns $pvc > "$work/x-backed-up.sha256"
+  count=$(snapshots $ns $app); tokens=$(repo_tokens $ns $app)
+  stop_claim_users $ns $pvc
+  argo_recreate $ns $pvc $app-restore || return 1
+  new=$(uid $ns $pvc); since=$(k get pvc $pvc -n $ns -o jsonpath='{.metadata.creationTimestamp}')
+  expect "VolSync's populator leaves the claim Pending with a Warning: its destination does not exist" \
+    populator_event $ns $pvc VolSyncPopulatorReplicationDestinationMissing &&
+  expect "..." [ "$(phase $ns $pvc)" = Pending ] || return 1
+  out=$(pulumi preview --non-interactive 2>&1) || { echo "$out" | tail -30 >&2; log "preview failed on a waiting claim"; return 1; }
+  echo "$out" > "$work/x-preview.log"
+  log "preview said: $(grep -m1 -o 'WAITING n8n.*' <<< "$out" | cut -c1-300)"
+  expect "preview reports the waiting claim: app, PVC, UID, since when" grep -qF "WAITING n8n: the PVC n8n/n8n-data (UID $new) was created at $since" <<< "$out" &&
+  expect "and both resolutions" grep -qF "restore.n8n' latest" <<< "$out" && expect "..." grep -qF "fresh-start" <<< "$out" &&
+  up || return 1
+  expect "up leaves the claim Pending, as it was" [ "$(phase $ns $pvc) $(uid $ns $pvc)" = "Pending $new" ] &&
+  expect "its ReplicationSource paused" [ "$(k get replicationsource $app-backup -n $ns -o jsonpath='{.spec.paused}')" = true ] &&
+  expect "still naming the claim the program held" [ "$(recorded_uid $ns $app-backup)" = "$held" ] &&
+  expect "no new snapshot in the repository" [ "$(snapshots $ns $app)" = "$count" ] &&
+  expect "no destination yet" [ -z "$(k get replicationdestination -n $ns -o name)" ] || return 1
+  pulumi config set --path 'homelab-backups:restore.n8n' latest >/dev/null
+  up || return 1
+  log "filled: $(phase $ns $pvc) $(uid $ns $pvc), holds $(content $ns $pvc)"
+  expect "the claim Argo CD made is bound, never replaced (same UID)" [ "$(phase $ns $pvc) $(uid $ns $pvc)" = "Bound $new" ] &&
+  expect "by the populator, from the destination" [ -n "$(k get pv "$(pv_of $ns $pvc)" -o jsonpath='{.metadata.annotations.volsync\.backube/populated-from}')" ] &&
+  expect "every file, byte for byte, as backed up (real restic)" diff "$work/x-backed-up.sha256" <(digest $ns $pvc) >&2 &&
+  expect "the source records the new claim" [ "$(recorded_uid $ns $app-backup)" = "$new" ] &&
+  expect "and backs up again" [ -z "$(k get replicationsource $app-backup -n $ns -o jsonpath='{.spec.paused}')" ] &&
+  expect "the repository's history is as it was" [ "$(repo_tokens $ns $app)" = "$tokens" ] || return 1
+  pulumi config rm --path 'homelab-backups:restore.n8n' >/dev/null && up &&
+  expect "the request gone, the claim stays" [ "$(uid $ns $pvc)" = "$new" ] &&
+  start_claim_users $ns $pvc && no_changes
+}
+
+re_created_claim_stops_the_program() {
+  local ns=paperless-ngx pvc=paperless-data-pvc app=paperless-ngx held new out up_out
+  backups_settled || return 1
+  held=$(uid $ns $pvc)
+  stop_claim_users $ns $pvc
+  argo_recreate $ns $pvc || return 1   # Git without the contract: it binds to a new, empty volume at once
+  wait_phase $ns $pvc Bound || return 1
+  start_claim_users $ns $pvc
+  app_writes $ns $pvc paperless@new || return 1   # and the app starts on it, writing new bytes
+  new=$(uid $ns $pvc)
+  fingerprint "$work/fp-y-before.json"
+  if out=$(pulumi preview --non-interactive 2>&1); then log "preview went on with a re-created claim"; return 1; fi
+  if up_out=$(pulumi up --yes --skip-preview --non-interactive 2>&1); then log "up went on with a re-created claim"; return 1; fi
+  log "preview said: $(grep -m1 -o 'RE-CREATED paperless-ngx.*' <<< "$out" | cut -c1-300)"
+  local said="RE-CREATED paperless-ngx: the PVC paperless-ngx/paperless-data-pvc is not the claim this program adopted (UID $held): it has UID $new"
+  expect "preview stops naming the app, the PVC and both UIDs" grep -qF "$said" <<< "$out" &&
+  expect "with both resolutions" grep -qF "restore.paperless-ngx' fresh-start" <<< "$out" &&
+  expect "up stops the same way" grep -qF "$said" <<< "$up_out" &&
+  fingerprint "$work/fp-y-after.json" && expect "nothing in the apps' world changed" unchanged "$work/fp-y-before.json" "$work/fp-y-after.json" &&
+  expect "the source still records the claim the program adopted" [ "$(recorded_uid $ns $app-backup)" = "$held" ] || return 1
+  pulumi config set --path 'homelab-backups:restore.paperless-ngx' fresh-start >/dev/null
+  up || return 1
+  expect "fresh-start accepts the live claim: the source records its UID" [ "$(recorded_uid $ns $app-backup)" = "$new" ] &&
+  expect "the claim and its bytes as the app wrote them" [ "$(uid $ns $pvc) $(content $ns $pvc | cut -d' ' -f2)" = "$new paperless@new" ] &&
+  pulumi config rm --path 'homelab-backups:restore.paperless-ngx' >/dev/null && up && no_changes
+}
+
+disaster_recovery_fills_claims_argo_created_first() {
+  local one="$work/z1-project" two="$work/z2-project" out good_uid empty_uid
+  # Before the disaster: a stack backs up app "good" (real files, real restic).
+  second_settings z1 > "$work/Pulumi.z1.yaml"
+  printf 'volumes:\n  - {app: good, namespace: z-good, pvc: good-data, capacity: 1Gi, accessModes: [ReadWriteOnce], storageClass: longhorn}\n' > "$work/z1-inventory.yaml"
+  k create namespace z-good >/dev/null
+  printf '{"apiVersion":"v1","kind":"PersistentVolumeClaim","metadata":{"name":"good-data","namespace":"z-good"},"spec":{"accessModes":["ReadWriteOnce"],"storageClassName":"longhorn","resources":{"requests":{"storage":"1Gi"}}}}' \
+    | k apply --field-manager=argocd-controller -f - >/dev/null || return 1
+  wait_phase z-good good-data Bound && app_writes z-good good-data good@v1 || return 1
+  digest z-good good-data > "$work/z-good.sha256"
+  new_project "$one" e2e-z1 "$work/Pulumi.z1.yaml" "$work/z1-inventory.yaml"
+  (cd "$one" && up) && wait_synced z-good good-backup || return 1
+  expect "good's repository holds its data" [ "$(repo_tokens z-good good)" = "good@v1" ] || return 1
+  # The disaster, then the rebuilt cluster: Argo CD syncs the apps from Git first. Their claims carry the
+  # restore-before-bind dataSourceRef and wait, Pending. App "empty" never had a backup.
+  k delete namespace z-good --wait=true --timeout=180s >/dev/null || return 1
+  local a n
+  for a in good empty; do
+    n=z-$a
+    k create namespace $n >/dev/null
+    printf '{"apiVersion":"v1","kind":"PersistentVolumeClaim","metadata":{"name":"%s-data","namespace":"%s"},"spec":{"accessModes":["ReadWriteOnce"],"storageClassName":"longhorn","resources":{"requests":{"storage":"1Gi"}},"dataSourceRef":{"apiGroup":"volsync.backube","kind":"ReplicationDestination","name":"%s-restore"}}}' $a $n $a \
+      | k apply --field-manager=argocd-controller -f - >/dev/null || return 1
+  done
+  expect "both claims wait (the populator's Warning)" populator_event z-good good-data VolSyncPopulatorReplicationDestinationMissing &&
+  expect "..." populator_event z-empty empty-data VolSyncPopulatorReplicationDestinationMissing &&
+  expect "..." [ "$(phase z-good good-data) $(phase z-empty empty-data)" = "Pending Pending" ] || return 1
+  good_uid=$(uid z-good good-data); empty_uid=$(uid z-empty empty-data)
+  second_settings z2 > "$work/Pulumi.z2.yaml"
+  printf 'volumes:\n  - {app: good, namespace: z-good, pvc: good-data, capacity: 1Gi, accessModes: [ReadWriteOnce], storageClass: longhorn}\n  - {app: empty, namespace: z-empty, pvc: empty-data, capacity: 1Gi, accessModes: [ReadWriteOnce], storageClass: longhorn}\n' > "$work/z2-inventory.yaml"
+  new_project "$two" e2e-z2 "$work/Pulumi.z2.yaml" "$work/z2-inventory.yaml"
+  # Disaster recovery per app and per namespace.
+  (cd "$two" && pulumi config set --path 'homelab-backups:recovery.disasterRecovery[0]' good >/dev/null &&
+    pulumi config set --path 'homelab-backups:recovery.disasterRecovery[1]' namespace:z-empty >/dev/null) || return 1
+  out=$(cd "$two" && pulumi preview --non-interactive 2>&1) || { echo "$out" | tail -30 >&2; return 1; }
+  expect "preview says each waiting claim is filled where it waits" grep -qF "FILL good: the waiting PVC z-good/good-data" <<< "$out" &&
+  expect "..." grep -qF "FILL empty: the waiting PVC z-empty/empty-data" <<< "$out" || return 1
+  if out=$(cd "$two" && pulumi up --yes --skip-preview --non-interactive 2>&1); then log "up accepted an empty restore"; return 1; fi
+  echo "$out" > "$work/z-up.log"
+  log "up said: $(grep -m1 -o 'restore-check FAIL app=empty.*' <<< "$out" | cut -c1-300)"
+  # The restore check (RestoreCheck) refuses before the empty app's destination exists: VolSync's populator has
+  # nothing to bind the claim to, so it stays Pending (volumepopulator_controller.go reconcilePVCPrime at v0.15.0).
+  expect "up stops naming the app whose repository is empty, at its restore check" \
+    grep -qE "restore-check FAIL app=empty point=latest reason=(no-eligible-snapshot|repository-missing)" <<< "$out" &&
+  expect "no destination was created for it" [ -z "$(k get replicationdestination -n z-empty -o name 2>/dev/null)" ] &&
+  expect "the empty claim still waits, unbound (20 s later too)" [ "$(phase z-empty empty-data) $(sleep 20; phase z-empty empty-data)" = "Pending Pending" ] &&
+  expect "no backups of the empty claim" [ -z "$(k get replicationsource empty-backup -n z-empty -o name 2>/dev/null)" ] || return 1
+  (cd "$two" && pulumi config set --path 'homelab-backups:restore.empty' fresh-start >/dev/null && up) || return 1
+  expect "the good claim, as Argo CD made it (same UID), bound" [ "$(uid z-good good-data) $(phase z-good good-data)" = "$good_uid Bound" ] &&
+  expect "with every file, byte for byte, as backed up before the disaster" diff "$work/z-good.sha256" <(digest z-good good-data) >&2 &&
+  expect "fresh-start: the empty claim bound" [ "$(uid z-empty empty-data) $(phase z-empty empty-data)" = "$empty_uid Bound" ] &&
+  expect "empty: nothing the app wrote" [ -z "$(content z-empty empty-data | cut -d' ' -f2)" ] &&
+  expect "and backed up from now on, recorded" [ "$(recorded_uid z-empty empty-backup)" = "$empty_uid" ] &&
+  expect "the good claim recorded too" [ "$(recorded_uid z-good good-backup)" = "$good_uid" ] || return 1
+  (cd "$two" && pulumi config rm --path 'homelab-backups:restore.empty' >/dev/null &&
+    pulumi config set --path 'homelab-backups:recovery.disasterRecovery' false >/dev/null && up && no_changes)
+}
+
 scenario a "migrate: adopt the live PVCs (an import each, 0 replaces), install VolSync, first backups" migrate
 scenario b "second up is a no-op; no-change preview timed" second_up_is_noop
 scenario c "schedule window change updates only ReplicationSources" window_change_updates_only_sources
@@ -1178,6 +1340,9 @@ scenario s "upgrade: a stack the last release made, previewed and applied by thi
 scenario t "real restic: previous:1 restores the backup before the latest, every file byte for byte; a repository deleted from the bucket is refused by the restore check, not re-created, and the PVC is kept" real_restic_selects_restores_and_initialises
 scenario ab "disaster recovery with one app's repository empty: up stops naming it, its PVC and destination never created, its repository untouched" disaster_recovery_refuses_an_empty_repository
 scenario w "Argo CD self-heal holds a restore: refused at preview and up naming the Application and its pause command, nothing changed; paused, it restores" argo_cd_self_heal_holds_a_restore
+scenario x "restore-before-bind: an Argo-CD-like re-create with the contract waits Pending, reported and paused; restore.<app>: latest fills it in place, byte for byte" waiting_claim_is_filled_on_request
+scenario y "a claim re-created without the contract stops preview and up naming both UIDs, nothing changed; fresh-start accepts it" re_created_claim_stops_the_program
+scenario z "disaster recovery of claims Argo CD created first: the good one filled with its bytes, the one with an empty repository refused until fresh-start" disaster_recovery_fills_claims_argo_created_first
 scenario u "onto the contract: Argo CD paused, a fresh manual backup, restore latest re-creates the PVC with the rendered patch's dataSourceRef, byte for byte; Argo CD's apply of the patched Git manifest changes nothing; the request removed, no changes; then deleted and re-created from Git it waits Pending, ./verify shows it WAITING FOR DATA and the gate names it, and the binder gives it its kept volume" onto_the_contract
 scenario v "repository identity: a wiped repository re-initialised by the real mover fails the next real drill repository-replaced; ./verify shows REPLACED and refuses the retirement; acknowledged, the drill passes" wiped_repository_is_caught_by_the_drill
 

@@ -445,6 +445,12 @@ class VolSync:
             return   # VP checkStorageClass
         prime_name = f"vs-prime-{m['uid']}"   # VP getPVCPrimeName
         prime = self.k.get("PersistentVolumeClaim", ns, prime_name)
+        # Restore-before-bind rests on the next lines (VP at v0.15.0): an unbound claim whose destination does not
+        # exist gets a Warning and stays Pending, re-reconciled when the destination appears (reconcilePVCPrime
+        # l.321-338; the RD watch, replicationDestinationPredicate l.544); one whose destination has no latestImage
+        # likewise (l.342-348); a bound claim is never populated again (isPVCBoundToVolume l.239, l.650). The event
+        # reasons are api/v1alpha1/events.go l.54-55 (EvVolPopPVCReplicationDestMissing,
+        # EvRVolPopPVCReplicationDestNoLatestImage).
         if not spec.get("volumeName"):
             if prime is None:
                 rd = self.k.get("ReplicationDestination", ns, ref["name"])

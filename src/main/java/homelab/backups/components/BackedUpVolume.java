@@ -143,7 +143,8 @@ public final class BackedUpVolume extends ComponentResource {
         destination.ifPresent(d -> created.put(Dependency.DESTINATION, d));
         // Disaster recovery requires the same evidence as a restore: a destination that restored nothing stops `up`.
         this.restored = claim.mode() == ClaimHandling.Mode.RESTORE ? restoredData(args)
-                : claim.mode() == ClaimHandling.Mode.DISASTER_RECOVERY ? recoveredData(args) : Output.of(true);
+                : claim.mode() == ClaimHandling.Mode.DISASTER_RECOVERY ? recoveredData(args)
+                : claim.mode() == ClaimHandling.Mode.FILL ? filledData(args) : Output.of(true);
         this.keptVolume = handling.keptVolume().map(o -> keepVolume(name, args.volumeToKeep().orElseThrow(), o, args));
         keptVolume.ifPresent(v -> created.put(Dependency.KEPT_VOLUME, v));
 
@@ -152,8 +153,8 @@ public final class BackedUpVolume extends ComponentResource {
 
         this.source = new CustomObject(name + "-source",
                 CustomObjectArgs.builder(VolSyncSpecs.API_VERSION, "ReplicationSource")
-                        .metadata(meta(plan.sourceName(), plan.namespace(), Map.of()))
-                        .spec(VolSyncSpecs.replicationSource(plan, settings))
+                        .metadata(sourceMeta(plan, args.volumeToKeep()))
+                        .spec(sourceSpec(plan, settings))
                         .build(), options(handling.source(), args));
 
         this.maintenance = plan.maintenanceSchedule().map(cron -> new CustomObject(name + "-maintenance",
@@ -175,11 +176,68 @@ public final class BackedUpVolume extends ComponentResource {
         return settings.volsync().mover() == Settings.Mover.KOPIA ? SecretKey.KOPIA_PASSWORD : SecretKey.RESTIC_PASSWORD;
     }
 
+    /**
+     * The source records the UID of the claim the program holds as the app's data (ClaimState): the live one when it
+     * adopts or fills a claim - a filled one only once its destination restored data - and the new PVC's own UID when
+     * it creates one. A waiting claim keeps the UID recorded before it.
+     */
+    private ObjectMetaArgs sourceMeta(VolumePlan plan, Optional<String> volumeToKeep) {
+        var meta = ObjectMetaArgs.builder().name(plan.sourceName()).namespace(plan.namespace());
+        if (!plan.populatorRestore()) return meta.build();
+        Optional<Output<String>> uid = switch (claim.mode()) {
+            case RESTORE, DISASTER_RECOVERY -> Optional.of(pvc.metadata().applyValue(m -> m.uid().orElse("")));
+            case FILL -> claim.claimUid().map(u -> restored.applyValue(ok -> u));
+            case ADOPT, WAIT -> claim.claimUid().map(Output::of);
+        };
+        // The volume a restore kept, so that a claim the owner bound to it again (README: Undo a restore) is told
+        // from one re-created empty.
+        var kept = claim.mode() == ClaimHandling.Mode.RESTORE ? volumeToKeep : claim.keptVolume();
+        uid.ifPresent(u -> meta.annotations(u.applyValue(v -> {
+            var annotations = new LinkedHashMap<String, String>();
+            annotations.put(homelab.backups.plan.ClaimState.CLAIM_UID_ANNOTATION, v);
+            kept.ifPresent(pv -> annotations.put(homelab.backups.plan.ClaimState.KEPT_VOLUME_ANNOTATION, pv));
+            return (Map<String, String>) annotations;
+        })));
+        return meta.build();
+    }
+
+    /** A waiting claim's backups are paused: VolSync runs no mover for a paused source (v0.15.0 api/v1alpha1 replicationsource_types.go Paused; mover/restic/builder.go). */
+    private Map<String, Object> sourceSpec(VolumePlan plan, Settings settings) {
+        var spec = VolSyncSpecs.replicationSource(plan, settings);
+        if (!claim.pauseBackups()) return spec;
+        var paused = new LinkedHashMap<String, Object>(spec);
+        paused.put("paused", true);
+        return paused;
+    }
+
+    /**
+     * Completes once a waiting claim's destination shows restored data (the populator fills the claim from it); when
+     * it restored nothing, the program stops here and the source records nothing - unless the owner asked for a
+     * fresh start, the only case in which the claim may bind empty.
+     */
+    private Output<Boolean> filledData(Args args) {
+        var plan = args.plan();
+        var trigger = claim.restoreId().orElseThrow();
+        var mover = args.settings().volsync().mover();
+        return destination.orElseThrow().status().apply(status -> {
+            if (claim.acceptNothing()) return Output.of(true);
+            return RestoreOutcome.of(mover, status, trigger) instanceof RestoreOutcome.Nothing nothing
+                    ? Stop.<Boolean>program(RestoreOutcome.fillRefusal(plan, trigger, nothing))
+                    : Output.of(true);
+        });
+    }
+
     private CustomObject destination(String name, Args args, ChildOptions options) {
         var plan = args.plan();
+        var latest = new homelab.backups.config.RestorePoint.Latest();
         var run = claim.mode() == ClaimHandling.Mode.RESTORE
                 ? new VolSyncSpecs.DestinationRun(plan.restore().orElseThrow().id(), plan.restore().orElseThrow().point())
-                : new VolSyncSpecs.DestinationRun(DISASTER_RECOVERY_TRIGGER, new homelab.backups.config.RestorePoint.Latest());
+                : claim.mode() == ClaimHandling.Mode.FILL
+                ? new VolSyncSpecs.DestinationRun(claim.restoreId().orElseThrow(), plan.restore()
+                        .map(homelab.backups.config.RestoreRequest::point)
+                        .filter(p -> !(p instanceof homelab.backups.config.RestorePoint.FreshStart))
+                        .orElse(latest))
+                : new VolSyncSpecs.DestinationRun(DISASTER_RECOVERY_TRIGGER, latest);
         var annotations = new LinkedHashMap<String, String>();
         // pulumi up blocks here until VolSync reports that this very trigger finished (docs/design.md correction 3).
         annotations.put(WAIT_FOR_ANNOTATION, "jsonpath={.status.lastManualSync}=" + run.trigger());
@@ -199,7 +257,8 @@ public final class BackedUpVolume extends ComponentResource {
                 .storageClassName(plan.storageClass());
         if (claim.populated()) spec.dataSourceRef(populator(plan));
         var annotations = new LinkedHashMap<String, String>();
-        claim.restoreId().ifPresent(id -> annotations.put(RESTORE_ANNOTATION, id));
+        // A filled claim is Argo CD's, adopted as it lives: nothing of ours is written on it.
+        if (claim.mode() != ClaimHandling.Mode.FILL) claim.restoreId().ifPresent(id -> annotations.put(RESTORE_ANNOTATION, id));
         // The restored PVC names the volume its restore kept, so later runs keep naming it (README: Undo a restore).
         if (claim.mode() == ClaimHandling.Mode.RESTORE) {
             args.volumeToKeep().ifPresent(pv -> annotations.put(LiveCluster.KEPT_VOLUME_ANNOTATION, pv));
@@ -246,8 +305,8 @@ public final class BackedUpVolume extends ComponentResource {
         var image = settings.drills().image().or(() -> homelab.backups.config.MoverImage.of(settings.volsync()))
                 .orElseThrow(() -> new IllegalStateException("RESTORE " + args.plan().app() + ": the restore check runs "
                         + "in the mover image, and drills.image " + homelab.backups.config.MoverImage.required(settings.volsync())));
-        // allowEmpty: the bind helper's fresh-start sets it; nothing else does.
-        var check = RestoreCheck.of(args.plan(), claim, settings.volsync().mover(), image, false);
+        // An empty repository passes only where the owner asked for a fresh start (the claim may then bind empty).
+        var check = RestoreCheck.of(args.plan(), claim, settings.volsync().mover(), image, claim.acceptNothing());
         return Optional.of(new Job(name + "-restore-check", JobArgs.builder()
                 .metadata(RestoreCheckSpecs.metadata(check))
                 .spec(RestoreCheckSpecs.job(check, settings))

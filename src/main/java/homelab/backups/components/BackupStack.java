@@ -10,6 +10,7 @@ import homelab.backups.kubernetes.LiveCluster;
 import homelab.backups.plan.Adoption;
 import homelab.backups.plan.AlertsPresence;
 import homelab.backups.plan.ClaimHandling;
+import homelab.backups.plan.ClaimState;
 import homelab.backups.plan.LiveReview;
 import java.util.TreeMap;
 import homelab.backups.plan.StackPlan;
@@ -40,11 +41,25 @@ public final class BackupStack {
         var settings = plan.inputs().settings();
         var recovery = settings.restore();
         var handling = new TreeMap<String, ClaimHandling>();
-        plan.volumes().forEach(v -> handling.put(v.app(), ClaimHandling.of(v, recovery.disasterRecovery(), recovery.timeout())));
+        // Restore-before-bind: each backed-up claim is first read for what it is (the one the program holds, one
+        // waiting for its data, one re-created behind its back), and that decides what may happen to it.
+        var states = new TreeMap<String, ClaimState>();
+        var recovering = new TreeMap<String, Boolean>();
+        for (var v : plan.volumes()) {
+            boolean dr = recovery.recovers(v.app(), v.namespace());
+            recovering.put(v.app(), dr);
+            if (v.populatorRestore()) {
+                var state = ClaimState.read(v, ClaimHandling.pendingRestore(v, dr), live);
+                states.put(v.app(), state);
+                handling.put(v.app(), ClaimHandling.of(v, state, dr, recovery.timeout()));
+            } else {
+                handling.put(v.app(), ClaimHandling.of(v, dr, recovery.timeout()));
+            }
+        }
         // Before anything is registered: the live PVCs must be the ones the inventory describes, and a PVC about to be
         // restored must be free. A RunException: the SDK reports its message as the error, without a stack trace.
-        this.review = LiveReview.of(plan.inputs().inventory().file(), plan.volumes(), handling, plan.databases(),
-                settings.argocd().namespace(), live);
+        this.review = LiveReview.of(plan.inputs().inventory().file(), plan.volumes(), handling, states, recovering,
+                plan.databases(), settings.argocd().namespace(), live);
         if (!review.errors().isEmpty()) throw new RunException(Adoption.failure(review.errors()));
         boolean retire = settings.longhorn().retireBackups();
         if (retire && live.offline()) {
@@ -54,7 +69,18 @@ public final class BackupStack {
             // Refused before anything is registered, like every other input the live cluster contradicts.
             var verification = Verification.of(plan, live, Instant.now());
             // (a drill's identity failure that this stack acknowledges does not refuse the up that records it)
-            if (!verification.provenOrAcknowledged(plan)) throw new RunException(RetirementGate.refusal(verification));
+            if (!verification.provenOrAcknowledged(plan)) {
+                var longhorn = settings.longhorn();
+                var target = live.object(ProofWave.LONGHORN_API, "BackupTarget", longhorn.namespace(), longhorn.backupTarget());
+                switch (RetirementGate.whenUnproven(RetirementGate.retired(target), recovery.disasterRecovery())) {
+                    case REFUSE -> throw new RunException(RetirementGate.refusal(verification));
+                    case KEEP_RETIRED -> warn.accept(RetirementGate.keptRetired(verification));
+                    case POSTPONE -> {
+                        warn.accept(RetirementGate.postponed(verification));
+                        retire = false;
+                    }
+                }
+            }
         }
         // Read at preview like the others: without the monitoring stack the alert rules are left out, and backups,
         // restores and disaster recovery go ahead (issue 21, part 6).
@@ -73,7 +99,8 @@ public final class BackupStack {
         this.proof = new ProofWave("wave3-proof", new ProofWave.Args(plan, retire, storage.ready(), alertsNotInstalled), k8s);
         this.volumes = new VolumesWave("wave4-volumes", new VolumesWave.Args(plan.volumes(), handling, review, settings,
                 secrets.source(), proof.ready(), drills(plan, live, warn)), k8s);
-        RestoreNotices.announce(plan, warn);
+        RestoreNotices.announce(plan, handling, warn);
+        RestoreNotices.claims(plan, states, handling, warn);
     }
 
     /**

@@ -47,7 +47,7 @@ public final class VolumesWave extends ComponentResource implements Wave {
             var volumeToKeep = args.review().volumeToKeep(plan.app());
             var handling = VolumeHandling.of(args.handling().get(plan.app()), volumeToKeep,
                     args.settings().restore().timeout());
-            boolean recovering = handling.claim().mode() == ClaimHandling.Mode.DISASTER_RECOVERY;
+            boolean recovering = handling.claim().recovering();
             if (recovering && batch.size() == parallel) {
                 earlier = List.copyOf(batch);
                 batch.clear();
@@ -57,7 +57,9 @@ public final class VolumesWave extends ComponentResource implements Wave {
                     java.util.Optional.ofNullable(drills.get(plan.app())), recovering ? earlier : List.of()),
                     ComponentResourceOptions.builder().parent(this).build());
             volumes.add(volume);
-            if (recovering) batch.add(volume.pvc());
+            // A filled claim is imported as it waits: its restore is done when its destination is.
+            if (recovering) batch.add(handling.claim().mode() == ClaimHandling.Mode.FILL
+                    ? volume.destination().orElseThrow() : volume.pvc());
             schedules.put(plan.app(), plan.schedule().text());
         }
         registerOutputs(Map.of("count", Output.of(volumes.size()), "schedules", Output.of(schedules)));

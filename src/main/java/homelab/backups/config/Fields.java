@@ -237,6 +237,36 @@ public final class Fields {
         return Optional.of(out);
     }
 
+    /**
+     * {@code true}/{@code false}, or a list of strings: empty when false or absent, an empty list for {@code true}, the
+     * strings otherwise (an empty list written out is an error: it would say "on" and mean nothing).
+     */
+    public Optional<List<String>> flagOrStrings(String key) {
+        var node = type(List.of("boolean", "array"));
+        node.put("items", type("string"));
+        node.put("default", false);
+        record(key, node, false);
+        var raw = raw(key);
+        if (raw == null) return Optional.empty();
+        if (raw instanceof Boolean || "true".equals(raw) || "false".equals(raw)) {
+            return booleanValue(key).filter(b -> b).map(b -> List.<String>of());
+        }
+        if (!(raw instanceof List<?> list)) {
+            error(key, "must be true, false or a list, got " + describe(raw));
+            return Optional.empty();
+        }
+        if (list.isEmpty()) {
+            error(key, "an empty list names nothing: write false, true, or the entries");
+            return Optional.empty();
+        }
+        var out = new ArrayList<String>();
+        for (int i = 0; i < list.size(); i++) {
+            if (list.get(i) instanceof String s && !s.isBlank()) out.add(s);
+            else error(key + "[" + i + "]", "must be a non-empty string, got " + describe(list.get(i)));
+        }
+        return out.isEmpty() ? Optional.empty() : Optional.of(out);
+    }
+
     /** A mapping of string to string (for example storage class → snapshot class). */
     public Map<String, String> stringMap(String key) {
         var node = type("object");

@@ -48,11 +48,28 @@ public sealed interface RestorePoint {
         }
     }
 
+    /**
+     * {@code fresh-start}: the owner's explicit word that an app whose claim has no data yet may start empty. Its
+     * destination still restores the newest backup - a fresh start never discards a backup - and only when the
+     * repository holds none is "nothing restored" accepted (README: When a claim is re-created). For a re-created
+     * claim that is already bound, it accepts the live volume as the app's data.
+     */
+    record FreshStart() implements RestorePoint {
+        public String text() {
+            return "fresh-start";
+        }
+
+        public String slug() {
+            return "fresh-start";
+        }
+    }
+
     Pattern PREVIOUS = Pattern.compile("^previous:([0-9]{1,4})$");
 
-    /** Parses {@code latest}, an RFC 3339 time with a {@code T} and an offset, or {@code previous:<n>} (n ≥ 1). */
+    /** Parses {@code latest}, {@code fresh-start}, an RFC 3339 time with a {@code T} and an offset, or {@code previous:<n>} (n ≥ 1). */
     static Optional<RestorePoint> parse(String text) {
         if ("latest".equals(text)) return Optional.of(new Latest());
+        if ("fresh-start".equals(text)) return Optional.of(new FreshStart());
         var m = PREVIOUS.matcher(text);
         if (m.matches()) {
             int n = Integer.parseInt(m.group(1));

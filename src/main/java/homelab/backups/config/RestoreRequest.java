@@ -20,6 +20,11 @@ public record RestoreRequest(String target, RestorePoint point, Optional<String>
         return new RestoreRequest(target, point, label, "r-" + point.slug() + "-" + sha256(basis).substring(0, 8));
     }
 
+    /** Whether this is {@code fresh-start}: an empty claim is accepted when the repository has no backup. */
+    public boolean freshStart() {
+        return point instanceof RestorePoint.FreshStart;
+    }
+
     /** The request as written in config. */
     public String text() {
         return point.text() + label.map(l -> "@" + l).orElse("");

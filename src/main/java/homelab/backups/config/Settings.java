@@ -193,14 +193,36 @@ public record Settings(
 
     /**
      * @param timeout           how long {@code pulumi up} waits for a restore mover; large volumes take hours
-     * @param disasterRecovery  the stack-wide bootstrap mode for a rebuilt cluster
+     * @param disasterRecovery  the bootstrap mode for a rebuilt cluster: the whole stack, or only {@code recoveryScope}
      * @param parallelRestores  disaster recovery restores at most this many volumes at once: Longhorn builds the
      *                          replicas of every new volume at the same time, and mass restores have faulted its
      *                          volumes (docs/field-incidents-2026.md #40)
      */
-    public record RestoreSettings(Duration timeout, boolean disasterRecovery, int parallelRestores) {
+    public record RestoreSettings(Duration timeout, boolean disasterRecovery, int parallelRestores,
+                                  List<String> recoveryScope) {
+        /** {@code recoveryScope} entries that name a namespace rather than an app id. */
+        public static final String NAMESPACE_PREFIX = "namespace:";
+
+        /**
+         * @param recoveryScope empty: disaster recovery (when on) covers every volume; otherwise app ids and
+         *                      {@code namespace:<ns>} entries, and only those recover (validated against the inventory)
+         */
         public RestoreSettings {
             if (parallelRestores < 1) throw new IllegalArgumentException("parallelRestores must be at least 1: " + parallelRestores);
+            recoveryScope = List.copyOf(recoveryScope);
+            if (!recoveryScope.isEmpty() && !disasterRecovery) {
+                throw new IllegalArgumentException("a disaster recovery scope needs disasterRecovery on: " + recoveryScope);
+            }
+        }
+
+        public RestoreSettings(Duration timeout, boolean disasterRecovery, int parallelRestores) {
+            this(timeout, disasterRecovery, parallelRestores, List.of());
+        }
+
+        /** Whether disaster recovery covers this app's volume. */
+        public boolean recovers(String app, String namespace) {
+            return disasterRecovery && (recoveryScope.isEmpty() || recoveryScope.contains(app)
+                    || recoveryScope.contains(NAMESPACE_PREFIX + namespace));
         }
     }
 

@@ -648,7 +648,11 @@ public final class SettingsLoader {
         if (timeout.compareTo(Duration.ofMinutes(5)) < 0) {
             f.error("timeout", timeoutText + " is too short for any restore; large volumes take hours");
         }
-        var dr = f.bool("disasterRecovery", false);
+        // true/false for the whole stack, or a list of app ids and namespace:<ns> entries (checked against the
+        // inventory in StackInputs, which knows it).
+        var given = f.flagOrStrings("disasterRecovery");
+        var dr = given.isPresent();
+        var scope = given.orElse(List.of());
         // Each restore of a rebuilt cluster is a new Longhorn volume whose replicas are built at once; the owner's
         // 25 parallel restores faulted 10 volumes (docs/field-incidents-2026.md #40).
         var parallel = f.integer("parallelRestores", 3);
@@ -656,7 +660,7 @@ public final class SettingsLoader {
             f.error("parallelRestores", parallel + " must be between 1 and 50 (how many volumes disaster recovery restores at once)");
         }
         f.finish();
-        return new Settings.RestoreSettings(timeout, dr, (int) Math.max(1, Math.min(parallel, 50)));
+        return new Settings.RestoreSettings(timeout, dr, (int) Math.max(1, Math.min(parallel, 50)), scope);
     }
 
     static Optional<Duration> parseDuration(String text) {

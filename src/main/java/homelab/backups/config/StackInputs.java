@@ -411,9 +411,30 @@ public record StackInputs(String stack, Inventory inventory, Settings settings, 
         var out = new TreeMap<String, RestoreRequest>();
         var raw = config.object("restore", errors);
         var item = StackConfig.NAMESPACE + ":restore";
-        if (!raw.isEmpty() && settings.restore().disasterRecovery()) {
-            errors.add(config.file(), item, "", "per-app restore requests and recovery.disasterRecovery cannot be "
-                    + "combined: disaster recovery already restores every volume");
+        var recovery = settings.restore();
+        for (var entry : recovery.recoveryScope()) {
+            var ns = entry.startsWith(Settings.RestoreSettings.NAMESPACE_PREFIX)
+                    ? Optional.of(entry.substring(Settings.RestoreSettings.NAMESPACE_PREFIX.length())) : Optional.<String>empty();
+            boolean known = ns.isPresent()
+                    ? inventory.volumes().stream().anyMatch(v -> !v.excluded() && v.namespace().equals(ns.get()))
+                    : inventory.volumes().stream().anyMatch(v -> !v.excluded() && v.app().equals(entry));
+            if (!known) {
+                errors.add(config.file(), StackConfig.NAMESPACE + ":recovery", "disasterRecovery", ns.isPresent()
+                        ? "'" + entry + "': no backed-up volume of " + inventory.file() + " lives in namespace " + ns.get()
+                        : "'" + entry + "' is not a backed-up volume app of " + inventory.file()
+                        + " (write an app id, or namespace:<ns> for every app of a namespace)");
+            }
+        }
+        // fresh-start is the one request disaster recovery takes: the owner's word for an app whose repository is empty.
+        for (var entry : new TreeMap<>(raw).entrySet()) {
+            var volume = inventory.volumes().stream().filter(v -> v.app().equals(entry.getKey())).findFirst();
+            boolean recovering = volume.isPresent() ? recovery.recovers(volume.get().app(), volume.get().namespace())
+                    : recovery.disasterRecovery();
+            if (recovering && !"fresh-start".equals(entry.getValue())) {
+                errors.add(config.file(), item, entry.getKey(), "a restore request and recovery.disasterRecovery cannot "
+                        + "be combined for the same app: disaster recovery already restores it (only fresh-start may "
+                        + "be written for an app it covers)");
+            }
         }
         for (var entry : new TreeMap<>(raw).entrySet()) {
             var target = entry.getKey();
@@ -480,6 +501,15 @@ public record StackInputs(String stack, Inventory inventory, Settings settings, 
             if (point.isEmpty()) {
                 errors.add(config.file(), item, target, "'" + pointText + "' is not latest, previous:<n> (n >= 1) or an "
                         + "RFC 3339 time such as 2026-11-27T02:00:00Z");
+                continue;
+            }
+            if (database.isPresent() && point.get() instanceof RestorePoint.FreshStart) {
+                errors.add(config.file(), item, target, "fresh-start is for a volume's claim that has no data yet; a "
+                        + "database restore creates a new cluster next to the running one: write latest or a point in time");
+                continue;
+            }
+            if (label.isPresent() && point.get() instanceof RestorePoint.FreshStart) {
+                errors.add(config.file(), item, target, "fresh-start takes no label");
                 continue;
             }
             if (database.isPresent() && point.get() instanceof RestorePoint.Previous) {

@@ -219,7 +219,10 @@ public final class Fabric8LiveCluster implements LiveCluster {
                 meta.getDeletionTimestamp() != null && !meta.getDeletionTimestamp().isEmpty(),
                 Optional.ofNullable(annotations.get(RESTORE_ANNOTATION)),
                 Optional.ofNullable(annotations.get(KEPT_VOLUME_ANNOTATION)),
-                meta.getLabels() == null ? Map.of() : meta.getLabels(), annotations);
+                meta.getLabels() == null ? Map.of() : meta.getLabels(), annotations,
+                Optional.ofNullable(meta.getCreationTimestamp()),
+                Optional.ofNullable(spec.getDataSourceRef())
+                        .map(r -> LiveClaim.ref(r.getApiGroup(), r.getKind(), r.getName())));
     }
 
     private <T> T read(Supplier<T> call) {

@@ -17,15 +17,37 @@ import java.util.Optional;
  * @param keptVolume       the volume that request kept (our annotation), if any
  * @param labels           its labels (who created it: VolSync, a database operator, Argo CD's instance label)
  * @param annotations      its annotations (Argo CD's tracking id)
+ * @param created          {@code metadata.creationTimestamp} as the API server wrote it (since when a claim waits)
+ * @param dataSourceRef    {@code spec.dataSourceRef} as {@code apiGroup/kind/name}, when it has one
  */
 public record LiveClaim(String namespace, String name, String uid, Optional<String> storage, List<String> accessModes,
                         Optional<String> storageClassName, Optional<String> phase, Optional<String> volumeName,
                         boolean terminating, Optional<String> restoreId, Optional<String> keptVolume,
-                        Map<String, String> labels, Map<String, String> annotations) {
+                        Map<String, String> labels, Map<String, String> annotations, Optional<String> created,
+                        Optional<String> dataSourceRef) {
     public LiveClaim {
         accessModes = List.copyOf(accessModes);
         labels = Map.copyOf(labels);
         annotations = Map.copyOf(annotations);
+    }
+
+    /** A claim read without its creation time and data source (tests of checks that look at neither). */
+    public LiveClaim(String namespace, String name, String uid, Optional<String> storage, List<String> accessModes,
+                     Optional<String> storageClassName, Optional<String> phase, Optional<String> volumeName,
+                     boolean terminating, Optional<String> restoreId, Optional<String> keptVolume,
+                     Map<String, String> labels, Map<String, String> annotations) {
+        this(namespace, name, uid, storage, accessModes, storageClassName, phase, volumeName, terminating, restoreId,
+                keptVolume, labels, annotations, Optional.empty(), Optional.empty());
+    }
+
+    /** {@code apiGroup/kind/name}, the form {@link #dataSourceRef} is compared in. */
+    public static String ref(String apiGroup, String kind, String name) {
+        return (apiGroup == null ? "" : apiGroup) + "/" + kind + "/" + name;
+    }
+
+    /** Whether it is {@code Pending}: not bound to a volume yet. */
+    public boolean pending() {
+        return phase.map("Pending"::equals).orElse(false);
     }
 
     /** {@code namespace/name}. */

@@ -58,16 +58,31 @@ public record LiveReview(Map<String, LiveClaim> claims, Map<String, String> volu
     /** @param argoNamespace where Argo CD's Applications live (homelab-backups:argocd.namespace) */
     public static LiveReview of(String inventoryFile, List<VolumePlan> plans, Map<String, ClaimHandling> handling,
                                 List<DatabasePlan> databases, String argoNamespace, Lookup live) {
+        return of(inventoryFile, plans, handling, Map.of(), Map.of(), databases, argoNamespace, live);
+    }
+
+    /**
+     * @param states     each backed-up volume's claim as {@link ClaimState} read it: a refused state is an error
+     * @param recovering the apps disaster recovery covers
+     */
+    public static LiveReview of(String inventoryFile, List<VolumePlan> plans, Map<String, ClaimHandling> handling,
+                                Map<String, ClaimState> states, Map<String, Boolean> recovering,
+                                List<DatabasePlan> databases, String argoNamespace, Lookup live) {
         var claims = new TreeMap<String, LiveClaim>();
         var keep = new TreeMap<String, String>();
         var errors = new ArrayList<ConfigError>();
         for (var plan : plans) {
             var h = handling.get(plan.app());
+            var state = Optional.ofNullable(states.get(plan.app()));
+            state.flatMap(st -> st.refusal(plan, recovering.getOrDefault(plan.app(), false))).ifPresent(why ->
+                    errors.add(new ConfigError(inventoryFile, "volumes (" + plan.app() + ")", "pvc", why)));
             if (h.mode() == ClaimHandling.Mode.DISASTER_RECOVERY) continue;
             var item = "volumes (" + plan.app() + ")";
-            var claim = live.claim(plan.namespace(), plan.pvc());
+            var claim = state.isPresent() ? state.get().live() : live.claim(plan.namespace(), plan.pvc());
             claim.ifPresent(c -> claims.put(plan.app(), c));
-            if (h.mode() == ClaimHandling.Mode.ADOPT) {
+            // A waiting claim is adopted as it lives too (filled or not): it must be the one the inventory describes.
+            if (h.mode() == ClaimHandling.Mode.ADOPT || h.mode() == ClaimHandling.Mode.WAIT
+                    || h.mode() == ClaimHandling.Mode.FILL) {
                 if (claim.isEmpty()) {
                     errors.add(new ConfigError(inventoryFile, item, "pvc", "the PVC " + plan.namespace() + "/"
                             + plan.pvc() + " does not exist in the cluster. Adoption takes a PVC that exists: fix "

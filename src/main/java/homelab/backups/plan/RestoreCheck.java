@@ -60,8 +60,12 @@ public record RestoreCheck(String app, String namespace, String jobName, String 
                     + claim.mode() + ")");
         }
         var trigger = claim.restoreId().orElseThrow();
-        RestorePoint point = claim.mode() == ClaimHandling.Mode.RESTORE
-                ? plan.restore().orElseThrow().point() : new RestorePoint.Latest();
+        // The point the destination restores: the request's (a restore, or a waiting claim filled on request), else
+        // the latest (disaster recovery; fresh-start, which restores the latest backup when there is one).
+        RestorePoint point = (claim.mode() == ClaimHandling.Mode.RESTORE || claim.mode() == ClaimHandling.Mode.FILL)
+                ? plan.restore().map(homelab.backups.config.RestoreRequest::point)
+                        .filter(p -> !(p instanceof RestorePoint.FreshStart)).orElse(new RestorePoint.Latest())
+                : new RestorePoint.Latest();
         var basis = String.join("|", plan.namespace(), plan.app(), plan.repository(), trigger, point.text(),
                 Boolean.toString(allowEmpty), mover.id());
         return new RestoreCheck(plan.app(), plan.namespace(), jobName(plan.app(), basis), plan.secretName(), mover, image,

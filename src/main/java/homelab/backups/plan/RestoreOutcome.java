@@ -84,6 +84,19 @@ public sealed interface RestoreOutcome {
                 + " -o yaml). Point the stack at the repository that holds this app's backups (README: Disaster recovery)";
     }
 
+    /** The error filling a waiting claim stops with when its destination restored nothing. */
+    static String fillRefusal(VolumePlan plan, String trigger, Nothing nothing) {
+        var rd = plan.namespace() + "/" + plan.destinationName();
+        return "FILL " + plan.app() + " stopped: the destination " + rd + " restored nothing (trigger " + trigger
+                + "): " + nothing.reason() + ". The waiting PVC " + plan.namespace() + "/" + plan.pvc() + " was not "
+                + "written by this program and its ReplicationSource was not updated (its backups stay as they were: "
+                + "paused, or not started); VolSync's populator may have bound it to the "
+                + "destination's empty volume, which no backup records. If the repository " + plan.repositoryPath()
+                + " should hold this app's backups, find them first (the wrong repository? README: Disaster recovery); "
+                + "if the app really has none, start it empty: pulumi config set --path 'homelab-backups:restore."
+                + plan.app() + "' fresh-start";
+    }
+
     private static Optional<String> find(Pattern pattern, String logs) {
         var m = pattern.matcher(logs);
         if (!m.find()) return Optional.empty();

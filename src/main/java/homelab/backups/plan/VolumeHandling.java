@@ -106,7 +106,7 @@ public record VolumeHandling(ClaimHandling claim, ChildOptions secret, ChildOpti
         // Disaster recovery restores every volume: in batches, each after the previous batch's PVCs exist, because
         // Longhorn builds each new volume's replicas at once (docs/field-incidents-2026.md #40).
         var destination = claim.populated()
-                ? Optional.of((claim.mode() == ClaimHandling.Mode.DISASTER_RECOVERY
+                ? Optional.of((claim.recovering()
                         ? ChildOptions.named(Dependency.EARLIER_WAVES, Dependency.SECRET, Dependency.EARLIER_RESTORES,
                                 Dependency.RESTORE_CHECK)
                         : ChildOptions.named(Dependency.EARLIER_WAVES, Dependency.SECRET, Dependency.RESTORE_CHECK))

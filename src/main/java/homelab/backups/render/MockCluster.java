@@ -154,11 +154,19 @@ public final class MockCluster implements LiveCluster {
         return edited(plan, UnaryOperator.identity());
     }
 
-    /** Every inventory PVC exists; {@code edit} changes each before it is read (returning null deletes it). */
+    /**
+     * Every inventory PVC exists - except those disaster recovery covers, which a rebuilt cluster does not have yet
+     * (the case the render shows; a claim Argo CD created first is read live by {@code pulumi preview});
+     * {@code edit} changes each before it is read (returning null deletes it).
+     */
     public static MockCluster edited(StackPlan plan, UnaryOperator<Map<String, Object>> edit) {
         var claims = new LinkedHashMap<String, Map<String, Object>>();
+        var recovery = plan.inputs().settings().restore();
         for (var v : plan.volumes()) {
-            var live = edit.apply(liveObject(v));
+            if (v.populatorRestore() && recovery.recovers(v.app(), v.namespace())) continue;
+            // fresh-start is for a claim waiting for its data: the render shows the claim it is meant for.
+            boolean fresh = v.populatorRestore() && v.restore().map(r -> r.freshStart()).orElse(false);
+            var live = edit.apply(fresh ? waitingObject(v) : liveObject(v));
             if (live != null) claims.put(v.namespace() + "/" + v.pvc(), live);
         }
         var objects = new LinkedHashMap<String, Map<String, Object>>();
@@ -261,7 +269,10 @@ public final class MockCluster implements LiveCluster {
                 meta.get("deletionTimestamp") != null,
                 Optional.ofNullable((String) annotations.get(RESTORE_ANNOTATION)),
                 Optional.ofNullable((String) annotations.get(KEPT_VOLUME_ANNOTATION)),
-                strings((Map<String, Object>) meta.getOrDefault("labels", Map.of())), strings(annotations));
+                strings((Map<String, Object>) meta.getOrDefault("labels", Map.of())), strings(annotations),
+                Optional.ofNullable((String) meta.get("creationTimestamp")),
+                Optional.ofNullable((Map<String, Object>) spec.get("dataSourceRef"))
+                        .map(r -> LiveClaim.ref((String) r.get("apiGroup"), (String) r.get("kind"), (String) r.get("name"))));
     }
 
     private static Map<String, String> strings(Map<String, Object> map) {
@@ -298,6 +309,19 @@ public final class MockCluster implements LiveCluster {
         claim.put("metadata", metadata);
         claim.put("spec", spec);
         claim.put("status", status);
+        return claim;
+    }
+
+    /** The claim as Argo CD re-creates it from Git with the restore-before-bind contract: Pending, unbound. */
+    @SuppressWarnings("unchecked")
+    public static Map<String, Object> waitingObject(VolumePlan v) {
+        var claim = liveObject(v);
+        var spec = new LinkedHashMap<String, Object>((Map<String, Object>) claim.get("spec"));
+        spec.remove("volumeName");
+        spec.put("dataSourceRef", Map.of("apiGroup", "volsync.backube", "kind", "ReplicationDestination",
+                "name", v.destinationName()));
+        claim.put("spec", spec);
+        claim.put("status", Map.of("phase", "Pending"));
         return claim;
     }
 

@@ -227,8 +227,11 @@ public final class StackRender {
         for (var v : plan.volumes()) {
             String restore;
             if (!v.populatorRestore()) restore = "manual only (no snapshots)";
-            else if (settings.restore().disasterRecovery()) restore = "DR bootstrap from latest";
-            else restore = v.restore().map(r -> "REPLACE from " + r.text() + " (" + r.id() + ")").orElse("-");
+            else if (settings.restore().recovers(v.app(), v.namespace())) restore = "DR bootstrap from latest"
+                    + (v.restore().map(r -> r.freshStart()).orElse(false) ? " (fresh-start: empty if no backup)" : "");
+            else restore = v.restore().map(r -> r.freshStart()
+                    ? "fresh-start (a claim with no data yet: filled from latest, else empty; preview reads the claim)"
+                    : "REPLACE from " + r.text() + " (" + r.id() + ")").orElse("-");
             rows.add(List.of(v.app(), v.namespace(), v.pvc(), v.capacity().text(), v.policy().name(),
                     v.schedule().text() + (v.scheduleSource().equals("staggered") ? "" : " (own)"),
                     keeps(v.policy().retain()), v.repositoryPath(), mover, v.copyMethod().apiName(),

@@ -195,8 +195,9 @@ class AdoptionTest {
 
     @Test
     void disasterRecoveryReadsNothing() {
-        // A rebuilt cluster: every PVC is created from its backup, so none is even looked up. Only whether the
-        // monitoring stack is back yet is asked (issue 21): here it is not, and the restores go ahead all the same.
+        // A rebuilt cluster: every PVC is created from its backup. Each backed-up claim and its source are looked up
+        // (restore-before-bind: one Argo CD created first is filled where it waits), nothing else of the apps; and
+        // whether the monitoring stack is back yet (issue 21): here it is not, and the restores go ahead all the same.
         var live = Mockito.mock(LiveCluster.class);
         var plan = io(TestStacks.with(TestStacks.prodConfig(), "recovery", "{\"disasterRecovery\": true}"));
         var dr = MockedRun.of(plan, live);
@@ -206,6 +207,12 @@ class AdoptionTest {
         // ... and each drill's CronJob, for the repository its drills recorded (issue 21 part 3, RepositoryIdentity):
         // absent on a rebuilt cluster, so nothing is expected until a drill passes there.
         for (var d : plan.drills()) Mockito.verify(live).object("batch/v1", "CronJob", d.namespace(), d.cronJobName());
+        for (var v : plan.volumes()) {
+            if (!v.populatorRestore()) continue;
+            Mockito.verify(live).claim(v.namespace(), v.pvc());
+            Mockito.verify(live).object(homelab.backups.plan.ClaimState.SOURCE_API_VERSION, "ReplicationSource",
+                    v.namespace(), v.sourceName());
+        }
         Mockito.verifyNoMoreInteractions(live);
         assertTrue(dr.stack().proof().alertRules().isEmpty());
         assertTrue(dr.stack().volumes().volumes().stream().anyMatch(v -> v.destination().isPresent()));
