@@ -840,9 +840,9 @@ rollback_removes_the_program() {
 # Every change of a child's name, parent or type must carry an alias (ProdStackTest pins the URNs); this proves it on
 # a real engine: the last release migrates the world (after the rollback the world is as before the migration), then
 # this program previews that stack. A rename would be a create and a delete; what this release changes on purpose is
-# content only: the drill script and the drill CronJobs (issue 19: the lock, xattrs, capabilities, the locked exit
-# code), the alert rules (VolumeBackupOutOfSync's timing) and the stack outputs. Nothing else may move, no PVC or PV.
-UPGRADE_FROM=df73a7444bb2e790ed0d2c278d4fd2a52361df40   # the last commit that landed before this program's changes
+# content only: the drill script and the drill CronJobs (issue 21: the repository identity the drills check), the alert
+# rules (the waiting-claim and database-drill rules) and the stack outputs. Nothing else may move, no PVC or PV.
+UPGRADE_FROM=ba51357c56f763c25abe13eb8058226c43febba7   # the last commit that landed (session 5) before this release
 # Restore-before-bind (issue 21): every ReplicationSource records the UID of the claim it backs up (an annotation):
 # an update of each source, never of a PVC.
 UPGRADE_CHANGES='^(update|replace|create-replacement|delete-replaced) (kubernetes:core/v1:ConfigMap [a-z0-9-]+-drill-script|kubernetes:batch/v1:CronJob [a-z0-9-]+-drill|kubernetes:monitoring.coreos.com/v1:PrometheusRule wave3-proof-alert-rules|pulumi:pulumi:Stack .*)$|^update kubernetes:volsync.backube/v1alpha1:ReplicationSource [a-z0-9-]+-source$'
