@@ -90,8 +90,9 @@ public sealed interface RestoreOutcome {
         return "FILL " + plan.app() + " stopped: the destination " + rd + " restored nothing (trigger " + trigger
                 + "): " + nothing.reason() + ". The waiting PVC " + plan.namespace() + "/" + plan.pvc() + " was not "
                 + "written by this program and its ReplicationSource was not updated (its backups stay as they were: "
-                + "paused, or not started); VolSync's populator may have bound it to the "
-                + "destination's empty volume, which no backup records. If the repository " + plan.repositoryPath()
+                + "paused, or not started); its restore check had found a backup, so the repository changed since, and "
+                + "VolSync's populator may have bound the claim to the destination's empty volume, which no backup "
+                + "records: start no app on it. If the repository " + plan.repositoryPath()
                 + " should hold this app's backups, find them first (the wrong repository? README: Disaster recovery); "
                 + "if the app really has none, start it empty: pulumi config set --path 'homelab-backups:restore."
                 + plan.app() + "' fresh-start";
