@@ -1308,6 +1308,9 @@ disaster_recovery_fills_claims_argo_created_first() {
   expect "the empty claim still waits, unbound (20 s later too)" [ "$(phase z-empty empty-data) $(sleep 20; phase z-empty empty-data)" = "Pending Pending" ] &&
   expect "no backups of the empty claim" [ -z "$(k get replicationsource empty-backup -n z-empty -o name 2>/dev/null)" ] || return 1
   (cd "$two" && pulumi config set --path 'homelab-backups:restore.empty' fresh-start >/dev/null && up) || return 1
+  # The refused up stopped before good's destination (its check ran beside empty's), so this up filled it: the
+  # populator binds the claim once the destination has its latestImage, beside the up's last steps.
+  wait_phase z-good good-data Bound && wait_phase z-empty empty-data Bound || return 1
   expect "the good claim, as Argo CD made it (same UID), bound" [ "$(uid z-good good-data) $(phase z-good good-data)" = "$good_uid Bound" ] &&
   expect "with every file, byte for byte, as backed up before the disaster" diff "$work/z-good.sha256" <(digest z-good good-data) >&2 &&
   expect "fresh-start: the empty claim bound" [ "$(uid z-empty empty-data) $(phase z-empty empty-data)" = "$empty_uid Bound" ] &&

@@ -39,7 +39,8 @@ public record ClaimState(State state, Optional<LiveClaim> live, Optional<String>
         /** Nothing is recorded yet (the first adoption, or a rebuilt cluster without the app's source). */
         UNRECORDED,
         /**
-         * Bound, with the contract, and not the recorded claim: VolSync's populator bound it to a volume made from the
+         * Bound, with the contract, without the program's restore annotation, and not the recorded claim: VolSync's
+         * populator bound it to a volume made from the
          * destination's {@code latestImage} (only the populator binds such a claim; the external provisioner leaves a
          * claim with a non-core data source alone), but the program has not yet seen that restore's evidence - an
          * {@code up} that stopped after the populator bound it. It is filled again only in name: the destination's
@@ -81,7 +82,9 @@ public record ClaimState(State state, Optional<LiveClaim> live, Optional<String>
             state = State.WAITING;
         } else if (recordedUid.isPresent() && recordedUid.get().equals(live.get().uid())) {
             state = State.HELD;
-        } else if (live.get().dataSourceRef().equals(Optional.of(contract(plan)))) {
+        } else if (live.get().dataSourceRef().equals(Optional.of(contract(plan))) && live.get().restoreId().isEmpty()) {
+            // Only a claim the program did not make: one it restored carries its restore annotation (an earlier
+            // release's restore too, which recorded no UID: the upgrade adopts it as UNRECORDED; scenario s).
             state = State.FILLED;
         } else if (recordedUid.isEmpty()) {
             state = State.UNRECORDED;

@@ -175,28 +175,12 @@ public record GitContract(List<Patch> patches, List<Skipped> skipped) {
                     p.dataSourceRef().kind() + "/" + p.dataSourceRef().name(), p.path(),
                     DIRECTORY + "/" + p.namespace() + "/" + STANZA_FILE));
         }
-        lines.addAll(table(rows));
+        lines.addAll(TextTable.padded(rows));
         if (!skipped.isEmpty()) {
             lines.add("");
             lines.add("# No patch (nothing waits for a restore when Argo CD re-creates these):");
             skipped.forEach(s -> lines.add("- " + s.app() + " (" + s.namespace() + "/" + s.pvc() + "): " + s.why()));
         }
         return lines;
-    }
-
-    /** Columns padded to their widest cell, as the plan table is. */
-    static List<String> table(List<List<String>> rows) {
-        var widths = new int[rows.get(0).size()];
-        for (var row : rows) for (int i = 0; i < row.size(); i++) widths[i] = Math.max(widths[i], row.get(i).length());
-        var out = new ArrayList<String>();
-        for (var row : rows) {
-            var line = new StringBuilder();
-            for (int i = 0; i < row.size(); i++) {
-                line.append(row.get(i));
-                if (i < row.size() - 1) line.append(" ".repeat(widths[i] - row.get(i).length() + 2));
-            }
-            out.add(line.toString().stripTrailing());
-        }
-        return out;
     }
 }

@@ -257,9 +257,9 @@ public final class StackRender {
         var lines = new ArrayList<String>();
         lines.add("Stack " + plan.inputs().stack() + ": " + plan.volumes().size() + " volumes backed up, "
                 + plan.excluded().size() + " excluded, " + plan.databases().size() + " databases");
-        lines.addAll(table(rows));
+        lines.addAll(homelab.backups.plan.TextTable.padded(rows));
         lines.add("");
-        lines.addAll(table(dbRows));
+        lines.addAll(homelab.backups.plan.TextTable.padded(dbRows));
         lines.add("");
         var monitoring = settings.monitoring();
         // Counted in the rendered PrometheusRule: building the groups again would cost as much as rendering them.
@@ -301,20 +301,5 @@ public final class StackRender {
         if (r.yearly() > 0) parts.add(r.yearly() + "y");
         r.within().ifPresent(w -> parts.add("within " + w));
         return String.join(" ", parts);
-    }
-
-    static List<String> table(List<List<String>> rows) {
-        var widths = new int[rows.get(0).size()];
-        for (var row : rows) for (int i = 0; i < row.size(); i++) widths[i] = Math.max(widths[i], row.get(i).length());
-        var out = new ArrayList<String>();
-        for (var row : rows) {
-            var line = new StringBuilder();
-            for (int i = 0; i < row.size(); i++) {
-                line.append(row.get(i));
-                if (i < row.size() - 1) line.append(" ".repeat(widths[i] - row.get(i).length() + 2));
-            }
-            out.add(line.toString().stripTrailing());
-        }
-        return out;
     }
 }

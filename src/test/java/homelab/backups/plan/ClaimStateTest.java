@@ -265,6 +265,21 @@ class ClaimStateTest {
     }
 
     @Test
+    void aClaimTheProgramRestoredInAnEarlierReleaseIsAdoptedAndRecordedNotTakenForAnUnprovenFill() {
+        // An earlier release restored it (its restore annotation, the contract's dataSourceRef) and recorded no UID:
+        // the upgrade's first up adopts it as it lives and records it (end to end: scenario s after f).
+        var p = plan(null);
+        var restoredBefore = claim(NEW_UID, "Bound", Optional.of(ClaimState.contract(p)), Optional.of("r-latest-1a2b3c4d"));
+        var s = state(p, restoredBefore, null, false);
+        assertEquals(ClaimState.State.UNRECORDED, s.state());
+        assertEquals(Optional.empty(), s.refusal(p, false));
+        var handling = ClaimHandling.of(p, s, false, TIMEOUT);
+        assertEquals(ClaimHandling.Mode.ADOPT, handling.mode());
+        // Recorded, and then re-created with its annotation copied (another UID): not the held claim, refused.
+        assertEquals(ClaimState.State.RE_CREATED, state(p, restoredBefore, HELD_UID, false).state());
+    }
+
+    @Test
     void aClaimThePopulatorBoundBeforeTheEvidenceWasSeenIsCheckedAgainNeverTakenOnTrust() {
         var p = plan(null);
         var filled = claim(NEW_UID, "Bound", Optional.of(ClaimState.contract(p)), Optional.empty());
