@@ -289,6 +289,7 @@ public final class BackedUpVolume extends ComponentResource {
     private Output<Boolean> recoveredData(Args args) {
         var plan = args.plan();
         var mover = args.settings().volsync().mover();
+        if (claim.acceptNothing()) return Output.of(true);   // fresh-start: the owner said this app may start empty
         return destination.orElseThrow().status().apply(status ->
                 RestoreOutcome.of(mover, status, DISASTER_RECOVERY_TRIGGER) instanceof RestoreOutcome.Nothing nothing
                         ? Stop.<Boolean>program(RestoreOutcome.recoveryRefusal(plan, nothing))

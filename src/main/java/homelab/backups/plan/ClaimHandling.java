@@ -72,9 +72,12 @@ public record ClaimHandling(Mode mode, Optional<String> importId, boolean protec
 
     public static ClaimHandling of(VolumePlan plan, boolean disasterRecovery, Duration restoreTimeout) {
         if (plan.populatorRestore() && disasterRecovery) {
+            // fresh-start (the one request disaster recovery takes for an app it covers) lets an app with no backup
+            // yet start empty: its check and its evidence accept an empty repository.
+            boolean fresh = plan.restore().map(homelab.backups.config.RestoreRequest::freshStart).orElse(false);
             return new ClaimHandling(Mode.DISASTER_RECOVERY, Optional.empty(), true, ADOPTED_AS_IT_LIVES, false,
                     List.of(), Optional.of(restoreTimeout), Optional.of(DISASTER_RECOVERY_ID), true, true, false,
-                    Optional.empty(), false, Optional.empty());
+                    Optional.empty(), fresh, Optional.empty());
         }
         if (plan.populatorRestore() && plan.restore().isPresent()) {
             // Not protected: the old PVC must really go before its replacement is created. Not retainOnDelete

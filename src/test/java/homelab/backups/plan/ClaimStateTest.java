@@ -265,6 +265,17 @@ class ClaimStateTest {
     }
 
     @Test
+    void freshStartInDisasterRecoveryOfAMissingClaimAcceptsAnEmptyRepository() {
+        var p = plan("fresh-start");
+        var dr = ClaimHandling.of(p, state(p, null, null, true), true, TIMEOUT);
+        assertEquals(ClaimHandling.Mode.DISASTER_RECOVERY, dr.mode());
+        assertTrue(dr.acceptNothing(), "the owner's fresh start: the check and the evidence accept nothing restored");
+        var plain = plan(null);
+        assertFalse(ClaimHandling.of(plain, state(plain, null, null, true), true, TIMEOUT).acceptNothing(),
+                "without it, disaster recovery requires a backup");
+    }
+
+    @Test
     void aClaimTheProgramRestoredInAnEarlierReleaseIsAdoptedAndRecordedNotTakenForAnUnprovenFill() {
         // An earlier release restored it (its restore annotation, the contract's dataSourceRef) and recorded no UID:
         // the upgrade's first up adopts it as it lives and records it (end to end: scenario s after f).
