@@ -149,7 +149,10 @@ public record ClaimHandling(Mode mode, Optional<String> importId, boolean protec
             // The restored claim names the volume its restore kept; the source keeps naming it while it does.
             case HELD -> point ? of(plan, false, restoreTimeout)
                     : adopt(plan, liveUid, state.live().flatMap(LiveClaim::keptVolume));
-            case UNRECORDED, UNDONE, RE_CREATED -> point ? of(plan, false, restoreTimeout) : adopt(plan, liveUid);
+            // The kept volume a restore named on the claim (an earlier release's restore too) is recorded as HELD
+            // records it, so the up after the first records nothing new (scenario s).
+            case UNRECORDED, UNDONE, RE_CREATED -> point ? of(plan, false, restoreTimeout)
+                    : adopt(plan, liveUid, state.live().flatMap(LiveClaim::keptVolume));
         };
     }
 }

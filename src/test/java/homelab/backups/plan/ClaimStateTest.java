@@ -280,12 +280,19 @@ class ClaimStateTest {
         // An earlier release restored it (its restore annotation, the contract's dataSourceRef) and recorded no UID:
         // the upgrade's first up adopts it as it lives and records it (end to end: scenario s after f).
         var p = plan(null);
-        var restoredBefore = claim(NEW_UID, "Bound", Optional.of(ClaimState.contract(p)), Optional.of("r-latest-1a2b3c4d"));
+        var restoredBefore = new LiveClaim(p.namespace(), p.pvc(), NEW_UID, Optional.of(p.capacity().text()),
+                List.of("ReadWriteOnce"), Optional.of(p.storageClass()), Optional.of("Bound"), Optional.of("pvc-new"), false,
+                Optional.of("r-latest-1a2b3c4d"), Optional.of("pvc-kept"), Map.of(), Map.of(),
+                Optional.of("2026-12-07T10:00:00Z"), Optional.of(ClaimState.contract(p)));
         var s = state(p, restoredBefore, null, false);
         assertEquals(ClaimState.State.UNRECORDED, s.state());
         assertEquals(Optional.empty(), s.refusal(p, false));
         var handling = ClaimHandling.of(p, s, false, TIMEOUT);
         assertEquals(ClaimHandling.Mode.ADOPT, handling.mode());
+        // What the first up records is what the next one (HELD) records: nothing is left to change.
+        var held = ClaimHandling.of(p, state(p, restoredBefore, NEW_UID, false), false, TIMEOUT);
+        assertEquals(held, handling);
+        assertEquals(Optional.of("pvc-kept"), handling.keptVolume(), "the volume its restore kept is recorded from the first up");
         // Recorded, and then re-created with its annotation copied (another UID): not the held claim, refused.
         assertEquals(ClaimState.State.RE_CREATED, state(p, restoredBefore, HELD_UID, false).state());
     }
