@@ -1039,9 +1039,9 @@ APP
   verify > "$work/verify-u.txt" 2>&1
   log "verify: $(jq -r '.checks[] | select(.check == "claim") | "\(.check) \(.item) \(.state): \(.detail)"' "$work/verify-u.json" | cut -c1-220)"
   expect "./verify's ledger has it WAITING FOR DATA" [ "$(jq -r --arg k "$ns/$pvc" '.coverage.pvcs[] | select("\(.namespace)/\(.pvc)" == $k) | .status' "$work/verify-u.json")" = "WAITING FOR DATA" ] &&
-  expect "since it was created, waiting for its destination" [ "$(jq -r --arg p "$pvc" '.coverage.pvcs[] | select(.pvc == $p) | "\(.waitingSince != null) \(.waitsFor)"' "$work/verify-u.json")" = \
+  expect "since it was created, waiting for its destination" [ "$(jq -r --arg p "$pvc" --arg n "$ns" '.coverage.pvcs[] | select(.pvc == $p and .namespace == $n) | "\(.waitingSince != null) \(.waitsFor)"' "$work/verify-u.json")" = \
     "true its dataSourceRef waits for the ReplicationDestination $ns/$app-restore, which only a restore request creates" ] &&
-  expect "with the config value that resolves it" jq -e --arg p "$pvc" '.coverage.pvcs[] | select(.pvc == $p) | .resolution | contains("restore.homepage-dashboard")' "$work/verify-u.json" >/dev/null &&
+  expect "with the config value that resolves it" jq -e --arg p "$pvc" --arg n "$ns" '.coverage.pvcs[] | select(.pvc == $p and .namespace == $n) | .resolution | contains("restore.homepage-dashboard")' "$work/verify-u.json" >/dev/null &&
   expect "listed under waitingForData" jq -e --arg k "$ns/$pvc" '.coverage.waitingForData == [$k]' "$work/verify-u.json" >/dev/null &&
   expect "the retirement gate names it" grep -q "claim $app FAILING" <<< "$(jq -r .longhornRetirement.verdict "$work/verify-u.json")" &&
   expect "the table says so too" grep -q "WAITING FOR DATA" "$work/verify-u.txt" || return 1
@@ -1055,8 +1055,8 @@ APP
   expect "and the populator made no claim for it" [ -z "$(k get pvc -n "$ns" -o name | grep vs-prime-)" ] &&
   k patch pv "$pv" -p '{"spec":{"persistentVolumeReclaimPolicy":"Delete"}}' >/dev/null || return 1
   start_app "$ns" "$pod"
-  pulumi refresh --yes --skip-preview --non-interactive > "$work/refresh-u.log" 2>&1 || { tail -20 "$work/refresh-u.log" >&2; return 1; }
-  expect "then nothing is left to change" no_changes
+  # The program does not take a claim it did not fill on trust: bound by hand like this, it is FILLED and refused
+  # until the owner says (ClaimStateTest); this scenario runs last, so the world is left as it is.
 }
 
 # ---- issue 21 part 2: disaster recovery of two apps, one of whose repositories is empty ---------------------------
@@ -1138,11 +1138,18 @@ wiped_repository_is_caught_by_the_drill() {
   expect "its drill row is REPLACED, not FAILING or STALE" grep -q '^drill nginx REPLACED$' <(rows "$work/verify-replaced.json") &&
   expect "with both ids and the acknowledgement" jq -e --arg a "$id1" --arg b "$id2" '.checks[] | select(.check == "drill" and .item == "nginx") | .detail | (contains($a) and contains($b) and contains("drills.acceptRepository.nginx: " + $b))' "$work/verify-replaced.json" >/dev/null &&
   expect "the verdict refuses the retirement naming it" grep -q 'may NOT be retired: .*drill nginx REPLACED' "$work/verify-replaced.txt" || return 1
-  # The retirement gate refuses too.
+  # The retirement gate: scenario q retired Longhorn's backups in this world already, so it does not refuse the up
+  # (that would bring no Longhorn backup back, and would block the acknowledgement below): it warns, naming the row.
   retire=$(pulumi config get --path 'homelab-backups:longhorn.retireBackups' 2>/dev/null || true)
   pulumi config set --path 'homelab-backups:longhorn.retireBackups' true >/dev/null
-  if out=$(pulumi preview --non-interactive 2>&1); then log "preview accepted the retirement with a replaced repository"; return 1; fi
-  expect "the retirement refused naming the replaced repository" grep -q 'drill nginx (nginx-example): REPLACED: repository replaced: the repository is '"$id2" <<< "$out" || return 1
+  if [ -z "$(k get backuptarget default -n longhorn-system -o jsonpath='{.spec.backupTargetURL}')" ]; then
+    out=$(pulumi preview --non-interactive 2>&1) || { echo "$out" | tail -30 >&2; return 1; }
+    expect "a retirement already applied warns naming the replaced repository" \
+      grep -q 'LONGHORN RETIRED BUT NOT PROVEN: .*drill nginx REPLACED' <<< "$out" || return 1
+  else
+    if out=$(pulumi preview --non-interactive 2>&1); then log "preview accepted the retirement with a replaced repository"; return 1; fi
+    expect "the retirement refused naming the replaced repository" grep -q 'drill nginx (nginx-example): REPLACED: repository replaced: the repository is '"$id2" <<< "$out" || return 1
+  fi
   # The owner acknowledges the re-initialisation (it was meant, here): the up that records it is not refused.
   pulumi config set --path 'homelab-backups:drills.acceptRepository.nginx' "$id2" >/dev/null
   out=$(pulumi preview --non-interactive 2>&1) || { echo "$out" | tail -30 >&2; return 1; }
@@ -1346,8 +1353,8 @@ scenario w "Argo CD self-heal holds a restore: refused at preview and up naming 
 scenario x "restore-before-bind: an Argo-CD-like re-create with the contract waits Pending, reported and paused; restore.<app>: latest fills it in place, byte for byte" waiting_claim_is_filled_on_request
 scenario y "a claim re-created without the contract stops preview and up naming both UIDs, nothing changed; fresh-start accepts it" re_created_claim_stops_the_program
 scenario z "disaster recovery of claims Argo CD created first: the good one filled with its bytes, the one with an empty repository refused until fresh-start" disaster_recovery_fills_claims_argo_created_first
-scenario u "onto the contract: Argo CD paused, a fresh manual backup, restore latest re-creates the PVC with the rendered patch's dataSourceRef, byte for byte; Argo CD's apply of the patched Git manifest changes nothing; the request removed, no changes; then deleted and re-created from Git it waits Pending, ./verify shows it WAITING FOR DATA and the gate names it, and the binder gives it its kept volume" onto_the_contract
 scenario v "repository identity: a wiped repository re-initialised by the real mover fails the next real drill repository-replaced; ./verify shows REPLACED and refuses the retirement; acknowledged, the drill passes" wiped_repository_is_caught_by_the_drill
+scenario u "onto the contract: Argo CD paused, a fresh manual backup, restore latest re-creates the PVC with the rendered patch's dataSourceRef, byte for byte; Argo CD's apply of the patched Git manifest changes nothing; the request removed, no changes; then deleted and re-created from Git it waits Pending, ./verify shows it WAITING FOR DATA and the gate names it, and the binder gives it its kept volume" onto_the_contract
 
 echo "$passed passed, $failed failed${skipped:+, $skipped skipped}"
 if [ -n "${E2E_WAIT:-}" ]; then
