@@ -1229,6 +1229,9 @@ waiting_claim_is_filled_on_request() {
   expect "no destination yet" [ -z "$(k get replicationdestination -n $ns -o name)" ] || return 1
   pulumi config set --path 'homelab-backups:restore.n8n' latest >/dev/null
   up || return 1
+  # The populator binds the claim to the volume it filled after the destination's sync; up returns when the
+  # destination reports it, the bind follows within seconds (volsync v0.15.0 internal/controller/volumepopulator_controller.go).
+  wait_phase $ns $pvc Bound || true
   log "filled: $(phase $ns $pvc) $(uid $ns $pvc), holds $(content $ns $pvc)"
   expect "the claim Argo CD made is bound, never replaced (same UID)" [ "$(phase $ns $pvc) $(uid $ns $pvc)" = "Bound $new" ] &&
   expect "by the populator, from the destination" [ -n "$(k get pv "$(pv_of $ns $pvc)" -o jsonpath='{.metadata.annotations.volsync\.backube/populated-from}')" ] &&
