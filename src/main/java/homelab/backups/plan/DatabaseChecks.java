@@ -207,7 +207,7 @@ final class DatabaseChecks {
                 .filter(c -> Unstructured.string(c, "state.terminated.message").isPresent())
                 .max(Comparator.comparing((java.util.Map<String, Object> c) ->
                         Unstructured.time(c, "state.terminated.finishedAt").orElse(Instant.EPOCH)))
-                .map(c -> Unstructured.string(c, "state.terminated.message").orElseThrow())
+                .flatMap(c -> Unstructured.string(c, "state.terminated.message"))
                 .flatMap(m -> m.lines().map(String::strip).filter(l -> l.startsWith(DatabaseDrillPlan.VERDICT + " ")).reduce((a, b) -> b));
     }
 }
