@@ -9,7 +9,6 @@ import com.pulumi.resources.ComponentResource;
 import com.pulumi.resources.ComponentResourceOptions;
 import com.pulumi.resources.CustomResourceOptions;
 import com.pulumi.resources.Resource;
-import homelab.backups.config.Database;
 import homelab.backups.config.SecretKey;
 import homelab.backups.config.Settings;
 import homelab.backups.kubernetes.CustomObject;
@@ -84,42 +83,37 @@ public final class BackedUpDatabase extends ComponentResource {
 
         // Each list handed to a child stays as it was handed: the next step gets a new one.
         var credentialsReady = append(args.after(), credentials);
-        if (plan.cnpg() && db.cnpgMethod() == Database.CnpgMethod.PLUGIN) {
-            this.objectStore = Optional.of(new CustomObject(name + "-object-store",
-                    CustomObjectArgs.builder(PostgresSpecs.BARMAN_API, "ObjectStore")
-                            .metadata(meta(plan.objectStoreName(), db.namespace()))
-                            .spec(PostgresSpecs.objectStore(plan, settings))
-                            .build(), child(credentialsReady)));
-        } else {
-            this.objectStore = Optional.empty();
-        }
+        // The backup target of its own: CNPG's plugin reads an ObjectStore; the in-tree method and pgBackRest keep
+        // theirs in the cluster's spec.
+        this.objectStore = plan.engine().match(cnpg -> cnpg.options().plugin(), pgo -> false)
+                ? Optional.of(new CustomObject(name + "-object-store",
+                CustomObjectArgs.builder(PostgresSpecs.BARMAN_API, "ObjectStore")
+                        .metadata(meta(plan.objectStoreName(), db.namespace()))
+                        .spec(PostgresSpecs.objectStore(plan, settings))
+                        .build(), child(credentialsReady)))
+                : Optional.empty();
         var targetReady = objectStore.map(store -> append(credentialsReady, store)).orElse(credentialsReady);
 
-        var patchSpec = plan.cnpg()
-                ? db.cnpgMethod() == Database.CnpgMethod.PLUGIN ? PostgresSpecs.clusterPluginPatch(plan)
-                : PostgresSpecs.clusterLegacyPatch(plan, settings)
-                : PostgresSpecs.pgbackrestPatch(plan, settings);
+        var clusterType = plan.engine().cluster();
         this.clusterPatch = CustomObject.patch(name + "-backup-wiring",
-                CustomObjectArgs.builder(plan.cnpg() ? PostgresSpecs.CNPG_API : PostgresSpecs.PGO_API,
-                                plan.cnpg() ? "Cluster" : "PostgresCluster")
+                CustomObjectArgs.builder(clusterType.apiVersion(), clusterType.kind())
                         .metadata(meta(db.name(), db.namespace()))
-                        .spec(patchSpec)
+                        .spec(PostgresSpecs.clusterPatch(plan, settings))
                         .build(), child(targetReady));
 
-        this.scheduledBackup = plan.cnpg()
-                ? Optional.of(new CustomObject(name + "-scheduled-backup",
+        // CNPG backs up on a ScheduledBackup of its own; pgBackRest's schedules are in the patch.
+        this.scheduledBackup = plan.engine().match(cnpg -> Optional.of(new CustomObject(name + "-scheduled-backup",
                 CustomObjectArgs.builder(PostgresSpecs.CNPG_API, "ScheduledBackup")
                         .metadata(meta(plan.scheduledBackupName(), db.namespace()))
-                        .spec(PostgresSpecs.scheduledBackup(plan))
-                        .build(), child(List.of(clusterPatch))))
-                : Optional.empty();
+                        .spec(PostgresSpecs.scheduledBackup(plan, cnpg))
+                        .build(), child(List.of(clusterPatch)))), pgo -> Optional.<CustomObject>empty());
 
         this.recoveryCluster = plan.recoveryName().map(recoveryName -> new CustomObject(name + "-recovery",
-                CustomObjectArgs.builder(plan.cnpg() ? PostgresSpecs.CNPG_API : PostgresSpecs.PGO_API,
-                                plan.cnpg() ? "Cluster" : "PostgresCluster")
+                CustomObjectArgs.builder(clusterType.apiVersion(), clusterType.kind())
                         .metadata(meta(recoveryName, db.namespace()))
-                        .spec(plan.cnpg() ? PostgresSpecs.cnpgRecoveryCluster(plan, args.recovery().orElseThrow(), settings)
-                                : PostgresSpecs.pgoRecoveryCluster(plan, args.recovery().orElseThrow(), settings))
+                        .spec(PostgresSpecs.recoveryCluster(plan, args.recovery().orElseThrow(() -> new IllegalStateException(
+                                "the restore of " + plan.id() + " has no recovery shape: LiveReview reads one for every "
+                                        + "requested restore")), settings))
                         // A recovered cluster may be what the app runs on by now: removing the request forgets it,
                         // never deletes it (README: Restore a database).
                         .build(), Children.named(this, targetReady).retainOnDelete(true).build()));
@@ -166,16 +160,19 @@ public final class BackedUpDatabase extends ComponentResource {
         var access = secrets.get(SecretKey.S3_ACCESS_KEY);
         var secret = secrets.get(SecretKey.S3_SECRET_KEY);
         var ca = settings.s3().caCertificate();
-        if (plan.cnpg()) {
-            return Output.tuple(access, secret).applyValue(t -> {
+        return plan.engine().match(cnpg -> Output.tuple(access, secret).applyValue(t -> {
                 var data = new LinkedHashMap<String, String>();
                 data.put(PostgresSpecs.ACCESS_KEY_ID, t.t1);
                 data.put(PostgresSpecs.ACCESS_SECRET_KEY, t.t2);
                 ca.ifPresent(pem -> data.put(Settings.S3Settings.CA_KEY, pem));
                 return (Map<String, String>) data;
-            }).asSecret();
-        }
-        var cipher = plan.database().encryption() ? secrets.get(SecretKey.PGBACKREST_CIPHER_PASS) : Output.of("");
+            }).asSecret(), pgo -> pgbackrestCredentials(pgo, access, secret, ca, secrets));
+    }
+
+    private static Output<Map<String, String>> pgbackrestCredentials(homelab.backups.plan.PgoEngine pgo,
+                                                                     Output<String> access, Output<String> secret,
+                                                                     Optional<String> ca, SecretSource secrets) {
+        var cipher = pgo.options().encryption() ? secrets.get(SecretKey.PGBACKREST_CIPHER_PASS) : Output.of("");
         return Output.tuple(access, secret, cipher).applyValue(t -> {
             var data = new LinkedHashMap<String, String>();
             data.put(PostgresSpecs.S3_CONF, PostgresSpecs.s3Conf(t.t1, t.t2, t.t3.isEmpty() ? null : t.t3));

@@ -1,6 +1,8 @@
 package homelab.backups.components;
 
+import homelab.backups.config.CnpgSchedule;
 import homelab.backups.plan.StackPlan;
+import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
@@ -28,18 +30,19 @@ final class RestoreNotices {
         }
         for (var d : plan.databases()) {
             var db = d.database();
-            if (d.cnpg() && db.cnpgMethod() == homelab.backups.config.Database.CnpgMethod.LEGACY) {
+            if (d.engine().match(cnpg -> !cnpg.options().plugin(), pgo -> false)) {
                 warn.accept("DEPRECATED: " + db.namespace() + "/" + db.name() + " uses CNPG's in-tree barmanObjectStore "
                         + "(deprecated since CNPG 1.26, removal planned for 1.31). Install the Barman Cloud plugin and "
                         + "switch the database to method: plugin.");
             }
-            d.cnpgSchedule().flatMap(homelab.backups.config.CnpgSchedule::converted).ifPresent(five -> warn.accept(
+            d.engine().match(cnpg -> Optional.of(cnpg.schedule()), pgo -> Optional.<CnpgSchedule>empty())
+                    .ifPresent(schedule -> schedule.converted().ifPresent(five -> warn.accept(
                     "SCHEDULE " + d.id() + ": the five-field cron '" + five + "' was converted to '"
-                            + d.cnpgSchedule().orElseThrow().text() + "' (CNPG reads six fields, seconds first; "
-                            + "passed through it would run every hour)."));
-            d.restore().ifPresent(r -> warn.accept("RESTORE " + d.id() + ": a NEW cluster " + db.namespace() + "/"
-                    + d.recoveryName().orElseThrow() + " is created from backup point '" + r.text() + "' next to "
-                    + db.name() + ", which is not changed. Check it, then switch the app over (README: Restore a database)."));
+                            + schedule.text() + "' (CNPG reads six fields, seconds first; "
+                            + "passed through it would run every hour).")));
+            d.recoveryName().ifPresent(cluster -> d.restore().ifPresent(r -> warn.accept("RESTORE " + d.id() + ": a NEW cluster " + db.namespace() + "/"
+                    + cluster + " is created from backup point '" + r.text() + "' next to "
+                    + db.name() + ", which is not changed. Check it, then switch the app over (README: Restore a database).")));
         }
         for (var v : plan.volumes()) {
             // A fresh start replaces nothing; a request for a waiting claim fills it (claims() says both).

@@ -189,10 +189,10 @@ public final class InventoryLoader {
         var isCnpg = engine.orElse(null) == Database.Engine.CNPG;
         var isPgo = engine.orElse(null) == Database.Engine.PGO;
         var methodText = f.optionalString("method");
-        var method = Database.CnpgMethod.PLUGIN;
+        var method = CnpgOptions.Method.PLUGIN;
         if (methodText.isPresent()) {
             if (!isCnpg) f.error("method", "only CNPG clusters have a backup method");
-            var parsed = Database.CnpgMethod.parse(methodText.get());
+            var parsed = CnpgOptions.Method.parse(methodText.get());
             if (parsed.isEmpty()) f.error("method", "'" + methodText.get() + "' is not plugin or legacy");
             else method = parsed.get();
         }
@@ -233,7 +233,8 @@ public final class InventoryLoader {
         }
         var version = f.optionalInteger("postgresVersion");
         if (isPgo && version.isEmpty()) f.error("postgresVersion", "is required for PGO clusters (the Postgres major version, e.g. 17)");
-        if (version.isPresent() && (version.get() < 10 || version.get() > 30)) f.error("postgresVersion", version.get() + " is not a Postgres major version");
+        var versionValid = version.filter(v -> v >= PgoOptions.MIN_VERSION && v <= PgoOptions.MAX_VERSION);
+        if (version.isPresent() && versionValid.isEmpty()) f.error("postgresVersion", version.get() + " is not a Postgres major version");
         var drill = f.object("drill");
         var tables = drill.optionalStrings("tables").orElse(List.of());
         for (var table : tables) {
@@ -246,9 +247,16 @@ public final class InventoryLoader {
         drill.finish();
         f.finish();
         if (name.isEmpty() || engine.isEmpty() || namespace.isEmpty() || storage.isEmpty()) return Optional.empty();
-        return Optional.of(new Database(id, name, engine.get(), namespace, method, serverName.orElse(name),
-                cnpgSchedule, fullSchedule, differential, incremental, encryption, storage.get(),
-                (int) Math.max(1, instances), image, version.map(Long::intValue), appDatabase, appOwner, tables));
+        // Each engine's record takes only its own options (the errors above named any other engine's); a CNPG
+        // cluster's postgresVersion is read (and range-checked) but nothing of CNPG uses it.
+        Optional<EngineOptions> options = switch (engine.get()) {
+            case CNPG -> Optional.of(new CnpgOptions(method, serverName.filter(s -> !s.isBlank()).orElse(name),
+                    cnpgSchedule, appDatabase, appOwner));
+            case PGO -> versionValid.isEmpty() ? Optional.empty() : Optional.of(new PgoOptions(fullSchedule,
+                    differential, incremental, encryption, versionValid.get().intValue()));
+        };
+        return options.map(o -> new Database(id, name, namespace, o, storage.get(), (int) Math.max(1, instances), image,
+                tables));
     }
 
     private static Optional<Cron> pgoSchedule(Fields f, String key, boolean isPgo) {

@@ -102,7 +102,7 @@ public record StackInputs(String stack, Inventory inventory, Settings settings, 
         if (settings.secrets().source() != Settings.SecretsSourceKind.CONFIG || config.keysInFile().isEmpty()) return;
         var needed = new java.util.ArrayList<SecretKey>(java.util.List.of(SecretKey.S3_ACCESS_KEY, SecretKey.S3_SECRET_KEY,
                 settings.volsync().mover() == Settings.Mover.KOPIA ? SecretKey.KOPIA_PASSWORD : SecretKey.RESTIC_PASSWORD));
-        if (inventory.databases().stream().anyMatch(Database::encryption)) needed.add(SecretKey.PGBACKREST_CIPHER_PASS);
+        if (inventory.databases().stream().anyMatch(d -> d.options().match(cnpg -> false, PgoOptions::encryption))) needed.add(SecretKey.PGBACKREST_CIPHER_PASS);
         for (var key : needed) {
             if (!config.keysInFile().get().contains(key.configKey())) {
                 errors.add(config.file(), "config", StackConfig.NAMESPACE + ":" + key.configKey(), "is required by "
@@ -218,13 +218,15 @@ public record StackInputs(String stack, Inventory inventory, Settings settings, 
         var defaultSchedule = settings.databases().defaultSchedule();
         for (var d : databases) {
             var backups = new java.util.ArrayList<Cron>();
-            if (d.engine() == Database.Engine.CNPG) {
-                d.cnpgSchedule().orElse(defaultSchedule).withoutSeconds().ifPresent(backups::add);
-            } else {
+            d.options().<Void>match(cnpg -> {
+                cnpg.schedule().orElse(defaultSchedule).withoutSeconds().ifPresent(backups::add);
+                return null;
+            }, pgo -> {
                 // Full backups only: differential and incremental ones may run every hour (no window would clear
                 // them), and a restore reads only completed backup sets, so one running meanwhile changes nothing.
-                backups.add(d.fullSchedule().orElseGet(() -> defaultSchedule.withoutSeconds().orElseThrow()));
-            }
+                pgo.fullSchedule().or(defaultSchedule::withoutSeconds).ifPresent(backups::add);
+                return null;
+            });
             int at = crons.get(d.id()).minutesOfDay().nextSetBit(0);
             for (var backup : backups) {
                 var fires = backup.minutesOfDay();
@@ -391,10 +393,12 @@ public record StackInputs(String stack, Inventory inventory, Settings settings, 
      * ({@code databases.retention}: d, w or m), PGO's full backups ({@code databases.retentionFullDays}).
      */
     static Map.Entry<String, java.time.Duration> databaseReach(Database database, Settings.DatabaseSettings settings) {
-        if (database.engine() == Database.Engine.PGO) {
-            return Map.entry("homelab-backups:databases.retentionFullDays " + settings.retentionFullDays(),
-                    java.time.Duration.ofDays(settings.retentionFullDays()));
-        }
+        return database.options().match(cnpg -> cnpgReach(settings), pgo -> Map.entry(
+                "homelab-backups:databases.retentionFullDays " + settings.retentionFullDays(),
+                java.time.Duration.ofDays(settings.retentionFullDays())));
+    }
+
+    private static Map.Entry<String, java.time.Duration> cnpgReach(Settings.DatabaseSettings settings) {
         var text = settings.retention();
         long n = text.length() > 1 && text.substring(0, text.length() - 1).chars().allMatch(Character::isDigit)
                 ? Long.parseLong(text.substring(0, text.length() - 1)) : 0;

@@ -60,22 +60,25 @@ public final class DatabaseDrillSpecs {
         var db = drill.database().database();
         // The image may be left out for PGO (its operator then picks the one for the version), but the running
         // cluster's image may carry extensions the default lacks: the script reads it live like the CNPG one.
-        return new RecoveryShape(Optional.of(db.image().orElse(LIVE_IMAGE)), db.postgresVersion(), db.appDatabase(),
-                db.appOwner(), Optional.empty(), Map.of());
+        var image = Optional.of(db.image().orElse(LIVE_IMAGE));
+        return drill.engine().match(
+                cnpg -> new RecoveryShape(image, Optional.empty(), cnpg.options().appDatabase(), cnpg.options().appOwner(),
+                        Optional.empty(), Map.of()),
+                pgo -> new RecoveryShape(image, Optional.of(pgo.options().postgresVersion()), Optional.empty(),
+                        Optional.empty(), Optional.empty(), Map.of()));
     }
 
     /** The throwaway cluster, whole: apiVersion, kind, metadata (its owner label) and the spec PostgresSpecs builds. */
     public static Map<String, Object> throwawayCluster(DatabaseDrillPlan drill, Settings settings) {
         var object = new LinkedHashMap<String, Object>();
-        object.put("apiVersion", drill.cnpg() ? PostgresSpecs.CNPG_API : PostgresSpecs.PGO_API);
+        object.put("apiVersion", drill.engine().cluster().apiVersion());
         object.put("kind", kind(drill));
         var metadata = new LinkedHashMap<String, Object>();
         metadata.put("name", drill.throwaway());
         metadata.put("namespace", drill.namespace());
         metadata.put("labels", Map.of(DatabaseDrillPlan.LABEL, drill.id()));
         object.put("metadata", metadata);
-        object.put("spec", drill.cnpg() ? PostgresSpecs.cnpgDrillCluster(drill.database(), shape(drill), settings)
-                : PostgresSpecs.pgoDrillCluster(drill.database(), shape(drill), settings));
+        object.put("spec", PostgresSpecs.drillCluster(drill.database(), shape(drill), settings));
         return object;
     }
 
@@ -99,16 +102,16 @@ public final class DatabaseDrillSpecs {
     }
 
     public static String kind(DatabaseDrillPlan drill) {
-        return drill.cnpg() ? "Cluster" : "PostgresCluster";
+        return drill.engine().cluster().kind();
     }
 
     /** The resource of the cluster kind, as RBAC names it. */
     public static String resource(DatabaseDrillPlan drill) {
-        return drill.cnpg() ? "clusters" : "postgresclusters";
+        return drill.engine().cluster().plural();
     }
 
     public static String apiGroup(DatabaseDrillPlan drill) {
-        return drill.cnpg() ? "postgresql.cnpg.io" : "postgres-operator.crunchydata.com";
+        return drill.engine().cluster().group();
     }
 
     /**
@@ -136,7 +139,7 @@ public final class DatabaseDrillSpecs {
         rules.add(PolicyRuleArgs.builder().apiGroups(group).resources(resource)
                 .resourceNames(drill.database().database().name()).verbs("get").build());
         rules.add(PolicyRuleArgs.builder().apiGroups("").resources("pods")
-                .verbs(drill.cnpg() ? List.of("get") : List.of("get", "list")).build());
+                .verbs(drill.engine().<List<String>>match(cnpg -> List.of("get"), pgo -> List.of("get", "list"))).build());
         rules.add(PolicyRuleArgs.builder().apiGroups("").resources("pods/exec").verbs("create", "get").build());
         return rules;
     }
@@ -209,13 +212,13 @@ public final class DatabaseDrillSpecs {
     public static Map<String, String> environment(DatabaseDrillPlan drill) {
         var env = new LinkedHashMap<String, String>();
         env.put("DRILL_DB", drill.id());
-        env.put("DRILL_ENGINE", drill.cnpg() ? "cnpg" : "pgo");
+        env.put("DRILL_ENGINE", drill.engine().kind().id());
         env.put("DRILL_NAMESPACE", drill.namespace());
         env.put("DRILL_SOURCE", drill.database().database().name());
         env.put("DRILL_CLUSTER", drill.throwaway());
         env.put("DRILL_MANIFEST", SCRIPTS + "/" + MANIFEST);
         env.put("DRILL_READY_SECONDS", Long.toString(drill.readyTimeout().toSeconds()));
-        env.put("DRILL_CONTAINER", drill.cnpg() ? CNPG_CONTAINER : PGO_CONTAINER);
+        env.put("DRILL_CONTAINER", drill.engine().match(cnpg -> CNPG_CONTAINER, pgo -> PGO_CONTAINER));
         drill.appDatabase().ifPresent(db -> env.put("DRILL_DATABASE", db));
         if (!drill.tables().isEmpty()) env.put("DRILL_TABLES", String.join(" ", drill.tables()));
         env.put("HOME", HOME);

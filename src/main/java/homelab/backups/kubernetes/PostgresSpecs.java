@@ -1,9 +1,10 @@
 package homelab.backups.kubernetes;
 
-import homelab.backups.config.Database;
 import homelab.backups.config.RestorePoint;
 import homelab.backups.config.Settings;
+import homelab.backups.plan.CnpgEngine;
 import homelab.backups.plan.DatabasePlan;
+import homelab.backups.plan.PgoEngine;
 import homelab.backups.plan.RecoveryShape;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -12,12 +13,12 @@ import java.util.Map;
 /**
  * The database-backup objects: CNPG's Barman Cloud plugin (or the deprecated in-tree method) and Crunchy PGO's
  * pgBackRest, plus the new clusters a restore bootstraps. Plain ordered maps, validated against the real CRDs by
- * the offline render.
+ * the offline render. One section per engine; the methods at the top choose the engine's (docs/engines.md).
  */
 public final class PostgresSpecs {
-    public static final String CNPG_API = "postgresql.cnpg.io/v1";
+    public static final String CNPG_API = CnpgEngine.CLUSTER.apiVersion();
     public static final String BARMAN_API = "barmancloud.cnpg.io/v1";
-    public static final String PGO_API = "postgres-operator.crunchydata.com/v1beta1";
+    public static final String PGO_API = PgoEngine.CLUSTER.apiVersion();
     public static final String BARMAN_PLUGIN = "barman-cloud.cloudnative-pg.io";
     public static final String ACCESS_KEY_ID = "ACCESS_KEY_ID";
     public static final String ACCESS_SECRET_KEY = "ACCESS_SECRET_KEY";
@@ -25,6 +26,26 @@ public final class PostgresSpecs {
     private static final String RECOVERY_SOURCE = "origin";
 
     private PostgresSpecs() {
+    }
+
+    // ---- every engine --------------------------------------------------------------------------------------
+
+    /** The only fields this program sets on the existing cluster: the engine's backup wiring. */
+    public static Map<String, Object> clusterPatch(DatabasePlan d, Settings settings) {
+        return d.engine().match(cnpg -> cnpg.options().plugin() ? clusterPluginPatch(d, cnpg) : clusterLegacyPatch(d, cnpg, settings),
+                pgo -> pgbackrestPatch(d, pgo, settings));
+    }
+
+    /** The new cluster a restore request creates next to the running one. */
+    public static Map<String, Object> recoveryCluster(DatabasePlan d, RecoveryShape shape, Settings settings) {
+        return d.engine().match(cnpg -> cnpgRecoveryCluster(d, cnpg, shape, settings),
+                pgo -> pgoRecoveryCluster(d, pgo, shape, settings));
+    }
+
+    /** The throwaway cluster of a restore drill: recovered from the newest backup, archiving nothing. */
+    public static Map<String, Object> drillCluster(DatabasePlan d, RecoveryShape shape, Settings settings) {
+        return d.engine().match(cnpg -> cnpgDrillCluster(d, cnpg, shape, settings),
+                pgo -> pgoDrillCluster(d, pgo, shape, settings));
     }
 
     // ---- CNPG ----------------------------------------------------------------------------------------------
@@ -65,27 +86,27 @@ public final class PostgresSpecs {
     }
 
     /** The only fields this program sets on the existing Cluster: its WAL-archiver plugin. */
-    public static Map<String, Object> clusterPluginPatch(DatabasePlan d) {
-        return Map.of("plugins", List.of(pluginEntry(d, d.database().serverName())));
+    public static Map<String, Object> clusterPluginPatch(DatabasePlan d, CnpgEngine cnpg) {
+        return Map.of("plugins", List.of(pluginEntry(d, cnpg.options().serverName())));
     }
 
     /** CNPG < 1.26: the deprecated in-tree barmanObjectStore on the existing Cluster. */
-    public static Map<String, Object> clusterLegacyPatch(DatabasePlan d, Settings settings) {
+    public static Map<String, Object> clusterLegacyPatch(DatabasePlan d, CnpgEngine cnpg, Settings settings) {
         var store = barmanConfiguration(d, settings);
-        store.put("serverName", d.database().serverName());
+        store.put("serverName", cnpg.options().serverName());
         var backup = new LinkedHashMap<String, Object>();
         backup.put("barmanObjectStore", store);
         backup.put("retentionPolicy", settings.databases().retention());
         return Map.of("backup", backup);
     }
 
-    public static Map<String, Object> scheduledBackup(DatabasePlan d) {
+    public static Map<String, Object> scheduledBackup(DatabasePlan d, CnpgEngine cnpg) {
         var spec = new LinkedHashMap<String, Object>();
-        spec.put("schedule", d.cnpgSchedule().orElseThrow().text());
+        spec.put("schedule", cnpg.schedule().text());
         spec.put("cluster", Map.of("name", d.database().name()));
         spec.put("backupOwnerReference", "self");
         spec.put("immediate", true);
-        if (d.database().cnpgMethod() == Database.CnpgMethod.PLUGIN) {
+        if (cnpg.options().plugin()) {
             spec.put("method", "plugin");
             spec.put("pluginConfiguration", Map.of("name", BARMAN_PLUGIN));
         } else {
@@ -98,13 +119,14 @@ public final class PostgresSpecs {
      * A new Cluster bootstrapped from the backup (CNPG never restores in place). It reads the running cluster's
      * archive and archives under its own serverName, so the "Expected empty archive" check passes (correction 9).
      */
-    public static Map<String, Object> cnpgRecoveryCluster(DatabasePlan d, RecoveryShape shape, Settings settings) {
+    public static Map<String, Object> cnpgRecoveryCluster(DatabasePlan d, CnpgEngine cnpg, RecoveryShape shape,
+                                                          Settings settings) {
         var db = d.database();
-        var name = d.recoveryName().orElseThrow();
-        var point = d.restore().orElseThrow().point();
-        var spec = cnpgRecovered(d, point instanceof RestorePoint.AsOf asOf ? java.util.Optional.of(asOf)
+        var name = d.recoveryName().orElseThrow(() -> notRequested(d));
+        var point = d.restore().orElseThrow(() -> notRequested(d)).point();
+        var spec = cnpgRecovered(d, cnpg, point instanceof RestorePoint.AsOf asOf ? java.util.Optional.of(asOf)
                 : java.util.Optional.empty(), db.instances(), shape, settings);
-        if (db.cnpgMethod() == Database.CnpgMethod.PLUGIN) {
+        if (cnpg.options().plugin()) {
             spec.put("plugins", List.of(pluginEntry(d, name)));
         } else {
             var target = barmanConfiguration(d, settings);
@@ -129,12 +151,12 @@ public final class PostgresSpecs {
      * internal/cnpgi/common/wal.go Archive). The plugin's docs say the same of this shape: "does not enable WAL
      * archiving for the restored cluster" (web/docs/usage.md, "Restoring a Cluster"). Facts: docs/database-drills.md.
      */
-    public static Map<String, Object> cnpgDrillCluster(DatabasePlan d, RecoveryShape shape, Settings settings) {
-        return cnpgRecovered(d, java.util.Optional.empty(), 1, shape, settings);
+    public static Map<String, Object> cnpgDrillCluster(DatabasePlan d, CnpgEngine cnpg, RecoveryShape shape, Settings settings) {
+        return cnpgRecovered(d, cnpg, java.util.Optional.empty(), 1, shape, settings);
     }
 
     /** A Cluster recovering the running cluster's backups, without any place to archive to (the callers add one). */
-    private static Map<String, Object> cnpgRecovered(DatabasePlan d, java.util.Optional<RestorePoint.AsOf> point,
+    private static Map<String, Object> cnpgRecovered(DatabasePlan d, CnpgEngine cnpg, java.util.Optional<RestorePoint.AsOf> point,
                                                      int instances, RecoveryShape shape, Settings settings) {
         var db = d.database();
         var recovery = new LinkedHashMap<String, Object>();
@@ -150,15 +172,17 @@ public final class PostgresSpecs {
         origin.put("name", RECOVERY_SOURCE);
         var spec = new LinkedHashMap<String, Object>();
         spec.put("instances", instances);
-        spec.put("imageName", shape.image().orElseThrow());
+        // LiveReview refuses a restore whose image it could not find; a drill's shape always names one.
+        spec.put("imageName", shape.image().orElseThrow(() -> new IllegalStateException("no image for a recovered "
+                + "cluster of " + d.id())));
         spec.put("storage", Map.of("size", db.storage().text()));
         spec.put("bootstrap", Map.of("recovery", recovery));
-        if (db.cnpgMethod() == Database.CnpgMethod.PLUGIN) {
+        if (cnpg.options().plugin()) {
             origin.put("plugin", Map.of("name", BARMAN_PLUGIN,
-                    "parameters", Map.of("barmanObjectName", d.objectStoreName(), "serverName", db.serverName())));
+                    "parameters", Map.of("barmanObjectName", d.objectStoreName(), "serverName", cnpg.options().serverName())));
         } else {
             var source = barmanConfiguration(d, settings);
-            source.put("serverName", db.serverName());
+            source.put("serverName", cnpg.options().serverName());
             origin.put("barmanObjectStore", source);
         }
         spec.put("externalClusters", List.of(origin));
@@ -186,6 +210,7 @@ public final class PostgresSpecs {
     }
 
     static Map<String, String> pgbackrestGlobal(DatabasePlan d, Settings settings) {
+        var encryption = d.engine().match(cnpg -> false, pgo -> pgo.options().encryption());
         var global = new LinkedHashMap<String, String>();
         global.put("repo1-path", d.repoPath());
         global.put("repo1-s3-uri-style", "path");
@@ -197,7 +222,7 @@ public final class PostgresSpecs {
         if (settings.s3().caCertificate().isPresent() && settings.databases().pgbackrestEndpoint().isEmpty()) {
             global.put("repo1-storage-ca-file", "/etc/pgbackrest/conf.d/" + Settings.S3Settings.CA_KEY);
         }
-        if (d.database().encryption()) global.put("repo1-cipher-type", "aes-256-cbc");
+        if (encryption) global.put("repo1-cipher-type", "aes-256-cbc");
         return global;
     }
 
@@ -211,11 +236,11 @@ public final class PostgresSpecs {
     }
 
     /** The only section this program sets on the existing PostgresCluster: {@code spec.backups.pgbackrest}. */
-    public static Map<String, Object> pgbackrestPatch(DatabasePlan d, Settings settings) {
+    public static Map<String, Object> pgbackrestPatch(DatabasePlan d, PgoEngine pgo, Settings settings) {
         var schedules = new LinkedHashMap<String, Object>();
-        schedules.put("full", d.fullSchedule().orElseThrow().text());
-        d.database().differential().ifPresent(c -> schedules.put("differential", c.text()));
-        d.database().incremental().ifPresent(c -> schedules.put("incremental", c.text()));
+        schedules.put("full", pgo.fullSchedule().text());
+        pgo.options().differential().ifPresent(c -> schedules.put("differential", c.text()));
+        pgo.options().incremental().ifPresent(c -> schedules.put("incremental", c.text()));
         var repo = new LinkedHashMap<String, Object>();
         repo.put("name", "repo1");
         repo.put("s3", repoS3(settings));
@@ -228,9 +253,10 @@ public final class PostgresSpecs {
     }
 
     /** A new PostgresCluster created from the running cluster's pgBackRest repository, at the requested point. */
-    public static Map<String, Object> pgoRecoveryCluster(DatabasePlan d, RecoveryShape shape, Settings settings) {
-        var point = d.restore().orElseThrow().point();
-        return pgoRecovered(d, point instanceof RestorePoint.AsOf asOf ? java.util.Optional.of(asOf)
+    public static Map<String, Object> pgoRecoveryCluster(DatabasePlan d, PgoEngine pgo, RecoveryShape shape,
+                                                         Settings settings) {
+        var point = d.restore().orElseThrow(() -> notRequested(d)).point();
+        return pgoRecovered(d, pgo, point instanceof RestorePoint.AsOf asOf ? java.util.Optional.of(asOf)
                 : java.util.Optional.empty(), d.database().instances(), shape, settings);
     }
 
@@ -245,11 +271,11 @@ public final class PostgresSpecs {
      * restore itself runs from a separate configuration for the restore Job only (pgbackrest.go
      * reconcileCloudBasedDataSource, createRestoreConfig), which does not depend on backups being enabled.
      */
-    public static Map<String, Object> pgoDrillCluster(DatabasePlan d, RecoveryShape shape, Settings settings) {
-        return pgoRecovered(d, java.util.Optional.empty(), 1, shape, settings);
+    public static Map<String, Object> pgoDrillCluster(DatabasePlan d, PgoEngine pgo, RecoveryShape shape, Settings settings) {
+        return pgoRecovered(d, pgo, java.util.Optional.empty(), 1, shape, settings);
     }
 
-    private static Map<String, Object> pgoRecovered(DatabasePlan d, java.util.Optional<RestorePoint.AsOf> point,
+    private static Map<String, Object> pgoRecovered(DatabasePlan d, PgoEngine pgo, java.util.Optional<RestorePoint.AsOf> point,
                                                     int replicas, RecoveryShape shape, Settings settings) {
         var db = d.database();
         var source = new LinkedHashMap<String, Object>();
@@ -264,7 +290,7 @@ public final class PostgresSpecs {
         instance.put("dataVolumeClaimSpec", Map.of("accessModes", List.of("ReadWriteOnce"),
                 "resources", Map.of("requests", Map.of("storage", db.storage().text()))));
         var spec = new LinkedHashMap<String, Object>();
-        spec.put("postgresVersion", shape.postgresVersion().or(db::postgresVersion).orElseThrow());
+        spec.put("postgresVersion", shape.postgresVersion().orElse(pgo.options().postgresVersion()));
         shape.image().ifPresent(image -> spec.put("image", image));
         // The running cluster's parameters and client authentication, read live (LiveReview.pgoServing).
         spec.putAll(shape.serving());
@@ -295,7 +321,10 @@ public final class PostgresSpecs {
 
     /** The service an app connects to on a recovered cluster. */
     public static String recoveryService(DatabasePlan d) {
-        var name = d.recoveryName().orElseThrow();
-        return d.cnpg() ? name + "-rw" : name + "-primary";
+        return d.engine().primaryService(d.recoveryName().orElseThrow(() -> notRequested(d)));
+    }
+
+    private static IllegalStateException notRequested(DatabasePlan d) {
+        return new IllegalStateException("no restore of " + d.id() + " is requested, so there is no recovered cluster");
     }
 }

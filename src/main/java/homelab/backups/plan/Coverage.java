@@ -33,9 +33,9 @@ public record Coverage(List<Entry> entries, List<Ignored> ignored) {
     public static final String VOLSYNC = "volsync";
     public static final String POPULATOR_PRIME_PREFIX = "vs-prime-";
     /** CNPG labels every PVC of a Cluster with its name (cloudnative-pg pkg/utils/labels_annotations.go ClusterLabelName). */
-    public static final String CNPG_CLUSTER_LABEL = "cnpg.io/cluster";
+    public static final String CNPG_CLUSTER_LABEL = CnpgEngine.CLUSTER_LABEL;
     /** PGO labels every PVC of a PostgresCluster with its name (postgres-operator internal/naming/labels.go LabelCluster). */
-    public static final String PGO_CLUSTER_LABEL = "postgres-operator.crunchydata.com/cluster";
+    public static final String PGO_CLUSTER_LABEL = PgoEngine.CLUSTER_LABEL;
     static final String ARGO_TRACKING = "argocd.argoproj.io/tracking-id";
     static final String VOLSYNC_API = "volsync.backube/v1alpha1";
 
@@ -189,9 +189,9 @@ public record Coverage(List<Entry> entries, List<Ignored> ignored) {
             var database = database(plan, c);
             if (database.isPresent()) {
                 var d = database.get();
-                entries.add(new Entry(c.namespace(), c.name(), Status.BACKED_UP, "database " + d.id(), d.cnpg()
-                        ? d.destinationPath()
-                        : "s3://" + plan.inputs().settings().s3().postgresBucket() + d.repoPath()));
+                entries.add(new Entry(c.namespace(), c.name(), Status.BACKED_UP, "database " + d.id(), d.engine().match(
+                        cnpg -> d.destinationPath(),
+                        pgo -> "s3://" + plan.inputs().settings().s3().postgresBucket() + d.repoPath())));
                 continue;
             }
             var source = otherSources.get(c.key());
@@ -217,7 +217,7 @@ public record Coverage(List<Entry> entries, List<Ignored> ignored) {
         }
         for (var d : plan.databases()) {
             if (d.recoveryName().isEmpty() || !d.database().namespace().equals(c.namespace())) continue;
-            var label = d.cnpg() ? CNPG_CLUSTER_LABEL : PGO_CLUSTER_LABEL;
+            var label = d.engine().clusterLabel();
             if (d.recoveryName().get().equals(c.labels().get(label))) {
                 return Optional.of("a volume of " + d.recoveryName().get() + ", the cluster restore." + d.id() + " created ("
                         + label + "=" + d.recoveryName().get() + ")");
@@ -226,7 +226,7 @@ public record Coverage(List<Entry> entries, List<Ignored> ignored) {
         // Issue 22: the throwaway cluster of a database restore drill, which the drill deletes with its volumes.
         for (var d : plan.databaseDrills()) {
             if (!d.namespace().equals(c.namespace())) continue;
-            var label = d.cnpg() ? CNPG_CLUSTER_LABEL : PGO_CLUSTER_LABEL;
+            var label = d.engine().clusterLabel();
             if (d.throwaway().equals(c.labels().get(label))) {
                 return Optional.of("a volume of " + d.throwaway() + ", the throwaway cluster of " + d.id()
                         + "'s restore drill, deleted with it (" + label + "=" + d.throwaway() + ")");
@@ -239,7 +239,7 @@ public record Coverage(List<Entry> entries, List<Ignored> ignored) {
     static Optional<DatabasePlan> database(StackPlan plan, LiveClaim c) {
         return plan.databases().stream()
                 .filter(d -> d.database().namespace().equals(c.namespace()))
-                .filter(d -> d.database().name().equals(c.labels().get(d.cnpg() ? CNPG_CLUSTER_LABEL : PGO_CLUSTER_LABEL)))
+                .filter(d -> d.database().name().equals(c.labels().get(d.engine().clusterLabel())))
                 .findFirst();
     }
 

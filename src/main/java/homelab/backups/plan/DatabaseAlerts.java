@@ -13,8 +13,7 @@ final class DatabaseAlerts {
 
     /** How often the database makes a base (CNPG) or full (PGO) backup. */
     static Duration interval(DatabasePlan d) {
-        return d.cnpg() ? d.cnpgSchedule().orElseThrow().withoutSeconds().orElseThrow().longestGap()
-                : d.fullSchedule().orElseThrow().longestGap();
+        return d.engine().interval();
     }
 
     /**
@@ -26,45 +25,55 @@ final class DatabaseAlerts {
      * repository, hence the absent() rule (CrunchyData/pgmonitor postgres_exporter/linux/queries_backrest.yml).
      */
     static List<Map<String, Object>> rules(DatabasePlan d, Settings.MonitoringSettings monitoring) {
+        return d.engine().match(cnpg -> cnpgRules(d, monitoring), pgo -> pgoRules(d, pgo, monitoring));
+    }
+
+    private static List<Map<String, Object>> cnpgRules(DatabasePlan d, Settings.MonitoringSettings monitoring) {
         var db = d.database();
         var labels = Map.of("database", d.id(), "namespace", db.namespace());
         var late = interval(d).plus(monitoring.slack());
         var lateText = AlertRules.duration(late);
         var rules = new ArrayList<Map<String, Object>>();
-        if (d.cnpg()) {
-            var pods = "namespace=\"" + db.namespace() + "\", pod=~\"" + db.name() + "-[1-9][0-9]*\"";
-            var available = "barman_cloud_cloudnative_pg_io_last_available_backup_timestamp{" + pods + "}";
-            var failed = "barman_cloud_cloudnative_pg_io_last_failed_backup_timestamp{" + pods + "}";
-            var where = "the CNPG cluster " + db.namespace() + "/" + db.name();
-            rules.add(AlertRules.rule("DatabaseBackupStale", "time() - max(" + available + " > 0) > " + late.toSeconds(),
-                    Duration.ZERO, "critical", labels, monitoring, "The newest backup of " + d.id() + " is older than " + lateText,
-                    "The Barman Cloud plugin's newest base backup of " + where + " is older than its schedule allows."));
-            rules.add(AlertRules.rule("DatabaseBackupNever", "max(" + available + ") == 0", late, "critical", labels,
-                    monitoring, d.id() + " has no backup " + lateText + " after backups were set up",
-                    "The Barman Cloud plugin has recorded no base backup of " + where + " in its object store."));
-            rules.add(AlertRules.rule("DatabaseBackupFailed", "max(" + failed + ") > max(" + available + ")",
-                    Duration.ZERO, "critical", labels, monitoring, "The newest backup of " + d.id() + " failed",
-                    "A base backup of " + where + " failed after its newest successful one."));
-            // CNPG's own sample rule LastFailedArchiveTime (docs/src/samples/monitoring/prometheusrule.yaml, v1.28.0).
-            rules.add(AlertRules.rule("DatabaseWalArchivingFailing",
-                    "max(cnpg_pg_stat_archiver_last_failed_time{" + pods + "} - cnpg_pg_stat_archiver_last_archived_time{" + pods + "}) > 1",
-                    Duration.ofMinutes(5), "critical", labels, monitoring, "WAL archiving of " + d.id() + " is failing",
-                    "PostgreSQL in " + where + " failed to archive a WAL segment after its last success: point-in-time "
-                            + "recovery ends at the last archived segment."));
-            rules.add(AlertRules.rule("DatabaseBackupMetricsAbsent", "absent(" + available + ")", Duration.ofHours(1),
-                    "warning", labels, monitoring, "No backup metrics for " + d.id(),
-                    "Prometheus has no Barman Cloud plugin series for " + where + ": its instances are not scraped "
-                            + "(spec.monitoring.enablePodMonitor or a PodMonitor) or the plugin is not enabled on it."));
-            return rules;
-        }
+        var pods = "namespace=\"" + db.namespace() + "\", pod=~\"" + db.name() + "-[1-9][0-9]*\"";
+        var available = "barman_cloud_cloudnative_pg_io_last_available_backup_timestamp{" + pods + "}";
+        var failed = "barman_cloud_cloudnative_pg_io_last_failed_backup_timestamp{" + pods + "}";
+        var where = "the CNPG cluster " + db.namespace() + "/" + db.name();
+        rules.add(AlertRules.rule("DatabaseBackupStale", "time() - max(" + available + " > 0) > " + late.toSeconds(),
+                Duration.ZERO, "critical", labels, monitoring, "The newest backup of " + d.id() + " is older than " + lateText,
+                "The Barman Cloud plugin's newest base backup of " + where + " is older than its schedule allows."));
+        rules.add(AlertRules.rule("DatabaseBackupNever", "max(" + available + ") == 0", late, "critical", labels,
+                monitoring, d.id() + " has no backup " + lateText + " after backups were set up",
+                "The Barman Cloud plugin has recorded no base backup of " + where + " in its object store."));
+        rules.add(AlertRules.rule("DatabaseBackupFailed", "max(" + failed + ") > max(" + available + ")",
+                Duration.ZERO, "critical", labels, monitoring, "The newest backup of " + d.id() + " failed",
+                "A base backup of " + where + " failed after its newest successful one."));
+        // CNPG's own sample rule LastFailedArchiveTime (docs/src/samples/monitoring/prometheusrule.yaml, v1.28.0).
+        rules.add(AlertRules.rule("DatabaseWalArchivingFailing",
+                "max(cnpg_pg_stat_archiver_last_failed_time{" + pods + "} - cnpg_pg_stat_archiver_last_archived_time{" + pods + "}) > 1",
+                Duration.ofMinutes(5), "critical", labels, monitoring, "WAL archiving of " + d.id() + " is failing",
+                "PostgreSQL in " + where + " failed to archive a WAL segment after its last success: point-in-time "
+                        + "recovery ends at the last archived segment."));
+        rules.add(AlertRules.rule("DatabaseBackupMetricsAbsent", "absent(" + available + ")", Duration.ofHours(1),
+                "warning", labels, monitoring, "No backup metrics for " + d.id(),
+                "Prometheus has no Barman Cloud plugin series for " + where + ": its instances are not scraped "
+                        + "(spec.monitoring.enablePodMonitor or a PodMonitor) or the plugin is not enabled on it."));
+        return rules;
+    }
+
+    private static List<Map<String, Object>> pgoRules(DatabasePlan d, PgoEngine pgo, Settings.MonitoringSettings monitoring) {
+        var db = d.database();
+        var labels = Map.of("database", d.id(), "namespace", db.namespace());
+        var late = interval(d).plus(monitoring.slack());
+        var lateText = AlertRules.duration(late);
+        var rules = new ArrayList<Map<String, Object>>();
         var pods = "namespace=\"" + db.namespace() + "\", pod=~\"" + db.name() + "-.+\"";
         var repo = pods + ", stanza=\"db\", repo=\"1\"";
         var where = "the PGO cluster " + db.namespace() + "/" + db.name();
         rules.add(AlertRules.rule("DatabaseBackupStale",
                 "min(ccp_backrest_last_full_backup_time_since_completion_seconds{" + repo + "}) > " + late.toSeconds(),
                 Duration.ZERO, "critical", labels, monitoring, "The newest full backup of " + d.id() + " is older than " + lateText,
-                "pgBackRest's newest full backup of " + where + " is older than its schedule " + d.fullSchedule().orElseThrow() + " allows."));
-        var smaller = java.util.stream.Stream.of(db.differential(), db.incremental()).flatMap(java.util.Optional::stream)
+                "pgBackRest's newest full backup of " + where + " is older than its schedule " + pgo.fullSchedule() + " allows."));
+        var smaller = java.util.stream.Stream.of(pgo.options().differential(), pgo.options().incremental()).flatMap(java.util.Optional::stream)
                 .map(c -> c.longestGap()).min(Duration::compareTo);
         smaller.ifPresent(gap -> rules.add(AlertRules.rule("DatabaseIncrementalBackupStale",
                 "min(ccp_backrest_last_incr_backup_time_since_completion_seconds{" + repo + "}) > " + gap.plus(monitoring.slack()).toSeconds(),

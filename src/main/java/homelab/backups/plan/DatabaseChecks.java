@@ -1,6 +1,5 @@
 package homelab.backups.plan;
 
-import homelab.backups.config.Database;
 import homelab.backups.config.Settings;
 import java.time.Duration;
 import java.time.Instant;
@@ -9,12 +8,22 @@ import java.util.Optional;
 
 /** The database rows of {@link Verification}: the newest backup against the schedule, and the WAL archive. */
 final class DatabaseChecks {
-    static final String CNPG = "postgresql.cnpg.io/v1";
+    static final String CNPG = CnpgEngine.CLUSTER.apiVersion();
     static final String BARMAN = "barmancloud.cnpg.io/v1";
-    static final String PGO = "postgres-operator.crunchydata.com/v1beta1";
+    static final String PGO = PgoEngine.CLUSTER.apiVersion();
     static final String BARMAN_PLUGIN = "barman-cloud.cloudnative-pg.io";
 
     private DatabaseChecks() {
+    }
+
+    /** The newest backup against the schedule, read where the engine reports it. */
+    static Verification.Check backup(DatabasePlan d, Settings settings, Verification.Lookup live, Instant now) {
+        return d.engine().match(cnpg -> cnpgBackup(d, cnpg, settings, live, now), pgo -> pgoBackup(d, settings, live, now));
+    }
+
+    /** Whether the cluster archives its WAL, read where the engine reports it. */
+    static Verification.Check archive(DatabasePlan d, Verification.Lookup live) {
+        return d.engine().match(cnpg -> cnpgArchive(d, cnpg, live), pgo -> pgoArchive(d, live));
     }
 
     private static Verification.Check check(String check, DatabasePlan d, Verification.State state,
@@ -27,16 +36,17 @@ final class DatabaseChecks {
      * and failed backup times (the Cluster's backup fields are "not set for backup plugins": their CRD descriptions);
      * the in-tree method writes them on the Cluster.
      */
-    static Verification.Check cnpgBackup(DatabasePlan d, Settings settings, Verification.Lookup live, Instant now) {
+    static Verification.Check cnpgBackup(DatabasePlan d, CnpgEngine cnpg, Settings settings, Verification.Lookup live,
+                                         Instant now) {
         var db = d.database();
         var late = DatabaseAlerts.interval(d).plus(settings.monitoring().slack());
         var policy = "every " + AlertRules.duration(DatabaseAlerts.interval(d)) + ", late after " + AlertRules.duration(late);
         Optional<Instant> success, failure;
         String where;
-        if (db.cnpgMethod() == Database.CnpgMethod.PLUGIN) {
+        if (cnpg.options().plugin()) {
             var store = live.object(BARMAN, "ObjectStore", db.namespace(), d.objectStoreName());
             if (store.isEmpty()) return check("database backup", d, Verification.State.NEVER, Optional.empty(), "no ObjectStore " + d.objectStoreName());
-            var window = "status.serverRecoveryWindow." + db.serverName();
+            var window = "status.serverRecoveryWindow." + cnpg.options().serverName();
             success = Unstructured.time(store.get(), window + ".lastSuccessfulBackupTime");
             failure = Unstructured.time(store.get(), window + ".lastFailedBackupTime");
             where = "ObjectStore " + d.objectStoreName();
@@ -80,13 +90,13 @@ final class DatabaseChecks {
      * CNPG reports WAL archiving on the Cluster: condition {@code ContinuousArchiving}, True while archive_command
      * succeeds, False with the error otherwise.
      */
-    static Verification.Check cnpgArchive(DatabasePlan d, Verification.Lookup live) {
+    static Verification.Check cnpgArchive(DatabasePlan d, CnpgEngine cnpg, Verification.Lookup live) {
         var db = d.database();
         var cluster = live.object(CNPG, "Cluster", db.namespace(), db.name());
         if (cluster.isEmpty()) return check("wal archive", d, Verification.State.NEVER, Optional.empty(), "no Cluster " + db.name());
         // The condition also reads True when nothing archives anywhere (archiver.go returns early without a
         // destination: cloudnative-pg v1.28.0 pkg/management/postgres/archiver), so the plugin must be the archiver.
-        boolean plugin = db.cnpgMethod() == Database.CnpgMethod.PLUGIN;
+        boolean plugin = cnpg.options().plugin();
         boolean archives = plugin
                 ? Unstructured.maps(cluster.get(), "spec.plugins").stream().anyMatch(p -> BARMAN_PLUGIN.equals(p.get("name"))
                         && Boolean.TRUE.equals(p.get("isWALArchiver")))
@@ -131,16 +141,17 @@ final class DatabaseChecks {
 
     /** A pending database restore: PROVEN once the recovered cluster exists and reports itself healthy. */
     static Verification.Check restore(DatabasePlan d, Verification.Lookup live) {
-        var name = d.recoveryName().orElseThrow();
+        var name = d.recoveryName().orElseThrow(() -> new IllegalStateException("no restore of " + d.id() + " is requested"));
         var db = d.database();
-        var cluster = live.object(d.cnpg() ? CNPG : PGO, d.cnpg() ? "Cluster" : "PostgresCluster", db.namespace(), name);
+        var type = d.engine().cluster();
+        var cluster = live.object(type.apiVersion(), type.kind(), db.namespace(), name);
         if (cluster.isEmpty()) {
             return check("restore", d, Verification.State.NEVER, Optional.empty(), "requested; the cluster " + name + " does not exist yet: run pulumi up");
         }
-        boolean ready = d.cnpg()
-                ? Unstructured.condition(cluster.get(), "Ready").filter(c -> "True".equals(c.get("status"))).isPresent()
-                : Unstructured.maps(cluster.get(), "status.instances").stream()
-                        .anyMatch(i -> Unstructured.number(i, "readyReplicas") > 0);
+        boolean ready = d.engine().match(
+                cnpg -> Unstructured.condition(cluster.get(), "Ready").filter(c -> "True".equals(c.get("status"))).isPresent(),
+                pgo -> Unstructured.maps(cluster.get(), "status.instances").stream()
+                        .anyMatch(i -> Unstructured.number(i, "readyReplicas") > 0));
         return check("restore", d, ready ? Verification.State.PROVEN : Verification.State.NEVER, Optional.empty(),
                 ready ? "the recovered cluster " + name + " is ready; switch the app to it, then remove the request"
                         : "the recovered cluster " + name + " is not ready yet");
@@ -196,7 +207,7 @@ final class DatabaseChecks {
                 .filter(c -> Unstructured.string(c, "state.terminated.message").isPresent())
                 .max(Comparator.comparing((java.util.Map<String, Object> c) ->
                         Unstructured.time(c, "state.terminated.finishedAt").orElse(Instant.EPOCH)))
-                .map(c -> Unstructured.string(c, "state.terminated.message").orElseThrow())
+                .flatMap(c -> Unstructured.string(c, "state.terminated.message"))
                 .flatMap(m -> m.lines().map(String::strip).filter(l -> l.startsWith(DatabaseDrillPlan.VERDICT + " ")).reduce((a, b) -> b));
     }
 }

@@ -56,16 +56,16 @@ public record DatabaseDrillPlan(
         return database.database().namespace();
     }
 
-    public boolean cnpg() {
-        return database.cnpg();
+    public DatabaseEngine engine() {
+        return database.engine();
     }
 
     /** The throwaway cluster's name for a database: {@code <cluster>-drill}. */
     public static String throwawayName(Database d) {
-        return d.name() + "-drill";
+        return DatabaseNames.of(d).drillThrowaway();
     }
 
     public static String cronJobName(Database d) {
-        return d.id() + "-db-drill";
+        return DatabaseNames.of(d).drillCronJob();
     }
 }

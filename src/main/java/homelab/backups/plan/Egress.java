@@ -412,7 +412,7 @@ public final class Egress {
         var s3 = Destination.of(settings.s3().endpoint());
         var pgbackrest = settings.databases().pgbackrestEndpoint().map(Destination::of).orElse(s3);
         for (var v : plan.volumes()) users.computeIfAbsent(s3, d -> new TreeSet<>()).add(v.namespace());
-        for (var d : plan.databases()) users.computeIfAbsent(d.cnpg() ? s3 : pgbackrest, x -> new TreeSet<>()).add(d.database().namespace());
+        for (var d : plan.databases()) users.computeIfAbsent(d.engine().match(cnpg -> s3, pgo -> pgbackrest), x -> new TreeSet<>()).add(d.database().namespace());
         var policies = new ArrayList<Map<String, Object>>();
         var unread = new ArrayList<String>();
         for (var k : KINDS) {

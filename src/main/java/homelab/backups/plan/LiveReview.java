@@ -115,8 +115,8 @@ public record LiveReview(Map<String, LiveClaim> claims, Map<String, String> volu
         for (var d : databases) {
             if (d.restore().isEmpty()) continue;
             var db = d.database();
-            var cluster = d.cnpg() ? live.object("postgresql.cnpg.io/v1", "Cluster", db.namespace(), db.name())
-                    : live.object("postgres-operator.crunchydata.com/v1beta1", "PostgresCluster", db.namespace(), db.name());
+            var type = d.engine().cluster();
+            var cluster = live.object(type.apiVersion(), type.kind(), db.namespace(), db.name());
             recovery(inventoryFile, d, cluster, errors).ifPresent(shape -> recoveries.put(d.id(), shape));
         }
         return new LiveReview(claims, keep, recoveries, errors);
@@ -130,9 +130,9 @@ public record LiveReview(Map<String, LiveClaim> claims, Map<String, String> volu
                                             List<ConfigError> errors) {
         var db = d.database();
         var item = "databases (" + db.name() + ")";
-        var where = (d.cnpg() ? "the Cluster " : "the PostgresCluster ") + db.namespace() + "/" + db.name();
+        var where = "the " + d.engine().cluster().kind() + " " + db.namespace() + "/" + db.name();
         var spec = cluster.map(c -> map(c.get("spec"))).orElse(Map.of());
-        var liveImage = text(spec.get(d.cnpg() ? "imageName" : "image"));
+        var liveImage = text(spec.get(d.engine().imageField()));
         var before = errors.size();
         if (db.image().isPresent() && liveImage.isPresent()) {
             var wanted = PostgresImages.major(db.image().get());
@@ -144,27 +144,40 @@ public record LiveReview(Map<String, LiveClaim> claims, Map<String, String> volu
             }
         }
         var image = db.image().or(() -> liveImage);
-        if (d.cnpg()) {
-            if (image.isEmpty()) {
-                errors.add(new ConfigError(file, item, "image", cluster.isPresent()
-                        ? where + " names no imageName, so it runs the CNPG operator's default image, which moves with "
-                        + "the operator (PostgreSQL 18 in current releases: cloudnative-pg pkg/versions/versions.go) and "
-                        + "would not start this backup's data directory: set image: to the image it runs"
-                        : where + " is not in the cluster, so its image cannot be read: set image: to the image it ran"));
-            }
-            var initdb = map(map(spec.get("bootstrap")).get("initdb"));
-            var database = db.appDatabase().or(() -> text(initdb.get("database"))).orElse("app");
-            var owner = db.appOwner().or(() -> text(initdb.get("owner"))).orElse(database);
-            var secret = text(map(initdb.get("secret")).get("name"));
-            return errors.size() > before ? Optional.empty()
-                    : Optional.of(new RecoveryShape(image, Optional.empty(), Optional.of(database), Optional.of(owner), secret, Map.of()));
+        return d.engine().match(cnpg -> cnpgRecovery(file, item, where, cnpg, image, cluster.isPresent(), spec, before, errors),
+                pgo -> pgoRecovery(file, item, where, pgo, image, spec, before, errors));
+    }
+
+    /** CNPG: the image (no default to fall back on), and the app's database, owner and credentials. */
+    private static Optional<RecoveryShape> cnpgRecovery(String file, String item, String where, CnpgEngine cnpg,
+                                                        Optional<String> image, boolean live, Map<String, Object> spec,
+                                                        int before, List<ConfigError> errors) {
+        if (image.isEmpty()) {
+            errors.add(new ConfigError(file, item, "image", live
+                    ? where + " names no imageName, so it runs the CNPG operator's default image, which moves with "
+                    + "the operator (PostgreSQL 18 in current releases: cloudnative-pg pkg/versions/versions.go) and "
+                    + "would not start this backup's data directory: set image: to the image it runs"
+                    : where + " is not in the cluster, so its image cannot be read: set image: to the image it ran"));
         }
+        var initdb = map(map(spec.get("bootstrap")).get("initdb"));
+        var database = cnpg.options().appDatabase().or(() -> text(initdb.get("database"))).orElse("app");
+        var owner = cnpg.options().appOwner().or(() -> text(initdb.get("owner"))).orElse(database);
+        var secret = text(map(initdb.get("secret")).get("name"));
+        return errors.size() > before ? Optional.empty()
+                : Optional.of(new RecoveryShape(image, Optional.empty(), Optional.of(database), Optional.of(owner), secret, Map.of()));
+    }
+
+    /** PGO: the major version (the live one wins), and what the running cluster serves the app with. */
+    private static Optional<RecoveryShape> pgoRecovery(String file, String item, String where, PgoEngine pgo,
+                                                       Optional<String> image, Map<String, Object> spec, int before,
+                                                       List<ConfigError> errors) {
         var liveVersion = spec.get("postgresVersion") instanceof Number n ? Optional.of(n.intValue()) : Optional.<Integer>empty();
-        if (liveVersion.isPresent() && db.postgresVersion().isPresent() && !liveVersion.equals(db.postgresVersion())) {
-            errors.add(new ConfigError(file, item, "postgresVersion", db.postgresVersion().get() + " differs from "
+        var declared = pgo.options().postgresVersion();
+        if (liveVersion.isPresent() && liveVersion.get() != declared) {
+            errors.add(new ConfigError(file, item, "postgresVersion", declared + " differs from "
                     + where + ", which runs PostgreSQL " + liveVersion.get() + ": a recovered cluster must be the same major version"));
         }
-        var version = liveVersion.or(db::postgresVersion);
+        var version = liveVersion.or(() -> Optional.of(declared));
         return errors.size() > before ? Optional.empty()
                 : Optional.of(new RecoveryShape(image, version, Optional.empty(), Optional.empty(), Optional.empty(),
                 pgoServing(spec)));

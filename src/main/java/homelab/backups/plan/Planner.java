@@ -78,26 +78,25 @@ public final class Planner {
         var crons = DrillSchedule.crons(databases.stream().map(DatabasePlan::id).toList(), drill.everyDays(),
                 drill.windowStart(), drill.windowMinutes());
         var stale = java.time.Duration.ofDays(drill.everyDays()).plus(settings.monitoring().slack());
-        return databases.stream().map(d -> new DatabaseDrillPlan(d, DatabaseDrillPlan.cronJobName(d.database()),
-                DatabaseDrillPlan.throwawayName(d.database()), crons.get(d.id()), stale, drill.everyDays(),
+        return databases.stream().map(d -> new DatabaseDrillPlan(d, d.names().drillCronJob(),
+                d.names().drillThrowaway(), crons.get(d.id()), stale, drill.everyDays(),
                 drill.readyTimeout(), drill.readyTimeout().plus(DatabaseDrillPlan.CHECK_TIME), drill.image(),
-                drill.cpuLimit(), drill.memoryLimit(), d.database().appDatabase(), d.database().drillTables())).toList();
+                drill.cpuLimit(), drill.memoryLimit(),
+                d.engine().match(cnpg -> cnpg.options().appDatabase(), pgo -> Optional.<String>empty()),
+                d.database().drillTables())).toList();
     }
 
     static DatabasePlan database(homelab.backups.config.Database d, StackInputs inputs) {
         var settings = inputs.settings();
         var defaultSchedule = settings.databases().defaultSchedule();
-        var cnpg = d.engine() == homelab.backups.config.Database.Engine.CNPG;
-        var cnpgSchedule = cnpg ? Optional.of(d.cnpgSchedule().orElse(defaultSchedule))
-                : Optional.<homelab.backups.config.CnpgSchedule>empty();
-        var fullSchedule = cnpg ? Optional.<homelab.backups.config.Cron>empty()
-                : Optional.of(d.fullSchedule().orElseGet(() -> defaultSchedule.withoutSeconds().orElseThrow()));
+        DatabaseEngine engine = d.options().match(
+                cnpg -> new CnpgEngine(cnpg, cnpg.schedule().orElse(defaultSchedule)),
+                pgo -> new PgoEngine(pgo, pgo.fullSchedule().orElseGet(() -> defaultSchedule.withoutSeconds()
+                        .orElseThrow(() -> new IllegalStateException("databases.schedule '" + defaultSchedule.text()
+                                + "' has no five-field form for pgBackRest (SettingsLoader refuses such a schedule)")))));
         var restore = inputs.restoreOf(d.id());
-        // A short, stable suffix from the request id: a new request gives a new cluster (and an empty archive).
-        var recoveryName = restore.map(r -> d.name() + "-restore-" + r.id().substring(r.id().length() - 6));
-        return new DatabasePlan(d, cnpgSchedule, fullSchedule,
-                d.name() + (cnpg ? "-backup-s3" : "-pgbackrest-s3"),
-                d.name() + "-backups", d.name() + "-daily",
+        var recoveryName = restore.map(r -> DatabaseNames.recovery(d, r));
+        return new DatabasePlan(d, engine, DatabaseNames.of(d),
                 "s3://" + settings.s3().postgresBucket() + "/cnpg/" + d.name(),
                 "/pgbackrest/" + d.name(), restore, recoveryName);
     }

@@ -100,8 +100,8 @@ public record Verification(List<Check> checks, Instant at) {
         for (var v : plan.volumes()) checks.add(backup(v, settings, live, now));
         for (var d : plan.drills()) checks.add(drill(d, live, now));
         for (var d : plan.databases()) {
-            checks.add(d.cnpg() ? DatabaseChecks.cnpgBackup(d, settings, live, now) : DatabaseChecks.pgoBackup(d, settings, live, now));
-            checks.add(d.cnpg() ? DatabaseChecks.cnpgArchive(d, live) : DatabaseChecks.pgoArchive(d, live));
+            checks.add(DatabaseChecks.backup(d, settings, live, now));
+            checks.add(DatabaseChecks.archive(d, live));
             // Issue 22: the database is proven by a recent passed restore drill, not by its backup having completed.
             checks.add(plan.databaseDrills().stream().filter(x -> x.id().equals(d.id())).findFirst()
                     .map(x -> DatabaseChecks.drill(x, live, now)).orElseGet(() -> DatabaseChecks.drillOff(d)));

@@ -185,16 +185,18 @@ public final class MockCluster implements LiveCluster {
     static Map<String, Object> databaseCluster(homelab.backups.plan.DatabasePlan d) {
         var db = d.database();
         var spec = new LinkedHashMap<String, Object>();
-        if (d.cnpg()) {
+        d.engine().<Void>match(cnpg -> {
             spec.put("imageName", db.image().orElse(LIVE_VALUE));
-            spec.put("bootstrap", Map.of("initdb", Map.of("database", db.appDatabase().orElse(LIVE_VALUE),
-                    "owner", db.appOwner().orElse(LIVE_VALUE))));
-        } else {
+            spec.put("bootstrap", Map.of("initdb", Map.of("database", cnpg.options().appDatabase().orElse(LIVE_VALUE),
+                    "owner", cnpg.options().appOwner().orElse(LIVE_VALUE))));
+            return null;
+        }, pgo -> {
             db.image().ifPresent(image -> spec.put("image", image));
-            db.postgresVersion().ifPresent(v -> spec.put("postgresVersion", v));
-        }
-        return Map.of("apiVersion", d.cnpg() ? "postgresql.cnpg.io/v1" : "postgres-operator.crunchydata.com/v1beta1",
-                "kind", d.cnpg() ? "Cluster" : "PostgresCluster",
+            spec.put("postgresVersion", pgo.options().postgresVersion());
+            return null;
+        });
+        var type = d.engine().cluster();
+        return Map.of("apiVersion", type.apiVersion(), "kind", type.kind(),
                 "metadata", Map.of("name", db.name(), "namespace", db.namespace()), "spec", spec);
     }
 

@@ -247,12 +247,12 @@ public final class StackRender {
         plan.databaseDrills().forEach(d -> dbDrills.put(d.id(), d.schedule().text()));
         for (var d : plan.databases()) {
             var db = d.database();
-            dbRows.add(List.of(d.id(), db.engine().id() + (d.cnpg() ? " (" + db.cnpgMethod().id() + ")" : ""),
+            dbRows.add(List.of(d.id(), db.engine().id() + d.engine().match(cnpg -> " (" + cnpg.options().method().id() + ")", pgo -> ""),
                     db.namespace() + "/" + db.name(),
-                    d.cnpg() ? d.cnpgSchedule().orElseThrow().text() : d.fullSchedule().orElseThrow().text(),
-                    d.cnpg() ? d.destinationPath() : "s3://" + settings.s3().postgresBucket() + d.repoPath(),
+                    d.engine().scheduleText(),
+                    d.engine().match(cnpg -> d.destinationPath(), pgo -> "s3://" + settings.s3().postgresBucket() + d.repoPath()),
                     dbDrills.getOrDefault(d.id(), "-"),
-                    d.restore().map(r -> "NEW cluster " + d.recoveryName().orElseThrow() + " from " + r.text()).orElse("-")));
+                    d.recoveryName().flatMap(n -> d.restore().map(r -> "NEW cluster " + n + " from " + r.text())).orElse("-")));
         }
         var lines = new ArrayList<String>();
         lines.add("Stack " + plan.inputs().stack() + ": " + plan.volumes().size() + " volumes backed up, "

@@ -12,7 +12,9 @@ import homelab.backups.config.ConfigErrors;
 import homelab.backups.config.StackConfig;
 import homelab.backups.config.StackInputs;
 import homelab.backups.kubernetes.DatabaseDrillSpecs;
+import homelab.backups.plan.CnpgEngine;
 import homelab.backups.plan.DatabaseDrillPlan;
+import homelab.backups.plan.PgoEngine;
 import homelab.backups.plan.Planner;
 import homelab.backups.plan.StackPlan;
 import homelab.backups.plan.Verification;
@@ -131,8 +133,7 @@ class DatabaseDrillTest {
             assertFalse(volumeWindow.get(at), d.id() + " starts inside the volume drill window");
             assertFalse(volumeDrillMinutes.get(at), d.id() + " starts with a volume drill");
             assertTrue(starts.add(at + ""), "two database drills start at the same minute");
-            var backup = d.cnpg() ? d.database().cnpgSchedule().orElseThrow().withoutSeconds().orElseThrow()
-                    : d.database().fullSchedule().orElseThrow();
+            var backup = d.engine().match(cnpg -> cnpg.schedule().withoutSeconds().orElseThrow(), PgoEngine::fullSchedule);
             var fires = backup.minutesOfDay();
             for (int b = fires.nextSetBit(0); b >= 0; b = fires.nextSetBit(b + 1)) {
                 int gap = Math.min(Math.floorMod(at - b, 24 * 60), Math.floorMod(b - at, 24 * 60));
@@ -175,7 +176,7 @@ class DatabaseDrillTest {
             var db = d.database().database();
             assertEquals(d.throwaway(), at(cluster, "metadata.name"));
             assertEquals(d.id(), ((Map<?, ?>) at(cluster, "metadata.labels")).get(DatabaseDrillPlan.LABEL), "the owner label");
-            if (d.cnpg()) {
+            if (d.engine() instanceof CnpgEngine cnpg) {
                 assertEquals("Cluster", cluster.get("kind"));
                 // What makes a CNPG cluster archive: a spec.plugins entry (isWALArchiver) or spec.backup
                 // (docs/database-drills.md). Neither, anywhere.
@@ -185,7 +186,7 @@ class DatabaseDrillTest {
                 assertTrue(at(spec, "bootstrap.recovery") != null, "recovered, not initdb'd");
                 assertFalse(keys(at(spec, "bootstrap")).contains("initdb"));
                 var origin = (Map<?, ?>) ((List<?>) spec.get("externalClusters")).get(0);
-                assertEquals(Map.of("barmanObjectName", d.database().objectStoreName(), "serverName", db.serverName()),
+                assertEquals(Map.of("barmanObjectName", d.database().objectStoreName(), "serverName", cnpg.options().serverName()),
                         ((Map<?, ?>) origin.get("plugin")).get("parameters"), "it reads the running cluster's archive");
                 assertEquals(1.0, spec.get("instances"));
             } else {
@@ -196,7 +197,7 @@ class DatabaseDrillTest {
                 assertFalse(keys(at(spec, "dataSource.pgbackrest")).contains("options"), "the newest backup, no target");
                 assertEquals(1.0, ((Map<?, ?>) ((List<?>) spec.get("instances")).get(0)).get("replicas"));
             }
-            assertEquals(db.image().orElseThrow(), spec.get(d.cnpg() ? "imageName" : "image"));
+            assertEquals(db.image().orElseThrow(), spec.get(d.engine() instanceof CnpgEngine ? "imageName" : "image"));
         }
         // No ScheduledBackup points at a throwaway cluster.
         for (var sb : ofType(run, SCHEDULED_BACKUP)) {
@@ -250,7 +251,7 @@ class DatabaseDrillTest {
                     assertTrue(Set.of("pods", "pods/exec").containsAll(resources), "only pods besides the cluster kind: " + resources);
                     assertEquals(List.of(""), rule.get("apiGroups"));
                     assertFalse(verbs.contains("delete") || verbs.contains("create") && resources.contains("pods"));
-                    if (verbs.contains("list")) assertFalse(d.cnpg(), "CNPG's primary is in the Cluster's status: no list");
+                    if (verbs.contains("list")) assertFalse(d.engine() instanceof CnpgEngine, "CNPG's primary is in the Cluster's status: no list");
                 }
             }
             var binding = named(BINDING, d.cronJobName());

@@ -1,8 +1,11 @@
 package homelab.backups.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import homelab.backups.plan.CnpgEngine;
+import homelab.backups.plan.PgoEngine;
 import homelab.backups.plan.Planner;
 import homelab.backups.support.TestStacks;
 import java.util.Optional;
@@ -25,12 +28,17 @@ class DatabaseScheduleTest {
                   - {name: pg, engine: pgo, namespace: db, postgresVersion: 17, schedule: "0  5 * * *"}
                 """);
         var cnpg = inventory.databases().get(0);
-        assertEquals(Optional.of(new CnpgSchedule("0 0 4 * * *", Optional.of("0 4 * * *"))), cnpg.cnpgSchedule());
-        assertEquals(Optional.empty(), cnpg.fullSchedule(), "a CNPG cluster has no pgBackRest schedule");
-        assertEquals(Optional.of(new CnpgSchedule("30 0 4 * * *", Optional.empty())), inventory.databases().get(1).cnpgSchedule());
+        // Each engine's record holds only its own schedule: a CNPG cluster has no pgBackRest schedule, a PGO cluster
+        // no ScheduledBackup.
+        assertEquals(Optional.of(new CnpgSchedule("0 0 4 * * *", Optional.of("0 4 * * *"))), cnpg(cnpg).schedule());
+        assertEquals(Optional.of(new CnpgSchedule("30 0 4 * * *", Optional.empty())), cnpg(inventory.databases().get(1)).schedule());
         var pgo = inventory.databases().get(2);
-        assertEquals(Optional.of(new Cron("0 5 * * *")), pgo.fullSchedule());
-        assertEquals(Optional.empty(), pgo.cnpgSchedule(), "a PGO cluster has no ScheduledBackup");
+        assertInstanceOf(PgoOptions.class, pgo.options());
+        assertEquals(Optional.of(new Cron("0 5 * * *")), ((PgoOptions) pgo.options()).fullSchedule());
+    }
+
+    private static CnpgOptions cnpg(Database d) {
+        return assertInstanceOf(CnpgOptions.class, d.options(), d.name() + " is a CNPG cluster");
     }
 
     @Test
@@ -39,8 +47,9 @@ class DatabaseScheduleTest {
         assertEquals(new CnpgSchedule("0 0 3 * * *", Optional.empty()), inputs.settings().databases().defaultSchedule());
         var plan = Planner.plan(inputs);
         var khoj = plan.databases().stream().filter(d -> d.id().equals("khoj-database")).findFirst().orElseThrow();
-        assertEquals("0 0 3 * * *", khoj.cnpgSchedule().orElseThrow().text());
+        assertEquals("0 0 3 * * *", assertInstanceOf(CnpgEngine.class, khoj.engine()).schedule().text());
         var immich = plan.databases().stream().filter(d -> d.id().equals("immich-postgres")).findFirst().orElseThrow();
-        assertEquals(new Cron("0 3 * * *"), immich.fullSchedule().orElseThrow(), "the default without its seconds");
+        assertEquals(new Cron("0 3 * * *"), assertInstanceOf(PgoEngine.class, immich.engine()).fullSchedule(),
+                "the default without its seconds");
     }
 }

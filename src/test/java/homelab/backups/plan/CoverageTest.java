@@ -74,7 +74,7 @@ class CoverageTest {
         var khoj = PLAN.databases().stream().filter(d -> d.id().equals("khoj-database")).findFirst().orElseThrow();
         assertEquals(Status.BACKED_UP, entry(c, "cloudnative-pg/khoj-database-1").status());
         assertEquals(khoj.destinationPath(), entry(c, "cloudnative-pg/khoj-database-1").detail(), "the database's own backups cover it");
-        var immich = PLAN.databases().stream().filter(d -> !d.cnpg()).findFirst().orElseThrow();
+        var immich = PLAN.databases().stream().filter(d -> !(d.engine() instanceof CnpgEngine)).findFirst().orElseThrow();
         assertEquals("database " + immich.id(), entry(c, "immich/immich-instance1-x7k2-pgdata").by());
         assertEquals(List.of("deal-scout/deal-scout-data", "immich/immich-ml-cache"),
                 c.notCovered().stream().map(Coverage.Entry::key).toList());
@@ -117,7 +117,7 @@ class CoverageTest {
     void theVolumesOfADatabaseDrillsThrowawayClusterAreTheProgramsOwn() {
         // Issue 22: while a drill runs, its throwaway cluster's volume exists; it is neither NOT COVERED nor backed up.
         for (var d : PLAN.databaseDrills()) {
-            var label = d.cnpg() ? Coverage.CNPG_CLUSTER_LABEL : Coverage.PGO_CLUSTER_LABEL;
+            var label = d.engine() instanceof CnpgEngine ? Coverage.CNPG_CLUSTER_LABEL : Coverage.PGO_CLUSTER_LABEL;
             var c = Coverage.read(PLAN, MockCluster.asInventory(PLAN).withClaim(LivePvcs.controllerMade(d.namespace(),
                     d.throwaway() + "-1", "5Gi", Map.of(label, d.throwaway()), "Cluster", d.throwaway())));
             assertEquals(1, c.ignored().size(), d.id());
@@ -126,7 +126,7 @@ class CoverageTest {
         }
         // ... and only its: a claim of another cluster named like it in another namespace is not.
         var d = PLAN.databaseDrills().get(0);
-        var label = d.cnpg() ? Coverage.CNPG_CLUSTER_LABEL : Coverage.PGO_CLUSTER_LABEL;
+        var label = d.engine() instanceof CnpgEngine ? Coverage.CNPG_CLUSTER_LABEL : Coverage.PGO_CLUSTER_LABEL;
         var elsewhere = Coverage.read(PLAN, MockCluster.asInventory(PLAN).withClaim(LivePvcs.controllerMade("elsewhere",
                 d.throwaway() + "-1", "5Gi", Map.of(label, d.throwaway()), "Cluster", d.throwaway())));
         assertTrue(elsewhere.ignored().isEmpty());

@@ -58,9 +58,9 @@ public final class ProofWorld {
         }
         for (var d : plan.databases()) {
             var db = d.database();
-            if (d.cnpg()) {
+            if (d.engine() instanceof homelab.backups.plan.CnpgEngine cnpg) {
                 world.put(object("barmancloud.cnpg.io/v1", "ObjectStore", db.namespace(), d.objectStoreName(), Map.of(
-                        "status", Map.of("serverRecoveryWindow", Map.of(db.serverName(), Map.of(
+                        "status", Map.of("serverRecoveryWindow", Map.of(cnpg.options().serverName(), Map.of(
                                 "firstRecoverabilityPoint", time(now.minus(Duration.ofDays(14))),
                                 "lastSuccessfulBackupTime", time(now.minus(Duration.ofHours(9)))))))));
                 world.put(object("postgresql.cnpg.io/v1", "Cluster", db.namespace(), db.name(), Map.of(
