@@ -209,6 +209,14 @@ public final class InventoryLoader {
             if (isCnpg) cnpgSchedule = CnpgSchedule.parse(scheduleText.get(), problems);
             if (isPgo) fullSchedule = Cron.parse(scheduleText.get(), problems);
             problems.forEach(p -> f.error("schedule", p));
+            // The backup alerts and ./verify time a CNPG backup by its five-field cron (CnpgEngine.backupCron): a
+            // schedule that fires at another second has none, so it is refused here, as the settings' default is.
+            if (cnpgSchedule.isPresent() && cnpgSchedule.get().withoutSeconds().isEmpty()) {
+                f.error("schedule", "'" + scheduleText.get() + "' must start at second 0 (e.g. '0 "
+                        + scheduleText.get().trim().split("\\s+", 2)[1] + "'): the backup alerts and ./verify time a "
+                        + "backup by minute");
+                cnpgSchedule = Optional.empty();
+            }
         }
         var differential = pgoSchedule(f, "differential", isPgo);
         var incremental = pgoSchedule(f, "incremental", isPgo);

@@ -55,7 +55,8 @@ public record CnpgEngine(CnpgOptions options, CnpgSchedule schedule) implements 
 
     /**
      * The five-field form of the schedule, whose gaps are the backups'. A six-field schedule whose seconds are not 0
-     * has none (CnpgSchedule.withoutSeconds): the inventory accepts it, so alerts and ./verify cannot time it yet.
+     * has none (CnpgSchedule.withoutSeconds): the loaders refuse one (settings and inventory), so the throw below is an
+     * invariant, not an input check.
      */
     @Override
     public Duration interval() {

@@ -2,6 +2,7 @@ package homelab.backups.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import homelab.backups.plan.CnpgEngine;
@@ -24,17 +25,26 @@ class DatabaseScheduleTest {
     void aCnpgScheduleIsKeptConvertedAndAPgoScheduleAsCron() {
         var inventory = load("""
                   - {name: app-db, engine: cnpg, namespace: db, schedule: "0 4 * * *"}
-                  - {name: other-db, engine: cnpg, namespace: db, schedule: "30 0 4 * * *"}
+                  - {name: other-db, engine: cnpg, namespace: db, schedule: "0 30 4 * * *"}
                   - {name: pg, engine: pgo, namespace: db, postgresVersion: 17, schedule: "0  5 * * *"}
                 """);
         var cnpg = inventory.databases().get(0);
         // Each engine's record holds only its own schedule: a CNPG cluster has no pgBackRest schedule, a PGO cluster
         // no ScheduledBackup.
         assertEquals(Optional.of(new CnpgSchedule("0 0 4 * * *", Optional.of("0 4 * * *"))), cnpg(cnpg).schedule());
-        assertEquals(Optional.of(new CnpgSchedule("30 0 4 * * *", Optional.empty())), cnpg(inventory.databases().get(1)).schedule());
+        assertEquals(Optional.of(new CnpgSchedule("0 30 4 * * *", Optional.empty())), cnpg(inventory.databases().get(1)).schedule());
         var pgo = inventory.databases().get(2);
         assertInstanceOf(PgoOptions.class, pgo.options());
         assertEquals(Optional.of(new Cron("0 5 * * *")), ((PgoOptions) pgo.options()).fullSchedule());
+    }
+
+    @Test
+    void aCnpgScheduleThatFiresAtAnotherSecondIsRefusedNamingTheFix() {
+        var errors = new ConfigErrors();
+        InventoryLoader.parse("databases:\n  - {name: app-db, engine: cnpg, namespace: db, schedule: \"30 0 4 * * *\"}\n",
+                "inventory.yaml", errors);
+        var said = assertThrows(ConfigErrors.InvalidConfigException.class, errors::throwIfAny).getMessage();
+        assertTrue(said.contains("'30 0 4 * * *' must start at second 0 (e.g. '0 0 4 * * *')"), said);
     }
 
     private static CnpgOptions cnpg(Database d) {
