@@ -30,16 +30,17 @@ public final class Planner {
         for (var v : backedUp) {
             var policy = settings.policy(v.policy());
             var schedule = v.schedule().orElseGet(() -> ScheduleStagger.cron(policy.cadence(), offsets.get(v.app())));
-            var path = RepositoryLayout.volumePath(v);
+            var names = VolumeNames.of(v.app());
+            var repository = RepositoryLayout.volume(settings.target(), v, names.secretName());
             var snapshotClass = v.storageClass().isEmpty() ? Optional.<Settings.SnapshotClass>empty()
                     : settings.snapshotClassFor(v.storageClass());
             var onLonghorn = snapshotClass.map(c -> c.driver().equals(LONGHORN_DRIVER)).orElse(false);
             var maintenance = settings.volsync().mover() == Settings.Mover.KOPIA
                     ? Optional.of(RepositoryLayout.maintenanceSchedule(schedule, policy.pruneIntervalDays()))
                     : Optional.<homelab.backups.config.Cron>empty();
-            volumes.add(new VolumePlan(v, VolumeNames.of(v.app()), policy, schedule,
+            volumes.add(new VolumePlan(v, names, policy, schedule,
                     v.schedule().isPresent() ? "inventory" : "staggered",
-                    RepositoryLayout.repositoryUrl(settings, path), path,
+                    repository, RepositoryLayout.repositoryUrl(settings.volsync().mover(), repository),
                     snapshotClass.map(Settings.SnapshotClass::name), maintenance, !onLonghorn,
                     inputs.restoreOf(v.app())));
         }
@@ -96,9 +97,8 @@ public final class Planner {
         // A short, stable suffix from the request id: a new request gives a new cluster (and an empty archive).
         var recoveryName = restore.map(r -> d.name() + "-restore-" + r.id().substring(r.id().length() - 6));
         return new DatabasePlan(d, cnpgSchedule, fullSchedule,
-                d.name() + (cnpg ? "-backup-s3" : "-pgbackrest-s3"),
-                d.name() + "-backups", d.name() + "-daily",
-                "s3://" + settings.s3().postgresBucket() + "/cnpg/" + d.name(),
-                "/pgbackrest/" + d.name(), restore, recoveryName);
+                cnpg ? RepositoryLayout.cnpg(settings.target(), d.name(), d.name() + "-backup-s3")
+                        : RepositoryLayout.pgbackrest(settings.target(), d.name(), d.name() + "-pgbackrest-s3"),
+                d.name() + "-backups", d.name() + "-daily", restore, recoveryName);
     }
 }

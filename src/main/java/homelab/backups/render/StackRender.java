@@ -250,7 +250,7 @@ public final class StackRender {
             dbRows.add(List.of(d.id(), db.engine().id() + (d.cnpg() ? " (" + db.cnpgMethod().id() + ")" : ""),
                     db.namespace() + "/" + db.name(),
                     d.cnpg() ? d.cnpgSchedule().orElseThrow().text() : d.fullSchedule().orElseThrow().text(),
-                    d.cnpg() ? d.destinationPath() : "s3://" + settings.s3().postgresBucket() + d.repoPath(),
+                    d.repository().url(),
                     dbDrills.getOrDefault(d.id(), "-"),
                     d.restore().map(r -> "NEW cluster " + d.recoveryName().orElseThrow() + " from " + r.text()).orElse("-")));
         }
