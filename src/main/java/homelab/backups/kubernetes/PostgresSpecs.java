@@ -169,14 +169,22 @@ public final class PostgresSpecs {
 
     // ---- Crunchy PGO ---------------------------------------------------------------------------------------
 
-    /** The pgBackRest S3 endpoint: an explicit HTTPS one, else the store's own (HTTPS, or HTTP for pgBackRest ≥ 2.58). */
+    /**
+     * The pgBackRest S3 endpoint of a target: the explicit HTTPS one ({@code databases.pgbackrest.endpoint}, a TLS
+     * front of the primary store), else the store's own (HTTPS, or HTTP for pgBackRest ≥ 2.58).
+     */
     static String pgbackrestEndpoint(S3Target target, Settings settings) {
-        var explicit = settings.databases().pgbackrestEndpoint();
+        var explicit = explicitEndpoint(target, settings);
         if (explicit.isPresent()) {
             var uri = explicit.get();
             return uri.getHost() + ":" + (uri.getPort() == -1 ? 443 : uri.getPort());
         }
         return target.plainHttp() ? target.url() : target.hostPort();
+    }
+
+    /** {@code databases.pgbackrest.endpoint} fronts the settings' own store, the primary target, and no other. */
+    private static java.util.Optional<java.net.URI> explicitEndpoint(S3Target target, Settings settings) {
+        return target.name().equals(S3Target.PRIMARY) ? settings.databases().pgbackrestEndpoint() : java.util.Optional.empty();
     }
 
     static Map<String, Object> repoS3(PgBackRestRepo repo, Settings settings) {
@@ -198,7 +206,8 @@ public final class PostgresSpecs {
             if (!settings.databases().pgbackrestVerifyTls()) global.put(repo.key("storage-verify-tls"), "n");
             // The store's own CA, when pgBackRest talks to the store's HTTPS endpoint: PGO mounts the configuration
             // Secret's keys under /etc/pgbackrest/conf.d (postgres-operator docs: backups, custom configuration).
-            if (repo.repository().target().caCertificate().isPresent() && settings.databases().pgbackrestEndpoint().isEmpty()) {
+            var target = repo.repository().target();
+            if (target.caCertificate().isPresent() && explicitEndpoint(target, settings).isEmpty()) {
                 global.put(repo.key("storage-ca-file"), "/etc/pgbackrest/conf.d/" + S3Target.CA_KEY);
             }
             if (d.database().encryption()) global.put(repo.key("cipher-type"), "aes-256-cbc");

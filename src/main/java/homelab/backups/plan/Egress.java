@@ -422,7 +422,9 @@ public final class Egress {
         pgbackrest.ifPresent(to -> names.putIfAbsent(to, "databases.pgbackrest.endpoint"));
         for (var v : plan.volumes()) users.computeIfAbsent(store.apply(v.repository()), d -> new TreeSet<>()).add(v.namespace());
         for (var d : plan.databases()) {
-            var to = d.cnpg() ? store.apply(d.repository()) : pgbackrest.orElseGet(() -> store.apply(d.repository()));
+            // databases.pgbackrest.endpoint fronts the primary store only (PostgresSpecs.pgbackrestEndpoint).
+            var fronted = !d.cnpg() && d.repository().target().name().equals(homelab.backups.config.S3Target.PRIMARY);
+            var to = fronted && pgbackrest.isPresent() ? pgbackrest.get() : store.apply(d.repository());
             users.computeIfAbsent(to, x -> new TreeSet<>()).add(d.database().namespace());
         }
         var policies = new ArrayList<Map<String, Object>>();

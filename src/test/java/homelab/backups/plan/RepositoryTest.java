@@ -92,6 +92,30 @@ class RepositoryTest {
         assertEquals("/" + pgo.repository().path(), global.get(PgBackRestRepo.restoreSource(pgo).key("path")));
     }
 
+    /** databases.pgbackrest.endpoint is a TLS front of the primary store: a repository on another target uses its own. */
+    @Test
+    void thePgBackRestEndpointFrontsThePrimaryTargetOnly() {
+        var settings = PLAN.inputs().settings();
+        assertTrue(settings.databases().pgbackrestEndpoint().isPresent(), "the fixture declares the TLS front");
+        var pgo = PLAN.databases().stream().filter(d -> !d.cnpg()).findFirst().orElseThrow();
+        var offsite = new S3Target("offsite", java.net.URI.create("https://offsite.example.org:9443"), "eu-west-1",
+                "volsync-backups", "postgres-backups", true, Optional.empty(), S3Target.Credentials.S3);
+        var moved = new DatabasePlan(pgo.database(), pgo.cnpgSchedule(), pgo.fullSchedule(),
+                RepositoryLayout.pgbackrest(offsite, pgo.database().name(), pgo.credentialsSecret()),
+                pgo.objectStoreName(), pgo.scheduledBackupName(), pgo.restore(), pgo.recoveryName());
+        assertEquals("offsite.example.org:9443", endpoint(moved, settings));
+        var front = settings.databases().pgbackrestEndpoint().get();
+        assertEquals(front.getHost() + ":" + front.getPort(), endpoint(pgo, settings));
+    }
+
+    @SuppressWarnings("unchecked")
+    static Object endpoint(DatabasePlan d, homelab.backups.config.Settings settings) {
+        var patch = homelab.backups.kubernetes.PostgresSpecs.pgbackrestPatch(d, settings);
+        var pgbackrest = (Map<String, Object>) ((Map<String, Object>) patch.get("backups")).get("pgbackrest");
+        var repo = ((List<Map<String, Object>>) pgbackrest.get("repos")).get(0);
+        return ((Map<String, Object>) repo.get("s3")).get("endpoint");
+    }
+
     @Test
     void s3ConfNumbersTheCredentialsOfEveryRepositoryAndRefusesTwoKeyPairs() {
         var first = target(S3Target.PRIMARY, "a-vol", "a-db");
