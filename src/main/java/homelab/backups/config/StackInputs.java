@@ -100,7 +100,8 @@ public record StackInputs(String stack, Inventory inventory, Settings settings, 
     /** With the config source, every credential the stack needs must be set (as a secret) before anything runs. */
     private static void checkConfigSecrets(StackConfig config, Inventory inventory, Settings settings, ConfigErrors errors) {
         if (settings.secrets().source() != Settings.SecretsSourceKind.CONFIG || config.keysInFile().isEmpty()) return;
-        var needed = new java.util.ArrayList<SecretKey>(java.util.List.of(SecretKey.S3_ACCESS_KEY, SecretKey.S3_SECRET_KEY,
+        var store = settings.target().credentials();
+        var needed = new java.util.ArrayList<SecretKey>(java.util.List.of(store.accessKey(), store.secretKey(),
                 settings.volsync().mover() == Settings.Mover.KOPIA ? SecretKey.KOPIA_PASSWORD : SecretKey.RESTIC_PASSWORD));
         if (inventory.databases().stream().anyMatch(Database::encryption)) needed.add(SecretKey.PGBACKREST_CIPHER_PASS);
         for (var key : needed) {

@@ -71,6 +71,18 @@ class S3TargetTest {
         }
     }
 
+    /** With config secrets, the target's own key pair must be set before anything runs. */
+    @Test
+    void configSecretsMustHoldTheTargetsKeyPair() {
+        var config = with(prodConfig(), "secrets", "{\"source\": \"config\"}");
+        var thrown = assertThrows(ConfigErrors.InvalidConfigException.class, () -> TestStacks.load(config));
+        var credentials = S3Target.Credentials.S3;
+        for (var key : List.of(credentials.accessKey(), credentials.secretKey())) {
+            assertTrue(thrown.errors().stream().anyMatch(e -> e.field().equals(StackConfig.NAMESPACE + ":" + key.configKey())
+                    && e.message().contains("is required by secrets.source: config")), () -> key + "\n got: " + thrown.getMessage());
+        }
+    }
+
     @Test
     void theSettingsStoreIsThePrimaryTargetWithTheStackCredentials() {
         var target = TestStacks.load(prodConfig()).settings().target();
