@@ -9,6 +9,7 @@ import com.pulumi.resources.ComponentResource;
 import com.pulumi.resources.ComponentResourceOptions;
 import com.pulumi.resources.CustomResourceOptions;
 import com.pulumi.resources.Resource;
+import homelab.backups.config.S3Target;
 import homelab.backups.config.SecretKey;
 import homelab.backups.config.Settings;
 import homelab.backups.kubernetes.CustomObject;
@@ -30,6 +31,7 @@ import com.pulumi.kubernetes.rbac.v1.RoleBindingArgs;
 import com.pulumi.kubernetes.rbac.v1.inputs.RoleRefArgs;
 import com.pulumi.kubernetes.rbac.v1.inputs.SubjectArgs;
 import homelab.backups.plan.DatabasePlan;
+import homelab.backups.plan.PgBackRestRepo;
 import homelab.backups.plan.RecoveryShape;
 import homelab.backups.secrets.SecretSource;
 import java.util.ArrayList;
@@ -78,7 +80,7 @@ public final class BackedUpDatabase extends ComponentResource {
         this.credentials = new Secret(name + "-credentials", SecretArgs.builder()
                 .metadata(meta(plan.credentialsSecret(), db.namespace()))
                 .type("Opaque")
-                .stringData(credentialData(plan, settings, args.secrets()))
+                .stringData(credentialData(plan, args.secrets()))
                 .build(), child(args.after()));
 
         // Each list handed to a child stays as it was handed: the next step gets a new one.
@@ -156,27 +158,28 @@ public final class BackedUpDatabase extends ComponentResource {
     }
 
     /** CNPG reads two keys; pgBackRest reads an {@code s3.conf} file. All values stay secret. */
-    static Output<Map<String, String>> credentialData(DatabasePlan plan, Settings settings, SecretSource secrets) {
-        var access = secrets.get(SecretKey.S3_ACCESS_KEY);
-        var secret = secrets.get(SecretKey.S3_SECRET_KEY);
-        var ca = settings.s3().caCertificate();
+    static Output<Map<String, String>> credentialData(DatabasePlan plan, SecretSource secrets) {
+        var target = plan.repository().target();
+        var access = secrets.get(target.credentials().accessKey());
+        var secret = secrets.get(target.credentials().secretKey());
+        var ca = target.caCertificate();
         return plan.engine().match(cnpg -> Output.tuple(access, secret).applyValue(t -> {
                 var data = new LinkedHashMap<String, String>();
                 data.put(PostgresSpecs.ACCESS_KEY_ID, t.t1);
                 data.put(PostgresSpecs.ACCESS_SECRET_KEY, t.t2);
-                ca.ifPresent(pem -> data.put(Settings.S3Settings.CA_KEY, pem));
+                ca.ifPresent(pem -> data.put(S3Target.CA_KEY, pem));
                 return (Map<String, String>) data;
-            }).asSecret(), pgo -> pgbackrestCredentials(pgo, access, secret, ca, secrets));
+            }).asSecret(), pgo -> pgbackrestCredentials(plan, pgo, access, secret, ca, secrets));
     }
 
-    private static Output<Map<String, String>> pgbackrestCredentials(homelab.backups.plan.PgoEngine pgo,
+    private static Output<Map<String, String>> pgbackrestCredentials(DatabasePlan plan, homelab.backups.plan.PgoEngine pgo,
                                                                      Output<String> access, Output<String> secret,
                                                                      Optional<String> ca, SecretSource secrets) {
         var cipher = pgo.options().encryption() ? secrets.get(SecretKey.PGBACKREST_CIPHER_PASS) : Output.of("");
         return Output.tuple(access, secret, cipher).applyValue(t -> {
             var data = new LinkedHashMap<String, String>();
-            data.put(PostgresSpecs.S3_CONF, PostgresSpecs.s3Conf(t.t1, t.t2, t.t3.isEmpty() ? null : t.t3));
-            ca.ifPresent(pem -> data.put(Settings.S3Settings.CA_KEY, pem));
+            data.put(PostgresSpecs.S3_CONF, PostgresSpecs.s3Conf(PgBackRestRepo.of(plan), t.t1, t.t2, t.t3.isEmpty() ? null : t.t3));
+            ca.ifPresent(pem -> data.put(S3Target.CA_KEY, pem));
             return (Map<String, String>) data;
         }).asSecret();
     }

@@ -120,9 +120,11 @@ public final class BackedUpVolume extends ComponentResource {
         this.handling = args.handling();
         this.claim = handling.claim();
 
-        var data = Output.tuple(args.secrets().get(SecretKey.S3_ACCESS_KEY), args.secrets().get(SecretKey.S3_SECRET_KEY),
+        var credentials = plan.repository().target().credentials();
+        var mover = settings.volsync().mover();
+        var data = Output.tuple(args.secrets().get(credentials.accessKey()), args.secrets().get(credentials.secretKey()),
                         args.secrets().get(repositoryPasswordKey(settings)))
-                .applyValue(t -> VolSyncSpecs.repositorySecret(plan, settings, t.t1, t.t2, t.t3))
+                .applyValue(t -> VolSyncSpecs.repositorySecret(plan, mover, t.t1, t.t2, t.t3))
                 .asSecret();
         this.repositorySecret = new Secret(name + "-repository", SecretArgs.builder()
                 .metadata(meta(plan.secretName(), plan.namespace(), Map.of()))
@@ -163,11 +165,11 @@ public final class BackedUpVolume extends ComponentResource {
                         .spec(VolSyncSpecs.kopiaMaintenance(plan))
                         .build(), options(handling.maintenance(), args)));
 
-        this.drill = args.drill().map(d -> drill(name, d, settings, args));
+        this.drill = args.drill().map(d -> drill(name, d, args));
 
         this.pvcName = Output.of(plan.namespace() + "/" + plan.pvc());
         this.schedule = Output.of(plan.schedule().text());
-        this.repository = Output.of(plan.repository());
+        this.repository = Output.of(plan.repositoryUrl());
         registerOutputs(Map.of("pvc", pvcName, "schedule", schedule, "repository", repository,
                 "mode", Output.of(claim.mode().name().toLowerCase())));
     }
@@ -310,7 +312,7 @@ public final class BackedUpVolume extends ComponentResource {
         var check = RestoreCheck.of(args.plan(), claim, settings.volsync().mover(), image, claim.acceptNothing());
         return Optional.of(new Job(name + "-restore-check", JobArgs.builder()
                 .metadata(RestoreCheckSpecs.metadata(check))
-                .spec(RestoreCheckSpecs.job(check, settings))
+                .spec(RestoreCheckSpecs.job(check, args.plan().repository()))
                 .build(), options(options, args)));
     }
 
@@ -329,7 +331,7 @@ public final class BackedUpVolume extends ComponentResource {
                 .build(), options(options, args));
     }
 
-    private CronJob drill(String name, DrillPlan drill, Settings settings, Args args) {
+    private CronJob drill(String name, DrillPlan drill, Args args) {
         var labels = Map.of(DrillSpecs.DRILL_LABEL, drill.app());
         var script = new ConfigMap(name + "-drill-script", ConfigMapArgs.builder()
                 .metadata(ObjectMetaArgs.builder().name(drill.scriptConfigMap()).namespace(drill.namespace()).labels(labels).build())
@@ -338,7 +340,7 @@ public final class BackedUpVolume extends ComponentResource {
         created.put(Dependency.DRILL_SCRIPT, script);
         return new CronJob(name + "-drill", CronJobArgs.builder()
                 .metadata(ObjectMetaArgs.builder().name(drill.cronJobName()).namespace(drill.namespace()).labels(labels).build())
-                .spec(DrillSpecs.cronJob(drill, settings))
+                .spec(DrillSpecs.cronJob(drill, args.plan().repository()))
                 .build(), options(handling.drill(), args));
     }
 

@@ -94,7 +94,7 @@ public final class BackupStack {
         this.secrets = new SecretsWave("wave0-secrets", new SecretsWave.Args(settings.secrets(), configSecrets),
                 ComponentResourceOptions.builder().build());
         this.platform = new PlatformWave("wave1-platform", new PlatformWave.Args(settings, secrets.ready()), k8s);
-        this.storage = new StorageWave("wave2-storage", new StorageWave.Args(settings, plan.databases(), review,
+        this.storage = new StorageWave("wave2-storage", new StorageWave.Args(java.util.List.of(settings.target()), settings, plan.databases(), review,
                 secrets.source(), platform.ready(), plan.databaseDrills()), k8s);
         this.proof = new ProofWave("wave3-proof", new ProofWave.Args(plan, retire, storage.ready(), alertsNotInstalled), k8s);
         this.volumes = new VolumesWave("wave4-volumes", new VolumesWave.Args(plan.volumes(), handling, review, settings,

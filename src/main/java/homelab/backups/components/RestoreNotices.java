@@ -51,7 +51,7 @@ final class RestoreNotices {
             if (h != null && h.mode() != homelab.backups.plan.ClaimHandling.Mode.RESTORE) continue;
             v.restore().ifPresent(r -> warn.accept("RESTORE " + v.app() + ": PVC " + v.namespace() + "/" + v.pvc()
                     + " will be DELETED and recreated from backup point '" + r.text() + "' (request " + r.id()
-                    + ", repository " + v.repository() + "). Stop its workload first: pause ArgoCD auto-sync for "
+                    + ", repository " + v.repositoryUrl() + "). Stop its workload first: pause ArgoCD auto-sync for "
                     + v.app() + " and scale it to 0 replicas (README: Restore a volume). pulumi up waits up to "
                     + VolumesWave.human(recovery.timeout()) + " for the restore before touching the PVC."));
         }

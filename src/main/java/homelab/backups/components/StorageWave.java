@@ -10,7 +10,7 @@ import com.pulumi.resources.ComponentResource;
 import com.pulumi.resources.ComponentResourceOptions;
 import com.pulumi.resources.CustomResourceOptions;
 import com.pulumi.resources.Resource;
-import homelab.backups.config.SecretKey;
+import homelab.backups.config.S3Target;
 import homelab.backups.config.Settings;
 import homelab.backups.plan.DatabasePlan;
 import homelab.backups.plan.LiveReview;
@@ -21,37 +21,48 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Wave 2: the RustFS buckets through an explicit {@code aws} provider, then each database's native backup
- * configuration ({@link BackedUpDatabase}). Buckets are protected and never force-destroyed; a stack whose buckets
- * already exist turns bucket management off.
+ * Wave 2: each target's buckets through an explicit {@code aws} provider per target, then each database's native
+ * backup configuration ({@link BackedUpDatabase}). Buckets are protected and never force-destroyed; a target whose
+ * buckets already exist turns bucket management off.
  */
 public final class StorageWave extends ComponentResource implements Wave {
     public static final String TYPE = "homelab-backups:waves:Storage";
 
     private final Optional<Provider> rustfs;
+    private final List<Provider> providers = new ArrayList<>();
     private final List<BucketV2> buckets = new ArrayList<>();
     private final List<BackedUpDatabase> databases = new ArrayList<>();
     private final List<Resource> after;
 
-    /** @param review what the live cluster said (the shape of each cluster a pending restore recovers) */
-    public record Args(Settings settings, List<DatabasePlan> databases, LiveReview review, SecretSource secrets,
-                       List<Resource> after, List<homelab.backups.plan.DatabaseDrillPlan> drills) {
-        public Args(Settings settings, List<DatabasePlan> databases, LiveReview review, SecretSource secrets,
-                    List<Resource> after) {
-            this(settings, databases, review, secrets, after, List.of());
+    /**
+     * @param targets the stores whose buckets this stack may manage, the {@link S3Target#PRIMARY} one first
+     * @param review  what the live cluster said (the shape of each cluster a pending restore recovers)
+     */
+    public record Args(List<S3Target> targets, Settings settings, List<DatabasePlan> databases, LiveReview review,
+                       SecretSource secrets, List<Resource> after, List<homelab.backups.plan.DatabaseDrillPlan> drills) {
+        public Args {
+            targets = List.copyOf(targets);
+            if (targets.isEmpty() || !targets.get(0).name().equals(S3Target.PRIMARY)) {
+                throw new IllegalArgumentException("the storage wave needs the primary target first: " + targets);
+            }
+        }
+
+        public Args(List<S3Target> targets, Settings settings, List<DatabasePlan> databases, LiveReview review,
+                    SecretSource secrets, List<Resource> after) {
+            this(targets, settings, databases, review, secrets, after, List.of());
         }
     }
 
     public StorageWave(String name, Args args, ComponentResourceOptions options) {
         super(TYPE, name, options);
         this.after = List.copyOf(args.after());
-        var s3 = args.settings().s3();
-        if (s3.manageBuckets()) {
-            var provider = new Provider(name + "-rustfs", rustfsProvider(s3, args.secrets()),
+        for (var s3 : args.targets()) {
+            if (!s3.manageBuckets()) continue;
+            var provider = new Provider(childName(name, s3, "rustfs"), rustfsProvider(s3, args.secrets()),
                     CustomResourceOptions.builder().parent(this).dependsOn(after).build());
-            this.rustfs = Optional.of(provider);
+            providers.add(provider);
             for (var bucket : List.of(s3.volsyncBucket(), s3.postgresBucket())) {
-                buckets.add(new BucketV2(name + "-" + bucket, BucketV2Args.builder()
+                buckets.add(new BucketV2(childName(name, s3, bucket), BucketV2Args.builder()
                         .bucket(bucket)
                         .forceDestroy(false)
                         .build(), CustomResourceOptions.builder()
@@ -62,9 +73,8 @@ public final class StorageWave extends ComponentResource implements Wave {
                         .dependsOn(after)
                         .build()));
             }
-        } else {
-            this.rustfs = Optional.empty();
         }
+        this.rustfs = providers.stream().findFirst();
         // Database backup configuration needs its bucket (pgBackRest will not create one).
         var bucketsReady = Wave.orElse(new ArrayList<>(buckets), after);
         for (var plan : args.databases()) {
@@ -74,19 +84,29 @@ public final class StorageWave extends ComponentResource implements Wave {
         }
         registerOutputs(Map.of(
                 "databases", Output.of(args.databases().stream().map(DatabasePlan::id).toList()),
-                "managedBuckets", Output.of(s3.manageBuckets() ? List.of(s3.volsyncBucket(), s3.postgresBucket()) : List.of()),
-                "endpoint", Output.of(s3.url())));
+                "managedBuckets", Output.of(args.targets().stream().filter(S3Target::manageBuckets)
+                        .flatMap(t -> java.util.stream.Stream.of(t.volsyncBucket(), t.postgresBucket())).toList()),
+                "endpoint", Output.of(args.targets().get(0).url())));
+    }
+
+    /**
+     * A target's provider and buckets: the primary target's keep the names they always had ({@code <wave>-rustfs},
+     * {@code <wave>-<bucket>}: the URNs of existing stacks); any other target's carry its name, so two targets with
+     * the same bucket names never collide.
+     */
+    static String childName(String wave, S3Target target, String suffix) {
+        return target.name().equals(S3Target.PRIMARY) ? wave + "-" + suffix : wave + "-" + target.name() + "-" + suffix;
     }
 
     /**
      * RustFS is S3-compatible but not AWS: path-style addressing (an IP has no bucket sub-domains) and no STS,
      * account-id, region or metadata checks.
      */
-    static ProviderArgs rustfsProvider(Settings.S3Settings s3, SecretSource secrets) {
+    static ProviderArgs rustfsProvider(S3Target s3, SecretSource secrets) {
         return ProviderArgs.builder()
                 .region(s3.region())
-                .accessKey(secrets.get(SecretKey.S3_ACCESS_KEY))
-                .secretKey(secrets.get(SecretKey.S3_SECRET_KEY))
+                .accessKey(secrets.get(s3.credentials().accessKey()))
+                .secretKey(secrets.get(s3.credentials().secretKey()))
                 .endpoints(ProviderEndpointArgs.builder().s3(s3.url()).build())
                 .s3UsePathStyle(true)
                 .skipCredentialsValidation(true)

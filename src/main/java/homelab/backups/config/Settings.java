@@ -11,7 +11,7 @@ import java.util.Optional;
 public record Settings(
         KubernetesSettings kubernetes,
         VolSyncSettings volsync,
-        S3Settings s3,
+        S3Target target,
         ScheduleSettings schedule,
         List<SnapshotClass> snapshotClasses,
         CacheSettings cache,
@@ -75,33 +75,6 @@ public record Settings(
      * @param values extra Helm values merged over ours
      */
     public record VolSyncSettings(Mover mover, String namespace, Chart chart, Map<String, Object> values) {
-    }
-
-    /**
-     * @param manageBuckets false when the buckets exist already and this stack must not own them
-     * @param caCertificate the PEM certificate of the CA that signed an HTTPS endpoint's certificate, for every client
-     *                      of the store (restic/kopia customCA, Barman endpointCA, pgBackRest repo1-storage-ca-file)
-     */
-    public record S3Settings(URI endpoint, String region, String volsyncBucket, String postgresBucket,
-                             boolean manageBuckets, Optional<String> caCertificate) {
-        /** The key every Secret this program writes carries the CA under. */
-        public static final String CA_KEY = "ca.crt";
-
-        public boolean plainHttp() {
-            return "http".equals(endpoint.getScheme());
-        }
-
-        /** {@code host:port} with the scheme's default port filled in. */
-        public String hostPort() {
-            int port = endpoint.getPort() != -1 ? endpoint.getPort() : plainHttp() ? 80 : 443;
-            return endpoint.getHost() + ":" + port;
-        }
-
-        /** The endpoint without a trailing slash. */
-        public String url() {
-            var text = endpoint.toString();
-            return text.endsWith("/") ? text.substring(0, text.length() - 1) : text;
-        }
     }
 
     /**

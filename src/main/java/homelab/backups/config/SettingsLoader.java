@@ -375,16 +375,19 @@ public final class SettingsLoader {
         return new Settings.VolSyncSettings(mover, namespace, chart, values);
     }
 
-    private static Settings.S3Settings s3(Fields f) {
+    /**
+     * The settings' {@code s3} store, as the {@link S3Target#PRIMARY} target. Each problem is reported with its field;
+     * a field in error is replaced by a valid stand-in so that the target can still be built (the errors stop the stack).
+     */
+    private static S3Target s3(Fields f) {
         var endpointText = f.requiredString("endpoint");
         URI endpoint = URI.create("http://invalid.invalid");
         if (!endpointText.isEmpty()) {
             try {
                 var uri = new URI(endpointText);
-                if (!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme()) || uri.getHost() == null) {
-                    f.error("endpoint", "'" + endpointText + "' must be an http:// or https:// URL with a host");
-                } else if (uri.getPath() != null && !uri.getPath().isEmpty() && !uri.getPath().equals("/")) {
-                    f.error("endpoint", "'" + endpointText + "' must not have a path (buckets are addressed path-style)");
+                var problem = S3Target.endpointProblem(uri);
+                if (problem.isPresent()) {
+                    f.error("endpoint", problem.get());
                 } else {
                     endpoint = uri;
                 }
@@ -393,13 +396,21 @@ public final class SettingsLoader {
             }
         }
         var region = f.string("region", "us-east-1");
-        if (!region.matches("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")) {
-            f.error("region", "'" + region + "' is not an S3 region such as us-east-1 (lower-case letters, digits, '-')");
+        var regionProblem = S3Target.regionProblem(region);
+        if (regionProblem.isPresent()) {
+            f.error("region", regionProblem.get());
+            region = "us-east-1";
         }
-        var volsyncBucket = bucket(f, "volsyncBucket", "volsync-backups");
-        var postgresBucket = bucket(f, "postgresBucket", "postgres-backups");
+        var volsyncBucket = f.string("volsyncBucket", "volsync-backups");
+        var postgresBucket = f.string("postgresBucket", "postgres-backups");
+        boolean bucketsValid = bucketValid(f, "volsyncBucket", volsyncBucket) & bucketValid(f, "postgresBucket", postgresBucket);
         if (volsyncBucket.equals(postgresBucket)) {
-            f.error("postgresBucket", "must differ from volsyncBucket: restic/kopia and barman/pgBackRest must not share a bucket");
+            f.error("postgresBucket", S3Target.SHARED_BUCKET);
+            bucketsValid = false;
+        }
+        if (!bucketsValid) {
+            volsyncBucket = "volsync-backups";
+            postgresBucket = "postgres-backups";
         }
         var manage = f.bool("manageBuckets", true);
         var ca = f.optionalString("caCertificate");
@@ -409,8 +420,10 @@ public final class SettingsLoader {
         } else if (ca.isPresent() && "http".equals(endpoint.getScheme())) {
             f.error("caCertificate", "is for an https:// endpoint; " + endpointText + " is plain HTTP");
         }
+        if (caProblem.isPresent() || "http".equals(endpoint.getScheme())) ca = Optional.empty();
         f.finish();
-        return new Settings.S3Settings(endpoint, region, volsyncBucket, postgresBucket, manage, ca);
+        return new S3Target(S3Target.PRIMARY, endpoint, region, volsyncBucket, postgresBucket, manage, ca,
+                S3Target.Credentials.S3);
     }
 
     /**
@@ -447,12 +460,10 @@ public final class SettingsLoader {
         }
     }
 
-    private static String bucket(Fields f, String key, String fallback) {
-        var name = f.string(key, fallback);
-        if (name.length() < 3 || name.length() > 63 || !name.matches("^[a-z0-9][a-z0-9.-]*[a-z0-9]$")) {
-            f.error(key, "'" + name + "' is not a valid S3 bucket name (3-63 lower-case letters, digits, '.', '-')");
-        }
-        return name;
+    private static boolean bucketValid(Fields f, String key, String name) {
+        var problem = S3Target.bucketProblem(name);
+        problem.ifPresent(p -> f.error(key, p));
+        return problem.isEmpty();
     }
 
     private static Settings.ScheduleSettings schedule(Fields f, Settings.Mover mover) {

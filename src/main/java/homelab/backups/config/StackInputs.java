@@ -100,7 +100,8 @@ public record StackInputs(String stack, Inventory inventory, Settings settings, 
     /** With the config source, every credential the stack needs must be set (as a secret) before anything runs. */
     private static void checkConfigSecrets(StackConfig config, Inventory inventory, Settings settings, ConfigErrors errors) {
         if (settings.secrets().source() != Settings.SecretsSourceKind.CONFIG || config.keysInFile().isEmpty()) return;
-        var needed = new java.util.ArrayList<SecretKey>(java.util.List.of(SecretKey.S3_ACCESS_KEY, SecretKey.S3_SECRET_KEY,
+        var store = settings.target().credentials();
+        var needed = new java.util.ArrayList<SecretKey>(java.util.List.of(store.accessKey(), store.secretKey(),
                 settings.volsync().mover() == Settings.Mover.KOPIA ? SecretKey.KOPIA_PASSWORD : SecretKey.RESTIC_PASSWORD));
         if (inventory.databases().stream().anyMatch(d -> d.options().match(cnpg -> false, PgoOptions::encryption))) needed.add(SecretKey.PGBACKREST_CIPHER_PASS);
         for (var key : needed) {
@@ -118,7 +119,7 @@ public record StackInputs(String stack, Inventory inventory, Settings settings, 
      * same host and port with different schemes.
      */
     private static void checkEndpoints(StackConfig config, Settings settings, ConfigErrors errors) {
-        var store = settings.s3().endpoint();
+        var store = settings.target().endpoint();
         settings.databases().pgbackrestEndpoint().ifPresent(pg -> {
             int storePort = store.getPort() != -1 ? store.getPort() : "https".equals(store.getScheme()) ? 443 : 80;
             int pgPort = pg.getPort() != -1 ? pg.getPort() : 443;
@@ -349,14 +350,14 @@ public record StackInputs(String stack, Inventory inventory, Settings settings, 
     /** docs/design.md correction 10: pgBackRest before 2.58 cannot speak plain-HTTP S3. */
     private static void checkPgBackRest(Inventory inventory, Settings settings, ConfigErrors errors) {
         var db = settings.databases();
-        boolean httpsEndpoint = db.pgbackrestEndpoint().isPresent() || !settings.s3().plainHttp();
+        boolean httpsEndpoint = db.pgbackrestEndpoint().isPresent() || !settings.target().plainHttp();
         boolean httpCapable = db.pgbackrestVersion()
                 .map(v -> SettingsLoader.compareVersions(v, "2.58.0") >= 0).orElse(false);
         if (httpsEndpoint || httpCapable) return;
         for (var d : inventory.databases()) {
             if (d.engine() != Database.Engine.PGO) continue;
             errors.add(inventory.file(), "databases (" + d.name() + ")", "engine",
-                    "pgBackRest cannot reach " + settings.s3().url() + ": versions before 2.58 do not speak plain-HTTP S3 "
+                    "pgBackRest cannot reach " + settings.target().url() + ": versions before 2.58 do not speak plain-HTTP S3 "
                             + "(PGO 5.8 ships 2.54-2.56; stanza creation fails with a TLS error). Set "
                             + "homelab-backups:databases.pgbackrest.endpoint to an https:// endpoint of the same store, or "
                             + "declare databases.pgbackrest.version >= 2.58.0 when both PGO images carry it");

@@ -24,7 +24,8 @@ import com.pulumi.kubernetes.core.v1.inputs.SecurityContextArgs;
 import com.pulumi.kubernetes.core.v1.inputs.VolumeArgs;
 import com.pulumi.kubernetes.core.v1.inputs.VolumeMountArgs;
 import com.pulumi.kubernetes.meta.v1.inputs.ObjectMetaArgs;
-import homelab.backups.config.Settings;
+import homelab.backups.config.S3Target;
+import homelab.backups.plan.Repository;
 import homelab.backups.plan.DrillPlan;
 import homelab.backups.plan.RepositoryIdentity;
 import java.io.IOException;
@@ -73,7 +74,7 @@ public final class DrillSpecs {
         }
     }
 
-    public static CronJobSpecArgs cronJob(DrillPlan drill, Settings settings) {
+    public static CronJobSpecArgs cronJob(DrillPlan drill, Repository repository) {
         var labels = Map.of(DRILL_LABEL, drill.app());
         return CronJobSpecArgs.builder()
                 .schedule(drill.schedule().text())
@@ -108,16 +109,16 @@ public final class DrillSpecs {
                                 .activeDeadlineSeconds(DEADLINE_SECONDS)
                                 .template(PodTemplateSpecArgs.builder()
                                         .metadata(ObjectMetaArgs.builder().labels(labels).build())
-                                        .spec(pod(drill, settings))
+                                        .spec(pod(drill, repository))
                                         .build())
                                 .build())
                         .build())
                 .build();
     }
 
-    private static PodSpecArgs pod(DrillPlan drill, Settings settings) {
+    private static PodSpecArgs pod(DrillPlan drill, Repository repository) {
         var id = drill.identity();
-        var withCa = settings.s3().caCertificate().isPresent();
+        var withCa = repository.target().caCertificate().isPresent();
         var volumes = new ArrayList<VolumeArgs>(List.of(
                 VolumeArgs.builder().name("scratch")
                         .emptyDir(EmptyDirVolumeSourceArgs.builder().sizeLimit(drill.scratch().text()).build()).build(),
@@ -130,7 +131,7 @@ public final class DrillSpecs {
         if (withCa) {
             volumes.add(VolumeArgs.builder().name("ca")
                     .secret(SecretVolumeSourceArgs.builder().secretName(drill.secretName())
-                            .items(KeyToPathArgs.builder().key(Settings.S3Settings.CA_KEY).path(Settings.S3Settings.CA_KEY).build())
+                            .items(KeyToPathArgs.builder().key(S3Target.CA_KEY).path(S3Target.CA_KEY).build())
                             .build()).build());
             mounts.add(VolumeMountArgs.builder().name("ca").mountPath(CA_DIR).readOnly(true).build());
         }
@@ -185,7 +186,7 @@ public final class DrillSpecs {
         env.add(env("DRILL_SCRATCH", SCRATCH));
         env.add(env("DRILL_SCRATCH_BYTES", Long.toString(drill.scratchBudget())));
         env.add(env("HOME", SCRATCH));
-        if (withCa) env.add(env("DRILL_CA_FILE", CA_DIR + "/" + Settings.S3Settings.CA_KEY));
+        if (withCa) env.add(env("DRILL_CA_FILE", CA_DIR + "/" + S3Target.CA_KEY));
         // The repository's identity (drills/README.md "Repository identity"): the policy's keep span, and what the last
         // passing drill saw (or the owner acknowledged), carried here because the pod cannot write it anywhere.
         env.add(env(RepositoryIdentity.KEEP_ENV, Long.toString(drill.keep().span().toSeconds())));

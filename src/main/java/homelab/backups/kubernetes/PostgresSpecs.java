@@ -1,9 +1,11 @@
 package homelab.backups.kubernetes;
 
 import homelab.backups.config.RestorePoint;
+import homelab.backups.config.S3Target;
 import homelab.backups.config.Settings;
 import homelab.backups.plan.CnpgEngine;
 import homelab.backups.plan.DatabasePlan;
+import homelab.backups.plan.PgBackRestRepo;
 import homelab.backups.plan.PgoEngine;
 import homelab.backups.plan.RecoveryShape;
 import java.util.LinkedHashMap;
@@ -53,15 +55,15 @@ public final class PostgresSpecs {
     /** Where barman writes, and with which credentials (shared by ObjectStore and the legacy in-tree form). */
     static Map<String, Object> barmanConfiguration(DatabasePlan d, Settings settings) {
         var config = new LinkedHashMap<String, Object>();
-        config.put("destinationPath", d.destinationPath());
-        config.put("endpointURL", settings.s3().url());
+        config.put("destinationPath", d.repository().url());
+        config.put("endpointURL", d.repository().target().url());
         config.put("s3Credentials", Map.of(
                 "accessKeyId", Map.of("name", d.credentialsSecret(), "key", ACCESS_KEY_ID),
                 "secretAccessKey", Map.of("name", d.credentialsSecret(), "key", ACCESS_SECRET_KEY)));
         config.put("wal", Map.of("compression", "gzip"));
         config.put("data", Map.of("compression", "gzip"));
-        if (settings.s3().caCertificate().isPresent()) {
-            config.put("endpointCA", Map.of("name", d.credentialsSecret(), "key", Settings.S3Settings.CA_KEY));
+        if (d.repository().target().caCertificate().isPresent()) {
+            config.put("endpointCA", Map.of("name", d.credentialsSecret(), "key", S3Target.CA_KEY));
         }
         return config;
     }
@@ -191,47 +193,66 @@ public final class PostgresSpecs {
 
     // ---- Crunchy PGO ---------------------------------------------------------------------------------------
 
-    /** The pgBackRest S3 endpoint: an explicit HTTPS one, else the store's own (HTTPS, or HTTP for pgBackRest ≥ 2.58). */
-    static String pgbackrestEndpoint(Settings settings) {
-        var explicit = settings.databases().pgbackrestEndpoint();
+    /**
+     * The pgBackRest S3 endpoint of a target: the explicit HTTPS one ({@code databases.pgbackrest.endpoint}, a TLS
+     * front of the primary store), else the store's own (HTTPS, or HTTP for pgBackRest ≥ 2.58).
+     */
+    static String pgbackrestEndpoint(S3Target target, Settings settings) {
+        var explicit = explicitEndpoint(target, settings);
         if (explicit.isPresent()) {
             var uri = explicit.get();
             return uri.getHost() + ":" + (uri.getPort() == -1 ? 443 : uri.getPort());
         }
-        return settings.s3().plainHttp() ? settings.s3().url() : settings.s3().hostPort();
+        return target.plainHttp() ? target.url() : target.hostPort();
     }
 
-    static Map<String, Object> repoS3(Settings settings) {
+    /** {@code databases.pgbackrest.endpoint} fronts the settings' own store, the primary target, and no other. */
+    private static java.util.Optional<java.net.URI> explicitEndpoint(S3Target target, Settings settings) {
+        return target.name().equals(S3Target.PRIMARY) ? settings.databases().pgbackrestEndpoint() : java.util.Optional.empty();
+    }
+
+    static Map<String, Object> repoS3(PgBackRestRepo repo, Settings settings) {
+        var target = repo.repository().target();
         var s3 = new LinkedHashMap<String, Object>();
-        s3.put("bucket", settings.s3().postgresBucket());
-        s3.put("endpoint", pgbackrestEndpoint(settings));
-        s3.put("region", settings.s3().region());
+        s3.put("bucket", repo.repository().bucket());
+        s3.put("endpoint", pgbackrestEndpoint(target, settings));
+        s3.put("region", target.region());
         return s3;
     }
 
     static Map<String, String> pgbackrestGlobal(DatabasePlan d, Settings settings) {
         var encryption = d.engine().match(cnpg -> false, pgo -> pgo.options().encryption());
         var global = new LinkedHashMap<String, String>();
-        global.put("repo1-path", d.repoPath());
-        global.put("repo1-s3-uri-style", "path");
-        global.put("repo1-retention-full", String.valueOf(settings.databases().retentionFullDays()));
-        global.put("repo1-retention-full-type", "time");
-        if (!settings.databases().pgbackrestVerifyTls()) global.put("repo1-storage-verify-tls", "n");
-        // The store's own CA, when pgBackRest talks to the store's HTTPS endpoint: PGO mounts the configuration
-        // Secret's keys under /etc/pgbackrest/conf.d (postgres-operator docs: backups, custom configuration).
-        if (settings.s3().caCertificate().isPresent() && settings.databases().pgbackrestEndpoint().isEmpty()) {
-            global.put("repo1-storage-ca-file", "/etc/pgbackrest/conf.d/" + Settings.S3Settings.CA_KEY);
+        for (var repo : PgBackRestRepo.of(d)) {
+            global.put(repo.key("path"), "/" + repo.repository().path());
+            global.put(repo.key("s3-uri-style"), "path");
+            global.put(repo.key("retention-full"), String.valueOf(settings.databases().retentionFullDays()));
+            global.put(repo.key("retention-full-type"), "time");
+            if (!settings.databases().pgbackrestVerifyTls()) global.put(repo.key("storage-verify-tls"), "n");
+            // The store's own CA, when pgBackRest talks to the store's HTTPS endpoint: PGO mounts the configuration
+            // Secret's keys under /etc/pgbackrest/conf.d (postgres-operator docs: backups, custom configuration).
+            var target = repo.repository().target();
+            if (target.caCertificate().isPresent() && explicitEndpoint(target, settings).isEmpty()) {
+                global.put(repo.key("storage-ca-file"), "/etc/pgbackrest/conf.d/" + S3Target.CA_KEY);
+            }
+            if (encryption) global.put(repo.key("cipher-type"), "aes-256-cbc");
         }
-        if (encryption) global.put("repo1-cipher-type", "aes-256-cbc");
         return global;
     }
 
-    /** The {@code s3.conf} file pgBackRest reads its repository credentials from. */
-    public static String s3Conf(String accessKey, String secretKey, String cipherPass) {
-        var conf = new StringBuilder("[global]\n")
-                .append("repo1-s3-key=").append(accessKey).append('\n')
-                .append("repo1-s3-key-secret=").append(secretKey).append('\n');
-        if (cipherPass != null) conf.append("repo1-cipher-pass=").append(cipherPass).append('\n');
+    /**
+     * The {@code s3.conf} file pgBackRest reads its repository credentials from. It holds one key pair: every
+     * repository must be on targets with the same credentials (a second target's own pair: docs/targets.md).
+     */
+    public static String s3Conf(List<PgBackRestRepo> repos, String accessKey, String secretKey, String cipherPass) {
+        var pairs = repos.stream().map(r -> r.repository().target().credentials()).distinct().count();
+        if (pairs != 1) throw new IllegalArgumentException("s3.conf holds one key pair; these repositories need " + pairs);
+        var conf = new StringBuilder("[global]\n");
+        for (var repo : repos) {
+            conf.append(repo.key("s3-key")).append('=').append(accessKey).append('\n')
+                    .append(repo.key("s3-key-secret")).append('=').append(secretKey).append('\n');
+            if (cipherPass != null) conf.append(repo.key("cipher-pass")).append('=').append(cipherPass).append('\n');
+        }
         return conf.toString();
     }
 
@@ -241,14 +262,18 @@ public final class PostgresSpecs {
         schedules.put("full", pgo.fullSchedule().text());
         pgo.options().differential().ifPresent(c -> schedules.put("differential", c.text()));
         pgo.options().incremental().ifPresent(c -> schedules.put("incremental", c.text()));
-        var repo = new LinkedHashMap<String, Object>();
-        repo.put("name", "repo1");
-        repo.put("s3", repoS3(settings));
-        repo.put("schedules", schedules);
+        var repos = new java.util.ArrayList<Map<String, Object>>();
+        for (var r : PgBackRestRepo.of(d)) {
+            var repo = new LinkedHashMap<String, Object>();
+            repo.put("name", r.name());
+            repo.put("s3", repoS3(r, settings));
+            repo.put("schedules", schedules);
+            repos.add(repo);
+        }
         var pgbackrest = new LinkedHashMap<String, Object>();
         pgbackrest.put("configuration", List.of(Map.of("secret", Map.of("name", d.credentialsSecret()))));
         pgbackrest.put("global", pgbackrestGlobal(d, settings));
-        pgbackrest.put("repos", List.of(repo));
+        pgbackrest.put("repos", List.copyOf(repos));
         return Map.of("backups", Map.of("pgbackrest", pgbackrest));
     }
 
@@ -282,7 +307,8 @@ public final class PostgresSpecs {
         source.put("stanza", "db");
         source.put("configuration", List.of(Map.of("secret", Map.of("name", d.credentialsSecret()))));
         source.put("global", pgbackrestGlobal(d, settings));
-        source.put("repo", Map.of("name", "repo1", "s3", repoS3(settings)));
+        var from = PgBackRestRepo.restoreSource(d);
+        source.put("repo", Map.of("name", from.name(), "s3", repoS3(from, settings)));
         point.ifPresent(asOf -> source.put("options", List.of("--type=time", "--target=\"" + pgbackrestTime(asOf) + "\"")));
         var instance = new LinkedHashMap<String, Object>();
         instance.put("name", "instance1");

@@ -18,7 +18,8 @@ import com.pulumi.kubernetes.core.v1.inputs.SecurityContextArgs;
 import com.pulumi.kubernetes.core.v1.inputs.VolumeArgs;
 import com.pulumi.kubernetes.core.v1.inputs.VolumeMountArgs;
 import com.pulumi.kubernetes.meta.v1.inputs.ObjectMetaArgs;
-import homelab.backups.config.Settings;
+import homelab.backups.config.S3Target;
+import homelab.backups.plan.Repository;
 import homelab.backups.plan.RestoreCheck;
 import java.util.ArrayList;
 import java.util.List;
@@ -55,7 +56,7 @@ public final class RestoreCheckSpecs {
                 .labels(Map.of(RestoreCheck.LABEL, check.app())).build();
     }
 
-    public static JobSpecArgs job(RestoreCheck check, Settings settings) {
+    public static JobSpecArgs job(RestoreCheck check, Repository repository) {
         return JobSpecArgs.builder()
                 // A check that found nothing is an answer, not a flake: one pod. The awaiter fails on
                 // BackoffLimitExceeded.
@@ -63,13 +64,13 @@ public final class RestoreCheckSpecs {
                 .activeDeadlineSeconds((int) RestoreCheck.DEADLINE.toSeconds())
                 .template(PodTemplateSpecArgs.builder()
                         .metadata(ObjectMetaArgs.builder().labels(Map.of(RestoreCheck.LABEL, check.app())).build())
-                        .spec(pod(check, settings))
+                        .spec(pod(check, repository))
                         .build())
                 .build();
     }
 
-    private static PodSpecArgs pod(RestoreCheck check, Settings settings) {
-        var withCa = settings.s3().caCertificate().isPresent();
+    private static PodSpecArgs pod(RestoreCheck check, Repository repository) {
+        var withCa = repository.target().caCertificate().isPresent();
         var volumes = new ArrayList<VolumeArgs>(List.of(VolumeArgs.builder().name("tmp")
                 .emptyDir(EmptyDirVolumeSourceArgs.builder().sizeLimit("16Mi").build()).build()));
         var mounts = new ArrayList<VolumeMountArgs>(List.of(VolumeMountArgs.builder().name("tmp").mountPath(TMP).build()));
@@ -80,10 +81,10 @@ public final class RestoreCheckSpecs {
         if (withCa) {
             volumes.add(VolumeArgs.builder().name("ca")
                     .secret(SecretVolumeSourceArgs.builder().secretName(check.secretName())
-                            .items(KeyToPathArgs.builder().key(Settings.S3Settings.CA_KEY).path(Settings.S3Settings.CA_KEY).build())
+                            .items(KeyToPathArgs.builder().key(S3Target.CA_KEY).path(S3Target.CA_KEY).build())
                             .build()).build());
             mounts.add(VolumeMountArgs.builder().name("ca").mountPath(CA_DIR).readOnly(true).build());
-            env.add(EnvVarArgs.builder().name("CHECK_CA_FILE").value(CA_DIR + "/" + Settings.S3Settings.CA_KEY).build());
+            env.add(EnvVarArgs.builder().name("CHECK_CA_FILE").value(CA_DIR + "/" + S3Target.CA_KEY).build());
         }
         var container = ContainerArgs.builder()
                 .name(CONTAINER)

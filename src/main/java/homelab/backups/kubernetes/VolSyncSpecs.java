@@ -3,6 +3,7 @@ package homelab.backups.kubernetes;
 import homelab.backups.config.AccessMode;
 import homelab.backups.config.CopyMethod;
 import homelab.backups.config.RestorePoint;
+import homelab.backups.config.S3Target;
 import homelab.backups.config.Settings;
 import homelab.backups.plan.VolumePlan;
 import java.util.LinkedHashMap;
@@ -38,7 +39,7 @@ public final class VolSyncSpecs {
         if (restic) mover.put("pruneIntervalDays", v.policy().pruneIntervalDays());
         cache(mover, settings);
         mover.put("moverSecurityContext", securityContext(v));
-        customCa(mover, v, settings);
+        customCa(mover, v);
 
         var spec = new LinkedHashMap<String, Object>();
         spec.put("sourcePVC", v.pvc());
@@ -67,7 +68,7 @@ public final class VolSyncSpecs {
         mover.put("enableFileDeletion", true);
         cache(mover, settings);
         mover.put("moverSecurityContext", securityContext(v));
-        customCa(mover, v, settings);
+        customCa(mover, v);
         if (settings.volsync().mover() == Settings.Mover.KOPIA) {
             // The destination's name differs from the source's, so name the snapshots to restore explicitly.
             var identity = new LinkedHashMap<String, Object>();
@@ -94,9 +95,9 @@ public final class VolSyncSpecs {
     }
 
     /** An HTTPS store signed by its own CA: the mover trusts the CA kept in the repository Secret. */
-    private static void customCa(Map<String, Object> mover, VolumePlan v, Settings settings) {
-        if (settings.s3().caCertificate().isPresent()) {
-            mover.put("customCA", Map.of("secretName", v.secretName(), "key", Settings.S3Settings.CA_KEY));
+    private static void customCa(Map<String, Object> mover, VolumePlan v) {
+        if (v.repository().target().caCertificate().isPresent()) {
+            mover.put("customCA", Map.of("secretName", v.secretName(), "key", S3Target.CA_KEY));
         }
     }
 
@@ -123,20 +124,20 @@ public final class VolSyncSpecs {
      * The repository Secret's data. restic and kopia name their keys differently (docs/design.md correction 1); the kopia
      * mover strips the scheme from the endpoint and needs TLS switched off explicitly for plain HTTP.
      */
-    public static Map<String, String> repositorySecret(VolumePlan v, Settings settings, String accessKey,
+    public static Map<String, String> repositorySecret(VolumePlan v, Settings.Mover mover, String accessKey,
                                                        String secretKey, String password) {
-        var s3 = settings.s3();
+        var s3 = v.repository().target();
         var data = new LinkedHashMap<String, String>();
-        switch (settings.volsync().mover()) {
+        switch (mover) {
             case RESTIC -> {
-                data.put("RESTIC_REPOSITORY", v.repository());
+                data.put("RESTIC_REPOSITORY", v.repositoryUrl());
                 data.put("RESTIC_PASSWORD", password);
                 data.put("AWS_ACCESS_KEY_ID", accessKey);
                 data.put("AWS_SECRET_ACCESS_KEY", secretKey);
                 data.put("AWS_DEFAULT_REGION", s3.region());
             }
             case KOPIA -> {
-                data.put("KOPIA_REPOSITORY", v.repository());
+                data.put("KOPIA_REPOSITORY", v.repositoryUrl());
                 data.put("KOPIA_PASSWORD", password);
                 data.put("AWS_ACCESS_KEY_ID", accessKey);
                 data.put("AWS_SECRET_ACCESS_KEY", secretKey);
@@ -145,7 +146,7 @@ public final class VolSyncSpecs {
                 if (s3.plainHttp()) data.put("KOPIA_S3_DISABLE_TLS", "true");
             }
         }
-        s3.caCertificate().ifPresent(ca -> data.put(Settings.S3Settings.CA_KEY, ca));
+        s3.caCertificate().ifPresent(ca -> data.put(S3Target.CA_KEY, ca));
         return data;
     }
 }

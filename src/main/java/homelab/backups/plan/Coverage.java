@@ -178,7 +178,7 @@ public record Coverage(List<Entry> entries, List<Ignored> ignored) {
                 continue;
             }
             if (volume != null) {
-                entries.add(new Entry(c.namespace(), c.name(), Status.BACKED_UP, volume.app(), volume.repository()));
+                entries.add(new Entry(c.namespace(), c.name(), Status.BACKED_UP, volume.app(), volume.repositoryUrl()));
                 continue;
             }
             var exclusion = excluded.get(c.key());
@@ -189,9 +189,7 @@ public record Coverage(List<Entry> entries, List<Ignored> ignored) {
             var database = database(plan, c);
             if (database.isPresent()) {
                 var d = database.get();
-                entries.add(new Entry(c.namespace(), c.name(), Status.BACKED_UP, "database " + d.id(), d.engine().match(
-                        cnpg -> d.destinationPath(),
-                        pgo -> "s3://" + plan.inputs().settings().s3().postgresBucket() + d.repoPath())));
+                entries.add(new Entry(c.namespace(), c.name(), Status.BACKED_UP, "database " + d.id(), d.repository().url()));
                 continue;
             }
             var source = otherSources.get(c.key());

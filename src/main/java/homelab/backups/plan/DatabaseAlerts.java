@@ -67,7 +67,7 @@ final class DatabaseAlerts {
         var lateText = AlertRules.duration(late);
         var rules = new ArrayList<Map<String, Object>>();
         var pods = "namespace=\"" + db.namespace() + "\", pod=~\"" + db.name() + "-.+\"";
-        var repo = pods + ", stanza=\"db\", repo=\"1\"";
+        var repo = pods + ", stanza=\"db\", repo=\"" + PgBackRestRepo.restoreSource(d).index() + "\"";
         var where = "the PGO cluster " + db.namespace() + "/" + db.name();
         rules.add(AlertRules.rule("DatabaseBackupStale",
                 "min(ccp_backrest_last_full_backup_time_since_completion_seconds{" + repo + "}) > " + late.toSeconds(),

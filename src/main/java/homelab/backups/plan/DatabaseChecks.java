@@ -127,10 +127,11 @@ final class DatabaseChecks {
         var db = d.database();
         var cluster = live.object(PGO, "PostgresCluster", db.namespace(), db.name());
         if (cluster.isEmpty()) return check("wal archive", d, Verification.State.NEVER, Optional.empty(), "no PostgresCluster " + db.name());
+        var archive = PgBackRestRepo.restoreSource(d).name();
         var repo = Unstructured.maps(cluster.get(), "status.pgbackrest.repos").stream()
-                .filter(r -> "repo1".equals(r.get("name"))).findFirst();
+                .filter(r -> archive.equals(r.get("name"))).findFirst();
         if (repo.isEmpty() || !Boolean.TRUE.equals(repo.get().get("stanzaCreated"))) {
-            return check("wal archive", d, Verification.State.NEVER, Optional.empty(), "repo1's stanza is not created: nothing is archived");
+            return check("wal archive", d, Verification.State.NEVER, Optional.empty(), archive + "'s stanza is not created: nothing is archived");
         }
         var backedUp = Unstructured.maps(cluster.get(), "status.pgbackrest.scheduledBackups").stream()
                 .filter(b -> Unstructured.number(b, "succeeded") > 0)

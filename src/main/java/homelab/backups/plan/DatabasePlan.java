@@ -9,22 +9,25 @@ import java.util.Optional;
  *
  * @param engine          the engine, its options and its resolved schedule
  * @param names           the names of the objects it creates
- * @param destinationPath CNPG: {@code s3://<bucket>/cnpg/<cluster>}
- * @param repoPath        PGO: {@code /pgbackrest/<cluster>} inside the bucket
+ * @param repository      where the backups go: CNPG {@code s3://<bucket>/cnpg/<cluster>}, PGO
+ *                        {@code s3://<bucket>/pgbackrest/<cluster>}, with the credentials Secret ({@code names}')
  * @param recoveryName    the new cluster a restore request creates (also its CNPG serverName, so its archive is empty)
  */
 public record DatabasePlan(
         Database database,
         DatabaseEngine engine,
         DatabaseNames names,
-        String destinationPath,
-        String repoPath,
+        Repository repository,
         Optional<RestoreRequest> restore,
         Optional<String> recoveryName) {
 
     public DatabasePlan {
         if (engine.kind() != database.engine()) {
             throw new IllegalArgumentException("the plan's engine " + engine.kind() + " is not the database's " + database.engine());
+        }
+        if (!repository.secretName().equals(names.credentialsSecret())) {
+            throw new IllegalArgumentException("the repository's Secret " + repository.secretName()
+                    + " is not the database's credentials Secret " + names.credentialsSecret());
         }
         if (restore.isPresent() != recoveryName.isPresent()) {
             throw new IllegalArgumentException("a recovery cluster is named exactly when a restore is requested");
@@ -35,8 +38,14 @@ public record DatabasePlan(
         return database.id();
     }
 
+    /** The Secret the engine reads the repository credentials (and the target's CA) from. */
     public String credentialsSecret() {
-        return names.credentialsSecret();
+        return repository.secretName();
+    }
+
+    /** Every repository of the cluster, in order (pgBackRest numbers them: {@link PgBackRestRepo}); today one. */
+    public java.util.List<Repository> repositories() {
+        return java.util.List.of(repository);
     }
 
     public String objectStoreName() {

@@ -403,16 +403,30 @@ public final class Egress {
             new String[] {"cilium.io/v2", "CiliumClusterwideNetworkPolicy"});
 
     /**
-     * One row per S3 destination of the stack: {@code s3.endpoint} for the namespaces of the volumes (movers and
-     * drills) and of the CNPG clusters (the Barman sidecar), and pgBackRest's endpoint for the PGO clusters'.
+     * One row per S3 destination of the stack: each repository's target endpoint ({@code s3.endpoint}) for the
+     * namespaces of the volumes (movers and drills) and of the CNPG clusters (the Barman sidecar), and pgBackRest's
+     * endpoint for the PGO clusters'.
      */
     static List<Verification.Check> checks(StackPlan plan, Verification.Lookup live) {
         var settings = plan.inputs().settings();
         var users = new LinkedHashMap<Destination, Set<String>>();
-        var s3 = Destination.of(settings.s3().endpoint());
-        var pgbackrest = settings.databases().pgbackrestEndpoint().map(Destination::of).orElse(s3);
-        for (var v : plan.volumes()) users.computeIfAbsent(s3, d -> new TreeSet<>()).add(v.namespace());
-        for (var d : plan.databases()) users.computeIfAbsent(d.engine().match(cnpg -> s3, pgo -> pgbackrest), x -> new TreeSet<>()).add(d.database().namespace());
+        // What each row is named after: the settings key of its endpoint (the primary target's first, as before).
+        var names = new java.util.HashMap<Destination, String>();
+        names.put(Destination.of(settings.target().endpoint()), "s3.endpoint");
+        java.util.function.Function<Repository, Destination> store = r -> {
+            var to = Destination.of(r.target().endpoint());
+            names.putIfAbsent(to, "target " + r.target().name());
+            return to;
+        };
+        var pgbackrest = settings.databases().pgbackrestEndpoint().map(Destination::of);
+        pgbackrest.ifPresent(to -> names.putIfAbsent(to, "databases.pgbackrest.endpoint"));
+        for (var v : plan.volumes()) users.computeIfAbsent(store.apply(v.repository()), d -> new TreeSet<>()).add(v.namespace());
+        for (var d : plan.databases()) {
+            // databases.pgbackrest.endpoint fronts the primary store only (PostgresSpecs.pgbackrestEndpoint).
+            var fronted = d.engine().match(cnpg -> false, pgo -> true) && d.repository().target().name().equals(homelab.backups.config.S3Target.PRIMARY);
+            var to = fronted && pgbackrest.isPresent() ? pgbackrest.get() : store.apply(d.repository());
+            users.computeIfAbsent(to, x -> new TreeSet<>()).add(d.database().namespace());
+        }
         var policies = new ArrayList<Map<String, Object>>();
         var unread = new ArrayList<String>();
         for (var k : KINDS) {
@@ -430,7 +444,7 @@ public final class Egress {
                 byState.computeIfAbsent(r.state(), s -> new LinkedHashMap<>()).computeIfAbsent(r.detail(), x -> new ArrayList<>()).add(ns);
             }
             var state = byState.containsKey(State.BLOCKED) ? State.BLOCKED : byState.containsKey(State.UNKNOWN) ? State.UNKNOWN : State.OK;
-            var who = to.equals(s3) ? "s3.endpoint" : "databases.pgbackrest.endpoint";
+            var who = names.get(to);
             String detail;
             if (state == State.OK) {
                 detail = who + ": every pod of " + namespaces.size() + " namespace(s) may reach it ("

@@ -30,16 +30,17 @@ public final class Planner {
         for (var v : backedUp) {
             var policy = settings.policy(v.policy());
             var schedule = v.schedule().orElseGet(() -> ScheduleStagger.cron(policy.cadence(), offsets.get(v.app())));
-            var path = RepositoryLayout.volumePath(v);
+            var names = VolumeNames.of(v.app());
+            var repository = RepositoryLayout.volume(settings.target(), v, names.secretName());
             var snapshotClass = v.storageClass().isEmpty() ? Optional.<Settings.SnapshotClass>empty()
                     : settings.snapshotClassFor(v.storageClass());
             var onLonghorn = snapshotClass.map(c -> c.driver().equals(LONGHORN_DRIVER)).orElse(false);
             var maintenance = settings.volsync().mover() == Settings.Mover.KOPIA
                     ? Optional.of(RepositoryLayout.maintenanceSchedule(schedule, policy.pruneIntervalDays()))
                     : Optional.<homelab.backups.config.Cron>empty();
-            volumes.add(new VolumePlan(v, VolumeNames.of(v.app()), policy, schedule,
+            volumes.add(new VolumePlan(v, names, policy, schedule,
                     v.schedule().isPresent() ? "inventory" : "staggered",
-                    RepositoryLayout.repositoryUrl(settings, path), path,
+                    repository, RepositoryLayout.repositoryUrl(settings.volsync().mover(), repository),
                     snapshotClass.map(Settings.SnapshotClass::name), maintenance, !onLonghorn,
                     inputs.restoreOf(v.app())));
         }
@@ -96,8 +97,10 @@ public final class Planner {
                                 + "' has no five-field form for pgBackRest (SettingsLoader refuses such a schedule)")))));
         var restore = inputs.restoreOf(d.id());
         var recoveryName = restore.map(r -> DatabaseNames.recovery(d, r));
-        return new DatabasePlan(d, engine, DatabaseNames.of(d),
-                "s3://" + settings.s3().postgresBucket() + "/cnpg/" + d.name(),
-                "/pgbackrest/" + d.name(), restore, recoveryName);
+        var names = DatabaseNames.of(d);
+        return new DatabasePlan(d, engine, names, d.options().match(
+                        cnpg -> RepositoryLayout.cnpg(settings.target(), d.name(), names.credentialsSecret()),
+                        pgo -> RepositoryLayout.pgbackrest(settings.target(), d.name(), names.credentialsSecret())),
+                restore, recoveryName);
     }
 }

@@ -1,6 +1,7 @@
 package homelab.backups.plan;
 
 import homelab.backups.config.Cron;
+import homelab.backups.config.S3Target;
 import homelab.backups.config.Settings;
 import homelab.backups.config.Volume;
 
@@ -9,20 +10,29 @@ public final class RepositoryLayout {
     private RepositoryLayout() {
     }
 
-    /** {@code <namespace>/<app>} inside the volume bucket. */
-    public static String volumePath(Volume v) {
-        return v.namespace() + "/" + v.app();
+    /** A volume's repository: {@code <namespace>/<app>} in the target's volume bucket. */
+    public static Repository volume(S3Target target, Volume v, String secretName) {
+        return new Repository(target, target.volsyncBucket(), v.namespace() + "/" + v.app(), secretName);
+    }
+
+    /** A CNPG cluster's Barman repository: {@code cnpg/<cluster>} in the target's database bucket. */
+    public static Repository cnpg(S3Target target, String cluster, String secretName) {
+        return new Repository(target, target.postgresBucket(), "cnpg/" + cluster, secretName);
+    }
+
+    /** A PGO cluster's pgBackRest repository: {@code pgbackrest/<cluster>} in the target's database bucket. */
+    public static Repository pgbackrest(S3Target target, String cluster, String secretName) {
+        return new Repository(target, target.postgresBucket(), "pgbackrest/" + cluster, secretName);
     }
 
     /**
      * The repository URL the mover reads: restic wants {@code s3:<endpoint>/<bucket>/<path>}; the kopia fork wants
      * {@code s3://<bucket>/<path>/} and takes the endpoint from a separate key.
      */
-    public static String repositoryUrl(Settings settings, String path) {
-        var s3 = settings.s3();
-        return switch (settings.volsync().mover()) {
-            case RESTIC -> "s3:" + s3.url() + "/" + s3.volsyncBucket() + "/" + path;
-            case KOPIA -> "s3://" + s3.volsyncBucket() + "/" + path + "/";
+    public static String repositoryUrl(Settings.Mover mover, Repository repository) {
+        return switch (mover) {
+            case RESTIC -> "s3:" + repository.target().url() + "/" + repository.bucket() + "/" + repository.path();
+            case KOPIA -> repository.url() + "/";
         };
     }
 

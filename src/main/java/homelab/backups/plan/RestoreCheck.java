@@ -66,7 +66,7 @@ public record RestoreCheck(String app, String namespace, String jobName, String 
                 ? plan.restore().map(homelab.backups.config.RestoreRequest::point)
                         .filter(p -> !(p instanceof RestorePoint.FreshStart)).orElse(new RestorePoint.Latest())
                 : new RestorePoint.Latest();
-        var basis = String.join("|", plan.namespace(), plan.app(), plan.repository(), trigger, point.text(),
+        var basis = String.join("|", plan.namespace(), plan.app(), plan.repositoryUrl(), trigger, point.text(),
                 Boolean.toString(allowEmpty), mover.id());
         return new RestoreCheck(plan.app(), plan.namespace(), jobName(plan.app(), basis), plan.secretName(), mover, image,
                 point, trigger, allowEmpty);

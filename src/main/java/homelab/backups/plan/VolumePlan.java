@@ -21,7 +21,8 @@ import java.util.Optional;
  * @param policy         the backup policy: schedule cadence, retention, prune interval
  * @param schedule       the backup start: the volume's own cron or its staggered slot
  * @param scheduleSource "staggered" (a slot in the window) or "inventory" (the volume's own schedule)
- * @param repository     the repository URL as the mover reads it (restic {@code s3:http://…}, kopia {@code s3://…})
+ * @param repository     where the backups go: the target, {@code <namespace>/<app>} in its volume bucket, the Secret
+ * @param repositoryUrl  the repository URL as the mover reads it (restic {@code s3:http://…}, kopia {@code s3://…})
  * @param snapshotClass  the VolumeSnapshotClass for Snapshot/Clone sources and for populator restores
  * @param cleanupTempPvc whether the destination may delete its volume after a restore; never on Longhorn, whose
  *                       {@code snap} snapshots live inside that volume (docs/design.md correction 5)
@@ -33,8 +34,8 @@ public record VolumePlan(
         Policy policy,
         Cron schedule,
         String scheduleSource,
-        String repository,
-        String repositoryPath,
+        Repository repository,
+        String repositoryUrl,
         Optional<String> snapshotClass,
         Optional<Cron> maintenanceSchedule,
         boolean cleanupTempPvc,
@@ -73,7 +74,12 @@ public record VolumePlan(
     }
 
     public String secretName() {
-        return names.secretName();
+        return repository.secretName();
+    }
+
+    /** The repository's prefix inside its bucket, as restores and refusals name it. */
+    public String repositoryPath() {
+        return repository.path();
     }
 
     public String sourceName() {

@@ -250,7 +250,7 @@ public final class StackRender {
             dbRows.add(List.of(d.id(), db.engine().id() + d.engine().match(cnpg -> " (" + cnpg.options().method().id() + ")", pgo -> ""),
                     db.namespace() + "/" + db.name(),
                     d.engine().scheduleText(),
-                    d.engine().match(cnpg -> d.destinationPath(), pgo -> "s3://" + settings.s3().postgresBucket() + d.repoPath()),
+                    d.repository().url(),
                     dbDrills.getOrDefault(d.id(), "-"),
                     d.recoveryName().flatMap(n -> d.restore().map(r -> "NEW cluster " + n + " from " + r.text())).orElse("-")));
         }

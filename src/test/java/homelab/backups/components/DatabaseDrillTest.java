@@ -193,7 +193,7 @@ class DatabaseDrillTest {
                 assertEquals("PostgresCluster", cluster.get("kind"));
                 // Without spec.backups PGO sets archive_command to `true` and makes no repository (docs/database-drills.md).
                 assertFalse(spec.containsKey("backups"), d.id() + ": a backups section would archive and back up");
-                assertEquals(d.database().repoPath(), ((Map<?, ?>) at(spec, "dataSource.pgbackrest.global")).get("repo1-path"));
+                assertEquals("/" + d.database().repository().path(), ((Map<?, ?>) at(spec, "dataSource.pgbackrest.global")).get("repo1-path"));
                 assertFalse(keys(at(spec, "dataSource.pgbackrest")).contains("options"), "the newest backup, no target");
                 assertEquals(1.0, ((Map<?, ?>) ((List<?>) spec.get("instances")).get(0)).get("replicas"));
             }

@@ -278,7 +278,7 @@ class ProdStackTest {
                 "skipMetadataApiCheck", "skipRegionValidation")) {
             assertEquals("true", String.valueOf(p.get(flag)), flag);
         }
-        var args = StorageWave.rustfsProvider(plan.inputs().settings().s3(), run.stack().secrets().source());
+        var args = StorageWave.rustfsProvider(plan.inputs().settings().target(), run.stack().secrets().source());
         assertTrue(isSecret(args.accessKey().orElseThrow()));
         assertTrue(isSecret(args.secretKey().orElseThrow()));
     }

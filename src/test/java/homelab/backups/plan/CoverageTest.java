@@ -65,7 +65,7 @@ class CoverageTest {
             var e = entry(c, v.namespace() + "/" + v.pvc());
             assertEquals(Status.BACKED_UP, e.status(), e.toString());
             assertEquals(v.app(), e.by());
-            assertEquals(v.repository(), e.detail(), "the ledger names the repository");
+            assertEquals(v.repositoryUrl(), e.detail(), "the ledger names the repository");
         }
         var excluded = entry(c, "open-webui/open-webui-data");
         assertEquals(Status.EXCLUDED, excluded.status());
@@ -73,7 +73,7 @@ class CoverageTest {
                 .exclusion().orElseThrow(), excluded.detail(), "the inventory's reason, as written");
         var khoj = PLAN.databases().stream().filter(d -> d.id().equals("khoj-database")).findFirst().orElseThrow();
         assertEquals(Status.BACKED_UP, entry(c, "cloudnative-pg/khoj-database-1").status());
-        assertEquals(khoj.destinationPath(), entry(c, "cloudnative-pg/khoj-database-1").detail(), "the database's own backups cover it");
+        assertEquals(khoj.repository().url(), entry(c, "cloudnative-pg/khoj-database-1").detail(), "the database's own backups cover it");
         var immich = PLAN.databases().stream().filter(d -> !(d.engine() instanceof CnpgEngine)).findFirst().orElseThrow();
         assertEquals("database " + immich.id(), entry(c, "immich/immich-instance1-x7k2-pgdata").by());
         assertEquals(List.of("deal-scout/deal-scout-data", "immich/immich-ml-cache"),

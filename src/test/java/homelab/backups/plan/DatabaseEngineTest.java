@@ -58,8 +58,15 @@ class DatabaseEngineTest {
                 Optional.empty(), Optional.empty()), Quantity.parse("1Gi").orElseThrow(), 1, Optional.empty(), List.of());
         var pgoEngine = new PgoEngine(new PgoOptions(Optional.empty(), Optional.empty(), Optional.empty(), false, 17),
                 new Cron("0 3 * * *"));
-        assertThrows(IllegalArgumentException.class, () -> new DatabasePlan(cnpg, pgoEngine, DatabaseNames.of(cnpg),
-                "s3://b/cnpg/a", "/pgbackrest/a", Optional.empty(), Optional.empty()), "a plan of another engine");
+        var names = DatabaseNames.of(cnpg);
+        var target = TestStacks.load(TestStacks.prodConfig()).settings().target();
+        assertThrows(IllegalArgumentException.class, () -> new DatabasePlan(cnpg, pgoEngine, names,
+                RepositoryLayout.cnpg(target, "a", names.credentialsSecret()), Optional.empty(), Optional.empty()),
+                "a plan of another engine");
+        assertThrows(IllegalArgumentException.class, () -> new DatabasePlan(cnpg, new CnpgEngine((CnpgOptions) cnpg.options(),
+                        new homelab.backups.config.CnpgSchedule("0 0 3 * * *", Optional.empty())), names,
+                RepositoryLayout.cnpg(target, "a", "another-secret"), Optional.empty(), Optional.empty()),
+                "a repository whose Secret is not the database's credentials Secret");
     }
 
     @Test

@@ -63,10 +63,10 @@ class PlanTest {
     @Test
     void prodRepositoriesAreOnePerVolume() {
         var plan = TestStacks.prodPlan();
-        var repos = plan.volumes().stream().map(VolumePlan::repository).distinct().count();
+        var repos = plan.volumes().stream().map(VolumePlan::repositoryUrl).distinct().count();
         assertEquals(plan.volumes().size(), repos, "restic repositories must not be shared between PVCs");
         var nginx = plan.volumes().stream().filter(v -> v.app().equals("nginx")).findFirst().orElseThrow();
-        assertEquals("s3:http://192.168.10.133:30292/volsync-backups/nginx-example/nginx", nginx.repository());
+        assertEquals("s3:http://192.168.10.133:30292/volsync-backups/nginx-example/nginx", nginx.repositoryUrl());
         assertEquals("nginx-example/nginx", nginx.repositoryPath());
     }
 
