@@ -31,14 +31,14 @@ public final class Planner {
             var policy = settings.policy(v.policy());
             var schedule = v.schedule().orElseGet(() -> ScheduleStagger.cron(policy.cadence(), offsets.get(v.app())));
             var path = RepositoryLayout.volumePath(v);
-            var snapshotClass = v.storageClass().isEmpty() ? Optional.<Settings.SnapshotClass>empty()
+            var snapshotClass = v.staticPv() ? Optional.<Settings.SnapshotClass>empty()
                     : settings.snapshotClassFor(v.storageClass());
             var onLonghorn = snapshotClass.map(c -> c.driver().equals(LONGHORN_DRIVER)).orElse(false);
             var maintenance = settings.volsync().mover() == Settings.Mover.KOPIA
                     ? Optional.of(RepositoryLayout.maintenanceSchedule(schedule, policy.pruneIntervalDays()))
                     : Optional.<homelab.backups.config.Cron>empty();
             volumes.add(new VolumePlan(v, VolumeNames.of(v.app()), policy, schedule,
-                    v.schedule().isPresent() ? "inventory" : "staggered",
+                    v.schedule().isPresent() ? VolumePlan.ScheduleSource.INVENTORY : VolumePlan.ScheduleSource.STAGGERED,
                     RepositoryLayout.repositoryUrl(settings, path), path,
                     snapshotClass.map(Settings.SnapshotClass::name), maintenance, !onLonghorn,
                     inputs.restoreOf(v.app())));
