@@ -63,12 +63,20 @@ public final class Planner {
         // Room for restic's or kopia's cache and index in the same scratch volume: a quarter, at most 512Mi.
         long scratch = drills.scratch().bytes().longValueExact();
         long budget = scratch - Math.min(scratch / 4, 512L << 20);
-        return volumes.stream().map(v -> new DrillPlan(v.app(), v.namespace(), v.app() + "-drill",
-                v.app() + "-drill-script", v.secretName(), settings.volsync().mover(), crons.get(v.app()),
-                v.interval().plus(slack), java.time.Duration.ofDays(drills.everyDays()).plus(slack), v.mover(), image,
-                drills.scratch(), budget, drills.everyDays(), drills.readSubsets(), drills.verifyPercent(),
-                drills.cpuLimit(), drills.memoryLimit(), RepositoryIdentity.Keep.of(v.policy().retain()),
-                drills.acceptedRepository(v.app()), drills.acceptedOldest(v.app()), RepositoryIdentity.Expected.none())).toList();
+        return volumes.stream().map(v -> DrillPlan.builder()
+                .app(v.app()).namespace(v.namespace())
+                .cronJobName(v.app() + "-drill").scriptConfigMap(v.app() + "-drill-script").secretName(v.secretName())
+                .mover(settings.volsync().mover()).identity(v.mover()).image(image)
+                .schedule(crons.get(v.app())).everyDays(drills.everyDays())
+                .maxAge(v.interval().plus(slack))
+                .staleAfter(java.time.Duration.ofDays(drills.everyDays()).plus(slack))
+                .scratch(drills.scratch()).scratchBudget(budget)
+                .readSubsets(drills.readSubsets()).verifyPercent(drills.verifyPercent())
+                .cpuLimit(drills.cpuLimit()).memoryLimit(drills.memoryLimit())
+                .keep(RepositoryIdentity.Keep.of(v.policy().retain()))
+                .acceptedRepository(drills.acceptedRepository(v.app())).acceptedOldest(drills.acceptedOldest(v.app()))
+                .expected(RepositoryIdentity.Expected.none())
+                .build()).toList();
     }
 
     /** A restore drill per backed-up database when database drills are enabled (StackInputs checked their times). */
