@@ -65,7 +65,7 @@ public final class Planner {
         long budget = scratch - Math.min(scratch / 4, 512L << 20);
         return volumes.stream().map(v -> DrillPlan.builder()
                 .app(v.app()).namespace(v.namespace())
-                .cronJobName(v.app() + "-drill").scriptConfigMap(v.app() + "-drill-script").secretName(v.secretName())
+                .cronJobName(v.names().drillCronJob()).scriptConfigMap(v.names().drillScript()).secretName(v.secretName())
                 .mover(settings.volsync().mover()).identity(v.mover()).image(image)
                 .schedule(crons.get(v.app())).everyDays(drills.everyDays())
                 .maxAge(v.interval().plus(slack))
