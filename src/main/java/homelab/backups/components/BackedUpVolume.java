@@ -126,7 +126,7 @@ public final class BackedUpVolume extends ComponentResource {
                         args.secrets().get(repositoryPasswordKey(settings)))
                 .applyValue(t -> VolSyncSpecs.repositorySecret(plan, mover, t.t1, t.t2, t.t3))
                 .asSecret();
-        this.repositorySecret = new Secret(name + "-repository", SecretArgs.builder()
+        this.repositorySecret = new Secret(VolumeChild.REPOSITORY.of(name), SecretArgs.builder()
                 .metadata(meta(plan.secretName(), plan.namespace(), Map.of()))
                 .type("Opaque")
                 .stringData(data)
@@ -153,13 +153,13 @@ public final class BackedUpVolume extends ComponentResource {
         this.pvc = pvc(name, args);
         created.put(Dependency.PVC, pvc);
 
-        this.source = new CustomObject(name + "-source",
+        this.source = new CustomObject(VolumeChild.SOURCE.of(name),
                 CustomObjectArgs.builder(VolSyncSpecs.API_VERSION, "ReplicationSource")
                         .metadata(sourceMeta(plan, args.volumeToKeep()))
                         .spec(sourceSpec(plan, settings))
                         .build(), options(handling.source(), args));
 
-        this.maintenance = plan.maintenanceSchedule().map(cron -> new CustomObject(name + "-maintenance",
+        this.maintenance = plan.maintenanceSchedule().map(cron -> new CustomObject(VolumeChild.MAINTENANCE.of(name),
                 CustomObjectArgs.builder(VolSyncSpecs.API_VERSION, "KopiaMaintenance")
                         .metadata(meta(plan.names().maintenanceName(), plan.namespace(), Map.of()))
                         .spec(VolSyncSpecs.kopiaMaintenance(plan))
@@ -243,7 +243,7 @@ public final class BackedUpVolume extends ComponentResource {
         var annotations = new LinkedHashMap<String, String>();
         // pulumi up blocks here until VolSync reports that this very trigger finished (docs/design.md correction 3).
         annotations.put(WAIT_FOR_ANNOTATION, "jsonpath={.status.lastManualSync}=" + run.trigger());
-        return new CustomObject(name + "-destination",
+        return new CustomObject(VolumeChild.DESTINATION.of(name),
                 CustomObjectArgs.builder(VolSyncSpecs.API_VERSION, "ReplicationDestination")
                         .metadata(meta(plan.destinationName(), plan.namespace(), annotations))
                         .spec(VolSyncSpecs.replicationDestination(plan, args.settings(), run))
@@ -266,7 +266,7 @@ public final class BackedUpVolume extends ComponentResource {
             args.volumeToKeep().ifPresent(pv -> annotations.put(LiveCluster.KEPT_VOLUME_ANNOTATION, pv));
         }
         var specArgs = spec.build();
-        return new PersistentVolumeClaim(name + "-pvc", PersistentVolumeClaimArgs.builder()
+        return new PersistentVolumeClaim(VolumeChild.PVC.of(name), PersistentVolumeClaimArgs.builder()
                 .metadata(meta(plan.pvc(), plan.namespace(), annotations))
                 .spec(claim.mode() != ClaimHandling.Mode.ADOPT ? restored.applyValue(ok -> specArgs) : Output.of(specArgs))
                 .build(), options(handling.pvc(), args));
@@ -310,7 +310,7 @@ public final class BackedUpVolume extends ComponentResource {
                         + "in the mover image, and drills.image " + homelab.backups.config.MoverImage.required(settings.volsync())));
         // An empty repository passes only where the owner asked for a fresh start (the claim may then bind empty).
         var check = RestoreCheck.of(args.plan(), claim, settings.volsync().mover(), image, claim.acceptNothing());
-        return Optional.of(new Job(name + "-restore-check", JobArgs.builder()
+        return Optional.of(new Job(VolumeChild.RESTORE_CHECK.of(name), JobArgs.builder()
                 .metadata(RestoreCheckSpecs.metadata(check))
                 .spec(RestoreCheckSpecs.job(check, args.plan().repository()))
                 .build(), options(options, args)));
@@ -323,7 +323,7 @@ public final class BackedUpVolume extends ComponentResource {
      * reverted, when the request is gone.
      */
     private PersistentVolumePatch keepVolume(String name, String volume, ChildOptions options, Args args) {
-        return new PersistentVolumePatch(name + "-keep-volume", PersistentVolumePatchArgs.builder()
+        return new PersistentVolumePatch(VolumeChild.KEEP_VOLUME.of(name), PersistentVolumePatchArgs.builder()
                 .metadata(ObjectMetaPatchArgs.builder().name(volume)
                         .annotations(Map.of(PATCH_FORCE_ANNOTATION, "true")).build())
                 .spec(restored.applyValue(ok -> PersistentVolumeSpecPatchArgs.builder()
@@ -333,12 +333,12 @@ public final class BackedUpVolume extends ComponentResource {
 
     private CronJob drill(String name, DrillPlan drill, Args args) {
         var labels = Map.of(DrillSpecs.DRILL_LABEL, drill.app());
-        var script = new ConfigMap(name + "-drill-script", ConfigMapArgs.builder()
+        var script = new ConfigMap(VolumeChild.DRILL_SCRIPT.of(name), ConfigMapArgs.builder()
                 .metadata(ObjectMetaArgs.builder().name(drill.scriptConfigMap()).namespace(drill.namespace()).labels(labels).build())
                 .data(Map.of(drill.scriptName(), DrillSpecs.script(drill.scriptName())))
                 .build(), options(handling.drillScript(), args));
         created.put(Dependency.DRILL_SCRIPT, script);
-        return new CronJob(name + "-drill", CronJobArgs.builder()
+        return new CronJob(VolumeChild.DRILL.of(name), CronJobArgs.builder()
                 .metadata(ObjectMetaArgs.builder().name(drill.cronJobName()).namespace(drill.namespace()).labels(labels).build())
                 .spec(DrillSpecs.cronJob(drill, args.plan().repository()))
                 .build(), options(handling.drill(), args));

@@ -42,6 +42,55 @@ public final class Cron {
         this.bothDays = fields.get(2).startsWith("*") || fields.get(4).startsWith("*");
     }
 
+    /** Every day at {@code hour:minute}. */
+    public static Cron daily(int minute, int hour) {
+        return new Cron(minute + " " + hour + " * * *");
+    }
+
+    /** Every day at {@code time}. */
+    public static Cron daily(java.time.LocalTime time) {
+        return daily(time.getMinute(), time.getHour());
+    }
+
+    /** Every hour at {@code minute}. */
+    public static Cron hourly(int minute) {
+        return new Cron(minute + " * * * *");
+    }
+
+    /**
+     * Every {@code hours} hours at {@code minute}, from {@code firstHour}: {@code M h/n * * *}, robfig/cron's
+     * start/step form, which VolSync parses (backube/volsync v0.15.0 internal/controller/statemachine/machine.go
+     * getSchedule). One hour is {@link #hourly}, twenty-four {@link #daily}. The step restarts at midnight, so an
+     * interval that does not divide 24 leaves a shorter gap before the first run of the day, never a longer one.
+     */
+    public static Cron everyHours(int hours, int minute, int firstHour) {
+        if (hours == 1) return hourly(minute);
+        if (hours == 24) return daily(minute, firstHour);
+        return new Cron(minute + " " + firstHour + "/" + hours + " * * *");
+    }
+
+    /**
+     * Every {@code days} days at {@code hour:minute}, counted from the 1st of each month: {@code 1/n} in the
+     * day-of-month field, the one form every day-of-month step of this program takes. The month's end cuts the last
+     * step short (the 29th to the 1st is two or three days), never longer than {@code n} days (docs/facts.md,
+     * "Day-of-month steps"). One day is {@link #daily}.
+     */
+    public static Cron everyDays(int days, int minute, int hour) {
+        if (days <= 1) return daily(minute, hour);
+        return new Cron(minute + " " + hour + " 1/" + days + " * *");
+    }
+
+    /** Every week on {@code dayOfWeek} (0 = Sunday … 6) at {@code hour:minute}. */
+    public static Cron weekly(int minute, int hour, int dayOfWeek) {
+        return new Cron(minute + " " + hour + " * * " + dayOfWeek);
+    }
+
+    /** The first time of day at which the expression fires (on some day). */
+    public java.time.LocalTime firstTimeOfDay() {
+        int first = minutesOfDay().nextSetBit(0);
+        return java.time.LocalTime.of(first / 60, first % 60);
+    }
+
     private static String validated(String text) {
         var problems = new ArrayList<String>();
         var normalized = normalize(text, problems);

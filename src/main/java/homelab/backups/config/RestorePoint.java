@@ -37,8 +37,15 @@ public sealed interface RestorePoint {
         }
     }
 
-    /** VolSync {@code previous: n}: skip the n newest snapshots. */
+    /**
+     * VolSync {@code previous: n}: skip the n newest snapshots. {@code n} is at least 1: {@code previous: 0} would be
+     * {@code latest} under another name (and another restore id), so it cannot be constructed.
+     */
     record Previous(int n) implements RestorePoint {
+        public Previous {
+            if (n < 1) throw new IllegalArgumentException("previous:" + n + ": n counts the snapshots skipped, at least 1");
+        }
+
         public String text() {
             return "previous:" + n;
         }

@@ -86,7 +86,7 @@ public record StackInputs(String stack, Inventory inventory, Settings settings, 
         for (var v : inventory.backedUpVolumes()) {
             if (!v.copyMethod().needsCsi()) continue;
             var item = "volumes (" + v.app() + ")";
-            if (v.storageClass().isEmpty()) {
+            if (v.staticPv()) {
                 errors.add(inventory.file(), item, "storageClass", "the PVC is bound to a static PV, which cannot be "
                         + "snapshotted or cloned; set copyMethod: Direct or exclude it with a reason");
             } else if (settings.snapshotClassFor(v.storageClass()).isEmpty()) {
@@ -488,7 +488,7 @@ public record StackInputs(String stack, Inventory inventory, Settings settings, 
                 errors.add(config.file(), item, target, "'" + target + "' is excluded from backups, so there is nothing to restore");
                 continue;
             }
-            if (volume.isPresent() && (volume.get().storageClass().isEmpty()
+            if (volume.isPresent() && (volume.get().staticPv()
                     || settings.snapshotClassFor(volume.get().storageClass()).isEmpty())) {
                 errors.add(config.file(), item, target, "'" + target + "' has no snapshot-capable storage class, so it "
                         + "cannot be restored through the volume populator; restore it in place by hand (README: "

@@ -70,22 +70,110 @@ public record ClaimHandling(Mode mode, Optional<String> importId, boolean protec
         replaceOnChanges = List.copyOf(replaceOnChanges);
     }
 
+    /**
+     * A handling in {@code mode} that starts as the safe shape: protected, every owner's field ignored, never
+     * replaced, not populated, backups running. Each step names the one thing a mode changes.
+     */
+    static Builder in(Mode mode) {
+        return new Builder(mode);
+    }
+
+    static final class Builder {
+        private final Mode mode;
+        private Optional<String> importId = Optional.empty();
+        private boolean protect = true;
+        private List<String> ignoreChanges = ADOPTED_AS_IT_LIVES;
+        private boolean deleteBeforeReplace = false;
+        private List<String> replaceOnChanges = List.of();
+        private Optional<Duration> createTimeout = Optional.empty();
+        private Optional<String> restoreId = Optional.empty();
+        private boolean populated = false;
+        private boolean backupsWaitForClaim = false;
+        private boolean pauseBackups = false;
+        private Optional<String> claimUid = Optional.empty();
+        private boolean acceptNothing = false;
+        private Optional<String> keptVolume = Optional.empty();
+
+        private Builder(Mode mode) {
+            this.mode = mode;
+        }
+
+        /** Adopt the live claim {@code <namespace>/<pvc>} on the first {@code up}. */
+        Builder importing(String id) {
+            this.importId = Optional.of(id);
+            return this;
+        }
+
+        /**
+         * The claim is replaced by a new one: unprotected, nothing ignored, any change replaces it, the old one
+         * deleted first (same name).
+         */
+        Builder replacing() {
+            this.protect = false;
+            this.ignoreChanges = List.of();
+            this.deleteBeforeReplace = true;
+            this.replaceOnChanges = REPLACE_WHEN_RESTORING;
+            return this;
+        }
+
+        /**
+         * The claim is populated from the app's destination by the restore {@code restoreId}; its backups wait for it,
+         * so that an empty volume never becomes the newest backup.
+         */
+        Builder populatedBy(String restoreId) {
+            this.restoreId = Optional.of(restoreId);
+            this.populated = true;
+            this.backupsWaitForClaim = true;
+            return this;
+        }
+
+        /** Creating the claim may take {@code timeout} (it waits for its restore). */
+        Builder createdWithin(Duration timeout) {
+            this.createTimeout = Optional.of(timeout);
+            return this;
+        }
+
+        Builder pausingBackups() {
+            this.pauseBackups = true;
+            return this;
+        }
+
+        Builder recordingUid(Optional<String> uid) {
+            this.claimUid = uid;
+            return this;
+        }
+
+        Builder acceptingNothing(boolean accept) {
+            this.acceptNothing = accept;
+            return this;
+        }
+
+        Builder keepingVolume(Optional<String> volume) {
+            this.keptVolume = volume;
+            return this;
+        }
+
+        ClaimHandling build() {
+            return new ClaimHandling(mode, importId, protect, ignoreChanges, deleteBeforeReplace, replaceOnChanges,
+                    createTimeout, restoreId, populated, backupsWaitForClaim, pauseBackups, claimUid, acceptNothing,
+                    keptVolume);
+        }
+    }
+
     public static ClaimHandling of(VolumePlan plan, boolean disasterRecovery, Duration restoreTimeout) {
         if (plan.populatorRestore() && disasterRecovery) {
             // fresh-start (the one request disaster recovery takes for an app it covers) lets an app with no backup
             // yet start empty: its check and its evidence accept an empty repository.
             boolean fresh = plan.restore().map(homelab.backups.config.RestoreRequest::freshStart).orElse(false);
-            return new ClaimHandling(Mode.DISASTER_RECOVERY, Optional.empty(), true, ADOPTED_AS_IT_LIVES, false,
-                    List.of(), Optional.of(restoreTimeout), Optional.of(DISASTER_RECOVERY_ID), true, true, false,
-                    Optional.empty(), fresh, Optional.empty());
+            return in(Mode.DISASTER_RECOVERY).populatedBy(DISASTER_RECOVERY_ID).createdWithin(restoreTimeout)
+                    .acceptingNothing(fresh).build();
         }
         if (plan.populatorRestore() && plan.restore().isPresent()) {
             // Not protected: the old PVC must really go before its replacement is created. Not retainOnDelete
             // either: the engine applies the flag stored in state to the delete half of a replacement, so the old
             // object would stay and the re-create would collide (seen end to end).
-            return new ClaimHandling(Mode.RESTORE, Optional.empty(), false, List.of(), true, REPLACE_WHEN_RESTORING,
-                    Optional.of(restoreTimeout), Optional.of(plan.restore().get().id()), true, true, false,
-                    Optional.empty(), false, Optional.empty());
+            return in(Mode.RESTORE).replacing().populatedBy(plan.restore().get().id()).createdWithin(restoreTimeout)
+                    .build();
         }
         return adopt(plan, Optional.empty());
     }
@@ -109,9 +197,13 @@ public record ClaimHandling(Mode mode, Optional<String> importId, boolean protec
     }
 
     private static ClaimHandling adopt(VolumePlan plan, Optional<String> claimUid, Optional<String> keptVolume) {
-        return new ClaimHandling(Mode.ADOPT, Optional.of(plan.namespace() + "/" + plan.pvc()), true,
-                ADOPTED_AS_IT_LIVES, false, List.of(), Optional.empty(), Optional.empty(), false, false, false,
-                claimUid, false, keptVolume);
+        return in(Mode.ADOPT).importing(plan.namespace() + "/" + plan.pvc()).recordingUid(claimUid)
+                .keepingVolume(keptVolume).build();
+    }
+
+    /** Argo CD's waiting claim, adopted as it lives and filled where it waits by the restore {@code restoreId}. */
+    private static ClaimHandling fill(String id, String restoreId, Optional<String> liveUid, boolean fresh) {
+        return in(Mode.FILL).importing(id).populatedBy(restoreId).recordingUid(liveUid).acceptingNothing(fresh).build();
     }
 
     /**
@@ -132,16 +224,11 @@ public record ClaimHandling(Mode mode, Optional<String> importId, boolean protec
             // A claim the populator bound before the program saw the evidence is filled again in name: the same
             // destination, its status checked again; without a request it is refused (ClaimState.refusal).
             case FILLED -> request.isPresent() || recovering
-                    ? new ClaimHandling(Mode.FILL, Optional.of(id), true, ADOPTED_AS_IT_LIVES, false, List.of(),
-                    Optional.empty(), Optional.of(request.map(r -> r.id()).orElse(DISASTER_RECOVERY_ID)), true, true,
-                    false, liveUid, fresh, Optional.empty())
+                    ? fill(id, request.map(r -> r.id()).orElse(DISASTER_RECOVERY_ID), liveUid, fresh)
                     : adopt(plan, state.recordedUid());
             case WAITING -> request.isPresent() || recovering
-                    ? new ClaimHandling(Mode.FILL, Optional.of(id), true, ADOPTED_AS_IT_LIVES, false, List.of(),
-                    Optional.empty(), Optional.of(request.map(r -> r.id()).orElse(DISASTER_RECOVERY_ID)), true, true,
-                    false, liveUid, fresh, Optional.empty())
-                    : new ClaimHandling(Mode.WAIT, Optional.of(id), true, ADOPTED_AS_IT_LIVES, false, List.of(),
-                    Optional.empty(), Optional.empty(), false, false, true, state.recordedUid(), false, Optional.empty());
+                    ? fill(id, request.map(r -> r.id()).orElse(DISASTER_RECOVERY_ID), liveUid, fresh)
+                    : in(Mode.WAIT).importing(id).pausingBackups().recordingUid(state.recordedUid()).build();
             // fresh-start for a missing claim outside disaster recovery is refused (ClaimState.refusal): never a restore.
             case MISSING, OWN_RESTORE -> fresh && !recovering ? adopt(plan, Optional.empty())
                     : of(plan, recovering, restoreTimeout);

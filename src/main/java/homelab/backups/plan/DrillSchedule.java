@@ -28,22 +28,21 @@ public final class DrillSchedule {
             // The day follows the app's own minute, not its rank among the others: adding or removing an app moves
             // only the drills whose minute collides with it, as with the backups' stagger.
             int offset = offsets.get(app);
-            var t = windowStart.plusMinutes(offset);
-            out.put(app, new Cron(t.getMinute() + " " + t.getHour() + " " + days(everyDays, offset)));
+            out.put(app, cron(everyDays, windowStart.plusMinutes(offset), offset));
         }
         return out;
     }
 
     /**
-     * The day fields: daily; a day of the week for weekly drills (the volumes spread over the week); every second or
-     * third day of the month from the 1st, whose gap at a month's end is shorter, never longer, than the step (any
-     * other start leaves a longer one: 30 to 2 is three days).
+     * The drill's cron at {@code t}: daily; weekly on a day of the week that follows the app's minute (the volumes
+     * spread over the week); else every n-th day of the month from the 1st ({@link Cron#everyDays}), whose gap at a
+     * month's end is shorter, never longer, than the step.
      */
-    static String days(int everyDays, int offset) {
+    static Cron cron(int everyDays, java.time.LocalTime t, int offset) {
         return switch (everyDays) {
-            case 1 -> "* * *";
-            case 7 -> "* * " + offset % 7;
-            default -> "1/" + everyDays + " * *";
+            case 1 -> Cron.daily(t);
+            case 7 -> Cron.weekly(t.getMinute(), t.getHour(), offset % 7);
+            default -> Cron.everyDays(everyDays, t.getMinute(), t.getHour());
         };
     }
 }

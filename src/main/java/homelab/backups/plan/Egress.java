@@ -17,8 +17,8 @@ import java.util.regex.Pattern;
 /**
  * May the pods of a namespace open a TCP connection to the S3 endpoint, as far as the cluster's network policies say?
  * Every mover, drill, Barman sidecar and pgBackRest pod needs it, and a cluster-wide deny-by-default policy that
- * lists the store's host with other ports only (the homelab's {@code default-deny-lan-egress}, field incidents §D 29)
- * makes each of them time out. Pure: it reads the policies as the API server serves them.
+ * lists the store's host with other ports only (the homelab's {@code default-deny-lan-egress},
+ * docs/field-incidents-2026.md §D #29) makes each of them time out. Pure: it reads the policies as the API server serves them.
  *
  * <p>The policies are one set, as Cilium enforces them (Kubernetes NetworkPolicy, CiliumNetworkPolicy and
  * CiliumClusterwideNetworkPolicy alike): a pod selected by a policy with egress rules (a NetworkPolicy with policy type

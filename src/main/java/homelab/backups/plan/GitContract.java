@@ -121,7 +121,7 @@ public record GitContract(List<Patch> patches, List<Skipped> skipped) {
                 patches.add(new Patch(patches.size() + 1, v.app(), v.namespace(), v.pvc(),
                         new DataSourceRef(API_GROUP, KIND, v.destinationName())));
             } else {
-                skipped.add(new Skipped(v.app(), v.namespace(), v.pvc(), v.storageClass().isEmpty()
+                skipped.add(new Skipped(v.app(), v.namespace(), v.pvc(), v.staticPv()
                         ? "a static PV (no storage class): restores are manual, no populator (README \"Restore a volume without snapshots\")"
                         : "no snapshot class for its storage class " + v.storageClass() + ": restores cannot use the populator"));
             }

@@ -32,14 +32,14 @@ public final class Planner {
             var schedule = v.schedule().orElseGet(() -> ScheduleStagger.cron(policy.cadence(), offsets.get(v.app())));
             var names = VolumeNames.of(v.app());
             var repository = RepositoryLayout.volume(settings.target(), v, names.secretName());
-            var snapshotClass = v.storageClass().isEmpty() ? Optional.<Settings.SnapshotClass>empty()
+            var snapshotClass = v.staticPv() ? Optional.<Settings.SnapshotClass>empty()
                     : settings.snapshotClassFor(v.storageClass());
             var onLonghorn = snapshotClass.map(c -> c.driver().equals(LONGHORN_DRIVER)).orElse(false);
             var maintenance = settings.volsync().mover() == Settings.Mover.KOPIA
                     ? Optional.of(RepositoryLayout.maintenanceSchedule(schedule, policy.pruneIntervalDays()))
                     : Optional.<homelab.backups.config.Cron>empty();
             volumes.add(new VolumePlan(v, names, policy, schedule,
-                    v.schedule().isPresent() ? "inventory" : "staggered",
+                    v.schedule().isPresent() ? VolumePlan.ScheduleSource.INVENTORY : VolumePlan.ScheduleSource.STAGGERED,
                     repository, RepositoryLayout.repositoryUrl(settings.volsync().mover(), repository),
                     snapshotClass.map(Settings.SnapshotClass::name), maintenance, !onLonghorn,
                     inputs.restoreOf(v.app())));
@@ -64,12 +64,20 @@ public final class Planner {
         // Room for restic's or kopia's cache and index in the same scratch volume: a quarter, at most 512Mi.
         long scratch = drills.scratch().bytes().longValueExact();
         long budget = scratch - Math.min(scratch / 4, 512L << 20);
-        return volumes.stream().map(v -> new DrillPlan(v.app(), v.namespace(), v.app() + "-drill",
-                v.app() + "-drill-script", v.secretName(), settings.volsync().mover(), crons.get(v.app()),
-                v.interval().plus(slack), java.time.Duration.ofDays(drills.everyDays()).plus(slack), v.mover(), image,
-                drills.scratch(), budget, drills.everyDays(), drills.readSubsets(), drills.verifyPercent(),
-                drills.cpuLimit(), drills.memoryLimit(), RepositoryIdentity.Keep.of(v.policy().retain()),
-                drills.acceptedRepository(v.app()), drills.acceptedOldest(v.app()), RepositoryIdentity.Expected.none())).toList();
+        return volumes.stream().map(v -> DrillPlan.builder()
+                .app(v.app()).namespace(v.namespace())
+                .cronJobName(v.names().drillCronJob()).scriptConfigMap(v.names().drillScript()).secretName(v.secretName())
+                .mover(settings.volsync().mover()).identity(v.mover()).image(image)
+                .schedule(crons.get(v.app())).everyDays(drills.everyDays())
+                .maxAge(v.interval().plus(slack))
+                .staleAfter(java.time.Duration.ofDays(drills.everyDays()).plus(slack))
+                .scratch(drills.scratch()).scratchBudget(budget)
+                .readSubsets(drills.readSubsets()).verifyPercent(drills.verifyPercent())
+                .cpuLimit(drills.cpuLimit()).memoryLimit(drills.memoryLimit())
+                .keep(RepositoryIdentity.Keep.of(v.policy().retain()))
+                .acceptedRepository(drills.acceptedRepository(v.app())).acceptedOldest(drills.acceptedOldest(v.app()))
+                .expected(RepositoryIdentity.Expected.none())
+                .build()).toList();
     }
 
     /** A restore drill per backed-up database when database drills are enabled (StackInputs checked their times). */

@@ -37,13 +37,12 @@ public final class RepositoryLayout {
     }
 
     /**
-     * Kopia has no {@code pruneIntervalDays}: maintenance is a KopiaMaintenance schedule, run twelve hours after
-     * the backup slot on every n-th day of the month.
+     * Kopia has no {@code pruneIntervalDays}: maintenance is a KopiaMaintenance schedule, twelve hours after the
+     * backup's first run of the day (away from it), every {@code everyDays} days counted from the 1st of the month
+     * ({@link Cron#everyDays}).
      */
     public static Cron maintenanceSchedule(Cron backup, int everyDays) {
-        var fields = backup.fields();
-        int hour = fields.get(1).matches("[0-9]+") ? (Integer.parseInt(fields.get(1)) + 12) % 24 : 14;
-        var day = everyDays <= 1 ? "*" : "*/" + everyDays;
-        return new Cron(fields.get(0) + " " + hour + " " + day + " * *");
+        var maintenance = backup.firstTimeOfDay().plusHours(12);
+        return Cron.everyDays(everyDays, maintenance.getMinute(), maintenance.getHour());
     }
 }

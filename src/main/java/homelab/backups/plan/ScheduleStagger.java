@@ -45,21 +45,16 @@ public final class ScheduleStagger {
 
     /**
      * The cron of a volume {@code offset} minutes into its policy's slots: daily in the window, or every n hours
-     * from the offset's hour ({@code M h/n * * *}, robfig/cron's start/step form, which VolSync parses: backube/volsync
-     * v0.15.0 internal/controller/statemachine/machine.go getSchedule).
+     * from the offset's hour ({@link Cron#everyHours}).
      */
     public static Cron cron(homelab.backups.config.Policy.Cadence cadence, int offset) {
         if (cadence instanceof homelab.backups.config.Policy.Cadence.Window w) return dailyAt(w.start(), offset);
-        int hours = cadence.intervalHours(), minute = offset % 60, hour = offset / 60;
-        if (hours == 1) return new Cron(minute + " * * * *");
-        if (hours == 24) return new Cron(minute + " " + hour + " * * *");
-        return new Cron(minute + " " + hour + "/" + hours + " * * *");
+        return Cron.everyHours(cadence.intervalHours(), offset % 60, offset / 60);
     }
 
     /** The daily cron for a start {@code offset} minutes after {@code windowStart}. */
     public static Cron dailyAt(LocalTime windowStart, int offset) {
-        var t = windowStart.plusMinutes(offset);
-        return new Cron(t.getMinute() + " " + t.getHour() + " * * *");
+        return Cron.daily(windowStart.plusMinutes(offset));
     }
 
     static int preferredMinute(String app, int windowMinutes) {

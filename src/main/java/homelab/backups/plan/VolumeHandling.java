@@ -66,25 +66,91 @@ public record VolumeHandling(ClaimHandling claim, ChildOptions secret, ChildOpti
             replaceOnChanges = List.copyOf(replaceOnChanges);
         }
 
+        /** A named Kubernetes child after {@code dependsOn}: deleted before it is replaced, nothing else set. */
         static ChildOptions named(Dependency... dependsOn) {
-            return new ChildOptions(List.of(dependsOn), Optional.empty(), Optional.empty(), List.of(), List.of(), true,
-                    false, Optional.empty(), Optional.empty());
+            return new Builder(List.of(dependsOn)).build();
         }
 
         ChildOptions retainedOnDelete() {
-            return new ChildOptions(dependsOn, protect, importId, ignoreChanges, replaceOnChanges, deleteBeforeReplace,
-                    true, createTimeout, updateTimeout);
+            return toBuilder().retainOnDelete(true).build();
         }
 
         /** The Job's spec is immutable: a changed check (a new release's script) is a new Job, run again. */
         ChildOptions replacedOnChanges(List<String> paths) {
-            return new ChildOptions(dependsOn, protect, importId, ignoreChanges, paths, deleteBeforeReplace,
-                    retainOnDelete, createTimeout, updateTimeout);
+            return toBuilder().replaceOnChanges(paths).build();
         }
 
+        /** Create and update may each take {@code timeout} (the child waits for what it starts). */
         ChildOptions waiting(Duration timeout) {
-            return new ChildOptions(dependsOn, protect, importId, ignoreChanges, replaceOnChanges, deleteBeforeReplace,
-                    retainOnDelete, Optional.of(timeout), Optional.of(timeout));
+            return toBuilder().createTimeout(Optional.of(timeout)).updateTimeout(Optional.of(timeout)).build();
+        }
+
+        Builder toBuilder() {
+            return new Builder(dependsOn).protect(protect).importId(importId).ignoreChanges(ignoreChanges)
+                    .replaceOnChanges(replaceOnChanges).deleteBeforeReplace(deleteBeforeReplace)
+                    .retainOnDelete(retainOnDelete).createTimeout(createTimeout).updateTimeout(updateTimeout);
+        }
+
+        /** Options by name; starts as {@link #named}: deleted before replaced, nothing else set. */
+        static final class Builder {
+            private final List<Dependency> dependsOn;
+            private Optional<Boolean> protect = Optional.empty();
+            private Optional<String> importId = Optional.empty();
+            private List<String> ignoreChanges = List.of();
+            private List<String> replaceOnChanges = List.of();
+            private boolean deleteBeforeReplace = true;
+            private boolean retainOnDelete = false;
+            private Optional<Duration> createTimeout = Optional.empty();
+            private Optional<Duration> updateTimeout = Optional.empty();
+
+            Builder(List<Dependency> dependsOn) {
+                this.dependsOn = dependsOn;
+            }
+
+            Builder protect(Optional<Boolean> protect) {
+                this.protect = protect;
+                return this;
+            }
+
+            Builder importId(Optional<String> importId) {
+                this.importId = importId;
+                return this;
+            }
+
+            Builder ignoreChanges(List<String> paths) {
+                this.ignoreChanges = paths;
+                return this;
+            }
+
+            Builder replaceOnChanges(List<String> paths) {
+                this.replaceOnChanges = paths;
+                return this;
+            }
+
+            Builder deleteBeforeReplace(boolean deleteBeforeReplace) {
+                this.deleteBeforeReplace = deleteBeforeReplace;
+                return this;
+            }
+
+            Builder retainOnDelete(boolean retainOnDelete) {
+                this.retainOnDelete = retainOnDelete;
+                return this;
+            }
+
+            Builder createTimeout(Optional<Duration> timeout) {
+                this.createTimeout = timeout;
+                return this;
+            }
+
+            Builder updateTimeout(Optional<Duration> timeout) {
+                this.updateTimeout = timeout;
+                return this;
+            }
+
+            ChildOptions build() {
+                return new ChildOptions(dependsOn, protect, importId, ignoreChanges, replaceOnChanges,
+                        deleteBeforeReplace, retainOnDelete, createTimeout, updateTimeout);
+            }
         }
     }
 
@@ -120,8 +186,9 @@ public record VolumeHandling(ClaimHandling claim, ChildOptions secret, ChildOpti
         var pvcAfter = new java.util.ArrayList<Dependency>(List.of(Dependency.EARLIER_WAVES));
         if (destination.isPresent()) pvcAfter.add(Dependency.DESTINATION);
         if (keptVolume.isPresent()) pvcAfter.add(Dependency.KEPT_VOLUME);
-        var pvc = new ChildOptions(pvcAfter, Optional.of(claim.protect()), claim.importId(), claim.ignoreChanges(),
-                claim.replaceOnChanges(), claim.deleteBeforeReplace(), false, claim.createTimeout(), Optional.empty());
+        var pvc = new ChildOptions.Builder(pvcAfter).protect(Optional.of(claim.protect())).importId(claim.importId())
+                .ignoreChanges(claim.ignoreChanges()).replaceOnChanges(claim.replaceOnChanges())
+                .deleteBeforeReplace(claim.deleteBeforeReplace()).createTimeout(claim.createTimeout()).build();
 
         // An adopted PVC exists already, and keeping it free of dependents lets `pulumi state delete` forget it when
         // its app leaves the inventory (README: Stop backing up an app); a restored one must exist before the first

@@ -20,7 +20,7 @@ import java.util.Optional;
  *                       {@link #schedule} and {@link #policy}
  * @param policy         the backup policy: schedule cadence, retention, prune interval
  * @param schedule       the backup start: the volume's own cron or its staggered slot
- * @param scheduleSource "staggered" (a slot in the window) or "inventory" (the volume's own schedule)
+ * @param scheduleSource where {@link #schedule} comes from
  * @param repository     where the backups go: the target, {@code <namespace>/<app>} in its volume bucket, the Secret
  * @param repositoryUrl  the repository URL as the mover reads it (restic {@code s3:http://…}, kopia {@code s3://…})
  * @param snapshotClass  the VolumeSnapshotClass for Snapshot/Clone sources and for populator restores
@@ -33,13 +33,21 @@ public record VolumePlan(
         VolumeNames names,
         Policy policy,
         Cron schedule,
-        String scheduleSource,
+        ScheduleSource scheduleSource,
         Repository repository,
         String repositoryUrl,
         Optional<String> snapshotClass,
         Optional<Cron> maintenanceSchedule,
         boolean cleanupTempPvc,
         Optional<RestoreRequest> restore) {
+
+    /** Where a volume's backup schedule comes from. */
+    public enum ScheduleSource {
+        /** A slot of its policy's window or interval (ScheduleStagger). */
+        STAGGERED,
+        /** The volume's own {@code schedule} in the inventory. */
+        INVENTORY
+    }
 
     public String app() {
         return volume.app();
@@ -63,6 +71,11 @@ public record VolumePlan(
 
     public String storageClass() {
         return volume.storageClass();
+    }
+
+    /** Bound to a static PV ({@link Volume#staticPv}). */
+    public boolean staticPv() {
+        return volume.staticPv();
     }
 
     public CopyMethod copyMethod() {
@@ -95,7 +108,7 @@ public record VolumePlan(
      * {@code copyMethod: Snapshot} (docs/design.md correction 2), which a static PV cannot provide.
      */
     public boolean populatorRestore() {
-        return snapshotClass.isPresent() && !storageClass().isEmpty();
+        return snapshotClass.isPresent() && !volume.staticPv();
     }
 
     /** The longest time between two scheduled backups: what "late" is measured against (alerts, drills, verify). */

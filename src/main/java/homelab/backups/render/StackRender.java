@@ -233,7 +233,7 @@ public final class StackRender {
                     ? "fresh-start (a claim with no data yet: filled from latest, else empty; preview reads the claim)"
                     : "REPLACE from " + r.text() + " (" + r.id() + ")").orElse("-");
             rows.add(List.of(v.app(), v.namespace(), v.pvc(), v.capacity().text(), v.policy().name(),
-                    v.schedule().text() + (v.scheduleSource().equals("staggered") ? "" : " (own)"),
+                    v.schedule().text() + (v.scheduleSource() == homelab.backups.plan.VolumePlan.ScheduleSource.STAGGERED ? "" : " (own)"),
                     keeps(v.policy().retain()), v.repositoryPath(), mover, v.copyMethod().apiName(),
                     drills.getOrDefault(v.app(), "-"), restore));
         }

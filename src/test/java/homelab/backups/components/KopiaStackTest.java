@@ -20,6 +20,7 @@ class KopiaStackTest {
     static final String DRILL_IMAGE = "registry.example.invalid/perfectra1n/volsync:0.17.11";
     static MockedRun run;
     static MockedRun restoring;
+    static homelab.backups.plan.StackPlan plan;
 
     @BeforeAll
     static void runKopiaStack() {
@@ -27,7 +28,8 @@ class KopiaStackTest {
         var config = TestStacks.with(TestStacks.with(TestStacks.prodConfig(), "volsync", "{\"mover\": \"kopia\", \"chart\": "
                 + "{\"repository\": \"oci://example.invalid/charts-mirror\", \"name\": \"volsync-perfectra1n\", \"version\": \"0.18.5\"}}"),
                 "drills", "{\"image\": \"" + DRILL_IMAGE + "\"}");
-        run = MockedRun.of(Planner.plan(TestStacks.load(config)));
+        plan = Planner.plan(TestStacks.load(config));
+        run = MockedRun.of(plan);
         assertEquals(0, run.result().exitCode(), () -> run.result().exceptions().toString());
         restoring = MockedRun.of(Planner.plan(TestStacks.load(TestStacks.with(config, "restore", "{\"nginx\": \"latest\"}"))));
         assertEquals(0, restoring.result().exitCode(), () -> restoring.result().exceptions().toString());
@@ -68,8 +70,12 @@ class KopiaStackTest {
         var maintenance = named("nginx-maintenance");
         assertEquals("kubernetes:volsync.backube/v1alpha1:KopiaMaintenance", maintenance.type());
         assertEquals("nginx-backup-repo", at(maintenance.inputs(), "spec.repository.repository"));
-        var schedule = (String) at(maintenance.inputs(), "spec.trigger.schedule");
-        assertTrue(schedule.matches("[0-9]+ 14 \\*/7 \\* \\*"), schedule);
+        var schedule = new homelab.backups.config.Cron((String) at(maintenance.inputs(), "spec.trigger.schedule"));
+        var nginx = plan.volumes().stream().filter(v -> v.app().equals("nginx")).findFirst().orElseThrow();
+        assertEquals(java.time.Duration.ofDays(nginx.policy().pruneIntervalDays()), schedule.longestGap(),
+                schedule + ": maintenance at least every prune interval of the volume's policy, month ends included");
+        assertEquals(nginx.schedule().firstTimeOfDay().plusHours(12), schedule.firstTimeOfDay(),
+                schedule + ": twelve hours after the backup");
     }
 
     @Test

@@ -77,7 +77,8 @@ class PlanTest {
         var nginx = plan.volumes().stream().filter(v -> v.app().equals("nginx")).findFirst().orElseThrow();
         assertEquals(entry, nginx.volume(), "the entry as written, not a copy of some of its fields");
         // Live object names: a change here renames (deletes and re-creates) every volume's objects.
-        assertEquals(new VolumeNames("nginx-backup-repo", "nginx-backup", "nginx-restore", "nginx-maintenance"), nginx.names());
+        assertEquals(new VolumeNames("nginx-backup-repo", "nginx-backup", "nginx-restore", "nginx-maintenance",
+                "nginx-drill", "nginx-drill-script"), nginx.names());
         assertEquals("nginx-restore", nginx.destinationName());
         assertEquals(entry.pvc(), nginx.pvc());
     }
