@@ -77,6 +77,35 @@ public final class TestStacks {
         return Planner.plan(load(prodConfig()));
     }
 
+    /**
+     * The test stack's directory (src/test/resources/stacks/test): {@code Pulumi.test.yaml} and its inventory, values
+     * that are arbitrary and cover every mode. Tests that state a rule run on it, so changing prod moves none of them.
+     */
+    public static final Path TEST_STACK = PROJECT.resolve("src/test/resources/stacks/test");
+
+    /** The test stack's settings (its inventory path is relative to the project, as a stack file's is). */
+    public static StackConfig testConfig() {
+        return StackFile.stackConfig(TEST_STACK, "test");
+    }
+
+    /** The test stack's inventory text, for tests that vary it ({@link #writeInventory}). */
+    public static String testInventoryText() {
+        try {
+            return Files.readString(TEST_STACK.resolve("inventory.yaml"));
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    public static StackPlan testPlan() {
+        return Planner.plan(load(testConfig()));
+    }
+
+    /** The test stack with its inventory replaced by {@code inventoryYaml}. */
+    public static StackConfig testWithInventory(String inventoryYaml) {
+        return with(testConfig(), "inventory", writeInventory(inventoryYaml));
+    }
+
     /** {@code base} with some top-level keys replaced (values as JSON or plain text); null removes a key. */
     public static StackConfig with(StackConfig base, Map<String, String> overrides) {
         var values = new LinkedHashMap<String, String>();
