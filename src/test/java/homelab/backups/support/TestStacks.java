@@ -117,6 +117,32 @@ public final class TestStacks {
         return StackConfig.of(base.stack(), values);
     }
 
+    /**
+     * {@code base} with some fields of one setting replaced and the rest kept: {@code fieldsJson} is merged into the
+     * setting's JSON object, nested objects field by field ({@code {"window": {"start": "05:00"}}} keeps the window's
+     * minutes; {@code null} removes a field). For a variation that is about one field, so the stack's other values
+     * still hold.
+     */
+    public static StackConfig withFields(StackConfig base, String key, String fieldsJson) {
+        var gson = new com.google.gson.Gson();
+        var current = base.text(key).map(t -> com.google.gson.JsonParser.parseString(t).getAsJsonObject())
+                .orElseGet(com.google.gson.JsonObject::new);
+        merge(current, com.google.gson.JsonParser.parseString(fieldsJson).getAsJsonObject());
+        return with(base, key, gson.toJson(current));
+    }
+
+    private static void merge(com.google.gson.JsonObject into, com.google.gson.JsonObject from) {
+        for (var e : from.entrySet()) {
+            if (e.getValue().isJsonNull()) {
+                into.remove(e.getKey());
+            } else if (e.getValue().isJsonObject() && into.has(e.getKey()) && into.get(e.getKey()).isJsonObject()) {
+                merge(into.getAsJsonObject(e.getKey()), e.getValue().getAsJsonObject());
+            } else {
+                into.add(e.getKey(), e.getValue());
+            }
+        }
+    }
+
     public static StackConfig with(StackConfig base, String key, String value) {
         var overrides = new LinkedHashMap<String, String>();
         overrides.put(key, value);
