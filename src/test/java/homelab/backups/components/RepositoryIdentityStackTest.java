@@ -60,8 +60,7 @@ class RepositoryIdentityStackTest {
 
     @Test
     void onlyTheAcknowledgementReplacesIt() {
-        var config = TestStacks.with(TestStacks.prodConfig(), "drills", "{\"everyDays\": 7, \"window\": {\"start\": \"04:00\", "
-                + "\"minutes\": 120}, \"scratch\": \"2Gi\", \"acceptRepository\": {\"immich\": \"" + NEW + "\"}}");
+        var config = TestStacks.withFields(TestStacks.prodConfig(), "drills", "{\"acceptRepository\": {\"immich\": \"" + NEW + "\"}}");
         StackPlan plan = Planner.plan(TestStacks.load(config));
         var d = plan.drills().stream().filter(p -> p.app().equals("immich")).findFirst().orElseThrow();
         var live = MockCluster.asInventory(plan).withObject(liveCronJob(d.namespace(), d.cronJobName(),

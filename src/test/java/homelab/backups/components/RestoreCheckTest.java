@@ -4,6 +4,8 @@ import static homelab.backups.support.Registrations.dependsOn;
 import static homelab.backups.support.Registrations.named;
 import static homelab.backups.support.Registrations.ofType;
 import static homelab.backups.support.Registrations.options;
+import static homelab.backups.support.RunAssert.assertThat;
+import static homelab.backups.components.VolumeRestoreTest.APP;
 import static homelab.backups.support.TestStacks.at;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -13,6 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import homelab.backups.kubernetes.DrillSpecs;
 import homelab.backups.plan.RestoreCheck;
 import homelab.backups.render.MockedRun;
+import homelab.backups.support.RunAssert;
 import homelab.backups.support.TestStacks;
 import java.util.List;
 import java.util.Map;
@@ -20,7 +23,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Issue 21 part 2: every ReplicationDestination waits for a Job that lists the repository read-only; the Job is what
- * a restore with nothing to restore fails at, before a destination, PVC or kept volume is touched.
+ * a restore with nothing to restore fails at, before a destination, PVC or kept volume is touched. Run on the test
+ * stack, restoring {@link VolumeRestoreTest#APP}.
  */
 class RestoreCheckTest {
     static final String JOB = "kubernetes:batch/v1:Job";
@@ -32,59 +36,58 @@ class RestoreCheckTest {
 
     @Test
     void aRestoreRunsItsCheckFirstAndTheDestinationWaitsForIt() {
-        var run = VolumeRestoreTest.restoring("{\"nginx\": \"previous:2\"}");
-        var v = volume(run, "nginx");
-        var job = named(run, "nginx-restore-check");
-        assertEquals(JOB, job.type());
-        assertTrue(((String) at(job.inputs(), "metadata.name")).matches("nginx-restore-check-[0-9a-f]{8}"));
-        assertEquals("nginx-example", at(job.inputs(), "metadata.namespace"));
-        assertEquals(Map.of(RestoreCheck.LABEL, "nginx"), at(job.inputs(), "metadata.labels"));
-        assertTrue(dependsOn(run, "nginx-destination").contains(v.restoreCheck().orElseThrow()),
+        var run = VolumeRestoreTest.restoring("{\"" + APP + "\": \"previous:2\"}");
+        var planned = VolumeRestoreTest.planned(APP);
+        var v = volume(run, APP);
+        var job = assertThat(run).resource(JOB, APP + "-restore-check");
+        job.input("metadata.name").matches(APP + "-restore-check-[0-9a-f]{8}");
+        job.input("metadata.namespace").isEqualTo(planned.namespace());
+        job.input("metadata.labels").isEqualTo(Map.of(RestoreCheck.LABEL, APP));
+        assertTrue(dependsOn(run, APP + "-destination").contains(v.restoreCheck().orElseThrow()),
                 "the destination exists only after its check passed");
-        assertTrue(dependsOn(run, "nginx-restore-check").contains(v.repositorySecret()));
-        assertFalse(dependsOn(run, "nginx-restore-check").contains(v.pvc()));
-        assertEquals(RestoreCheck.AWAIT, options(run, "nginx-restore-check").getCustomTimeouts().orElseThrow().getCreate().orElseThrow());
+        assertTrue(dependsOn(run, APP + "-restore-check").contains(v.repositorySecret()));
+        assertFalse(dependsOn(run, APP + "-restore-check").contains(v.pvc()));
+        assertEquals(RestoreCheck.AWAIT, options(run, APP + "-restore-check").getCustomTimeouts().orElseThrow().getCreate().orElseThrow());
 
-        var spec = (Map<?, ?>) at(job.inputs(), "spec");
-        assertEquals(0.0, spec.get("backoffLimit"), "one verdict, no retries of a refusal");
-        assertEquals((double) RestoreCheck.DEADLINE.toSeconds(), spec.get("activeDeadlineSeconds"));
-        assertNull(spec.get("podFailurePolicy"),
-                "the provider fails a Job only on BackoffLimitExceeded or DeadlineExceeded; any other reason waits for the timeout");
-        var pod = (Map<?, ?>) at(job.inputs(), "spec.template.spec");
-        assertEquals(false, pod.get("automountServiceAccountToken"), "no API access");
-        assertEquals("Never", pod.get("restartPolicy"));
-        assertEquals(Map.of(RestoreCheck.LABEL, "nginx"), at(job.inputs(), "spec.template.metadata.labels"));
-        var container = (Map<?, ?>) ((List<?>) pod.get("containers")).get(0);
-        var drillImage = ((Map<?, ?>) ((List<?>) at(named(run, "nginx-drill").inputs(), "spec.jobTemplate.spec.template.spec.containers"))
-                .get(0)).get("image");
-        assertEquals(drillImage, container.get("image"), "the pinned mover image, as the drills use");
-        var command = (List<?>) container.get("command");
+        job.input("spec.backoffLimit").isEqualTo(0); // one verdict, no retries of a refusal
+        job.input("spec.activeDeadlineSeconds").isEqualTo(RestoreCheck.DEADLINE.toSeconds());
+        // the provider fails a Job only on BackoffLimitExceeded or DeadlineExceeded; any other reason waits for the timeout
+        job.input("spec.podFailurePolicy").isAbsent();
+        var pod = job.input("spec.template.spec");
+        pod.input("automountServiceAccountToken").isEqualTo(false); // no API access
+        pod.input("restartPolicy").isEqualTo("Never");
+        job.input("spec.template.metadata.labels").isEqualTo(Map.of(RestoreCheck.LABEL, APP));
+        var container = pod.input("containers[0]");
+        var drillImage = assertThat(run).resource(RunAssert.CRON_JOB, APP + "-drill")
+                .input("spec.jobTemplate.spec.template.spec.containers[0].image").value();
+        container.input("image").isEqualTo(drillImage); // the pinned mover image, as the drills use
+        var command = container.input("command").asList();
         assertEquals(List.of("/bin/bash", "-c"), command.subList(0, 2));
         assertEquals(DrillSpecs.script(RestoreCheck.SCRIPT), command.get(2), "drills/restore-check.sh, as tested");
-        assertEquals(Map.of("secretRef", Map.of("name", at(named(run, "nginx-repository").inputs(), "metadata.name"))),
-                ((List<?>) container.get("envFrom")).get(0), "the repository Secret, as the drill");
-        var env = ((List<?>) container.get("env")).stream().map(e -> (Map<?, ?>) e)
-                .collect(java.util.stream.Collectors.toMap(e -> (String) e.get("name"), e -> (String) e.get("value")));
+        // the repository Secret, as the drill
+        container.input("envFrom[0]").isEqualTo(Map.of("secretRef", Map.of("name", planned.secretName())));
+        assertThat(run).resource(RunAssert.SECRET, APP + "-repository").input("metadata.name").isEqualTo(planned.secretName());
+        var env = envOf(run, APP);
         assertEquals("2", env.get("SELECT_PREVIOUS"));
         assertEquals("false", env.get("CHECK_ALLOW_EMPTY"));
-        var limits = (Map<?, ?>) ((Map<?, ?>) container.get("resources")).get("limits");
-        assertTrue(limits.containsKey("cpu") && limits.containsKey("memory"));
-        var security = (Map<?, ?>) container.get("securityContext");
-        assertEquals(true, security.get("readOnlyRootFilesystem"));
-        assertEquals(false, security.get("allowPrivilegeEscalation"));
-        assertEquals(true, security.get("runAsNonRoot"));
+        container.input("resources.limits").satisfies("cpu and memory limits", l -> l instanceof Map<?, ?> m
+                && m.containsKey("cpu") && m.containsKey("memory"));
+        var security = container.input("securityContext");
+        security.input("readOnlyRootFilesystem").isEqualTo(true);
+        security.input("allowPrivilegeEscalation").isEqualTo(false);
+        security.input("runAsNonRoot").isEqualTo(true);
     }
 
     @Test
     void withoutARequestThereIsNoCheckAndNoDestination() {
-        var run = VolumeRestoreTest.run(TestStacks.prodConfig());
+        var run = VolumeRestoreTest.run(TestStacks.testConfig());
         assertEquals(List.of(), ofType(run, JOB), "nothing runs while nobody restores");
         assertEquals(List.of(), ofType(run, DESTINATION));
     }
 
     @Test
     void inDisasterRecoveryEveryDestinationWaitsForTheCheckOfItsOwnApp() {
-        var run = VolumeRestoreTest.run(TestStacks.with(TestStacks.prodConfig(), "recovery", "{\"disasterRecovery\": true}"));
+        var run = VolumeRestoreTest.run(TestStacks.withFields(TestStacks.testConfig(), "recovery", "{\"disasterRecovery\": true}"));
         var destinations = ofType(run, DESTINATION);
         assertFalse(destinations.isEmpty());
         assertEquals(destinations.size(), ofType(run, JOB).size(), "one check per destination, none without one");
@@ -104,7 +107,7 @@ class RestoreCheckTest {
         // Issue 21 part 2: a destination that restored nothing (VolSync reports success then) stops disaster recovery
         // before the app's PVC is created, naming the app; before, DR took Output.of(true) as its evidence.
         var plan = homelab.backups.plan.Planner.plan(TestStacks.load(
-                TestStacks.with(TestStacks.prodConfig(), "recovery", "{\"disasterRecovery\": true}")));
+                TestStacks.withFields(TestStacks.testConfig(), "recovery", "{\"disasterRecovery\": true}")));
         var mocks = homelab.backups.render.RecordingMocks.withPlaceholders(plan.inputs().settings()).reporting(destination ->
                 homelab.backups.render.RecordingMocks.status(BackedUpVolume.DISASTER_RECOVERY_TRIGGER,
                         "No eligible snapshots found\n=== No data will be restored ==="));
@@ -122,8 +125,7 @@ class RestoreCheckTest {
     }
 
     static Map<String, String> envOf(MockedRun run, String app) {
-        var containers = (List<?>) at(named(run, app + "-restore-check").inputs(), "spec.template.spec.containers");
-        var env = (List<?>) ((Map<?, ?>) containers.get(0)).get("env");
+        var env = assertThat(run).resource(JOB, app + "-restore-check").input("spec.template.spec.containers[0].env").asList();
         return env.stream().map(e -> (Map<?, ?>) e)
                 .collect(java.util.stream.Collectors.toMap(e -> (String) e.get("name"), e -> (String) e.get("value")));
     }

@@ -3,6 +3,7 @@ package homelab.backups.components;
 import static homelab.backups.support.Registrations.dependsOn;
 import static homelab.backups.support.Registrations.options;
 import static homelab.backups.support.Registrations.named;
+import static homelab.backups.support.RunAssert.assertThat;
 import static homelab.backups.support.TestStacks.at;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -13,7 +14,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import homelab.backups.config.StackConfig;
 import homelab.backups.plan.Planner;
 import homelab.backups.render.MockedRun;
+import homelab.backups.plan.VolumePlan;
 import homelab.backups.render.RecordingMocks.Registration;
+import homelab.backups.support.RunAssert;
 import homelab.backups.support.TestStacks;
 import java.time.Duration;
 import java.util.List;
@@ -25,9 +28,14 @@ import org.junit.jupiter.api.Test;
 /**
  * Issue 4: one config value restores one app's volume — trigger, wait, then replace — and nothing else can lose
  * data. Mocks show what the program asks the engine for (options, annotations, order); the replace itself is the
- * engine's job and is exercised by the end-to-end suite.
+ * engine's job and is exercised by the end-to-end suite. Run on the test stack (src/test/resources/stacks/test): the
+ * restored volume is {@link #APP}, and what its objects carry is stated against its plan.
  */
 class VolumeRestoreTest {
+    /** The test stack's volume these tests restore: a Snapshot volume of the default policy. */
+    static final String APP = "alpha";
+    /** Another volume, restored to a point in time inside its retention. */
+    static final String OTHER = "charlie";
     static final String RESTORE_PATH = "metadata.annotations[\"" + BackedUpVolume.RESTORE_ANNOTATION + "\"]";
 
     static MockedRun run(StackConfig config) {
@@ -37,133 +45,145 @@ class VolumeRestoreTest {
     }
 
     static MockedRun restoring(String json) {
-        return run(TestStacks.with(TestStacks.prodConfig(), "restore", json));
+        return run(TestStacks.with(TestStacks.testConfig(), "restore", json));
+    }
+
+    static VolumePlan planned(String app) {
+        return TestStacks.testPlan().volumes().stream().filter(v -> v.app().equals(app)).findFirst().orElseThrow();
     }
 
 
 
     @Test
     void theDestinationIsTriggeredAndAwaitedBeforeThePvcIsReplaced() {
-        var run = restoring("{\"nginx\": \"latest\"}");
-        var id = TestStacks.load(TestStacks.with(TestStacks.prodConfig(), "restore", "{\"nginx\": \"latest\"}")).restoreOf("nginx").orElseThrow().id();
+        var run = restoring("{\"" + APP + "\": \"latest\"}");
+        var inputs = TestStacks.load(TestStacks.with(TestStacks.testConfig(), "restore", "{\"" + APP + "\": \"latest\"}"));
+        var id = inputs.restoreOf(APP).orElseThrow().id();
         assertTrue(id.matches("r-latest-[0-9a-f]{8}"), id);
+        var v = planned(APP);
 
-        var destination = named(run, "nginx-destination");
-        var restic = (Map<?, ?>) at(destination.inputs(), "spec.restic");
-        assertEquals("Snapshot", restic.get("copyMethod"), "correction 2: a dataSourceRef needs Snapshot");
-        assertEquals("1Gi", restic.get("capacity"));
-        assertEquals(List.of("ReadWriteOnce"), restic.get("accessModes"));
-        assertEquals("longhorn", restic.get("storageClassName"));
-        assertEquals("longhorn-snap", restic.get("volumeSnapshotClassName"));
-        assertNull(restic.get("destinationPVC"), "correction 2: never Direct into the app's own PVC");
-        assertEquals(false, restic.get("cleanupTempPVC"), "Longhorn snap snapshots live in that volume");
-        assertTrue(restic.get("moverSecurityContext") instanceof Map);
-        assertNull(at(destination.inputs(), "spec.paused"), "a destination exists only to restore");
-        assertEquals(id, at(destination.inputs(), "spec.trigger.manual"), "the trigger is the request id");
-        assertEquals("jsonpath={.status.lastManualSync}=" + id,
-                ((Map<?, ?>) at(destination.inputs(), "metadata.annotations")).get(BackedUpVolume.WAIT_FOR_ANNOTATION),
-                "pulumi up must wait until VolSync reports this very trigger (correction 3)");
-        var timeouts = options(run, "nginx-destination").getCustomTimeouts().orElseThrow();
-        assertEquals(Duration.ofHours(24), timeouts.getCreate().orElseThrow());
-        assertEquals(Duration.ofHours(24), timeouts.getUpdate().orElseThrow(), "a new request on an existing destination waits as long");
+        var destination = assertThat(run).resource(RunAssert.REPLICATION_DESTINATION, APP + "-destination");
+        var restic = destination.input("spec.restic");
+        restic.input("copyMethod").isEqualTo("Snapshot"); // correction 2: a dataSourceRef needs Snapshot
+        restic.input("capacity").isEqualTo(v.capacity().text());
+        restic.input("accessModes").isEqualTo(v.accessModes().stream().map(m -> m.apiName()).toList());
+        restic.input("storageClassName").isEqualTo(v.storageClass());
+        restic.input("volumeSnapshotClassName").isEqualTo(v.snapshotClass().orElseThrow());
+        restic.input("destinationPVC").isAbsent(); // correction 2: never Direct into the app's own PVC
+        restic.input("cleanupTempPVC").isEqualTo(false); // Longhorn snap snapshots live in that volume
+        restic.input("moverSecurityContext").isEqualTo(Map.of("runAsUser", v.mover().uid(), "runAsGroup", v.mover().gid(),
+                "fsGroup", v.mover().fsGroup()));
+        destination.input("spec.paused").isAbsent(); // a destination exists only to restore
+        destination.input("spec.trigger.manual").isEqualTo(id); // the trigger is the request id
+        // pulumi up must wait until VolSync reports this very trigger (correction 3)
+        destination.input("metadata.annotations[\"" + BackedUpVolume.WAIT_FOR_ANNOTATION + "\"]")
+                .isEqualTo("jsonpath={.status.lastManualSync}=" + id);
+        var timeouts = options(run, APP + "-destination").getCustomTimeouts().orElseThrow();
+        var timeout = inputs.settings().restore().timeout();
+        assertEquals(timeout, timeouts.getCreate().orElseThrow());
+        assertEquals(timeout, timeouts.getUpdate().orElseThrow(), "a new request on an existing destination waits as long");
 
-        var pvc = named(run, "nginx-pvc");
-        var kept = run.stack().review().volumeToKeep("nginx").orElseThrow();
-        assertEquals(Map.of(BackedUpVolume.RESTORE_ANNOTATION, id, homelab.backups.kubernetes.LiveCluster.KEPT_VOLUME_ANNOTATION, kept),
-                at(pvc.inputs(), "metadata.annotations"), "the restored PVC names its request and the volume it kept");
-        assertEquals(Map.of("apiGroup", "volsync.backube", "kind", "ReplicationDestination", "name", "nginx-restore"),
-                at(pvc.inputs(), "spec.dataSourceRef"));
-        var o = options(run, "nginx-pvc");
+        var pvc = assertThat(run).resource(RunAssert.PVC, APP + "-pvc");
+        var kept = run.stack().review().volumeToKeep(APP).orElseThrow();
+        // the restored PVC names its request and the volume it kept
+        pvc.input("metadata.annotations").isEqualTo(Map.of(BackedUpVolume.RESTORE_ANNOTATION, id,
+                homelab.backups.kubernetes.LiveCluster.KEPT_VOLUME_ANNOTATION, kept));
+        pvc.input("spec.dataSourceRef").isEqualTo(Map.of("apiGroup", "volsync.backube", "kind", "ReplicationDestination",
+                "name", v.destinationName()));
+        var o = options(run, APP + "-pvc");
         assertFalse(o.isProtect(), "the requested PVC must be deletable");
         assertFalse(o.isRetainOnDelete(), "a retained delete would leave the old PVC and the re-create would collide");
-        assertFalse(options(run(TestStacks.prodConfig()), "nginx-pvc").isRetainOnDelete(),
+        assertFalse(options(run(TestStacks.testConfig()), APP + "-pvc").isRetainOnDelete(),
                 "the engine deletes with the flag in state: the idle PVC must not be retained either");
         assertTrue(o.getDeleteBeforeReplace());
         assertEquals(List.of("metadata", "spec"), o.getReplaceOnChanges(),
                 "the provider reports only top-level diff keys: a narrower path never matches (seen end to end)");
         assertTrue(o.getImportId().isEmpty(), "the PVC is already managed; a restore never imports");
-        assertTrue(dependsOn(run, "nginx-pvc").contains(run.stack().volumes().volumes().stream()
-                .filter(v -> v.pulumiResourceName().equals("nginx")).findFirst().orElseThrow().destination().orElseThrow()),
+        assertTrue(dependsOn(run, APP + "-pvc").contains(run.stack().volumes().volumes().stream()
+                .filter(b -> b.pulumiResourceName().equals(APP)).findFirst().orElseThrow().destination().orElseThrow()),
                 "the PVC is recreated only after the destination's wait finished");
-        assertTrue(dependsOn(run, "nginx-source").contains(run.stack().volumes().volumes().stream()
-                .filter(v -> v.pulumiResourceName().equals("nginx")).findFirst().orElseThrow().pvc()),
+        assertTrue(dependsOn(run, APP + "-source").contains(run.stack().volumes().volumes().stream()
+                .filter(b -> b.pulumiResourceName().equals(APP)).findFirst().orElseThrow().pvc()),
                 "backups resume only after the restored PVC exists");
     }
 
     @Test
     void everyOtherPvcStaysProtectedAndUntouched() {
-        var prod = run(TestStacks.prodConfig());
-        var run = restoring("{\"nginx\": \"previous:2\"}");
-        var before = prod.mocks().registrations().stream().collect(Collectors.toMap(Registration::name, r -> r));
+        var idle = run(TestStacks.testConfig());
+        var run = restoring("{\"" + APP + "\": \"previous:2\"}");
+        var v = planned(APP);
+        var before = idle.mocks().registrations().stream().collect(Collectors.toMap(Registration::name, r -> r));
         for (var r : run.mocks().registrations()) {
-            if (r.name().startsWith("nginx-") || r.name().equals("nginx")) continue;
-            assertEquals(before.get(r.name()).inputs(), r.inputs(), r.name() + " changed by nginx's restore");
+            if (r.name().startsWith(APP + "-") || r.name().equals(APP)) continue;
+            assertEquals(before.get(r.name()).inputs(), r.inputs(), r.name() + " changed by " + APP + "'s restore");
             if (r.type().equals("kubernetes:core/v1:PersistentVolumeClaim")) {
                 assertTrue(options(run, r.name()).isProtect(), r.name());
             }
         }
-        assertEquals(2.0, at(named(run, "nginx-destination").inputs(), "spec.restic.previous"));
-        assertTrue(run.warnings().stream().anyMatch(w -> w.contains("PVC nginx-example/nginx-storage will be DELETED")
+        assertThat(run).resource(RunAssert.REPLICATION_DESTINATION, APP + "-destination").input("spec.restic.previous").isEqualTo(2);
+        assertTrue(run.warnings().stream().anyMatch(w -> w.contains("PVC " + v.namespace() + "/" + v.pvc() + " will be DELETED")
                 && w.contains("'previous:2'") && w.contains("scale it to 0 replicas") && w.contains("ArgoCD")),
                 run.warnings()::toString);
-        assertEquals(1, run.warnings().size(), "only the requested app is announced");
+        var announced = run.warnings().stream().filter(w -> !idle.warnings().contains(w)).toList();
+        assertEquals(1, announced.size(), () -> "only the requested app is announced: " + announced);
     }
 
     @Test
     void aPointInTimeBecomesRestoreAsOf() {
-        var run = restoring("{\"nestmtx\": \"2026-11-27T03:30:00+01:00\"}");
-        assertEquals("2026-11-27T02:30:00Z", at(named(run, "nestmtx-destination").inputs(), "spec.restic.restoreAsOf"),
-                "RFC 3339 with a T, normalised to UTC");
+        var run = restoring("{\"" + OTHER + "\": \"2026-11-27T03:30:00+01:00\"}");
+        // RFC 3339 with a T, normalised to UTC
+        assertThat(run).resource(RunAssert.REPLICATION_DESTINATION, OTHER + "-destination").input("spec.restic.restoreAsOf")
+                .isEqualTo("2026-11-27T02:30:00Z");
     }
 
     @Test
     void theSameRequestIsIdempotentAndANewLabelRestoresAgain() {
-        var first = restoring("{\"nginx\": \"latest\"}");
-        var again = restoring("{\"nginx\": \"latest\"}");
-        for (var name : List.of("nginx-destination", "nginx-pvc", "nginx-source", "nginx-repository")) {
-            assertEquals(named(first, name).inputs(), named(again, name).inputs(), name);
+        var first = restoring("{\"" + APP + "\": \"latest\"}");
+        var again = restoring("{\"" + APP + "\": \"latest\"}");
+        for (var child : List.of("-destination", "-pvc", "-source", "-repository")) {
+            assertEquals(named(first, APP + child).inputs(), named(again, APP + child).inputs(), APP + child);
         }
-        var relabelled = restoring("{\"nginx\": \"latest@second-try\"}");
-        assertNotEquals(at(named(first, "nginx-pvc").inputs(), "metadata.annotations"),
-                at(named(relabelled, "nginx-pvc").inputs(), "metadata.annotations"),
+        var relabelled = restoring("{\"" + APP + "\": \"latest@second-try\"}");
+        assertNotEquals(at(named(first, APP + "-pvc").inputs(), "metadata.annotations"),
+                at(named(relabelled, APP + "-pvc").inputs(), "metadata.annotations"),
                 "a new label is a new request id, which replaces the PVC again");
     }
 
     @Test
     void removingAFinishedRequestOnlyChangesIgnoredPvcFields() {
-        var restored = named(restoring("{\"nginx\": \"latest\"}"), "nginx-pvc");
-        var idle = run(TestStacks.prodConfig());
-        var after = named(idle, "nginx-pvc");
-        var o = options(idle, "nginx-pvc");
+        var restored = assertThat(restoring("{\"" + APP + "\": \"latest\"}")).resource(RunAssert.PVC, APP + "-pvc");
+        var idle = run(TestStacks.testConfig());
+        var after = assertThat(idle).resource(RunAssert.PVC, APP + "-pvc");
+        var o = options(idle, APP + "-pvc");
         assertTrue(o.isProtect());
         assertEquals(List.of("metadata", "spec"), o.getIgnoreChanges(), "an adopted PVC never diffs: metadata and spec stay as they live");
         // What differs between the two registrations must be exactly what the idle PVC ignores.
-        assertEquals(at(restored.inputs(), "spec.resources"), at(after.inputs(), "spec.resources"));
-        assertEquals(at(restored.inputs(), "spec.accessModes"), at(after.inputs(), "spec.accessModes"));
-        assertEquals(at(restored.inputs(), "spec.storageClassName"), at(after.inputs(), "spec.storageClassName"));
-        assertNull(at(after.inputs(), "spec.dataSourceRef"));
-        assertNull(at(after.inputs(), "metadata.annotations"));
-        assertEquals(Set.of("apiVersion", "kind", "metadata", "spec"), after.inputs().keySet());
-        assertTrue(idle.mocks().registrations().stream().noneMatch(r -> r.name().equals("nginx-destination")),
-                "the destination goes once the request is gone (the engine deletes it; the PVC has no step)");
+        for (var path : List.of("spec.resources", "spec.accessModes", "spec.storageClassName")) {
+            after.input(path).isEqualTo(restored.input(path).value());
+        }
+        after.input("spec.dataSourceRef").isAbsent();
+        after.input("metadata.annotations").isAbsent();
+        after.inputs().hasKeys(Set.of("apiVersion", "kind", "metadata", "spec"));
+        // the destination goes once the request is gone (the engine deletes it; the PVC has no step)
+        assertThat(idle).hasNo(RunAssert.REPLICATION_DESTINATION, APP + "-destination");
     }
 
     @Test
     void removingAnAppStopsItsBackupsAndDeclaresNothingForIt() throws Exception {
-        var inventory = TestStacks.prodInventory().lines().filter(l -> !l.contains("app: nginx,"))
+        var inventory = TestStacks.testInventoryText().lines().filter(l -> !l.contains("app: " + APP + ","))
                 .collect(Collectors.joining("\n"));
-        var run = run(TestStacks.prodWithInventory(java.nio.file.Files.createTempDirectory("removed"), inventory));
-        assertTrue(run.mocks().registrations().stream().noneMatch(r -> r.name().startsWith("nginx")));
-        // nginx's PVC is protected, so the engine refuses to delete it; the README's step forgets it from state
+        var run = run(TestStacks.testWithInventory(inventory));
+        assertTrue(run.mocks().registrations().stream().noneMatch(r -> r.name().startsWith(APP)));
+        // The PVC is protected, so the engine refuses to delete it; the README's step forgets it from state
         // (`pulumi state delete --force`), which leaves it in the cluster. The end-to-end suite runs that step.
-        var prod = run(TestStacks.prodConfig());
-        assertTrue(options(prod, "nginx-pvc").isProtect());
-        var others = prod.mocks().registrations().stream().filter(r -> !r.name().startsWith("nginx"))
+        var idle = run(TestStacks.testConfig());
+        assertTrue(options(idle, APP + "-pvc").isProtect());
+        var others = idle.mocks().registrations().stream().filter(r -> !r.name().startsWith(APP))
                 .collect(Collectors.toMap(Registration::name, Registration::inputs));
         for (var r : run.mocks().registrations()) {
             if (r.name().equals("wave3-proof-alert-rules")) {
-                // The rules are one object over every app: nginx's go with it, nobody else's change.
-                assertEquals(withoutApp(others.get(r.name()), "nginx"), r.inputs(), "nginx's alerts go, no other's change");
+                // The rules are one object over every app: the app's go with it, nobody else's change.
+                assertEquals(withoutApp(others.get(r.name()), APP), r.inputs(), APP + "'s alerts go, no other's change");
                 assertNotEquals(others.get(r.name()), r.inputs());
                 continue;
             }
@@ -188,7 +208,8 @@ class VolumeRestoreTest {
 
     @Test
     void disasterRecoveryRestoresEveryPvcBeforeBackupsStart() {
-        var run = run(TestStacks.with(TestStacks.prodConfig(), "recovery", "{\"disasterRecovery\": true, \"timeout\": \"48h\"}"));
+        var run = run(TestStacks.withFields(TestStacks.testConfig(), "recovery", "{\"disasterRecovery\": true, \"timeout\": \"48h\"}"));
+        var statics = 0;
         for (var v : run.stack().volumes().volumes()) {
             var app = v.pulumiResourceName();
             var o = options(run, app + "-pvc");
@@ -196,17 +217,19 @@ class VolumeRestoreTest {
             if (v.destination().isEmpty()) {
                 // A static PV keeps its data outside the cluster: its re-created PVC is adopted as before.
                 assertTrue(o.getImportId().isPresent(), app);
+                statics++;
                 continue;
             }
             assertTrue(o.getImportId().isEmpty(), app + ": a rebuilt cluster has nothing to adopt");
             assertTrue(dependsOn(run, app + "-source").contains(v.pvc()), app + ": backups wait for the restored PVC");
-            assertEquals(Map.of("apiGroup", "volsync.backube", "kind", "ReplicationDestination", "name", app + "-restore"),
-                    at(named(run, app + "-pvc").inputs(), "spec.dataSourceRef"));
+            assertThat(run).resource(RunAssert.PVC, app + "-pvc").input("spec.dataSourceRef").isEqualTo(
+                    Map.of("apiGroup", "volsync.backube", "kind", "ReplicationDestination", "name", app + "-restore"));
             assertTrue(dependsOn(run, app + "-pvc").contains(v.destination().get()));
-            var d = named(run, app + "-destination").inputs();
-            assertEquals(BackedUpVolume.DISASTER_RECOVERY_TRIGGER, at(d, "spec.trigger.manual"));
+            assertThat(run).resource(RunAssert.REPLICATION_DESTINATION, app + "-destination").input("spec.trigger.manual")
+                    .isEqualTo(BackedUpVolume.DISASTER_RECOVERY_TRIGGER);
             assertEquals(Duration.ofHours(48), options(run, app + "-destination").getCustomTimeouts().orElseThrow().getUpdate().orElseThrow());
         }
+        assertTrue(statics > 0, "the test stack's static PV");
         assertTrue(run.warnings().get(0).startsWith("DISASTER RECOVERY"));
     }
 }

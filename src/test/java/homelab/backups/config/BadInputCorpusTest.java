@@ -27,9 +27,10 @@ import org.snakeyaml.engine.v2.common.FlowStyle;
 /**
  * The bad-input corpus (src/test/resources/bad-inputs): small files as a hurried owner writes them, each with the
  * errors it must produce on its first lines ({@code # expect: <text>}, one line per error; {@code # also: <text>}, more
- * text one of them must hold). The stack is the prod
- * stack (its OWNER values filled in) in a project of its own, read from files exactly as ./render and ./verify read
- * them, so that a file that does not parse, a misspelt namespace or a key with no value goes through the real path.
+ * text one of them must hold). The stack is the prod stack as of e926e19, frozen in bad-inputs/base (its OWNER values
+ * filled in, so that a change to prod moves no case), in a project of its own, read from files exactly as ./render
+ * and ./verify read them, so that a file that does not parse, a misspelt namespace or a key with no value goes through
+ * the real path.
  * <ul>
  *   <li>{@code settings/NAME.yaml}: keys under {@code config:} that replace the prod stack's (a {@code
  *   NAME.inventory.yaml} beside it replaces the inventory)</li>
@@ -69,11 +70,13 @@ class BadInputCorpusTest {
                 .map(l -> l.substring("# expect: ".length()).strip()).toList();
     }
 
-    /** The prod settings file with its OWNER values filled in, as a mapping. */
+    /**
+     * The corpus's base settings (bad-inputs/base/Pulumi.base.yaml: prod's, frozen, OWNER values filled in), as a
+     * mapping. Frozen so that a change to prod's own values (a policy, a drill window) moves no corpus case.
+     */
     @SuppressWarnings("unchecked")
     static Map<String, Object> prodSettings() throws IOException {
-        var text = Files.readString(TestStacks.PROJECT.resolve("Pulumi.prod.yaml"))
-                .replace("OWNER-FILL-IN-PGBACKREST-HTTPS-ENDPOINT", TestStacks.PGBACKREST_ENDPOINT);
+        var text = Files.readString(corpus().resolve("base/Pulumi.base.yaml"));
         return (Map<String, Object>) new Load(LoadSettings.builder().build()).loadFromString(text);
     }
 
@@ -81,7 +84,7 @@ class BadInputCorpusTest {
     void write(String name, String text) throws IOException {
         Files.createDirectories(project.resolve("stacks").resolve(STACK));
         var inventory = project.resolve("stacks").resolve(STACK).resolve("inventory.yaml");
-        Files.writeString(inventory, TestStacks.prodInventory());
+        Files.writeString(inventory, Files.readString(corpus().resolve("base/inventory.yaml")));
         var dump = new Dump(DumpSettings.builder().setDefaultFlowStyle(FlowStyle.BLOCK).build());
         switch (name.substring(0, name.indexOf('/'))) {
             case "stackfile" -> Files.writeString(project.resolve(FILE), text);

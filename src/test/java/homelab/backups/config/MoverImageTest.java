@@ -77,9 +77,9 @@ class MoverImageTest {
                 volsync("{\"mover\": \"kopia\", \"chart\": " + FORK.formatted("0.19.0") + "}"),
                 volsync("{\"chart\": {\"name\": \"./charts/volsync\", \"version\": \"0.15.0\"}}"))) {
             refusedWith(config, "homelab-backups:drills", "image", "is required");
-            var named = with(config, "drills", "{\"image\": \"registry.example.invalid/volsync:0.17.11\"}");
+            var named = TestStacks.withFields(config, "drills", "{\"image\": \"registry.example.invalid/volsync:0.17.11\"}");
             assertEquals(List.of("registry.example.invalid/volsync:0.17.11"), drillImages(named), "the one named is used");
-            var off = with(config, "drills", "{\"enabled\": false}");
+            var off = TestStacks.withFields(config, "drills", "{\"enabled\": false}");
             assertEquals(List.of(), drillImages(off), "without drills there is no image to require");
         }
         var message = refused(volsync("{\"mover\": \"kopia\", \"chart\": " + MIRROR + "}")).getMessage();
@@ -92,7 +92,7 @@ class MoverImageTest {
                 + "\"name\": \"volsync\", \"version\": \"0.15.0\"}}");
         refusedWith(config, "homelab-backups:volsync", "mover", "has no Kopia mover");
         // Even with a drill image named: the backups themselves would fail.
-        refusedWith(with(config, "drills", "{\"image\": \"ghcr.io/perfectra1n/volsync:0.17.11\"}"),
+        refusedWith(TestStacks.withFields(config, "drills", "{\"image\": \"ghcr.io/perfectra1n/volsync:0.17.11\"}"),
                 "homelab-backups:volsync", "mover", "has no Kopia mover");
         assertNotEquals(List.of(), drillImages(volsync("{\"mover\": \"restic\", \"chart\": {\"repository\": "
                 + "\"https://backube.github.io/helm-charts\", \"name\": \"volsync\", \"version\": \"0.15.0\"}}")), "restic there is fine");

@@ -40,7 +40,7 @@ public final class ProofWorld {
         }
         for (var v : plan.volumes()) {
             world.put(object("volsync.backube/v1alpha1", "ReplicationSource", v.namespace(), v.sourceName(), Map.of(
-                    "status", Map.of("lastSyncTime", time(now.minus(Duration.ofHours(3))),
+                    "status", Map.of("lastSyncTime", time(now.minus(lastSyncAgo(v))),
                             "latestMoverStatus", Map.of("result", "Successful", "logs", "snapshot 3f2a1b9c saved")))));
         }
         for (var d : plan.drills()) {
@@ -79,6 +79,15 @@ public final class ProofWorld {
             }
         }
         return world;
+    }
+
+    /**
+     * How long ago a proven volume last synced: half its interval, at most 3 h, so the sync is recent for every policy
+     * (an hourly volume synced 3 h ago is STALE).
+     */
+    static Duration lastSyncAgo(homelab.backups.plan.VolumePlan v) {
+        var half = v.interval().dividedBy(2);
+        return half.compareTo(Duration.ofHours(3)) < 0 ? half : Duration.ofHours(3);
     }
 
     /** The ReplicationSource has no status yet: it never synced. */

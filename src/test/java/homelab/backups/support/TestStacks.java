@@ -77,6 +77,35 @@ public final class TestStacks {
         return Planner.plan(load(prodConfig()));
     }
 
+    /**
+     * The test stack's directory (src/test/resources/stacks/test): {@code Pulumi.test.yaml} and its inventory, values
+     * that are arbitrary and cover every mode. Tests that state a rule run on it, so changing prod moves none of them.
+     */
+    public static final Path TEST_STACK = PROJECT.resolve("src/test/resources/stacks/test");
+
+    /** The test stack's settings (its inventory path is relative to the project, as a stack file's is). */
+    public static StackConfig testConfig() {
+        return StackFile.stackConfig(TEST_STACK, "test");
+    }
+
+    /** The test stack's inventory text, for tests that vary it ({@link #writeInventory}). */
+    public static String testInventoryText() {
+        try {
+            return Files.readString(TEST_STACK.resolve("inventory.yaml"));
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    public static StackPlan testPlan() {
+        return Planner.plan(load(testConfig()));
+    }
+
+    /** The test stack with its inventory replaced by {@code inventoryYaml}. */
+    public static StackConfig testWithInventory(String inventoryYaml) {
+        return with(testConfig(), "inventory", writeInventory(inventoryYaml));
+    }
+
     /** {@code base} with some top-level keys replaced (values as JSON or plain text); null removes a key. */
     public static StackConfig with(StackConfig base, Map<String, String> overrides) {
         var values = new LinkedHashMap<String, String>();
@@ -86,6 +115,32 @@ public final class TestStacks {
             else values.put(k, v);
         });
         return StackConfig.of(base.stack(), values);
+    }
+
+    /**
+     * {@code base} with some fields of one setting replaced and the rest kept: {@code fieldsJson} is merged into the
+     * setting's JSON object, nested objects field by field ({@code {"window": {"start": "05:00"}}} keeps the window's
+     * minutes; {@code null} removes a field). For a variation that is about one field, so the stack's other values
+     * still hold.
+     */
+    public static StackConfig withFields(StackConfig base, String key, String fieldsJson) {
+        var gson = new com.google.gson.Gson();
+        var current = base.text(key).map(t -> com.google.gson.JsonParser.parseString(t).getAsJsonObject())
+                .orElseGet(com.google.gson.JsonObject::new);
+        merge(current, com.google.gson.JsonParser.parseString(fieldsJson).getAsJsonObject());
+        return with(base, key, gson.toJson(current));
+    }
+
+    private static void merge(com.google.gson.JsonObject into, com.google.gson.JsonObject from) {
+        for (var e : from.entrySet()) {
+            if (e.getValue().isJsonNull()) {
+                into.remove(e.getKey());
+            } else if (e.getValue().isJsonObject() && into.has(e.getKey()) && into.get(e.getKey()).isJsonObject()) {
+                merge(into.getAsJsonObject(e.getKey()), e.getValue().getAsJsonObject());
+            } else {
+                into.add(e.getKey(), e.getValue());
+            }
+        }
     }
 
     public static StackConfig with(StackConfig base, String key, String value) {
