@@ -125,7 +125,7 @@ public final class SettingsLoader {
         if (Quantity.parse(scratchText).map(Quantity::bare).orElse(false)) f.error("scratch", Quantity.bareProblem(scratchText));
         var scratch = Quantity.parse(scratchText).orElseGet(() -> {
             f.error("scratch", "'" + scratchText + "' is not a positive Kubernetes quantity such as 2Gi");
-            return Quantity.parse("2Gi").orElseThrow();
+            return Quantity.parse("2Gi").orElseThrow(() -> new IllegalStateException("the default scratch 2Gi is a quantity"));
         });
         var subsets = (int) f.integer("readSubsets", 12);
         // restic check --read-data-subset=k/N accepts N up to 256 (restic v0.18.0 cmd/restic/cmd_check.go).
@@ -511,7 +511,7 @@ public final class SettingsLoader {
         if (Quantity.parse(capacityText).map(Quantity::bare).orElse(false)) f.error("capacity", Quantity.bareProblem(capacityText));
         var capacity = Quantity.parse(capacityText).orElseGet(() -> {
             f.error("capacity", "'" + capacityText + "' is not a positive Kubernetes quantity such as 1Gi");
-            return Quantity.parse("1Gi").orElseThrow();
+            return Quantity.parse("1Gi").orElseThrow(() -> new IllegalStateException("the default cache 1Gi is a quantity"));
         });
         var storageClass = f.optionalString("storageClass");
         storageClass.map(Names::subdomainProblem).filter(p -> !p.isEmpty()).ifPresent(p -> f.error("storageClass", p));
