@@ -1,7 +1,7 @@
 package homelab.backups;
 
 import com.pulumi.Context;
-import homelab.backups.runtime.QuietPulumi;
+import homelab.backups.runtime.PulumiRuntime;
 import com.pulumi.core.Output;
 import homelab.backups.components.BackupStack;
 import homelab.backups.config.StackConfig;
@@ -25,7 +25,7 @@ public final class App {
     public static void main(String[] args) {
         // The live cluster is read before anything is registered; connecting starts now, beside the SDK's own start.
         var live = Fabric8LiveCluster.connect(StackConfig.kubernetesContextFromEnvironment());
-        QuietPulumi.run(ctx -> stack(ctx, live));
+        PulumiRuntime.run(ctx -> stack(ctx, live));
     }
 
     /** Reads the stack's inputs (failing before any resource on bad input), plans, and registers everything. */

@@ -40,6 +40,7 @@ import homelab.backups.plan.RestoreCheck;
 import homelab.backups.plan.RestoreOutcome;
 import homelab.backups.plan.VolumeHandling;
 import homelab.backups.plan.VolumeHandling.ChildOptions;
+import homelab.backups.runtime.PulumiRuntime;
 import homelab.backups.plan.VolumeHandling.Dependency;
 import homelab.backups.plan.VolumePlan;
 import homelab.backups.secrets.SecretSource;
@@ -147,7 +148,8 @@ public final class BackedUpVolume extends ComponentResource {
         this.restored = claim.mode() == ClaimHandling.Mode.RESTORE ? restoredData(args)
                 : claim.mode() == ClaimHandling.Mode.DISASTER_RECOVERY ? recoveredData(args)
                 : claim.mode() == ClaimHandling.Mode.FILL ? filledData(args) : Output.of(true);
-        this.keptVolume = handling.keptVolume().map(o -> keepVolume(name, args.volumeToKeep().orElseThrow(), o, args));
+        this.keptVolume = handling.keptVolume().map(o -> keepVolume(name, args.volumeToKeep().orElseThrow(() -> new IllegalStateException(
+                args.plan().app() + ": the handling keeps the old volume, but no live volume was passed to keep")), o, args));
         keptVolume.ifPresent(v -> created.put(Dependency.KEPT_VOLUME, v));
 
         this.pvc = pvc(name, args);
@@ -219,12 +221,13 @@ public final class BackedUpVolume extends ComponentResource {
      */
     private Output<Boolean> filledData(Args args) {
         var plan = args.plan();
-        var trigger = claim.restoreId().orElseThrow();
+        var trigger = claim.restoreId().orElseThrow(() -> new IllegalStateException(
+                plan.app() + ": a claim waiting for its data has no restore id"));
         var mover = args.settings().volsync().mover();
-        return destination.orElseThrow().status().apply(status -> {
+        return destination.orElseThrow(() -> missingDestination(plan, "fill")).status().apply(status -> {
             if (claim.acceptNothing()) return Output.of(true);
             return RestoreOutcome.of(mover, status, trigger) instanceof RestoreOutcome.Nothing nothing
-                    ? Stop.<Boolean>program(RestoreOutcome.fillRefusal(plan, trigger, nothing))
+                    ? PulumiRuntime.<Boolean>stop(RestoreOutcome.fillRefusal(plan, trigger, nothing))
                     : Output.of(true);
         });
     }
@@ -233,9 +236,10 @@ public final class BackedUpVolume extends ComponentResource {
         var plan = args.plan();
         var latest = new homelab.backups.config.RestorePoint.Latest();
         var run = claim.mode() == ClaimHandling.Mode.RESTORE
-                ? new VolSyncSpecs.DestinationRun(plan.restore().orElseThrow().id(), plan.restore().orElseThrow().point())
+                ? new VolSyncSpecs.DestinationRun(restoreRequest(plan).id(), restoreRequest(plan).point())
                 : claim.mode() == ClaimHandling.Mode.FILL
-                ? new VolSyncSpecs.DestinationRun(claim.restoreId().orElseThrow(), plan.restore()
+                ? new VolSyncSpecs.DestinationRun(claim.restoreId().orElseThrow(() -> new IllegalStateException(
+                        plan.app() + ": a claim waiting for its data has no restore id")), plan.restore()
                         .map(homelab.backups.config.RestoreRequest::point)
                         .filter(p -> !(p instanceof homelab.backups.config.RestorePoint.FreshStart))
                         .orElse(latest))
@@ -279,12 +283,24 @@ public final class BackedUpVolume extends ComponentResource {
      */
     private Output<Boolean> restoredData(Args args) {
         var plan = args.plan();
-        var request = plan.restore().orElseThrow();
+        var request = restoreRequest(plan);
         var mover = args.settings().volsync().mover();
-        return destination.orElseThrow().status().apply(status ->
+        return destination.orElseThrow(() -> missingDestination(plan, "restore")).status().apply(status ->
                 RestoreOutcome.of(mover, status, request.id()) instanceof RestoreOutcome.Nothing nothing
-                        ? Stop.<Boolean>program(RestoreOutcome.refusal(plan, request, nothing))
+                        ? PulumiRuntime.<Boolean>stop(RestoreOutcome.refusal(plan, request, nothing))
                         : Output.of(true));
+    }
+
+    /** The restore request of a claim in RESTORE mode: that mode exists only for a requested restore. */
+    private static homelab.backups.config.RestoreRequest restoreRequest(VolumePlan plan) {
+        return plan.restore().orElseThrow(() -> new IllegalStateException(
+                plan.app() + ": the claim is being restored, but the plan has no restore request"));
+    }
+
+    /** A claim whose data comes from a destination (restore, fill, disaster recovery) always has one. */
+    private static IllegalStateException missingDestination(VolumePlan plan, String what) {
+        return new IllegalStateException(plan.app() + ": the " + what + " checks a destination's status, but the "
+                + "handling created no destination");
     }
 
     /** Disaster recovery: the same evidence, for the disaster-recovery trigger (the latest backup). */
@@ -292,9 +308,9 @@ public final class BackedUpVolume extends ComponentResource {
         var plan = args.plan();
         var mover = args.settings().volsync().mover();
         if (claim.acceptNothing()) return Output.of(true);   // fresh-start: the owner said this app may start empty
-        return destination.orElseThrow().status().apply(status ->
+        return destination.orElseThrow(() -> missingDestination(plan, "disaster recovery")).status().apply(status ->
                 RestoreOutcome.of(mover, status, DISASTER_RECOVERY_TRIGGER) instanceof RestoreOutcome.Nothing nothing
-                        ? Stop.<Boolean>program(RestoreOutcome.recoveryRefusal(plan, nothing))
+                        ? PulumiRuntime.<Boolean>stop(RestoreOutcome.recoveryRefusal(plan, nothing))
                         : Output.of(true));
     }
 

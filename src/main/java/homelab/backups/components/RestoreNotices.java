@@ -70,7 +70,8 @@ final class RestoreNotices {
             var pvc = v.namespace() + "/" + v.pvc();
             var since = state.live().flatMap(homelab.backups.plan.LiveClaim::created).orElse("an unknown time");
             if (h.mode() == homelab.backups.plan.ClaimHandling.Mode.WAIT) {
-                warn.accept("WAITING " + v.app() + ": the PVC " + pvc + " (UID " + state.live().orElseThrow().uid()
+                warn.accept("WAITING " + v.app() + ": the PVC " + pvc + " (UID " + state.live().orElseThrow(() -> new IllegalStateException(
+                        v.app() + ": a claim waiting for its data was read, but no live claim is recorded")).uid()
                         + ") was created at " + since + " with the restore-before-bind dataSourceRef and is Pending "
                         + "until its data is back; it was not created by this program"
                         + state.recordedUid().map(u -> " (the claim it held was UID " + u + ")").orElse("")

@@ -27,7 +27,8 @@ public final class SecretsWave extends ComponentResource implements Wave {
     public SecretsWave(String name, Args args, ComponentResourceOptions options) {
         super(TYPE, name, options);
         this.source = switch (args.settings().source()) {
-            case ONEPASSWORD -> new OnePasswordSecretSource(name, args.settings().onePassword().orElseThrow(), this);
+            case ONEPASSWORD -> new OnePasswordSecretSource(name, args.settings().onePassword().orElseThrow(() -> new IllegalStateException(
+                    "secrets.source is onepassword, but the settings carry no onepassword section")), this);
             case CONFIG -> new ConfigSecretSource(args.configSecrets());
         };
         registerOutputs(Map.of("source", Output.of(args.settings().source().id())));

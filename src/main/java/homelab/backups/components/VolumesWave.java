@@ -59,7 +59,8 @@ public final class VolumesWave extends ComponentResource implements Wave {
             volumes.add(volume);
             // A filled claim is imported as it waits: its restore is done when its destination is.
             if (recovering) batch.add(handling.claim().mode() == ClaimHandling.Mode.FILL
-                    ? volume.destination().orElseThrow() : volume.pvc());
+                    ? volume.destination().orElseThrow(() -> new IllegalStateException(plan.app()
+                            + ": a claim filled in disaster recovery has no destination")) : volume.pvc());
             schedules.put(plan.app(), plan.schedule().text());
         }
         registerOutputs(Map.of("count", Output.of(volumes.size()), "schedules", Output.of(schedules)));

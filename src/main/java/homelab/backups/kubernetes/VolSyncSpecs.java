@@ -32,7 +32,7 @@ public final class VolSyncSpecs {
             // The point-in-time copy is a PVC of the app's own class, cut from the app's snapshot class.
             mover.put("storageClassName", v.storageClass());
             mover.put("accessModes", modes(v.accessModes()));
-            if (v.copyMethod() == CopyMethod.SNAPSHOT) mover.put("volumeSnapshotClassName", v.snapshotClass().orElseThrow());
+            if (v.copyMethod() == CopyMethod.SNAPSHOT) mover.put("volumeSnapshotClassName", snapshotClass(v));
         }
         var restic = settings.volsync().mover() == Settings.Mover.RESTIC;
         mover.put("retain", restic ? v.policy().retain().nonZero() : v.policy().retain().allClasses());
@@ -62,7 +62,7 @@ public final class VolSyncSpecs {
         mover.put("capacity", v.capacity().text());
         mover.put("accessModes", modes(v.accessModes()));
         mover.put("storageClassName", v.storageClass());
-        mover.put("volumeSnapshotClassName", v.snapshotClass().orElseThrow());
+        mover.put("volumeSnapshotClassName", snapshotClass(v));
         mover.put("cleanupTempPVC", v.cleanupTempPvc());
         mover.put("cleanupCachePVC", true);
         mover.put("enableFileDeletion", true);
@@ -85,11 +85,18 @@ public final class VolSyncSpecs {
         return spec;
     }
 
+    /** A snapshot copy's class: the inputs refuse a snapshotted volume whose storage class has none (StackInputs). */
+    private static String snapshotClass(VolumePlan v) {
+        return v.snapshotClass().orElseThrow(() -> new IllegalStateException(
+                v.app() + ": copyMethod Snapshot, but storage class '" + v.storageClass() + "' has no snapshot class"));
+    }
+
     /** The kopia fork's repository maintenance, replacing restic's {@code pruneIntervalDays}. */
     public static Map<String, Object> kopiaMaintenance(VolumePlan v) {
         var spec = new LinkedHashMap<String, Object>();
         spec.put("repository", Map.of("repository", v.secretName()));
-        spec.put("trigger", Map.of("schedule", v.maintenanceSchedule().orElseThrow().text()));
+        spec.put("trigger", Map.of("schedule", v.maintenanceSchedule().orElseThrow(() -> new IllegalStateException(
+                v.app() + ": Kopia maintenance is planned with every Kopia volume, but this one has no schedule")).text()));
         spec.put("podSecurityContext", securityContext(v));
         return spec;
     }

@@ -140,7 +140,7 @@ public record ClaimState(State state, Optional<LiveClaim> live, Optional<String>
                 + "'homelab-backups:restore." + plan.app() + "' fresh-start` accepts the live volume as the app's data "
                 + "from now on. Nothing was registered and no object was written";
         if (state == State.FILLED && request.isEmpty() && !recovering) {
-            var c = live.orElseThrow();
+            var c = live.orElseThrow(() -> noLiveClaim(plan, state));
             return Optional.of("FILLED " + plan.app() + ": the PVC " + pvc + " (UID " + c.uid() + ", created "
                     + c.created().orElse("at an unknown time") + ") was bound by VolSync's populator from the destination "
                     + plan.destinationName() + ", but this program never saw that restore show data"
@@ -149,16 +149,17 @@ public record ClaimState(State state, Optional<LiveClaim> live, Optional<String>
                     + "(`latest` restores anew and replaces this claim)"));
         }
         if (state == State.RE_CREATED && request.isEmpty()) {
-            var c = live.orElseThrow();
+            var c = live.orElseThrow(() -> noLiveClaim(plan, state));
             return Optional.of("RE-CREATED " + plan.app() + ": the PVC " + pvc + " is not the claim this program adopted "
-                    + "(UID " + recordedUid.orElseThrow() + "): it has UID " + c.uid() + ", created "
+                    + "(UID " + recordedUid.orElseThrow(() -> new IllegalStateException(plan.app()
+                    + ": RE-CREATED is decided against a recorded UID, but none is recorded")) + "): it has UID " + c.uid() + ", created "
                     + c.created().orElse("at an unknown time") + ", " + c.phase().orElse("in no phase")
                     + " without the restore-before-bind dataSourceRef, so it holds whatever was written since, likely "
                     + "nothing. Its backups would overwrite the app's good history (keep-daily ages it out), so the "
                     + "program stops before backing it up." + resolutions);
         }
         if (state == State.UNRECORDED && recovering && !fresh) {
-            var c = live.orElseThrow();
+            var c = live.orElseThrow(() -> noLiveClaim(plan, state));
             return Optional.of("DISASTER RECOVERY " + plan.app() + ": the PVC " + pvc + " exists "
                     + c.phase().orElse("in no phase") + " (UID " + c.uid() + ", created " + c.created().orElse("at an "
                     + "unknown time") + ") without the restore-before-bind dataSourceRef, and no UID is recorded for "
@@ -175,7 +176,7 @@ public record ClaimState(State state, Optional<LiveClaim> live, Optional<String>
                         + "waiting for its data, re-created behind the program's back, or missing in disaster recovery); "
                         + "the PVC " + pvc + " is " + switch (state) {
                     case MISSING -> "missing and disaster recovery does not cover it";
-                    case HELD -> "the claim the program holds (UID " + live.orElseThrow().uid() + ")";
+                    case HELD -> "the claim the program holds (UID " + live.orElseThrow(() -> noLiveClaim(plan, state)).uid() + ")";
                     case UNDONE -> "bound to the volume the program's last restore kept (an undone restore)";
                     case OWN_RESTORE -> "a restore of this program";
                     default -> "bound and adopted as the app's data";
@@ -183,5 +184,10 @@ public record ClaimState(State state, Optional<LiveClaim> live, Optional<String>
             }
         }
         return Optional.empty();
+    }
+
+    /** Every state but MISSING is read from a live claim (classify). */
+    private static IllegalStateException noLiveClaim(VolumePlan plan, State state) {
+        return new IllegalStateException(plan.app() + ": the claim is " + state + ", but no live claim was read");
     }
 }

@@ -183,7 +183,8 @@ public record Coverage(List<Entry> entries, List<Ignored> ignored) {
             }
             var exclusion = excluded.get(c.key());
             if (exclusion != null) {
-                entries.add(new Entry(c.namespace(), c.name(), Status.EXCLUDED, exclusion.app(), exclusion.exclusion().orElseThrow()));
+                entries.add(new Entry(c.namespace(), c.name(), Status.EXCLUDED, exclusion.app(), exclusion.exclusion().orElseThrow(() -> new IllegalStateException(
+                        exclusion.app() + ": listed as excluded without a reason"))));
                 continue;
             }
             var database = database(plan, c);

@@ -59,7 +59,8 @@ public record RestoreCheck(String app, String namespace, String jobName, String 
             throw new IllegalArgumentException(plan.app() + ": a restore check exists only with a destination (mode "
                     + claim.mode() + ")");
         }
-        var trigger = claim.restoreId().orElseThrow();
+        var trigger = claim.restoreId().orElseThrow(() -> new IllegalStateException(plan.app() + ": a populated claim (mode "
+                + claim.mode() + ") has no restore id"));
         // The point the destination restores: the request's (a restore, or a waiting claim filled on request), else
         // the latest (disaster recovery; fresh-start, which restores the latest backup when there is one).
         RestorePoint point = (claim.mode() == ClaimHandling.Mode.RESTORE || claim.mode() == ClaimHandling.Mode.FILL)

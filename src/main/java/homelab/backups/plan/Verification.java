@@ -284,13 +284,14 @@ public record Verification(List<Check> checks, Instant at) {
                 .filter(c -> Unstructured.string(c, "state.terminated.message").isPresent())
                 .max(Comparator.comparing((Map<String, Object> c) ->
                         Unstructured.time(c, "state.terminated.finishedAt").orElse(Instant.EPOCH)))
-                .map(c -> Unstructured.string(c, "state.terminated.message").orElseThrow())
+                .flatMap(c -> Unstructured.string(c, "state.terminated.message"))
                 .flatMap(m -> m.lines().map(String::strip).filter(l -> l.startsWith("drill ")).reduce((a, b) -> b));
     }
 
     /** A pending restore: PROVEN once its destination restored data (the request may then be removed). */
     static Check restore(VolumePlan v, Settings settings, Lookup live) {
-        var request = v.restore().orElseThrow();
+        var request = v.restore().orElseThrow(() -> new IllegalStateException(
+                v.app() + ": a restore check for a volume with no restore request"));
         var rd = live.object(VolSyncApi.VERSION, "ReplicationDestination", v.namespace(), v.destinationName());
         if (rd.isEmpty()) {
             return new Check("restore", v.app(), v.namespace(), State.NEVER, Optional.empty(),

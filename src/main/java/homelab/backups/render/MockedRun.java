@@ -6,10 +6,7 @@ import com.pulumi.resources.ResourceOptions;
 import com.pulumi.test.PulumiTest;
 import com.pulumi.test.TestOptions;
 import com.pulumi.test.TestResult;
-import com.pulumi.test.internal.PulumiTestInternal;
-import com.pulumi.deployment.internal.DeploymentImpl;
-import homelab.backups.runtime.QuietEngineLogger;
-import homelab.backups.runtime.QuietRunner;
+import homelab.backups.runtime.PulumiRuntime;
 import homelab.backups.App;
 import homelab.backups.components.BackupStack;
 import homelab.backups.config.StackConfig;
@@ -61,15 +58,7 @@ public final class MockedRun {
         var stack = new AtomicReference<BackupStack>();
         var warnings = Collections.synchronizedList(new ArrayList<String>());
         try {
-            var result = PulumiTestInternal.builder()
-                    .mocks(mocks)
-                    .standardLogger(quietLogger())
-                    .deploymentFactory(state -> {
-                        state.logger = QuietEngineLogger.withoutDebug(state.logger);
-                        state.runner = new QuietRunner(state.logger);
-                        return new DeploymentImpl(state);
-                    })
-                    .options(TestOptions.builder()
+            var result = PulumiRuntime.runMocked(mocks, quietLogger(), TestOptions.builder()
                             .projectName(StackConfig.NAMESPACE)
                             .stackName(plan.inputs().stack())
                             .resourceTransformations(List.of(args -> {
@@ -77,9 +66,8 @@ public final class MockedRun {
                                 resourceArgs.put(args.resource().pulumiResourceName(), args.args());
                                 return java.util.Optional.empty();
                             }))
-                            .build())
-                    .build()
-                    .runTest(ctx -> stack.set(App.deploy(ctx, plan, cluster,
+                            .build(),
+                    ctx -> stack.set(App.deploy(ctx, plan, cluster,
                             key -> Output.ofSecret(RecordingMocks.PLACEHOLDER_PREFIX + key), warnings::add)));
             return new MockedRun(result, mocks, stack.get(), Map.copyOf(options), Map.copyOf(resourceArgs),
                     List.copyOf(warnings));

@@ -146,7 +146,9 @@ public final class Render {
 
     /**
      * Exit codes: 0 rendered, and valid as far as schemas were found; 1 schema violations; 2 invalid stack input;
-     * 3 custom resources left unvalidated under --require-schemas; 4 the --crds directory does not exist; 64 usage.
+     * 3 custom resources left unvalidated under --require-schemas; 4 the --crds directory does not exist; 5 the
+     * program stopped itself (a refusal pulumi preview would show as its error, or an SDK the runtime was not written
+     * for); 64 usage.
      */
     public static int run(String[] args, PrintStream out, PrintStream err) {
         Options options;
@@ -171,6 +173,10 @@ public final class Render {
         } catch (ConfigErrors.InvalidConfigException e) {
             err.println(e.getMessage());
             return 2;
+        } catch (com.pulumi.exceptions.RunException e) {
+            // The program stopped itself (runtime/PulumiRuntime): the message pulumi preview would show as its error.
+            err.println(e.getMessage());
+            return 5;
         }
         result.planTable().forEach(out::println);
         out.println();

@@ -39,7 +39,13 @@ public final class StackRender {
     public static StackRender of(StackPlan plan) {
         var run = MockedRun.of(plan);
         if (run.result().exitCode() != 0) {
-            throw new IllegalStateException("the program failed under mocks: " + run.result().exceptions());
+            var exceptions = run.result().exceptions();
+            // The program refused (a RunException, as under pulumi preview): its message is the whole story.
+            if (!exceptions.isEmpty() && exceptions.stream().allMatch(e -> e instanceof com.pulumi.exceptions.RunException)) {
+                throw new com.pulumi.exceptions.RunException(exceptions.stream().map(Throwable::getMessage)
+                        .collect(java.util.stream.Collectors.joining("\n")));
+            }
+            throw new IllegalStateException("the program failed under mocks: " + exceptions);
         }
         return new StackRender(plan, run);
     }

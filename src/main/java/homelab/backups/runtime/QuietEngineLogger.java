@@ -15,7 +15,7 @@ import javax.annotation.Nullable;
  * whether that flag is set, so they are dropped unless {@code PULUMI_EXCESSIVE_DEBUG_OUTPUT=true} (the SDK's own
  * switch for more debug output) asks for them. Everything else, errors included, goes through unchanged.
  */
-public final class QuietEngineLogger implements EngineLogger {
+final class QuietEngineLogger implements EngineLogger {
     private final EngineLogger engine;
     private final boolean forwardDebug;
 
@@ -25,7 +25,7 @@ public final class QuietEngineLogger implements EngineLogger {
     }
 
     /** For runs nobody reads the debug messages of (the render's mocked runs). */
-    public static EngineLogger withoutDebug(EngineLogger engine) {
+    static EngineLogger withoutDebug(EngineLogger engine) {
         return new QuietEngineLogger(engine, false);
     }
 

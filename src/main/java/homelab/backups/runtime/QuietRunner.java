@@ -28,7 +28,7 @@ import java.util.function.Supplier;
  * task, report failures through the engine logger with the default runner's exit codes) but waits on the tasks
  * instead of polling them.
  */
-public final class QuietRunner implements Runner {
+final class QuietRunner implements Runner {
     private static final long SETTLE_MILLIS = 5;
     private final EngineLogger logger;
     private final Set<CompletableFuture<?>> tasks = ConcurrentHashMap.newKeySet();
@@ -38,7 +38,7 @@ public final class QuietRunner implements Runner {
     /** Fails with the first task that fails. */
     private final CompletableFuture<Void> firstFailure = new CompletableFuture<>();
 
-    public QuietRunner(EngineLogger logger) {
+    QuietRunner(EngineLogger logger) {
         this.logger = logger;
     }
 
@@ -69,7 +69,7 @@ public final class QuietRunner implements Runner {
     /**
      * Completes when no task is left, including tasks registered while waiting; fails as soon as a task fails, while
      * others may still be pending, as the default runner does (a program may stop itself that way: see
-     * components/Stop).
+     * PulumiRuntime.stop).
      */
     private CompletableFuture<Void> allTasks() {
         if (firstFailure.isCompletedExceptionally()) return firstFailure;

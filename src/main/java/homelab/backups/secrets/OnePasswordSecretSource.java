@@ -5,6 +5,7 @@ import com.pulumi.resources.ProviderResource;
 import com.pulumi.resources.Resource;
 import homelab.backups.config.SecretKey;
 import homelab.backups.config.Settings;
+import homelab.backups.runtime.PulumiRuntime;
 import homelab.backups.secrets.onepassword.GetItemArgs;
 import homelab.backups.secrets.onepassword.GetItemResult;
 import homelab.backups.secrets.onepassword.OnePassword;
@@ -30,10 +31,16 @@ public final class OnePasswordSecretSource implements SecretSource {
     @Override
     public Output<String> get(SecretKey key) {
         var label = settings.fields().get(key);
-        return item.applyValue(i -> i.field(label).orElseThrow(() -> new IllegalStateException(
-                "1Password item '" + settings.item() + "' in vault " + settings.vault() + " has no field labelled '"
-                        + label + "' (set homelab-backups:secrets.onepassword.fields." + key.configKey() + ")")))
+        // A missing field is known only once the item is read: the clean stop ends the program there, before the
+        // resource that needs the value is registered (an exception thrown here would reach the user wrapped in a
+        // serialization error and stack traces).
+        return item.apply(i -> i.field(label).map(Output::of).orElseGet(() -> PulumiRuntime.<String>stop(missingField(label, key))))
                 .asSecret();
+    }
+
+    private String missingField(String label, SecretKey key) {
+        return "1Password item '" + settings.item() + "' in vault " + settings.vault() + " has no field labelled '"
+                + label + "' (set homelab-backups:secrets.onepassword.fields." + key.configKey() + ")";
     }
 
     @Override
