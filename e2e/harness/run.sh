@@ -216,7 +216,14 @@ PY
 scenario() { # letter, name, function
   if [ "$ONLY" != "  " ] && [[ "$ONLY" != *" $1 "* ]]; then skipped=$((skipped + 1)); return; fi
   log "scenario $1: $2"
-  if "$3"; then passed=$((passed + 1)); echo "PASS $1 $2"; else failed=$((failed + 1)); echo "FAIL $1 $2"; fi
+  if "$3"; then passed=$((passed + 1)); echo "PASS $1 $2"; else failed=$((failed + 1)); echo "FAIL $1 $2"; after_failure; fi
+}
+after_failure() { # a failed scenario may leave its restore requests set: the next one starts without them (a failure
+  # stays one FAIL instead of every later scenario's refusal); what it left in the cluster stays, for the log.
+  local left
+  left=$(pulumi config get homelab-backups:restore 2>/dev/null) || return 0
+  log "after the failure: removing the restore requests it left ($left)"
+  pulumi config rm homelab-backups:restore >/dev/null 2>&1 || true
 }
 expect() { # description, command...
   local what="$1"; shift
