@@ -273,9 +273,9 @@ class DatabaseBackupTest {
     @Test
     void aPgBackRestTargetKeepsTheFractionOfASecond() {
         var asOf = new homelab.backups.config.RestorePoint.AsOf(java.time.OffsetDateTime.parse("2026-11-27T03:00:03.912345678+01:00"));
-        assertEquals("2026-11-27 02:00:03.912345+00", homelab.backups.kubernetes.PostgresSpecs.pgbackrestTime(asOf));
+        assertEquals("2026-11-27 02:00:03.912345+00", homelab.backups.kubernetes.PgoSpecs.pgbackrestTime(asOf));
         var whole = new homelab.backups.config.RestorePoint.AsOf(java.time.OffsetDateTime.parse("2026-11-27T02:00:00Z"));
-        assertEquals("2026-11-27 02:00:00+00", homelab.backups.kubernetes.PostgresSpecs.pgbackrestTime(whole));
+        assertEquals("2026-11-27 02:00:00+00", homelab.backups.kubernetes.PgoSpecs.pgbackrestTime(whole));
     }
 
     @Test
