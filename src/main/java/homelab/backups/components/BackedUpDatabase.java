@@ -78,7 +78,7 @@ public final class BackedUpDatabase extends ComponentResource {
         var db = plan.database();
         var settings = args.settings();
 
-        this.credentials = new Secret(name + "-credentials", SecretArgs.builder()
+        this.credentials = new Secret(DatabaseChild.CREDENTIALS.of(name), SecretArgs.builder()
                 .metadata(meta(plan.credentialsSecret(), db.namespace()))
                 .type("Opaque")
                 .stringData(credentialData(plan, args.secrets()))
@@ -89,7 +89,7 @@ public final class BackedUpDatabase extends ComponentResource {
         // The backup target of its own: CNPG's plugin reads an ObjectStore; the in-tree method and pgBackRest keep
         // theirs in the cluster's spec.
         this.objectStore = plan.engine().match(cnpg -> cnpg.options().plugin(), pgo -> false)
-                ? Optional.of(new CustomObject(name + "-object-store",
+                ? Optional.of(new CustomObject(DatabaseChild.OBJECT_STORE.of(name),
                 CustomObjectArgs.builder(CnpgSpecs.BARMAN_API, "ObjectStore")
                         .metadata(meta(plan.objectStoreName(), db.namespace()))
                         .spec(CnpgSpecs.objectStore(plan, settings))
@@ -98,7 +98,7 @@ public final class BackedUpDatabase extends ComponentResource {
         var targetReady = objectStore.map(store -> append(credentialsReady, store)).orElse(credentialsReady);
 
         var clusterType = plan.engine().cluster();
-        this.clusterPatch = CustomObject.patch(name + "-backup-wiring",
+        this.clusterPatch = CustomObject.patch(DatabaseChild.BACKUP_WIRING.of(name),
                 CustomObjectArgs.builder(clusterType.apiVersion(), clusterType.kind())
                         .metadata(meta(db.name(), db.namespace()))
                         .spec(plan.engine().<Map<String, Object>>match(cnpg -> CnpgSpecs.clusterPatch(plan, cnpg, settings),
@@ -106,7 +106,7 @@ public final class BackedUpDatabase extends ComponentResource {
                         .build(), child(targetReady));
 
         // CNPG backs up on a ScheduledBackup of its own; pgBackRest's schedules are in the patch.
-        this.scheduledBackup = plan.engine().match(cnpg -> Optional.of(new CustomObject(name + "-scheduled-backup",
+        this.scheduledBackup = plan.engine().match(cnpg -> Optional.of(new CustomObject(DatabaseChild.SCHEDULED_BACKUP.of(name),
                 CustomObjectArgs.builder(CnpgSpecs.API, "ScheduledBackup")
                         .metadata(meta(plan.scheduledBackupName(), db.namespace()))
                         .spec(CnpgSpecs.scheduledBackup(plan, cnpg))
@@ -115,7 +115,7 @@ public final class BackedUpDatabase extends ComponentResource {
         this.recoveryCluster = plan.recoveryName().map(recoveryName -> {
             var shape = args.recovery().orElseThrow(() -> new IllegalStateException("the restore of " + plan.id()
                     + " has no recovery shape: LiveReview reads one for every requested restore"));
-            return new CustomObject(name + "-recovery",
+            return new CustomObject(DatabaseChild.RECOVERY.of(name),
                     CustomObjectArgs.builder(clusterType.apiVersion(), clusterType.kind())
                             .metadata(meta(recoveryName, db.namespace()))
                             .spec(plan.engine().<Map<String, Object>>match(cnpg -> CnpgSpecs.recoveryCluster(plan, cnpg, shape, settings),
@@ -145,20 +145,20 @@ public final class BackedUpDatabase extends ComponentResource {
     private CronJob drill(String name, DatabaseDrillPlan drill, Settings settings, List<Resource> after) {
         var labels = Map.of(DatabaseDrillPlan.LABEL, drill.id());
         var meta = ObjectMetaArgs.builder().name(drill.cronJobName()).namespace(drill.namespace()).labels(labels).build();
-        var account = new ServiceAccount(name + "-drill-account", ServiceAccountArgs.builder().metadata(meta).build(),
+        var account = new ServiceAccount(DatabaseChild.DRILL_ACCOUNT.of(name), ServiceAccountArgs.builder().metadata(meta).build(),
                 child(after));
-        var role = new Role(name + "-drill-role", RoleArgs.builder().metadata(meta)
+        var role = new Role(DatabaseChild.DRILL_ROLE.of(name), RoleArgs.builder().metadata(meta)
                 .rules(DatabaseDrillSpecs.rules(drill)).build(), child(after));
-        var binding = new RoleBinding(name + "-drill-binding", RoleBindingArgs.builder().metadata(meta)
+        var binding = new RoleBinding(DatabaseChild.DRILL_BINDING.of(name), RoleBindingArgs.builder().metadata(meta)
                 .roleRef(RoleRefArgs.builder().apiGroup("rbac.authorization.k8s.io").kind("Role").name(drill.cronJobName()).build())
                 .subjects(SubjectArgs.builder().kind("ServiceAccount").name(drill.cronJobName()).namespace(drill.namespace()).build())
                 .build(), child(List.of(account, role)));
         var data = new LinkedHashMap<String, String>();
         data.put(DatabaseDrillPlan.SCRIPT, DrillSpecs.script(DatabaseDrillPlan.SCRIPT));
         data.put(DatabaseDrillSpecs.MANIFEST, DatabaseDrillSpecs.manifest(drill, settings));
-        var config = new ConfigMap(name + "-drill-config", ConfigMapArgs.builder().metadata(meta).data(data).build(),
+        var config = new ConfigMap(DatabaseChild.DRILL_CONFIG.of(name), ConfigMapArgs.builder().metadata(meta).data(data).build(),
                 child(after));
-        return new CronJob(name + "-drill", CronJobArgs.builder().metadata(meta).spec(DatabaseDrillSpecs.cronJob(drill)).build(),
+        return new CronJob(DatabaseChild.DRILL.of(name), CronJobArgs.builder().metadata(meta).spec(DatabaseDrillSpecs.cronJob(drill)).build(),
                 child(List.of(binding, config)));
     }
 
