@@ -9,13 +9,14 @@ import com.pulumi.resources.ComponentResource;
 import com.pulumi.resources.ComponentResourceOptions;
 import com.pulumi.resources.CustomResourceOptions;
 import com.pulumi.resources.Resource;
-import homelab.backups.config.S3Target;
 import homelab.backups.config.SecretKey;
 import homelab.backups.config.Settings;
+import homelab.backups.kubernetes.CnpgSpecs;
 import homelab.backups.kubernetes.CustomObject;
 import homelab.backups.kubernetes.CustomObjectArgs;
 import homelab.backups.kubernetes.DatabaseDrillSpecs;
 import homelab.backups.kubernetes.DrillSpecs;
+import homelab.backups.kubernetes.PgoSpecs;
 import homelab.backups.kubernetes.PostgresSpecs;
 import homelab.backups.plan.DatabaseDrillPlan;
 import com.pulumi.kubernetes.batch.v1.CronJob;
@@ -77,7 +78,7 @@ public final class BackedUpDatabase extends ComponentResource {
         var db = plan.database();
         var settings = args.settings();
 
-        this.credentials = new Secret(name + "-credentials", SecretArgs.builder()
+        this.credentials = new Secret(DatabaseChild.CREDENTIALS.of(name), SecretArgs.builder()
                 .metadata(meta(plan.credentialsSecret(), db.namespace()))
                 .type("Opaque")
                 .stringData(credentialData(plan, args.secrets()))
@@ -88,37 +89,41 @@ public final class BackedUpDatabase extends ComponentResource {
         // The backup target of its own: CNPG's plugin reads an ObjectStore; the in-tree method and pgBackRest keep
         // theirs in the cluster's spec.
         this.objectStore = plan.engine().match(cnpg -> cnpg.options().plugin(), pgo -> false)
-                ? Optional.of(new CustomObject(name + "-object-store",
-                CustomObjectArgs.builder(PostgresSpecs.BARMAN_API, "ObjectStore")
+                ? Optional.of(new CustomObject(DatabaseChild.OBJECT_STORE.of(name),
+                CustomObjectArgs.builder(CnpgSpecs.BARMAN_API, "ObjectStore")
                         .metadata(meta(plan.objectStoreName(), db.namespace()))
-                        .spec(PostgresSpecs.objectStore(plan, settings))
+                        .spec(CnpgSpecs.objectStore(plan, settings))
                         .build(), child(credentialsReady)))
                 : Optional.empty();
         var targetReady = objectStore.map(store -> append(credentialsReady, store)).orElse(credentialsReady);
 
         var clusterType = plan.engine().cluster();
-        this.clusterPatch = CustomObject.patch(name + "-backup-wiring",
+        this.clusterPatch = CustomObject.patch(DatabaseChild.BACKUP_WIRING.of(name),
                 CustomObjectArgs.builder(clusterType.apiVersion(), clusterType.kind())
                         .metadata(meta(db.name(), db.namespace()))
-                        .spec(PostgresSpecs.clusterPatch(plan, settings))
+                        .spec(plan.engine().<Map<String, Object>>match(cnpg -> CnpgSpecs.clusterPatch(plan, cnpg, settings),
+                                pgo -> PgoSpecs.clusterPatch(plan, pgo, settings)))
                         .build(), child(targetReady));
 
         // CNPG backs up on a ScheduledBackup of its own; pgBackRest's schedules are in the patch.
-        this.scheduledBackup = plan.engine().match(cnpg -> Optional.of(new CustomObject(name + "-scheduled-backup",
-                CustomObjectArgs.builder(PostgresSpecs.CNPG_API, "ScheduledBackup")
+        this.scheduledBackup = plan.engine().match(cnpg -> Optional.of(new CustomObject(DatabaseChild.SCHEDULED_BACKUP.of(name),
+                CustomObjectArgs.builder(CnpgSpecs.API, "ScheduledBackup")
                         .metadata(meta(plan.scheduledBackupName(), db.namespace()))
-                        .spec(PostgresSpecs.scheduledBackup(plan, cnpg))
+                        .spec(CnpgSpecs.scheduledBackup(plan, cnpg))
                         .build(), child(List.of(clusterPatch)))), pgo -> Optional.<CustomObject>empty());
 
-        this.recoveryCluster = plan.recoveryName().map(recoveryName -> new CustomObject(name + "-recovery",
-                CustomObjectArgs.builder(clusterType.apiVersion(), clusterType.kind())
-                        .metadata(meta(recoveryName, db.namespace()))
-                        .spec(PostgresSpecs.recoveryCluster(plan, args.recovery().orElseThrow(() -> new IllegalStateException(
-                                "the restore of " + plan.id() + " has no recovery shape: LiveReview reads one for every "
-                                        + "requested restore")), settings))
-                        // A recovered cluster may be what the app runs on by now: removing the request forgets it,
-                        // never deletes it (README: Restore a database).
-                        .build(), Children.named(this, targetReady).retainOnDelete(true).build()));
+        this.recoveryCluster = plan.recoveryName().map(recoveryName -> {
+            var shape = args.recovery().orElseThrow(() -> new IllegalStateException("the restore of " + plan.id()
+                    + " has no recovery shape: LiveReview reads one for every requested restore"));
+            return new CustomObject(DatabaseChild.RECOVERY.of(name),
+                    CustomObjectArgs.builder(clusterType.apiVersion(), clusterType.kind())
+                            .metadata(meta(recoveryName, db.namespace()))
+                            .spec(plan.engine().<Map<String, Object>>match(cnpg -> CnpgSpecs.recoveryCluster(plan, cnpg, shape, settings),
+                                    pgo -> PgoSpecs.recoveryCluster(plan, pgo, shape, settings)))
+                            // A recovered cluster may be what the app runs on by now: removing the request forgets
+                            // it, never deletes it (README: Restore a database).
+                            .build(), Children.named(this, targetReady).retainOnDelete(true).build());
+        });
 
         // The restore drill: after the backup wiring (it recovers from what the wiring archives).
         this.drill = args.drill().map(d -> drill(name, d, settings, List.of(scheduledBackup.map(b -> (Resource) b).orElse(clusterPatch))));
@@ -140,48 +145,36 @@ public final class BackedUpDatabase extends ComponentResource {
     private CronJob drill(String name, DatabaseDrillPlan drill, Settings settings, List<Resource> after) {
         var labels = Map.of(DatabaseDrillPlan.LABEL, drill.id());
         var meta = ObjectMetaArgs.builder().name(drill.cronJobName()).namespace(drill.namespace()).labels(labels).build();
-        var account = new ServiceAccount(name + "-drill-account", ServiceAccountArgs.builder().metadata(meta).build(),
+        var account = new ServiceAccount(DatabaseChild.DRILL_ACCOUNT.of(name), ServiceAccountArgs.builder().metadata(meta).build(),
                 child(after));
-        var role = new Role(name + "-drill-role", RoleArgs.builder().metadata(meta)
+        var role = new Role(DatabaseChild.DRILL_ROLE.of(name), RoleArgs.builder().metadata(meta)
                 .rules(DatabaseDrillSpecs.rules(drill)).build(), child(after));
-        var binding = new RoleBinding(name + "-drill-binding", RoleBindingArgs.builder().metadata(meta)
+        var binding = new RoleBinding(DatabaseChild.DRILL_BINDING.of(name), RoleBindingArgs.builder().metadata(meta)
                 .roleRef(RoleRefArgs.builder().apiGroup("rbac.authorization.k8s.io").kind("Role").name(drill.cronJobName()).build())
                 .subjects(SubjectArgs.builder().kind("ServiceAccount").name(drill.cronJobName()).namespace(drill.namespace()).build())
                 .build(), child(List.of(account, role)));
         var data = new LinkedHashMap<String, String>();
         data.put(DatabaseDrillPlan.SCRIPT, DrillSpecs.script(DatabaseDrillPlan.SCRIPT));
         data.put(DatabaseDrillSpecs.MANIFEST, DatabaseDrillSpecs.manifest(drill, settings));
-        var config = new ConfigMap(name + "-drill-config", ConfigMapArgs.builder().metadata(meta).data(data).build(),
+        var config = new ConfigMap(DatabaseChild.DRILL_CONFIG.of(name), ConfigMapArgs.builder().metadata(meta).data(data).build(),
                 child(after));
-        return new CronJob(name + "-drill", CronJobArgs.builder().metadata(meta).spec(DatabaseDrillSpecs.cronJob(drill)).build(),
+        return new CronJob(DatabaseChild.DRILL.of(name), CronJobArgs.builder().metadata(meta).spec(DatabaseDrillSpecs.cronJob(drill)).build(),
                 child(List.of(binding, config)));
     }
 
-    /** CNPG reads two keys; pgBackRest reads an {@code s3.conf} file. All values stay secret. */
+    /** CNPG reads two keys; pgBackRest reads an {@code s3.conf} file (each engine's spec class). All values stay secret. */
     static Output<Map<String, String>> credentialData(DatabasePlan plan, SecretSource secrets) {
         var target = plan.repository().target();
         var access = secrets.get(target.credentials().accessKey());
         var secret = secrets.get(target.credentials().secretKey());
         var ca = target.caCertificate();
-        return plan.engine().match(cnpg -> Output.tuple(access, secret).applyValue(t -> {
-                var data = new LinkedHashMap<String, String>();
-                data.put(PostgresSpecs.ACCESS_KEY_ID, t.t1);
-                data.put(PostgresSpecs.ACCESS_SECRET_KEY, t.t2);
-                ca.ifPresent(pem -> data.put(S3Target.CA_KEY, pem));
-                return (Map<String, String>) data;
-            }).asSecret(), pgo -> pgbackrestCredentials(plan, pgo, access, secret, ca, secrets));
-    }
-
-    private static Output<Map<String, String>> pgbackrestCredentials(DatabasePlan plan, homelab.backups.plan.PgoEngine pgo,
-                                                                     Output<String> access, Output<String> secret,
-                                                                     Optional<String> ca, SecretSource secrets) {
-        var cipher = pgo.options().encryption() ? secrets.get(SecretKey.PGBACKREST_CIPHER_PASS) : Output.of("");
-        return Output.tuple(access, secret, cipher).applyValue(t -> {
-            var data = new LinkedHashMap<String, String>();
-            data.put(PostgresSpecs.S3_CONF, PostgresSpecs.s3Conf(PgBackRestRepo.of(plan), t.t1, t.t2, t.t3.isEmpty() ? null : t.t3));
-            ca.ifPresent(pem -> data.put(S3Target.CA_KEY, pem));
-            return (Map<String, String>) data;
-        }).asSecret();
+        return plan.engine().match(
+                cnpg -> Output.tuple(access, secret).applyValue(t -> CnpgSpecs.credentials(t.t1, t.t2, ca)).asSecret(),
+                pgo -> {
+                    var cipher = pgo.options().encryption() ? secrets.get(SecretKey.PGBACKREST_CIPHER_PASS) : Output.of("");
+                    return Output.tuple(access, secret, cipher).applyValue(t -> PgoSpecs.credentials(PgBackRestRepo.of(plan),
+                            t.t1, t.t2, t.t3.isEmpty() ? null : t.t3, ca)).asSecret();
+                });
     }
 
     private static List<Resource> append(List<Resource> before, Resource next) {

@@ -26,7 +26,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * The restore drill of one database (README: Database restore drills): a CronJob whose pod creates the throwaway
@@ -48,9 +47,6 @@ public final class DatabaseDrillSpecs {
     public static final String LIVE_IMAGE = "@live-image@";
     /** The uid the drill runs as: nobody. It writes nothing but its scratch files. */
     public static final long UID = 65534;
-    /** The instance container psql runs in: CNPG names it postgres, PGO database. */
-    public static final String CNPG_CONTAINER = "postgres";
-    public static final String PGO_CONTAINER = "database";
 
     private DatabaseDrillSpecs() {
     }
@@ -60,15 +56,11 @@ public final class DatabaseDrillSpecs {
         var db = drill.database().database();
         // The image may be left out for PGO (its operator then picks the one for the version), but the running
         // cluster's image may carry extensions the default lacks: the script reads it live like the CNPG one.
-        var image = Optional.of(db.image().orElse(LIVE_IMAGE));
-        return drill.engine().match(
-                cnpg -> new RecoveryShape(image, Optional.empty(), cnpg.options().appDatabase(), cnpg.options().appOwner(),
-                        Optional.empty(), Map.of()),
-                pgo -> new RecoveryShape(image, Optional.of(pgo.options().postgresVersion()), Optional.empty(),
-                        Optional.empty(), Optional.empty(), Map.of()));
+        var image = db.image().orElse(LIVE_IMAGE);
+        return drill.engine().match(cnpg -> CnpgSpecs.drillShape(cnpg, image), pgo -> PgoSpecs.drillShape(pgo, image));
     }
 
-    /** The throwaway cluster, whole: apiVersion, kind, metadata (its owner label) and the spec PostgresSpecs builds. */
+    /** The throwaway cluster, whole: apiVersion, kind, metadata (its owner label) and the spec its engine builds. */
     public static Map<String, Object> throwawayCluster(DatabaseDrillPlan drill, Settings settings) {
         var object = new LinkedHashMap<String, Object>();
         object.put("apiVersion", drill.engine().cluster().apiVersion());
@@ -78,7 +70,10 @@ public final class DatabaseDrillSpecs {
         metadata.put("namespace", drill.namespace());
         metadata.put("labels", Map.of(DatabaseDrillPlan.LABEL, drill.id()));
         object.put("metadata", metadata);
-        object.put("spec", PostgresSpecs.drillCluster(drill.database(), shape(drill), settings));
+        var d = drill.database();
+        var shape = shape(drill);
+        object.put("spec", drill.engine().match(cnpg -> CnpgSpecs.drillCluster(d, cnpg, shape, settings),
+                pgo -> PgoSpecs.drillCluster(d, pgo, shape, settings)));
         return object;
     }
 
@@ -139,7 +134,7 @@ public final class DatabaseDrillSpecs {
         rules.add(PolicyRuleArgs.builder().apiGroups(group).resources(resource)
                 .resourceNames(drill.database().database().name()).verbs("get").build());
         rules.add(PolicyRuleArgs.builder().apiGroups("").resources("pods")
-                .verbs(drill.engine().<List<String>>match(cnpg -> List.of("get"), pgo -> List.of("get", "list"))).build());
+                .verbs(drill.engine().<List<String>>match(cnpg -> CnpgSpecs.DRILL_POD_VERBS, pgo -> PgoSpecs.DRILL_POD_VERBS)).build());
         rules.add(PolicyRuleArgs.builder().apiGroups("").resources("pods/exec").verbs("create", "get").build());
         return rules;
     }
@@ -218,7 +213,7 @@ public final class DatabaseDrillSpecs {
         env.put("DRILL_CLUSTER", drill.throwaway());
         env.put("DRILL_MANIFEST", SCRIPTS + "/" + MANIFEST);
         env.put("DRILL_READY_SECONDS", Long.toString(drill.readyTimeout().toSeconds()));
-        env.put("DRILL_CONTAINER", drill.engine().match(cnpg -> CNPG_CONTAINER, pgo -> PGO_CONTAINER));
+        env.put("DRILL_CONTAINER", drill.engine().match(cnpg -> CnpgSpecs.CONTAINER, pgo -> PgoSpecs.CONTAINER));
         drill.appDatabase().ifPresent(db -> env.put("DRILL_DATABASE", db));
         if (!drill.tables().isEmpty()) env.put("DRILL_TABLES", String.join(" ", drill.tables()));
         env.put("HOME", HOME);

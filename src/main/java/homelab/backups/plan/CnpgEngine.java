@@ -17,6 +17,9 @@ public record CnpgEngine(CnpgOptions options, CnpgSchedule schedule) implements 
     public static final Cluster CLUSTER = new Cluster("postgresql.cnpg.io/v1", "Cluster", "clusters");
     /** CNPG labels every PVC of a Cluster with its name (cloudnative-pg pkg/utils/labels_annotations.go ClusterLabelName). */
     public static final String CLUSTER_LABEL = "cnpg.io/cluster";
+    /** The Barman Cloud plugin's API group/version (its ObjectStore) and its name in a Cluster's {@code spec.plugins}. */
+    public static final String BARMAN_API = "barmancloud.cnpg.io/v1";
+    public static final String BARMAN_PLUGIN = "barman-cloud.cloudnative-pg.io";
 
     public CnpgEngine {
         Objects.requireNonNull(options, "options");

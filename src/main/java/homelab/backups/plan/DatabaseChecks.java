@@ -9,9 +9,9 @@ import java.util.Optional;
 /** The database rows of {@link Verification}: the newest backup against the schedule, and the WAL archive. */
 final class DatabaseChecks {
     static final String CNPG = CnpgEngine.CLUSTER.apiVersion();
-    static final String BARMAN = "barmancloud.cnpg.io/v1";
+    static final String BARMAN = CnpgEngine.BARMAN_API;
     static final String PGO = PgoEngine.CLUSTER.apiVersion();
-    static final String BARMAN_PLUGIN = "barman-cloud.cloudnative-pg.io";
+    static final String BARMAN_PLUGIN = CnpgEngine.BARMAN_PLUGIN;
 
     private DatabaseChecks() {
     }

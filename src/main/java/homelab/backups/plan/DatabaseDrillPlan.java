@@ -10,7 +10,7 @@ import java.util.Optional;
  * One database's restore drill (issue 22 part 1; README: Database restore drills): a CronJob in the database's
  * namespace that recovers the newest backup into a throwaway cluster, checks it against the running cluster and deletes
  * it. The throwaway cluster is rendered here, from the same builders as a restore request's cluster but without any
- * archive or backup section (PostgresSpecs.cnpgDrillCluster, pgoDrillCluster).
+ * archive or backup section (CnpgSpecs.drillCluster, PgoSpecs.drillCluster).
  *
  * @param database       the backed-up database's plan (its ObjectStore, repository, credentials)
  * @param cronJobName    also the name of its ServiceAccount, Role, RoleBinding and ConfigMap

@@ -8,7 +8,7 @@ import java.util.function.Function;
  * How one database's engine backs it up, decided by the planner: the engine's options with its schedule resolved, and
  * the facts of its operator that every layer needs (the cluster resource, its labels, its service). One record per
  * engine ({@link CnpgEngine}, {@link PgoEngine}) is that engine's home in the plan; the spec builders
- * ({@code kubernetes/PostgresSpecs}, {@code DatabaseDrillSpecs}), the live checks ({@link DatabaseChecks}) and the
+ * ({@code kubernetes/CnpgSpecs}, {@code PgoSpecs}: one class per engine), the live checks ({@link DatabaseChecks}) and the
  * alerts ({@link DatabaseAlerts}) have one method per engine and choose it by {@link #match}, so adding an engine
  * (a record here and a parameter of {@code match}) makes the compiler list every site left (docs/engines.md).
  */

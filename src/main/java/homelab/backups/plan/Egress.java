@@ -422,7 +422,7 @@ public final class Egress {
         pgbackrest.ifPresent(to -> names.putIfAbsent(to, "databases.pgbackrest.endpoint"));
         for (var v : plan.volumes()) users.computeIfAbsent(store.apply(v.repository()), d -> new TreeSet<>()).add(v.namespace());
         for (var d : plan.databases()) {
-            // databases.pgbackrest.endpoint fronts the primary store only (PostgresSpecs.pgbackrestEndpoint).
+            // databases.pgbackrest.endpoint fronts the primary store only (PgoSpecs.pgbackrestEndpoint).
             var fronted = d.engine().match(cnpg -> false, pgo -> true) && d.repository().target().name().equals(homelab.backups.config.S3Target.PRIMARY);
             var to = fronted && pgbackrest.isPresent() ? pgbackrest.get() : store.apply(d.repository());
             users.computeIfAbsent(to, x -> new TreeSet<>()).add(d.database().namespace());

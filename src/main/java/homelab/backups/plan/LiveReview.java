@@ -204,7 +204,7 @@ public record LiveReview(Map<String, LiveClaim> claims, Map<String, String> volu
      * parameter cannot point the new cluster's WAL at the running cluster's repository: PGO forces
      * {@code archive_mode}, {@code archive_command} and {@code restore_command} over any parameter (v6.0.0
      * internal/pgbackrest/postgres.go PostgreSQLParameters; postgres.go above). {@code users} and
-     * {@code databaseInitSQL} are not copied either ({@code PostgresSpecs.pgoRecoveryCluster} says why).
+     * {@code databaseInitSQL} are not copied either ({@code PgoSpecs.recovered} says why).
      */
     static Map<String, Object> pgoServing(Map<String, Object> spec) {
         var serving = new java.util.LinkedHashMap<String, Object>();

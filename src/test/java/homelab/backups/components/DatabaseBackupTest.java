@@ -103,7 +103,7 @@ class DatabaseBackupTest {
     @Test
     void cnpgUsesTheBarmanCloudPluginWithADailySixFieldSchedule() {
         for (var db : List.of("khoj-database", "paperless-database")) {
-            var store = named(prod, db + "-object-store");
+            var store = named(prod, DatabaseChild.OBJECT_STORE.of(db));
             assertEquals("kubernetes:barmancloud.cnpg.io/v1:ObjectStore", store.type());
             assertEquals("cloudnative-pg", at(store.inputs(), "metadata.namespace"));
             var s = spec(store);
@@ -117,7 +117,7 @@ class DatabaseBackupTest {
                     Map.of("name", "AWS_RESPONSE_CHECKSUM_VALIDATION", "value", "when_required")),
                     at(s, "instanceSidecarConfiguration.env"), "RustFS needs boto3's relaxed checksums");
 
-            var backup = named(prod, db + "-scheduled-backup");
+            var backup = named(prod, DatabaseChild.SCHEDULED_BACKUP.of(db));
             assertEquals("kubernetes:postgresql.cnpg.io/v1:ScheduledBackup", backup.type());
             assertEquals("0 0 3 * * *", spec(backup).get("schedule"), "six fields, seconds first: daily at 03:00");
             assertEquals("plugin", spec(backup).get("method"));
@@ -125,15 +125,15 @@ class DatabaseBackupTest {
             assertEquals(db, at(spec(backup), "cluster.name"));
             assertEquals("barman-cloud.cloudnative-pg.io", at(spec(backup), "pluginConfiguration.name"));
 
-            assertTrue(secret(prod, db + "-credentials"), "S3 credentials must stay secret");
+            assertTrue(secret(prod, DatabaseChild.CREDENTIALS.of(db)), "S3 credentials must stay secret");
             assertEquals(Set.of("ACCESS_KEY_ID", "ACCESS_SECRET_KEY"),
-                    ((Map<?, ?>) named(prod, db + "-credentials").inputs().get("stringData")).keySet());
+                    ((Map<?, ?>) named(prod, DatabaseChild.CREDENTIALS.of(db)).inputs().get("stringData")).keySet());
         }
     }
 
     @Test
     void cnpgWiringPatchesOnlyThePluginsOfTheExistingCluster() {
-        var patch = named(prod, "khoj-database-backup-wiring");
+        var patch = named(prod, DatabaseChild.BACKUP_WIRING.of("khoj-database"));
         assertEquals("kubernetes:postgresql.cnpg.io/v1:ClusterPatch", patch.type(), "a server-side-apply patch, not a Cluster");
         assertEquals("Cluster", patch.inputs().get("kind"));
         assertEquals(Map.of("name", "khoj-database", "namespace", "cloudnative-pg"), patch.inputs().get("metadata"));
@@ -148,27 +148,27 @@ class DatabaseBackupTest {
         var buckets = prod.stack().storage().buckets();
         var db = prod.stack().storage().databases().stream().filter(d -> d.pulumiResourceName().equals("khoj-database"))
                 .findFirst().orElseThrow();
-        assertTrue(dependsOn(prod, "khoj-database-credentials").containsAll(buckets));
-        assertTrue(dependsOn(prod, "khoj-database-object-store").containsAll(buckets));
-        assertTrue(dependsOn(prod, "khoj-database-object-store").contains(db.credentials()));
-        assertTrue(dependsOn(prod, "khoj-database-backup-wiring").contains(db.objectStore().orElseThrow()));
-        assertTrue(dependsOn(prod, "khoj-database-scheduled-backup").contains(db.clusterPatch()));
+        assertTrue(dependsOn(prod, DatabaseChild.CREDENTIALS.of("khoj-database")).containsAll(buckets));
+        assertTrue(dependsOn(prod, DatabaseChild.OBJECT_STORE.of("khoj-database")).containsAll(buckets));
+        assertTrue(dependsOn(prod, DatabaseChild.OBJECT_STORE.of("khoj-database")).contains(db.credentials()));
+        assertTrue(dependsOn(prod, DatabaseChild.BACKUP_WIRING.of("khoj-database")).contains(db.objectStore().orElseThrow()));
+        assertTrue(dependsOn(prod, DatabaseChild.SCHEDULED_BACKUP.of("khoj-database")).contains(db.clusterPatch()));
         var pgo = prod.stack().storage().databases().stream().filter(d -> d.pulumiResourceName().equals("immich-postgres"))
                 .findFirst().orElseThrow();
-        assertTrue(dependsOn(prod, "immich-postgres-backup-wiring").containsAll(buckets));
-        assertTrue(dependsOn(prod, "immich-postgres-backup-wiring").contains(pgo.credentials()));
+        assertTrue(dependsOn(prod, DatabaseChild.BACKUP_WIRING.of("immich-postgres")).containsAll(buckets));
+        assertTrue(dependsOn(prod, DatabaseChild.BACKUP_WIRING.of("immich-postgres")).contains(pgo.credentials()));
     }
 
     @Test
     void pgoGetsAnS3ConfSecretAndThePgbackrestSectionOnly() {
-        var secret = named(prod, "immich-postgres-credentials");
+        var secret = named(prod, DatabaseChild.CREDENTIALS.of("immich-postgres"));
         assertEquals("immich-pgbackrest-s3", at(secret.inputs(), "metadata.name"));
         var conf = (String) ((Map<?, ?>) secret.inputs().get("stringData")).get("s3.conf");
         assertEquals("[global]\nrepo1-s3-key=" + RecordingMocks.PLACEHOLDER_PREFIX + "s3AccessKey\n"
                 + "repo1-s3-key-secret=" + RecordingMocks.PLACEHOLDER_PREFIX + "s3SecretKey\n", conf);
-        assertTrue(secret(prod, "immich-postgres-credentials"));
+        assertTrue(secret(prod, DatabaseChild.CREDENTIALS.of("immich-postgres")));
 
-        var patch = named(prod, "immich-postgres-backup-wiring");
+        var patch = named(prod, DatabaseChild.BACKUP_WIRING.of("immich-postgres"));
         assertEquals("kubernetes:postgres-operator.crunchydata.com/v1beta1:PostgresClusterPatch", patch.type());
         assertEquals(Set.of("backups"), spec(patch).keySet());
         var pgbackrest = (Map<?, ?>) at(spec(patch), "backups.pgbackrest");
@@ -192,9 +192,9 @@ class DatabaseBackupTest {
         var inventory = TestStacks.prodInventory().replace("postgresVersion: 17,",
                 "postgresVersion: 17, encryption: true, differential: \"0 3 * * 3\", incremental: \"0 */6 * * *\",");
         var run = run(TestStacks.prodWithInventory(java.nio.file.Files.createTempDirectory("pgo"), inventory));
-        var conf = (String) ((Map<?, ?>) named(run, "immich-postgres-credentials").inputs().get("stringData")).get("s3.conf");
+        var conf = (String) ((Map<?, ?>) named(run, DatabaseChild.CREDENTIALS.of("immich-postgres")).inputs().get("stringData")).get("s3.conf");
         assertTrue(conf.endsWith("repo1-cipher-pass=" + RecordingMocks.PLACEHOLDER_PREFIX + "pgbackrestCipherPass\n"), conf);
-        var pgbackrest = (Map<?, ?>) at(spec(named(run, "immich-postgres-backup-wiring")), "backups.pgbackrest");
+        var pgbackrest = (Map<?, ?>) at(spec(named(run, DatabaseChild.BACKUP_WIRING.of("immich-postgres"))), "backups.pgbackrest");
         assertEquals("aes-256-cbc", ((Map<?, ?>) pgbackrest.get("global")).get("repo1-cipher-type"));
         @SuppressWarnings("unchecked")
         var repo = ((List<Map<String, Object>>) pgbackrest.get("repos")).get(0);
@@ -205,7 +205,7 @@ class DatabaseBackupTest {
     void aFiveFieldCnpgScheduleIsConvertedNeverPassedThrough() {
         var run = run(TestStacks.with(TestStacks.prodConfig(), "databases",
                 "{\"schedule\": \"0 3 * * *\", \"pgbackrest\": {\"endpoint\": \"https://127.0.0.1:9443\"}}"));
-        assertEquals("0 0 3 * * *", spec(named(run, "khoj-database-scheduled-backup")).get("schedule"),
+        assertEquals("0 0 3 * * *", spec(named(run, DatabaseChild.SCHEDULED_BACKUP.of("khoj-database"))).get("schedule"),
                 "'0 3 * * *' would run hourly at HH:03:00 in CNPG");
         assertTrue(run.warnings().stream().anyMatch(w -> w.startsWith("SCHEDULE khoj-database") && w.contains("converted")),
                 run.warnings()::toString);
@@ -216,7 +216,7 @@ class DatabaseBackupTest {
         var run = run(TestStacks.with(TestStacks.prodConfig(), "databases",
                 "{\"pgbackrest\": {\"version\": \"2.58.0\"}}"));
         @SuppressWarnings("unchecked")
-        var repo = ((List<Map<String, Object>>) at(spec(named(run, "immich-postgres-backup-wiring")), "backups.pgbackrest.repos")).get(0);
+        var repo = ((List<Map<String, Object>>) at(spec(named(run, DatabaseChild.BACKUP_WIRING.of("immich-postgres"))), "backups.pgbackrest.repos")).get(0);
         assertEquals("http://192.168.10.133:30292", at(repo, "s3.endpoint"));
     }
 
@@ -226,19 +226,19 @@ class DatabaseBackupTest {
                 "{name: khoj-database, engine: cnpg, method: legacy,");
         var dir = java.nio.file.Files.createTempDirectory("legacy");
         var run = run(TestStacks.prodWithInventory(dir, inventory));
-        assertFalse(run.mocks().registrations().stream().anyMatch(r -> r.name().equals("khoj-database-object-store")));
-        var patch = spec(named(run, "khoj-database-backup-wiring"));
+        assertFalse(run.mocks().registrations().stream().anyMatch(r -> r.name().equals(DatabaseChild.OBJECT_STORE.of("khoj-database"))));
+        var patch = spec(named(run, DatabaseChild.BACKUP_WIRING.of("khoj-database")));
         assertEquals(Set.of("backup"), patch.keySet());
         assertEquals("s3://postgres-backups/cnpg/khoj-database", at(patch, "backup.barmanObjectStore.destinationPath"));
         assertEquals("14d", at(patch, "backup.retentionPolicy"));
-        assertEquals("barmanObjectStore", spec(named(run, "khoj-database-scheduled-backup")).get("method"));
+        assertEquals("barmanObjectStore", spec(named(run, DatabaseChild.SCHEDULED_BACKUP.of("khoj-database"))).get("method"));
         assertTrue(run.warnings().stream().anyMatch(w -> w.startsWith("DEPRECATED") && w.contains("khoj-database")), run.warnings()::toString);
     }
 
     @Test
     void cnpgRestoreCreatesANewClusterWithANewServerNameAndChangesNothingElse() {
         var run = run(TestStacks.with(TestStacks.prodConfig(), "restore", "{\"khoj-database\": \"2026-11-27T02:00:00Z\"}"));
-        var recovery = named(run, "khoj-database-recovery");
+        var recovery = named(run, DatabaseChild.RECOVERY.of("khoj-database"));
         assertEquals("kubernetes:postgresql.cnpg.io/v1:Cluster", recovery.type());
         var name = (String) at(recovery.inputs(), "metadata.name");
         assertTrue(name.startsWith("khoj-database-restore-"), name);
@@ -258,10 +258,10 @@ class DatabaseBackupTest {
         assertEquals("khoj", at(s, "bootstrap.recovery.database"), "the app's database, not an empty `app`");
         assertEquals("khoj_admin", at(s, "bootstrap.recovery.owner"));
         assertEquals("khoj-app-secret", at(s, "bootstrap.recovery.secret.name"), "the app's credentials, to switch by host");
-        assertTrue(((com.pulumi.resources.CustomResourceOptions) run.options().get("khoj-database-recovery")).isRetainOnDelete(),
+        assertTrue(((com.pulumi.resources.CustomResourceOptions) run.options().get(DatabaseChild.RECOVERY.of("khoj-database"))).isRetainOnDelete(),
                 "a recovered cluster may be what the app runs on: removing the request never deletes it");
 
-        assertUnchangedApartFrom(run, Set.of("khoj-database-recovery"));
+        assertUnchangedApartFrom(run, Set.of(DatabaseChild.RECOVERY.of("khoj-database")));
         assertEquals(Map.of("khoj-database", Map.of("cluster", "cloudnative-pg/" + name,
                 "service", name + "-rw.cloudnative-pg.svc")),
                 com.pulumi.test.PulumiTest.extractValue((com.pulumi.core.Output<?>) run.result().output("recoveredDatabases")),
@@ -273,15 +273,15 @@ class DatabaseBackupTest {
     @Test
     void aPgBackRestTargetKeepsTheFractionOfASecond() {
         var asOf = new homelab.backups.config.RestorePoint.AsOf(java.time.OffsetDateTime.parse("2026-11-27T03:00:03.912345678+01:00"));
-        assertEquals("2026-11-27 02:00:03.912345+00", homelab.backups.kubernetes.PostgresSpecs.pgbackrestTime(asOf));
+        assertEquals("2026-11-27 02:00:03.912345+00", homelab.backups.kubernetes.PgoSpecs.pgbackrestTime(asOf));
         var whole = new homelab.backups.config.RestorePoint.AsOf(java.time.OffsetDateTime.parse("2026-11-27T02:00:00Z"));
-        assertEquals("2026-11-27 02:00:00+00", homelab.backups.kubernetes.PostgresSpecs.pgbackrestTime(whole));
+        assertEquals("2026-11-27 02:00:00+00", homelab.backups.kubernetes.PgoSpecs.pgbackrestTime(whole));
     }
 
     @Test
     void pgoRestoreCreatesANewPostgresClusterFromTheRepository() {
         var run = run(TestStacks.with(TestStacks.prodConfig(), "restore", "{\"immich-postgres\": \"2026-11-27T02:00:00Z\"}"));
-        var recovery = named(run, "immich-postgres-recovery");
+        var recovery = named(run, DatabaseChild.RECOVERY.of("immich-postgres"));
         assertEquals("kubernetes:postgres-operator.crunchydata.com/v1beta1:PostgresCluster", recovery.type());
         var s = spec(recovery);
         assertEquals(17.0, s.get("postgresVersion"));
@@ -293,7 +293,7 @@ class DatabaseBackupTest {
         assertEquals("ghcr.io/waifulabs/crunchydata-vectorchord:ubi9-17.7-2550", s.get("image"),
                 "the vector-extension image its shared_preload_libraries need");
         assertNull(s.get("backups"), "the recovered cluster does not write into the running cluster's repository");
-        assertUnchangedApartFrom(run, Set.of("immich-postgres-recovery"));
+        assertUnchangedApartFrom(run, Set.of(DatabaseChild.RECOVERY.of("immich-postgres")));
     }
 
     /**
@@ -305,7 +305,7 @@ class DatabaseBackupTest {
     @SuppressWarnings("unchecked")
     void aPgoRestoreServesWithTheRunningClustersParametersButKeepsTheRestoredRoles() throws Exception {
         var run = run(TestStacks.with(TestStacks.prodConfig(), "restore", "{\"immich-postgres\": \"latest\"}"));
-        var recovery = named(run, "immich-postgres-recovery");
+        var recovery = named(run, DatabaseChild.RECOVERY.of("immich-postgres"));
         var s = spec(recovery);
         var live = (Map<String, Object>) IMMICH.get("spec");
         assertEquals(numbersAsDoubles(at(live, "config.parameters")), at(s, "config.parameters"),
@@ -339,7 +339,7 @@ class DatabaseBackupTest {
                 "spec", Map.of("image", "ghcr.io/waifulabs/crunchydata-vectorchord:ubi9-17.7-2550", "postgresVersion", 17)));
         var run = MockedRun.of(plan, bare);
         assertEquals(0, run.result().exitCode(), () -> run.result().exceptions().toString());
-        var s = spec(named(run, "immich-postgres-recovery"));
+        var s = spec(named(run, DatabaseChild.RECOVERY.of("immich-postgres")));
         assertNull(s.get("config"));
         assertNull(s.get("patroni"));
         assertNull(s.get("authentication"));
@@ -389,7 +389,7 @@ class DatabaseBackupTest {
     @Test
     void latestRestoreHasNoRecoveryTarget() {
         var run = run(TestStacks.with(TestStacks.prodConfig(), "restore", "{\"paperless-database\": \"latest\"}"));
-        assertNull(at(spec(named(run, "paperless-database-recovery")), "bootstrap.recovery.recoveryTarget"));
+        assertNull(at(spec(named(run, DatabaseChild.RECOVERY.of("paperless-database"))), "bootstrap.recovery.recoveryTarget"));
     }
 
     /** Every registration of {@code run} equals prod's, except the named new ones. */

@@ -42,13 +42,13 @@ class TlsStoreTest {
         var run = run();
         assertEquals(CA, secretData(run, "nginx-repository").get("ca.crt"), "the repository Secret carries the CA");
         assertEquals(Map.of("secretName", "nginx-backup-repo", "key", "ca.crt"), at(inputs(run, "nginx-source"), "spec.restic.customCA"));
-        assertEquals(CA, secretData(run, "khoj-database-credentials").get("ca.crt"));
+        assertEquals(CA, secretData(run, DatabaseChild.CREDENTIALS.of("khoj-database")).get("ca.crt"));
         assertEquals(Map.of("name", "khoj-database-backup-s3", "key", "ca.crt"),
-                at(inputs(run, "khoj-database-object-store"), "spec.configuration.endpointCA"));
-        assertEquals(CA, secretData(run, "immich-postgres-credentials").get("ca.crt"));
+                at(inputs(run, DatabaseChild.OBJECT_STORE.of("khoj-database")), "spec.configuration.endpointCA"));
+        assertEquals(CA, secretData(run, DatabaseChild.CREDENTIALS.of("immich-postgres")).get("ca.crt"));
         assertEquals("/etc/pgbackrest/conf.d/ca.crt",
-                at(inputs(run, "immich-postgres-backup-wiring"), "spec.backups.pgbackrest.global.repo1-storage-ca-file"));
-        assertEquals("192.168.10.133:30292", at(inputs(run, "immich-postgres-backup-wiring"), "spec.backups.pgbackrest.repos")
+                at(inputs(run, DatabaseChild.BACKUP_WIRING.of("immich-postgres")), "spec.backups.pgbackrest.global.repo1-storage-ca-file"));
+        assertEquals("192.168.10.133:30292", at(inputs(run, DatabaseChild.BACKUP_WIRING.of("immich-postgres")), "spec.backups.pgbackrest.repos")
                 instanceof java.util.List<?> l ? ((Map<?, ?>) ((Map<?, ?>) l.get(0)).get("s3")).get("endpoint") : null,
                 "pgBackRest uses the store's own HTTPS endpoint");
         assertTrue(Internal.of(((SecretArgs) run.args().get("nginx-repository")).stringData().orElseThrow()).isSecret().join());

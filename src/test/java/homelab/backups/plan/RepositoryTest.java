@@ -77,7 +77,7 @@ class RepositoryTest {
     @Test
     void everyPgBackRestOptionCarriesItsRepositoryPrefix() {
         var pgo = PLAN.databases().stream().filter(d -> d.engine() instanceof PgoEngine).findFirst().orElseThrow();
-        var patch = homelab.backups.kubernetes.PostgresSpecs.pgbackrestPatch(pgo, (PgoEngine) pgo.engine(), PLAN.inputs().settings());
+        var patch = homelab.backups.kubernetes.PgoSpecs.clusterPatch(pgo, (PgoEngine) pgo.engine(), PLAN.inputs().settings());
         @SuppressWarnings("unchecked")
         var pgbackrest = (Map<String, Object>) ((Map<String, Object>) patch.get("backups")).get("pgbackrest");
         @SuppressWarnings("unchecked")
@@ -110,7 +110,7 @@ class RepositoryTest {
 
     @SuppressWarnings("unchecked")
     static Object endpoint(DatabasePlan d, homelab.backups.config.Settings settings) {
-        var patch = homelab.backups.kubernetes.PostgresSpecs.pgbackrestPatch(d, (PgoEngine) d.engine(), settings);
+        var patch = homelab.backups.kubernetes.PgoSpecs.clusterPatch(d, (PgoEngine) d.engine(), settings);
         var pgbackrest = (Map<String, Object>) ((Map<String, Object>) patch.get("backups")).get("pgbackrest");
         var repo = ((List<Map<String, Object>>) pgbackrest.get("repos")).get(0);
         return ((Map<String, Object>) repo.get("s3")).get("endpoint");
@@ -121,14 +121,14 @@ class RepositoryTest {
         var first = target(S3Target.PRIMARY, "a-vol", "a-db");
         var one = new PgBackRestRepo(1, RepositoryLayout.pgbackrest(first, "c", "c-pgbackrest-s3"));
         var two = new PgBackRestRepo(2, RepositoryLayout.pgbackrest(target("copy", "b-vol", "b-db"), "c", "c-pgbackrest-s3"));
-        var conf = homelab.backups.kubernetes.PostgresSpecs.s3Conf(List.of(one, two), "AK", "SK", null);
+        var conf = homelab.backups.kubernetes.PgoSpecs.s3Conf(List.of(one, two), "AK", "SK", null);
         assertEquals("[global]\nrepo1-s3-key=AK\nrepo1-s3-key-secret=SK\nrepo2-s3-key=AK\nrepo2-s3-key-secret=SK\n", conf);
         var other = new S3Target("other", java.net.URI.create("http://192.0.2.2:9000"), "us-east-1", "c-vol", "c-db",
                 true, Optional.empty(), new S3Target.Credentials(homelab.backups.config.SecretKey.RESTIC_PASSWORD,
                 homelab.backups.config.SecretKey.KOPIA_PASSWORD));
         var elsewhere = new PgBackRestRepo(2, RepositoryLayout.pgbackrest(other, "c", "c-pgbackrest-s3"));
         assertThrows(IllegalArgumentException.class,
-                () -> homelab.backups.kubernetes.PostgresSpecs.s3Conf(List.of(one, elsewhere), "AK", "SK", null),
+                () -> homelab.backups.kubernetes.PgoSpecs.s3Conf(List.of(one, elsewhere), "AK", "SK", null),
                 "s3.conf holds one key pair");
     }
 }

@@ -1,0 +1,36 @@
+package homelab.backups.components;
+
+/**
+ * The Pulumi logical names of a {@link BackedUpDatabase}'s children, {@code <component>-<suffix>}, in this one place
+ * for the component and the tests. A logical name is part of the child's URN: renaming one is a delete and a create
+ * of a live object unless the child carries an alias ({@code src/test/resources/prod-urns.txt} pins every URN). The
+ * Kubernetes names of the same objects are {@code plan.DatabaseNames}; the volumes' children are {@link VolumeChild}.
+ */
+public enum DatabaseChild {
+    /** The Secret with the store's key pair (and CA) in the form the engine reads. */
+    CREDENTIALS("credentials"),
+    /** CNPG's Barman Cloud plugin only: the ObjectStore. */
+    OBJECT_STORE("object-store"),
+    /** The server-side-apply patch of the running cluster's backup fields. */
+    BACKUP_WIRING("backup-wiring"),
+    /** CNPG only: the ScheduledBackup (PGO's schedules are in the patch). */
+    SCHEDULED_BACKUP("scheduled-backup"),
+    /** The new cluster a restore request creates next to the running one. */
+    RECOVERY("recovery"),
+    DRILL_ACCOUNT("drill-account"),
+    DRILL_ROLE("drill-role"),
+    DRILL_BINDING("drill-binding"),
+    DRILL_CONFIG("drill-config"),
+    DRILL("drill");
+
+    private final String suffix;
+
+    DatabaseChild(String suffix) {
+        this.suffix = suffix;
+    }
+
+    /** The child's logical name under the component {@code component} (the database id in prod). */
+    public String of(String component) {
+        return component + "-" + suffix;
+    }
+}
