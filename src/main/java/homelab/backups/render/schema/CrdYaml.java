@@ -27,8 +27,8 @@ import org.snakeyaml.engine.v2.schema.JsonSchema;
  * value {@code "On"} would no longer match the string a resource carries).
  *
  * <p>The maps are built from snakeyaml's event stream rather than by {@link Load}: the CRDs are megabytes (the PGO
- * one alone is 2.8 MB, half of it descriptions), and skipping the node graph and every scalar {@code description}
- * keeps a render's schema phase as fast as before (docs/facts.md: "CRD schema reading"). Scalars are typed by the
+ * one alone is 2.8 MB, two thirds of it descriptions), and skipping the node graph and every scalar {@code description}
+ * halves the read (docs/facts.md, "Reading the CRD schemas"). Scalars are typed by the
  * schema's own resolver and constructors, so a value is what {@link Load} with {@link #SETTINGS} returns. Anything
  * beyond plain block and flow collections (anchors, aliases, explicit tags, non-scalar keys, duplicate keys) and
  * any error sends the whole file to {@link Load}, descriptions and all: it reads what it can, and reports an error
