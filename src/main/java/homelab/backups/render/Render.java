@@ -18,6 +18,8 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.stream.Stream;
 import org.snakeyaml.engine.v2.api.Dump;
 import org.snakeyaml.engine.v2.api.DumpSettings;
@@ -217,12 +219,14 @@ public final class Render {
         var config = StackFile.stackConfig(options.project(), options.stack());
         var plan = Planner.plan(StackInputs.load(config, options.project()));
         timer.mark("load+plan");
+        // Reading the CRDs (megabytes of YAML) needs only the settings: on the other core while the program runs.
+        var reading = options.crds().map(dir -> CompletableFuture.supplyAsync(() -> catalog(dir, plan.inputs().settings())));
         var render = StackRender.of(plan);
         timer.mark("program under mocks");
         var violations = new ArrayList<SchemaViolation>();
         var notValidated = new java.util.TreeSet<String>();
-        if (options.crds().isPresent()) {
-            var catalog = catalog(options.crds().get(), plan.inputs().settings());
+        if (reading.isPresent()) {
+            var catalog = join(reading.get());
             for (var object : render.objects()) {
                 if (!object.custom()) continue;
                 var apiVersion = String.valueOf(object.object().get("apiVersion"));
@@ -293,6 +297,17 @@ public final class Render {
                     org.snakeyaml.engine.v2.api.LoadSettings.builder().build()).loadFromString(json));
         }
         return out;
+    }
+
+    /** The task's own exception, as if it had run here. */
+    private static <T> T join(CompletableFuture<T> task) {
+        try {
+            return task.join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof RuntimeException cause) throw cause;
+            if (e.getCause() instanceof Error cause) throw cause;
+            throw e;
+        }
     }
 
     static CrdCatalog catalog(Path crds, Settings settings) {

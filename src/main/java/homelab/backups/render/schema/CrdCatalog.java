@@ -3,6 +3,7 @@ package homelab.backups.render.schema;
 import com.networknt.schema.Error;
 import com.networknt.schema.path.NodePath;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -18,8 +19,8 @@ import tools.jackson.databind.JsonNode;
  * The CRDs of some directories, for validating custom resources the way the API server would,
  * except that unknown fields are errors instead of being pruned.
  *
- * <p>Loading only indexes names and versions; a version's schema is parsed and compiled on the
- * first validation against it. CEL rules ({@code x-kubernetes-validations}) are not evaluated:
+ * <p>Loading reads every file (schemas without their descriptions); a version's schema is compiled on the first
+ * validation against it. CEL rules ({@code x-kubernetes-validations}) are not evaluated:
  * {@link #celRules} counts them and {@link #notes} says so. Thread-safe.
  */
 public final class CrdCatalog {
@@ -46,11 +47,26 @@ public final class CrdCatalog {
                         .sorted()
                         .toList();
             }
-            for (Path file : files) {
-                for (CrdDefinition crd : CrdDefinition.read(file)) crds.put(crd.group + "/" + crd.kind, crd);
+            // Reading is most of a load (the PGO CRD alone is 2.8 MB of YAML): the files in parallel, kept in order.
+            List<List<CrdDefinition>> read;
+            try {
+                read = files.parallelStream().map(CrdCatalog::read).toList();
+            } catch (UncheckedIOException e) {
+                throw e.getCause();
+            }
+            for (List<CrdDefinition> fileCrds : read) {
+                for (CrdDefinition crd : fileCrds) crds.put(crd.group + "/" + crd.kind, crd);
             }
         }
         return new CrdCatalog(List.copyOf(directories), crds);
+    }
+
+    private static List<CrdDefinition> read(Path file) {
+        try {
+            return CrdDefinition.read(file);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** Whether a CRD for the group of {@code apiVersion} and {@code kind} is loaded (any version). */
