@@ -9,12 +9,9 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
@@ -25,15 +22,51 @@ import java.util.function.Supplier;
  * costs O(tasks²) CPU, 16 s for a 1000-volume render, and in a real preview it burns a second core beside the
  * engine and the provider for as long as the engine takes to answer. This one has the same contract (run the
  * program, wait for every registered task including those registered while waiting, fail with the first failing
- * task, report failures through the engine logger with the default runner's exit codes) but waits on the tasks
+ * task, report failures through the engine logger with the default runner's exit codes) but counts the tasks
  * instead of polling them.
+ *
+ * <p><b>When the run ends</b> decides what {@code pulumi up} may delete (a resource in the state that the program did
+ * not register before its end is deleted) and whether a refusal stops it. The end is decided by causality, never by a
+ * pause: the run ends when every task registered so far has ended, counted by each task's own completion, and a
+ * failed task is recorded before it counts as ended. That end is final because of how the SDK registers tasks
+ * (pulumi-java 1.36.1, read at that tag, {@code sdk/java/pulumi/src/main/java}):
+ * <ul>
+ *   <li>Every registration is synchronous in the code that causes it: a resource in its constructor
+ *       ({@code Resource} constructor → {@code DeploymentImpl.ReadOrRegisterResourceInternal.readOrRegisterResource}),
+ *       a component's outputs in {@code registerOutputs} ({@code RegisterResourceOutputsInternal.registerResourceOutputs}),
+ *       every output when it is constructed ({@code OutputInternal(CompletableFuture)} and
+ *       {@code OutputFactory.ofNullable}, so also each {@code apply}), each engine log message
+ *       ({@code DefaultEngineLogger.logImplAsync}), the program itself ({@code Stack.factory}: "callback").</li>
+ *   <li>The task registered is the whole chain, not its first step: {@code completeResourceAsync} registers the future
+ *       of its final {@code whenComplete}, which completes the resource's URN, id and outputs, so everything those
+ *       completions run synchronously (applies, the resources and outputs they construct) has run before the task
+ *       ends; an output's task is its {@code apply} chain ({@code OutputData.apply}: {@code thenCompose}), which ends
+ *       only after the function has returned and its output has completed.</li>
+ *   <li>So code that registers a task after the program returned runs inside a chain whose end is a task registered
+ *       earlier and still pending: it registers before that task ends, and the count cannot reach zero in between.
+ *       The SDK attaches no dependent outside such a chain that registers anything (its only other callbacks:
+ *       {@code Stack.factory} completes the stack's outputs, themselves a pending task, when the program ends;
+ *       {@code ContextAwareCompletableFuture.wrap} completes the wrapped, registered future).</li>
+ * </ul>
+ * A dependent attached to a finished task outside any registered chain (a plain {@code thenRun} that registers) is
+ * the one thing no runner can wait for, the default one included; nothing in the SDK or this program does that, and
+ * {@link #lateRegistrations()} lets {@code QuietRunnerStressTest} check it stays so.
+ *
+ * <p>Why a count and not the state of the task set: a CompletableFuture runs its dependents last-attached first, so a
+ * wait attached to a task runs before the bookkeeping attached when it was registered, and before every dependent the
+ * SDK attached in between (the stack's outputs failing after a refusal, under load for longer than a wait needs to
+ * look). The runner this replaces saw such a failed task as done, paused 5 ms for late registrations, found none and
+ * ended the run with exit 0: a refusal lost (DatabaseBackupTest saw it once under load;
+ * {@code QuietRunnerTest.aTaskThatFailedFailsTheRunBeforeItsBookkeepingHasRun} reproduces it).
  */
 final class QuietRunner implements Runner {
-    private static final long SETTLE_MILLIS = 5;
     private final EngineLogger logger;
-    private final Set<CompletableFuture<?>> tasks = ConcurrentHashMap.newKeySet();
-    /** Counts every registration, so that a wait can tell whether a task arrived while it looked. */
-    private final AtomicLong registrations = new AtomicLong();
+    /** Tasks registered and not yet ended, plus one until the program's own task is registered. */
+    private final AtomicLong outstanding = new AtomicLong(1);
+    /** Completes when {@link #outstanding} reaches zero: every task registered has ended. */
+    private final CompletableFuture<Void> idle = new CompletableFuture<>();
+    /** Registrations that came after the run was found idle (none may: see the class comment). */
+    private final AtomicLong late = new AtomicLong();
     private final ConcurrentLinkedQueue<Exception> failures = new ConcurrentLinkedQueue<>();
     /** Fails with the first task that fails. */
     private final CompletableFuture<Void> firstFailure = new CompletableFuture<>();
@@ -44,51 +77,40 @@ final class QuietRunner implements Runner {
 
     @Override
     public <T> void registerTask(String description, CompletableFuture<T> task) {
-        registrations.incrementAndGet();
-        tasks.add(task);
+        if (idle.isDone()) late.incrementAndGet();
+        outstanding.incrementAndGet();
         task.whenComplete((value, error) -> {
-            if (error == null) tasks.remove(task);
-            else firstFailure.completeExceptionally(error);
+            // The failure first: when the count reaches zero, every failure is already known.
+            if (error != null) firstFailure.completeExceptionally(error);
+            ended();
         });
+    }
+
+    private void ended() {
+        if (outstanding.decrementAndGet() == 0) idle.complete(null);
     }
 
     @Override
     public <T> CompletableFuture<Result<T>> runAsync(Supplier<T> program) {
         var run = ContextAwareCompletableFuture.supplyAsync(program);
         registerTask("program", run);
-        return run.thenCompose(value -> allTasks().thenApply(done -> value))
-                .handle((value, error) -> error == null
+        // From here the program's own task holds the count above zero until it and what it registered have ended.
+        ended();
+        // Ends on the first failure, while other tasks may still be pending, as the default runner does (a program
+        // may stop itself that way: see PulumiRuntime.stop); otherwise when every task has ended.
+        return CompletableFuture.anyOf(idle, firstFailure).handle((v, e) -> firstFailure.isCompletedExceptionally())
+                .thenCompose(failed -> failed
+                        ? firstFailure.handle((v, error) -> error).thenCompose(this::fail)
+                                .thenApply(code -> (Result<T>) new QuietResult<T>(code, List.copyOf(failures), Optional.<T>empty()))
                         // As the default runner: errors logged by the program (not thrown) exit 1.
-                        ? CompletableFuture.completedFuture((Result<T>) new QuietResult<T>(
+                        : CompletableFuture.completedFuture((Result<T>) new QuietResult<T>(
                                 logger.hasLoggedErrors() ? ProcessExitedBeforeLoggingUserActionableMessage : ProcessExitedSuccessfully,
-                                List.copyOf(failures), Optional.ofNullable(value)))
-                        : fail(error).thenApply(code -> (Result<T>) new QuietResult<T>(code, List.copyOf(failures), Optional.<T>empty())))
-                .thenCompose(r -> r);
+                                List.copyOf(failures), Optional.ofNullable(run.join()))));
     }
 
-    /**
-     * Completes when no task is left, including tasks registered while waiting; fails as soon as a task fails, while
-     * others may still be pending, as the default runner does (a program may stop itself that way: see
-     * PulumiRuntime.stop).
-     */
-    private CompletableFuture<Void> allTasks() {
-        if (firstFailure.isCompletedExceptionally()) return firstFailure;
-        long seen = registrations.get();
-        var pending = tasks.stream().filter(t -> !t.isDone()).toArray(CompletableFuture[]::new);
-        if (pending.length == 0) return settled(seen);
-        return CompletableFuture.anyOf(CompletableFuture.allOf(pending), firstFailure)
-                .handle((v, e) -> null).thenComposeAsync(done -> allTasks());
-    }
-
-    /**
-     * Nothing pending is not yet the end: a task's dependents run on the thread that completed it, one after the
-     * other, and one of them may register the next task (an output's registration after the resource's) after the
-     * dependent that woke this wait. So the run ends only when no task was registered during a short pause after
-     * the last look.
-     */
-    private CompletableFuture<Void> settled(long seen) {
-        return CompletableFuture.runAsync(() -> { }, CompletableFuture.delayedExecutor(SETTLE_MILLIS, TimeUnit.MILLISECONDS))
-                .thenCompose(paused -> registrations.get() == seen ? CompletableFuture.<Void>completedFuture(null) : allTasks());
+    /** How many tasks were registered after every task had ended (for the stress test: it must stay 0). */
+    long lateRegistrations() {
+        return late.get();
     }
 
     /**

@@ -46,10 +46,13 @@ class QuietRunnerTest {
     void theRunEndsOnlyWhenTasksRegisteredWhileWaitingHaveEnded() throws Exception {
         var registration = new CompletableFuture<String>();
         var outputs = new CompletableFuture<String>();
-        // As a resource does: its registration completes later, and only then registers the next task.
-        registration.thenRun(() -> runner.registerTask("outputs", outputs));
         var run = runner.runAsync(() -> {
-            runner.registerTask("register", registration);
+            // As the SDK registers a resource: the task is the whole chain, and the step that registers the next task
+            // (its outputs, an apply's resources) runs inside it, after the engine answered.
+            runner.registerTask("register", registration.thenApply(urn -> {
+                runner.registerTask("outputs", outputs);
+                return urn;
+            }));
             return "exports";
         });
         Thread.sleep(100);
@@ -62,6 +65,33 @@ class QuietRunnerTest {
         assertEquals(Runner.ProcessExitedSuccessfully, result.exitCode());
         assertEquals("exports", result.result().orElseThrow());
         verify(logger, never()).errorAsync(anyString());
+        assertEquals(0, runner.lateRegistrations());
+    }
+
+    /**
+     * The end is not decided by a pause: a step that registers the next task long after every other task ended
+     * (a descheduled thread, a slow engine) holds the run as long as it takes.
+     */
+    @Test
+    void aStepThatRegistersLateHoldsTheRunHoweverLateItRuns() throws Exception {
+        var outputs = new CompletableFuture<String>();
+        var run = runner.runAsync(() -> {
+            runner.registerTask("register", CompletableFuture.supplyAsync(() -> {
+                try {
+                    Thread.sleep(200);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                runner.registerTask("outputs", outputs);
+                return "urn";
+            }));
+            return "exports";
+        });
+        Thread.sleep(400);
+        assertFalse(run.isDone(), "the run ended before the late step's task ended");
+        outputs.complete("done");
+        assertEquals(Runner.ProcessExitedSuccessfully, run.get(10, TimeUnit.SECONDS).exitCode());
+        assertEquals(0, runner.lateRegistrations());
     }
 
     @Test
@@ -77,6 +107,40 @@ class QuietRunnerTest {
                 "32: the error is already reported, the engine adds nothing");
         verify(logger).errorAsync("volumes (fizzy): capacity differs");
         assertEquals(1, result.exceptions().size());
+    }
+
+    /**
+     * A failed task fails the run even when the wait notices it before the runner's own bookkeeping of the task has
+     * run. A CompletableFuture runs its dependents last-attached first: the wait's (attached last) before the one
+     * {@code registerTask} attached, and between them every dependent the SDK attached after registering the task.
+     * The SDK's Stack attaches one to the program's callback that fails the stack's outputs, and with them every
+     * task still pending (Stack.java, 1.36.1); under load that takes longer than the wait needs to look. The delay
+     * here stands in for that cascade.
+     */
+    @Test
+    void aTaskThatFailedFailsTheRunBeforeItsBookkeepingHasRun() throws Exception {
+        var refusal = new CompletableFuture<String>();
+        var cascadeDone = new java.util.concurrent.CountDownLatch(1);
+        var run = runner.runAsync(() -> {
+            runner.registerTask("callback", refusal);
+            refusal.whenComplete((v, e) -> {
+                try {
+                    Thread.sleep(300);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                }
+                cascadeDone.countDown();
+            });
+            return "exports";
+        });
+        Thread.sleep(50);
+        var failing = new Thread(() -> refusal.completeExceptionally(new RunException("databases (khoj-database): image: …")));
+        failing.start();
+        var result = run.get(10, TimeUnit.SECONDS);
+        failing.join();
+        assertEquals(Runner.ProcessExitedAfterLoggingUserActionableMessage, result.exitCode(),
+                "a refusal must fail the run, however late the runner's own dependent runs");
+        verify(logger).errorAsync("databases (khoj-database): image: …");
     }
 
     @Test
