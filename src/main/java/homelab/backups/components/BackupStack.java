@@ -59,7 +59,8 @@ public final class BackupStack {
         // Before anything is registered: the live PVCs must be the ones the inventory describes, and a PVC about to be
         // restored must be free. A RunException: the SDK reports its message as the error, without a stack trace.
         this.review = LiveReview.of(plan.inputs().inventory().file(), plan.volumes(), handling, states, recovering,
-                plan.databases(), settings.argocd().namespace(), live);
+                plan.databases(), settings.argocd().namespace(), live,
+                homelab.backups.plan.ArchiveLookup.offline("the object store is not read yet"));
         if (!review.errors().isEmpty()) throw new RunException(Adoption.failure(review.errors()));
         boolean retire = settings.longhorn().retireBackups();
         if (retire && live.offline()) {

@@ -58,16 +58,18 @@ public record LiveReview(Map<String, LiveClaim> claims, Map<String, String> volu
     /** @param argoNamespace where Argo CD's Applications live (homelab-backups:argocd.namespace) */
     public static LiveReview of(String inventoryFile, List<VolumePlan> plans, Map<String, ClaimHandling> handling,
                                 List<DatabasePlan> databases, String argoNamespace, Lookup live) {
-        return of(inventoryFile, plans, handling, Map.of(), Map.of(), databases, argoNamespace, live);
+        return of(inventoryFile, plans, handling, Map.of(), Map.of(), databases, argoNamespace, live,
+                ArchiveLookup.offline("no object store in this run"));
     }
 
     /**
      * @param states     each backed-up volume's claim as {@link ClaimState} read it: a refused state is an error
      * @param recovering the apps disaster recovery covers
+     * @param archives   the database archives in the object store (issue 22: lineage and restore points)
      */
     public static LiveReview of(String inventoryFile, List<VolumePlan> plans, Map<String, ClaimHandling> handling,
                                 Map<String, ClaimState> states, Map<String, Boolean> recovering,
-                                List<DatabasePlan> databases, String argoNamespace, Lookup live) {
+                                List<DatabasePlan> databases, String argoNamespace, Lookup live, ArchiveLookup archives) {
         var claims = new TreeMap<String, LiveClaim>();
         var keep = new TreeMap<String, String>();
         var errors = new ArrayList<ConfigError>();
