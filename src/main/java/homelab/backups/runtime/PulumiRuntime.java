@@ -47,6 +47,10 @@ import java.util.logging.Logger;
  *       does.</li>
  *   <li>{@link #stop}: the program's one clean stop from inside an output.</li>
  *   <li>{@link #runMocked}: the same runner and logger under the SDK's test mocks (the render and the tests).</li>
+ *   <li>{@link #await}: the value of an Output, while the program still runs, for the one read that must happen
+ *       before anything is registered and needs a secret (the database archives' S3 keys: issue 22 part 3).
+ *       The public API only hands values to {@code apply}, which runs after the program has registered what
+ *       depends on them; {@code OutputInternal.getDataAsync} is the future behind it.</li>
  * </ul>
  *
  * <p>Every way the program refuses to go on ends as a {@link RunException}: thrown while the program runs (bad
@@ -120,6 +124,39 @@ public final class PulumiRuntime {
                 .options(options)
                 .build()
                 .runTest(program);
+    }
+
+    /**
+     * The value of {@code output}, waiting at most {@code timeout} for it, before the program registers anything that
+     * depends on the answer. {@code what} names the value in the error (never the value: it may be a secret, and the
+     * caller must keep it off every log). Call it from the program's own thread only for Outputs that do not wait for
+     * a resource the program has yet to register (a config secret, an invoke such as 1Password's getItem): those
+     * complete on the SDK's own threads.
+     *
+     * @throws RunException when the value is unknown (a preview of a value only an update knows), did not come within
+     *                      {@code timeout}, or failed
+     */
+    public static <T> T await(Output<T> output, java.time.Duration timeout, String what) {
+        com.pulumi.core.internal.OutputData<T> data;
+        try {
+            data = com.pulumi.core.internal.Internal.of(output).getDataAsync()
+                    .get(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new RunException(what + " did not arrive within " + timeout.toSeconds() + "s; nothing that needs it "
+                    + "was registered");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new RunException("interrupted while waiting for " + what);
+        } catch (java.util.concurrent.ExecutionException e) {
+            var cause = e.getCause() == null ? e : e.getCause();
+            throw new RunException("could not read " + what + ": " + (cause.getMessage() == null
+                    ? cause.getClass().getSimpleName() : cause.getMessage()));
+        }
+        if (!data.isKnown() || data.getValueNullable() == null) {
+            throw new RunException(what + " is not known in this run (a value only pulumi up knows, or none); "
+                    + "nothing that needs it was registered");
+        }
+        return data.getValueNullable();
     }
 
     /** A program that refuses to run, with {@code message}, before it registers anything. */

@@ -84,4 +84,39 @@ class PulumiRuntimeTest {
         assertInstanceOf(RunException.class, result.exceptions().get(0));
         assertEquals(java.util.List.of("the value is wrong: known"), result.errors());
     }
+
+    /** await: the value of a known Output; a named refusal (never the value) for one unknown, late or failed. */
+    @Test
+    void awaitGivesAKnownValueAndRefusesAnUnknownALateAndAFailedOneByName() throws Exception {
+        var seen = new java.util.ArrayList<Object>();
+        var mocks = new RecordingMocks(Map.of());
+        var options = TestOptions.builder().projectName("homelab-backups").stackName("test").build();
+        var done = new java.util.concurrent.CountDownLatch(1);
+        var result = PulumiRuntime.runMocked(mocks, MockedRun.quietLogger(), options, ctx -> {
+            seen.add(PulumiRuntime.await(com.pulumi.core.Output.ofSecret("s3-key"), java.time.Duration.ofSeconds(10), "the key"));
+            var late = new java.util.concurrent.CompletableFuture<String>();
+            var unknown = new com.pulumi.core.internal.OutputInternal<String>(com.pulumi.core.internal.OutputData.<String>unknown());
+            var failed = com.pulumi.core.Output.of(java.util.concurrent.CompletableFuture.<String>failedFuture(
+                    new IllegalStateException("1Password said no")));
+            for (var output : java.util.List.of(com.pulumi.core.Output.of(late), unknown, failed)) {
+                try {
+                    PulumiRuntime.await(output, java.time.Duration.ofMillis(200), "the S3 secret key");
+                    seen.add("no refusal");
+                } catch (RunException e) {
+                    seen.add(e.getMessage());
+                }
+            }
+            done.countDown();
+        });
+        // The failed Output's own task ends the run at once, while the program may still be waiting.
+        assertTrue(done.await(30, java.util.concurrent.TimeUnit.SECONDS), "the program ran to its end");
+        // The failed Output's own task fails the run as the SDK reports any failed output; await has named it first.
+        assertTrue(result.errors().toString().contains("1Password said no"), result.errors()::toString);
+        assertEquals("s3-key", seen.get(0), "a known secret's value");
+        assertEquals(4, seen.size(), seen::toString);
+        assertTrue(seen.get(1).toString().startsWith("the S3 secret key did not arrive within 0s"), seen::toString);
+        assertTrue(seen.get(2).toString().startsWith("the S3 secret key is not known in this run"), seen::toString);
+        assertEquals("could not read the S3 secret key: 1Password said no", seen.get(3));
+        assertTrue(mocks.registrations().isEmpty(), "waiting registers nothing");
+    }
 }
