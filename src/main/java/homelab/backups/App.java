@@ -50,10 +50,18 @@ public final class App {
         }
     }
 
-    /** Registers the planned stack and exports what a reviewer wants to see. Tests and the render call this too. */
+    /** Registers the planned stack with no object store (the render, the tests): see the next method. */
     public static BackupStack deploy(Context ctx, StackPlan plan, LiveCluster live,
                                      Function<String, Output<String>> configSecrets, Consumer<String> warn) {
-        var stack = new BackupStack(plan, live, configSecrets, warn);
+        return deploy(ctx, plan, live, homelab.backups.components.ArchiveAccess.offline(
+                "no object store in this run (the offline render and the tests)"), configSecrets, warn);
+    }
+
+    /** Registers the planned stack and exports what a reviewer wants to see. Tests and the render call this too. */
+    public static BackupStack deploy(Context ctx, StackPlan plan, LiveCluster live,
+                                     homelab.backups.components.ArchiveAccess archives,
+                                     Function<String, Output<String>> configSecrets, Consumer<String> warn) {
+        var stack = new BackupStack(plan, live, archives, configSecrets, warn);
         ctx.export("volumeCount", Output.of(plan.volumes().size()));
         ctx.export("excluded", Output.of(plan.excluded().stream().map(v -> v.app() + ": " + v.exclusion().orElse("")).toList()));
         ctx.export("restores", Output.of(plan.inputs().restores().values().stream()

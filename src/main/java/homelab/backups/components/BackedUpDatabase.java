@@ -55,7 +55,7 @@ public final class BackedUpDatabase extends ComponentResource {
 
     private final Secret credentials;
     private final Optional<CustomObject> objectStore;
-    private final CustomObject clusterPatch;
+    private final Optional<CustomObject> clusterPatch;
     private final Optional<CustomObject> scheduledBackup;
     private final Optional<CustomObject> recoveryCluster;
     private final Optional<CronJob> drill;
@@ -63,9 +63,16 @@ public final class BackedUpDatabase extends ComponentResource {
     /**
      * @param recovery what a cluster recovered by a pending restore must be (read from the live cluster)
      * @param after    the buckets (or, without bucket management, the previous wave)
+     * @param withheld why the running cluster's backup wiring (its patch and ScheduledBackup) is not registered:
+     *                 its archive holds another cluster's history and a restore is pending ({@code plan/Lineage})
      */
     public record Args(DatabasePlan plan, Optional<RecoveryShape> recovery, Settings settings, SecretSource secrets,
-                       List<Resource> after, Optional<DatabaseDrillPlan> drill) {
+                       List<Resource> after, Optional<DatabaseDrillPlan> drill, Optional<String> withheld) {
+        public Args(DatabasePlan plan, Optional<RecoveryShape> recovery, Settings settings, SecretSource secrets,
+                    List<Resource> after, Optional<DatabaseDrillPlan> drill) {
+            this(plan, recovery, settings, secrets, after, drill, Optional.empty());
+        }
+
         public Args(DatabasePlan plan, Optional<RecoveryShape> recovery, Settings settings, SecretSource secrets,
                     List<Resource> after) {
             this(plan, recovery, settings, secrets, after, Optional.empty());
@@ -98,19 +105,28 @@ public final class BackedUpDatabase extends ComponentResource {
         var targetReady = objectStore.map(store -> append(credentialsReady, store)).orElse(credentialsReady);
 
         var clusterType = plan.engine().cluster();
-        this.clusterPatch = CustomObject.patch(DatabaseChild.BACKUP_WIRING.of(name),
+        // Withheld (plan/Lineage): the running cluster is not the one whose history its archive holds, and a restore
+        // is pending. Neither the patch nor the ScheduledBackup is registered, so the cluster archives nothing there
+        // and no immediate backup of it is taken. A stack that registered them before deletes them: the provider
+        // deletes a patch by a server-side apply of an empty object under its field manager, which gives up every
+        // field the patch set (pulumi-kubernetes v4.32.0 provider/pkg/await/await.go Deletion, ssa/actions.go
+        // Relinquish), so spec.plugins goes and the cluster stops archiving into that lineage: what is wanted. The
+        // ObjectStore stays: the recovered cluster reads the lineage through it, and an ObjectStore alone archives
+        // nothing (only a Cluster's spec.plugins entry does).
+        this.clusterPatch = args.withheld().isPresent() ? Optional.empty() : Optional.of(CustomObject.patch(DatabaseChild.BACKUP_WIRING.of(name),
                 CustomObjectArgs.builder(clusterType.apiVersion(), clusterType.kind())
                         .metadata(meta(db.name(), db.namespace()))
                         .spec(plan.engine().<Map<String, Object>>match(cnpg -> CnpgSpecs.clusterPatch(plan, cnpg, settings),
                                 pgo -> PgoSpecs.clusterPatch(plan, pgo, settings)))
-                        .build(), child(targetReady));
+                        .build(), child(targetReady)));
 
         // CNPG backs up on a ScheduledBackup of its own; pgBackRest's schedules are in the patch.
-        this.scheduledBackup = plan.engine().match(cnpg -> Optional.of(new CustomObject(DatabaseChild.SCHEDULED_BACKUP.of(name),
+        this.scheduledBackup = clusterPatch.flatMap(patch -> plan.engine().match(cnpg -> Optional.of(new CustomObject(
+                DatabaseChild.SCHEDULED_BACKUP.of(name),
                 CustomObjectArgs.builder(CnpgSpecs.API, "ScheduledBackup")
                         .metadata(meta(plan.scheduledBackupName(), db.namespace()))
                         .spec(CnpgSpecs.scheduledBackup(plan, cnpg))
-                        .build(), child(List.of(clusterPatch)))), pgo -> Optional.<CustomObject>empty());
+                        .build(), child(List.of(patch)))), pgo -> Optional.<CustomObject>empty()));
 
         this.recoveryCluster = plan.recoveryName().map(recoveryName -> {
             var shape = args.recovery().orElseThrow(() -> new IllegalStateException("the restore of " + plan.id()
@@ -126,7 +142,8 @@ public final class BackedUpDatabase extends ComponentResource {
         });
 
         // The restore drill: after the backup wiring (it recovers from what the wiring archives).
-        this.drill = args.drill().map(d -> drill(name, d, settings, List.of(scheduledBackup.map(b -> (Resource) b).orElse(clusterPatch))));
+        this.drill = args.drill().map(d -> drill(name, d, settings, scheduledBackup.map(b -> List.<Resource>of(b))
+                .or(() -> clusterPatch.map(p -> List.<Resource>of(p))).orElse(targetReady)));
 
         this.cluster = Output.of(db.namespace() + "/" + db.name());
         var outputs = new LinkedHashMap<String, Output<?>>();
@@ -199,7 +216,8 @@ public final class BackedUpDatabase extends ComponentResource {
         return objectStore;
     }
 
-    public CustomObject clusterPatch() {
+    /** Empty when the running cluster's backup wiring is withheld (plan/Lineage). */
+    public Optional<CustomObject> clusterPatch() {
         return clusterPatch;
     }
 

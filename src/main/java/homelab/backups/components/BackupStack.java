@@ -11,6 +11,7 @@ import homelab.backups.plan.Adoption;
 import homelab.backups.plan.AlertsPresence;
 import homelab.backups.plan.ClaimHandling;
 import homelab.backups.plan.ClaimState;
+import homelab.backups.plan.Lineage;
 import homelab.backups.plan.LiveReview;
 import java.util.TreeMap;
 import homelab.backups.plan.StackPlan;
@@ -38,6 +39,16 @@ public final class BackupStack {
      */
     public BackupStack(StackPlan plan, LiveCluster live, Function<String, Output<String>> configSecrets,
                        Consumer<String> warn) {
+        this(plan, live, ArchiveAccess.offline("no object store in this run (the offline render and the tests)"),
+                configSecrets, warn);
+    }
+
+    /**
+     * @param archives how the database archives are read before registration: {@code pulumi preview}/{@code up}
+     *                 always read the store (App), the render and tests answer offline or from fakes
+     */
+    public BackupStack(StackPlan plan, LiveCluster live, ArchiveAccess archives,
+                       Function<String, Output<String>> configSecrets, Consumer<String> warn) {
         var settings = plan.inputs().settings();
         var recovery = settings.restore();
         var handling = new TreeMap<String, ClaimHandling>();
@@ -58,10 +69,26 @@ public final class BackupStack {
         }
         // Before anything is registered: the live PVCs must be the ones the inventory describes, and a PVC about to be
         // restored must be free. A RunException: the SDK reports its message as the error, without a stack trace.
+        // The archives' S3 keys are resolved only when a read needs them: config secrets register nothing, 1Password
+        // needs its provider (wave 0) first, which is then the one the later waves use.
+        var early = new SecretsWave[1];
+        java.util.function.Supplier<SecretsWave> secretsWave = () -> {
+            if (early[0] == null) {
+                early[0] = new SecretsWave("wave0-secrets", new SecretsWave.Args(settings.secrets(), configSecrets),
+                        ComponentResourceOptions.builder().build());
+            }
+            return early[0];
+        };
+        var store = archives.open(settings.target(), () -> settings.secrets().source()
+                == homelab.backups.config.Settings.SecretsSourceKind.CONFIG
+                ? new homelab.backups.secrets.ConfigSecretSource(configSecrets) : secretsWave.get().source());
         this.review = LiveReview.of(plan.inputs().inventory().file(), plan.volumes(), handling, states, recovering,
-                plan.databases(), settings.argocd().namespace(), live,
-                homelab.backups.plan.ArchiveLookup.offline("the object store is not read yet"));
+                plan.databases(), settings.argocd().namespace(), live, store);
         if (!review.errors().isEmpty()) throw new RunException(Adoption.failure(review.errors()));
+        // Before anything is registered: no CNPG cluster is wired into another cluster's archive (issue 22 part 3).
+        var lineage = Lineage.review(plan.inputs().inventory().file(), plan.databases(), live, store);
+        if (!lineage.errors().isEmpty()) throw new RunException(Lineage.failure(lineage.errors()));
+        plan.databases().forEach(d -> lineage.withheld(d.id()).ifPresent(why -> warn.accept(Lineage.warning(d, why))));
         boolean retire = settings.longhorn().retireBackups();
         if (retire && live.offline()) {
             warn.accept("longhorn.retireBackups: the BackupTarget patch is applied only when every check of ./verify "
@@ -92,11 +119,10 @@ public final class BackupStack {
         var kubernetes = kubernetesProvider(settings.kubernetes());
         var k8s = ComponentResourceOptions.builder().providers(kubernetes).build();
 
-        this.secrets = new SecretsWave("wave0-secrets", new SecretsWave.Args(settings.secrets(), configSecrets),
-                ComponentResourceOptions.builder().build());
+        this.secrets = secretsWave.get();
         this.platform = new PlatformWave("wave1-platform", new PlatformWave.Args(settings, secrets.ready()), k8s);
         this.storage = new StorageWave("wave2-storage", new StorageWave.Args(java.util.List.of(settings.target()), settings, plan.databases(), review,
-                secrets.source(), platform.ready(), plan.databaseDrills()), k8s);
+                secrets.source(), platform.ready(), plan.databaseDrills(), lineage), k8s);
         this.proof = new ProofWave("wave3-proof", new ProofWave.Args(plan, retire, storage.ready(), alertsNotInstalled), k8s);
         this.volumes = new VolumesWave("wave4-volumes", new VolumesWave.Args(plan.volumes(), handling, review, settings,
                 secrets.source(), proof.ready(), drills(plan, live, warn)), k8s);

@@ -39,7 +39,13 @@ public final class StorageWave extends ComponentResource implements Wave {
      * @param review  what the live cluster said (the shape of each cluster a pending restore recovers)
      */
     public record Args(List<S3Target> targets, Settings settings, List<DatabasePlan> databases, LiveReview review,
-                       SecretSource secrets, List<Resource> after, List<homelab.backups.plan.DatabaseDrillPlan> drills) {
+                       SecretSource secrets, List<Resource> after, List<homelab.backups.plan.DatabaseDrillPlan> drills,
+                       homelab.backups.plan.Lineage lineage) {
+        public Args(List<S3Target> targets, Settings settings, List<DatabasePlan> databases, LiveReview review,
+                    SecretSource secrets, List<Resource> after, List<homelab.backups.plan.DatabaseDrillPlan> drills) {
+            this(targets, settings, databases, review, secrets, after, drills, homelab.backups.plan.Lineage.none());
+        }
+
         public Args {
             targets = List.copyOf(targets);
             if (targets.isEmpty() || !targets.get(0).name().equals(S3Target.PRIMARY)) {
@@ -80,7 +86,8 @@ public final class StorageWave extends ComponentResource implements Wave {
         for (var plan : args.databases()) {
             var drill = args.drills().stream().filter(d -> d.id().equals(plan.id())).findFirst();
             databases.add(new BackedUpDatabase(plan.id(), new BackedUpDatabase.Args(plan, args.review().recovery(plan.id()),
-                    args.settings(), args.secrets(), bucketsReady, drill), ComponentResourceOptions.builder().parent(this).build()));
+                    args.settings(), args.secrets(), bucketsReady, drill, args.lineage().withheld(plan.id())),
+                    ComponentResourceOptions.builder().parent(this).build()));
         }
         registerOutputs(Map.of(
                 "databases", Output.of(args.databases().stream().map(DatabasePlan::id).toList()),

@@ -53,6 +53,13 @@ public final class MockedRun {
     }
 
     public static MockedRun of(StackPlan plan, LiveCluster cluster, RecordingMocks mocks) {
+        return of(plan, cluster, mocks, homelab.backups.components.ArchiveAccess.offline(
+                "no object store in this run (the offline render and the tests)"));
+    }
+
+    /** The real program against {@code cluster} and the database archives {@code archives} answers (tests). */
+    public static MockedRun of(StackPlan plan, LiveCluster cluster, RecordingMocks mocks,
+                               homelab.backups.components.ArchiveAccess archives) {
         var options = Collections.synchronizedMap(new LinkedHashMap<String, ResourceOptions>());
         var resourceArgs = Collections.synchronizedMap(new LinkedHashMap<String, ResourceArgs>());
         var stack = new AtomicReference<BackupStack>();
@@ -67,7 +74,7 @@ public final class MockedRun {
                                 return java.util.Optional.empty();
                             }))
                             .build(),
-                    ctx -> stack.set(App.deploy(ctx, plan, cluster,
+                    ctx -> stack.set(App.deploy(ctx, plan, cluster, archives,
                             key -> Output.ofSecret(RecordingMocks.PLACEHOLDER_PREFIX + key), warnings::add)));
             return new MockedRun(result, mocks, stack.get(), Map.copyOf(options), Map.copyOf(resourceArgs),
                     List.copyOf(warnings));

@@ -152,7 +152,7 @@ class DatabaseBackupTest {
         assertTrue(dependsOn(prod, DatabaseChild.OBJECT_STORE.of("khoj-database")).containsAll(buckets));
         assertTrue(dependsOn(prod, DatabaseChild.OBJECT_STORE.of("khoj-database")).contains(db.credentials()));
         assertTrue(dependsOn(prod, DatabaseChild.BACKUP_WIRING.of("khoj-database")).contains(db.objectStore().orElseThrow()));
-        assertTrue(dependsOn(prod, DatabaseChild.SCHEDULED_BACKUP.of("khoj-database")).contains(db.clusterPatch()));
+        assertTrue(dependsOn(prod, DatabaseChild.SCHEDULED_BACKUP.of("khoj-database")).contains(db.clusterPatch().orElseThrow()));
         var pgo = prod.stack().storage().databases().stream().filter(d -> d.pulumiResourceName().equals("immich-postgres"))
                 .findFirst().orElseThrow();
         assertTrue(dependsOn(prod, DatabaseChild.BACKUP_WIRING.of("immich-postgres")).containsAll(buckets));
