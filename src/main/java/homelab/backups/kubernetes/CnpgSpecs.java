@@ -108,6 +108,16 @@ public final class CnpgSpecs {
         return Map.of("backup", backup);
     }
 
+    /**
+     * The daily base backup. {@code immediate: true} asks CNPG for a first base backup as soon as the ScheduledBackup
+     * exists, so that a newly wired cluster is restorable the same day (a WAL archive without a base backup restores
+     * nothing). That is safe only because the run that registers it has read the archive first: {@code plan/Lineage}
+     * registers this object only when {@code <repository>/<serverName>} is empty or holds base backups of the live
+     * cluster's own system identifier, and withholds it (or stops the run) otherwise, so an immediate backup of an
+     * empty, re-created cluster never lands in the lineage that holds the good history (field incidents 17, 18). The
+     * one run that does not read the archive is the offline render, which applies nothing: {@code pulumi preview} and
+     * {@code up} always read it ({@code App.stack}, {@code components/ArchiveAccess.reading}).
+     */
     public static Map<String, Object> scheduledBackup(DatabasePlan d, CnpgEngine cnpg) {
         var spec = new LinkedHashMap<String, Object>();
         spec.put("schedule", cnpg.schedule().text());
