@@ -430,11 +430,13 @@ public record StackInputs(String stack, Inventory inventory, Settings settings, 
                         + " (write an app id, or namespace:<ns> for every app of a namespace)");
             }
         }
-        // fresh-start is the one request disaster recovery takes: the owner's word for an app whose repository is empty.
+        // fresh-start is the one request disaster recovery takes for a volume it covers: the owner's word for an app
+        // whose repository is empty. Disaster recovery restores volumes only; a database is restored by its own request
+        // beside it (README: Disaster recovery of databases), so a request for anything that is not a volume app goes
+        // on to the checks below.
         for (var entry : new TreeMap<>(raw).entrySet()) {
             var volume = inventory.volumes().stream().filter(v -> v.app().equals(entry.getKey())).findFirst();
-            boolean recovering = volume.isPresent() ? recovery.recovers(volume.get().app(), volume.get().namespace())
-                    : recovery.disasterRecovery();
+            boolean recovering = volume.isPresent() && recovery.recovers(volume.get().app(), volume.get().namespace());
             if (recovering && !"fresh-start".equals(entry.getValue())) {
                 errors.add(config.file(), item, entry.getKey(), "a restore request and recovery.disasterRecovery cannot "
                         + "be combined for the same app: disaster recovery already restores it (only fresh-start may "

@@ -51,4 +51,20 @@ class FreshStartTest {
                 "{\"disasterRecovery\": [\"nginx\"]}"), "restore", "{\"nginx\": \"fresh-start\", \"" + other.app() + "\": \"latest\"}"));
         assertTrue(mixed.restoreOf(other.app()).isPresent());
     }
+
+    /** Issue 22 part 3: disaster recovery restores volumes; a database's own restore request stands beside it. */
+    @Test
+    void aDatabaseRestoreStandsBesideDisasterRecoveryAndAVolumePointStillDoesNot() {
+        var plan = TestStacks.prodPlan();
+        var database = plan.databases().stream().filter(d -> d.engine().match(c -> true, p -> false)).findFirst().orElseThrow();
+        var inputs = TestStacks.load(TestStacks.with(TestStacks.with(TestStacks.prodConfig(), "recovery",
+                "{\"disasterRecovery\": true}"), "restore", "{\"" + database.id() + "\": \"latest\"}"));
+        assertTrue(inputs.settings().restore().disasterRecovery());
+        assertTrue(inputs.restoreOf(database.id()).isPresent(), "the database's request is kept under disaster recovery");
+        var nginx = plan.volumes().stream().filter(v -> v.app().equals("nginx")).findFirst().orElseThrow();
+        var refused = org.junit.jupiter.api.Assertions.assertThrows(ConfigErrors.InvalidConfigException.class, () -> TestStacks.load(
+                TestStacks.with(TestStacks.with(TestStacks.prodConfig(), "recovery", "{\"disasterRecovery\": true}"),
+                        "restore", "{\"" + nginx.app() + "\": \"latest\"}")));
+        assertTrue(refused.getMessage().contains("only fresh-start may"), refused.getMessage());
+    }
 }
