@@ -6,8 +6,11 @@
 // chosen port is written to -portfile once the listener is open, so the caller
 // never races another process for a "free" port.
 //
-// It checks no credentials: any access key works. The drills' wrong-password
-// case is about the repository password, which the S3 server never sees.
+// It checks no credentials unless -access-key is given: then a request signed
+// with another access key id answers 403 InvalidAccessKeyId, as S3 does (the
+// archive reader's wrong-keys case). The signature itself is not verified. The
+// drills' wrong-password case is about the repository password, which the S3
+// server never sees.
 package main
 
 import (
@@ -58,6 +61,7 @@ func run() error {
 	buckets := flag.String("buckets", "", "comma-separated buckets to create at start")
 	portFile := flag.String("portfile", "", "file to write the listening port to, once listening")
 	quiet := flag.Bool("quiet", true, "do not log every request")
+	accessKey := flag.String("access-key", "", "when set, only requests signed with this access key id are served (403 InvalidAccessKeyId otherwise)")
 	delayFile := flag.String("delayfile", "", "while this file holds \"<path part> <duration>\", each GET whose URL path contains <path part> waits <duration> first")
 	flag.Parse()
 
@@ -113,7 +117,7 @@ func run() error {
 	}
 	log.Printf("s3server: serving %s on %s", filepath.Clean(*root), ln.Addr())
 
-	srv := &http.Server{Handler: delayed(faker.Server(), *delayFile)}
+	srv := &http.Server{Handler: keyed(delayed(faker.Server(), *delayFile), *accessKey)}
 	stop := make(chan os.Signal, 1)
 	signal.Notify(stop, syscall.SIGTERM, syscall.SIGINT)
 	go func() {
@@ -147,6 +151,27 @@ func delayed(next http.Handler, file string) http.Handler {
 					}
 				}
 			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// keyed answers 403 to a request not signed with the access key id (SigV4's
+// "Credential=<key>/<scope>" in the Authorization header), with S3's error body.
+func keyed(next http.Handler, key string) http.Handler {
+	if key == "" {
+		return next
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		auth := r.Header.Get("Authorization")
+		_, credential, _ := strings.Cut(auth, "Credential=")
+		got, _, _ := strings.Cut(credential, "/")
+		if got != key {
+			w.Header().Set("Content-Type", "application/xml")
+			w.WriteHeader(http.StatusForbidden)
+			fmt.Fprintf(w, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>InvalidAccessKeyId</Code>"+
+				"<Message>The AWS Access Key Id you provided does not exist in our records.</Message><Resource>%s</Resource></Error>", r.URL.Path)
+			return
 		}
 		next.ServeHTTP(w, r)
 	})
