@@ -46,7 +46,11 @@ public final class App {
         // Before anything is registered: the provider writes where the live reads look, or nowhere.
         homelab.backups.kubernetes.KubeContexts.require(context);
         try (var live = early.context().equals(context) ? early : Fabric8LiveCluster.connect(context)) {
-            deploy(ctx, Planner.plan(inputs), live, key -> ctx.config().requireSecret(key), message -> ctx.log().warn(message));
+            // The database archives are always read here (never offline): a CNPG cluster is wired, and its immediate
+            // base backup asked for, only after its archive was read (plan/Lineage; an unreachable store stops the run).
+            deploy(ctx, Planner.plan(inputs), live,
+                    homelab.backups.components.ArchiveAccess.reading(homelab.backups.archive.S3ArchiveLookup::of),
+                    key -> ctx.config().requireSecret(key), message -> ctx.log().warn(message));
         }
     }
 

@@ -38,35 +38,54 @@ import java.util.TreeMap;
  * run: the restore creates the recovered cluster, and the running cluster's backup wiring (its Cluster patch and
  * ScheduledBackup) is withheld ({@link #withheld}).
  *
- * <p>PGO is not decided here: pgBackRest itself refuses a stanza whose {@code db-system-id} is another cluster's
- * (archive-push and backup check the stanza's system identifier against the running cluster's and fail with
- * "database system identifier ... does not match": docs/lineage.md), and nothing in this program creates a stanza
- * with {@code --force}.
+ * <p>PGO the same way, with its own identifiers: the live PostgresCluster's {@code status.patroni.systemIdentifier}
+ * (PGO copies it from the "initialize" annotation Patroni writes to its DCS after bootstrap: CrunchyData/postgres-operator
+ * v6.0.0 internal/controller/postgrescluster/patroni.go reconcilePatroniStatus) against the stanza's backups
+ * ({@code backup.info}, each backup's {@code db-system-id}). pgBackRest alone would refuse another system
+ * ({@code archive-push} and {@code backup} compare pg_control with the stanza: pgbackrest release/2.45
+ * src/command/archive/push/push.c, src/command/backup/backup.c, "do not match stanza"), but PGO does not leave it
+ * there: for a PostgresCluster whose status does not say the stanza exists (a new object always) it runs
+ * {@code pgbackrest stanza-create || pgbackrest stanza-upgrade} (v6.0.0 internal/pgbackrest/pgbackrest.go
+ * StanzaCreateOrUpgrade, internal/controller/postgrescluster/pgbackrest.go reconcileStanzaCreate), and
+ * {@code stanza-upgrade} takes over the stanza for whatever system identifier the running cluster has (release/2.45
+ * src/command/stanza/upgrade.c: it sets the new version and system id when either differs). So a re-created
+ * PostgresCluster wired into the old repository archives and backs up into it (docs/lineage.md). Nothing in this
+ * program runs a stanza command itself.
  *
  * @param withheld per database id whose backup wiring is withheld: why (the preview's warning)
  * @param errors   the refusals; any one stops the run before anything is registered
  */
-public record Lineage(Map<String, String> withheld, List<ConfigError> errors) {
+public record Lineage(Map<String, String> withheld, Map<String, String> unchecked, List<ConfigError> errors) {
 
     /** How many fresh server names ({@code <cluster>-v2} …) a refusal checks before it gives up suggesting one. */
     static final int SUGGESTIONS = 8;
 
     public Lineage {
         withheld = Collections.unmodifiableMap(new TreeMap<>(withheld));
+        unchecked = Collections.unmodifiableMap(new TreeMap<>(unchecked));
         errors = List.copyOf(errors);
     }
 
     /** Nothing withheld, nothing refused. */
     public static Lineage none() {
-        return new Lineage(Map.of(), List.of());
+        return new Lineage(Map.of(), Map.of(), List.of());
     }
+
+    /** The stanza PGO names every cluster's repository with (v6.0.0 internal/pgbackrest DefaultStanzaName). */
+    public static final String PGO_STANZA = "db";
 
     /** One database's outcome. */
     public sealed interface Decision permits Wire, Withhold, Refuse {
     }
 
-    /** Wire the cluster into its archive; {@code why} says what was found (or that nothing was read). */
-    public record Wire(String why) implements Decision {
+    /**
+     * Wire the cluster into its archive; {@code why} says what was found. {@code checked} is false when the archive
+     * was not read ({@link ArchiveRead.NotChecked}): the offline render, or an encrypted pgBackRest stanza.
+     */
+    public record Wire(String why, boolean checked) implements Decision {
+        public Wire(String why) {
+            this(why, true);
+        }
     }
 
     /** Do not register the running cluster's backup wiring; the pending restore goes ahead. */
@@ -77,33 +96,35 @@ public record Lineage(Map<String, String> withheld, List<ConfigError> errors) {
     public record Refuse(String why) implements Decision {
     }
 
-    /** Reads and decides every CNPG database of the plan (PGO needs nothing: see the class comment). */
+    /** Reads and decides every database of the plan before anything is registered. */
     public static Lineage review(String inventoryFile, List<DatabasePlan> databases, LiveReview.Lookup live,
                                  ArchiveLookup archives) {
         var withheld = new TreeMap<String, String>();
+        var unchecked = new TreeMap<String, String>();
         var errors = new ArrayList<ConfigError>();
         for (var d : databases) {
-            if (!d.engine().match(cnpg -> true, pgo -> false)) continue;
-            var cnpg = d.engine().match(c -> c, pgo -> null);
             var db = d.database();
             var type = d.engine().cluster();
             // The archive first: an offline run reads no cluster status either, and an empty archive needs none.
-            var archive = archives.barman(d.repository(), cnpg.options().serverName());
+            var archive = d.engine().match(cnpg -> archives.barman(d.repository(), cnpg.options().serverName()),
+                    pgo -> archives.pgbackrest(d.repository(), PGO_STANZA));
             var cluster = archive instanceof ArchiveRead.NotChecked ? (LiveRead) new LiveRead.Absent()
                     : live.read(type.apiVersion(), type.kind(), db.namespace(), db.name());
             var decision = decide(d, cluster, archive, archives);
             var item = "databases (" + db.name() + ")";
             if (decision instanceof Refuse refuse) {
-                errors.add(new ConfigError(inventoryFile, item, "serverName", refuse.why()));
+                errors.add(new ConfigError(inventoryFile, item, d.engine().match(c -> "serverName", p -> "name"), refuse.why()));
             } else if (decision instanceof Withhold withhold) {
                 withheld.put(d.id(), withhold.why());
+            } else if (decision instanceof Wire wire && !wire.checked()) {
+                unchecked.put(d.id(), wire.why());
             }
         }
-        return new Lineage(withheld, errors);
+        return new Lineage(withheld, unchecked, errors);
     }
 
     /**
-     * The decision for one CNPG database.
+     * The decision for one database.
      *
      * @param cluster  the live Cluster as the API server returned it
      * @param archive  its lineage {@code <repository>/<serverName>/} as read
@@ -112,9 +133,9 @@ public record Lineage(Map<String, String> withheld, List<ConfigError> errors) {
     public static Decision decide(DatabasePlan d, LiveRead cluster, ArchiveRead archive, ArchiveLookup archives) {
         var db = d.database();
         var serverName = d.engine().match(c -> c.options().serverName(), pgo -> db.name());
-        var where = "the CNPG Cluster " + db.namespace() + "/" + db.name();
+        var where = d.engine().match(c -> "the CNPG Cluster ", p -> "the PostgresCluster ") + db.namespace() + "/" + db.name();
         if (archive instanceof ArchiveRead.NotChecked notChecked) {
-            return new Wire("archive not read (" + notChecked.why() + "): pulumi preview and up read it before wiring");
+            return new Wire("archive not read (" + notChecked.why() + ")", false);
         }
         if (archive instanceof ArchiveRead.Unreadable unreadable) {
             return new Refuse("LINEAGE: cannot tell whether " + where + " may archive into " + unreadable.location()
@@ -125,18 +146,26 @@ public record Lineage(Map<String, String> withheld, List<ConfigError> errors) {
         }
         var view = ((ArchiveRead.Read) archive).view();
         if (view.empty()) return new Wire(view.location() + " is empty: a fresh lineage");
+        var object = cluster instanceof LiveRead.Found found ? Optional.of(found.object()) : Optional.<Map<String, Object>>empty();
         if (view.backups().isEmpty()) {
             var wal = view.newestWal().orElseThrow();
+            // PGO records per PostgresCluster object that it created (or upgraded) the stanza for this cluster: a
+            // re-created object starts without it, so it vouches for WAL archived before the first full backup.
+            if (object.isPresent() && d.engine().match(c -> false, p -> stanzaCreated(object.get(), PgBackRestRepo.restoreSource(d).name()))) {
+                return new Wire(view.location() + " holds WAL but no backup yet, and " + where + " reports its own stanza "
+                        + "created (status.pgbackrest.repos)");
+            }
             return new Refuse("LINEAGE: cannot tell whose history " + view.location() + " holds: it has WAL (newest "
                     + wal.segment() + ", uploaded " + wal.uploaded() + ") but no base backup, and a WAL segment's path "
                     + "does not name the system it came from, so " + where + " is not wired into it. If this cluster "
                     + "archived that WAL (a first base backup that failed), take a base backup by hand ("
-                    + "kubectl cnpg backup -n " + db.namespace() + " " + db.name() + " --method plugin --plugin-name "
-                    + CnpgEngine.BARMAN_PLUGIN + ") and preview again; otherwise " + newLineage(d, serverName, archives)
+                    + d.engine().match(c -> "kubectl cnpg backup -n " + db.namespace() + " " + db.name()
+                            + " --method plugin --plugin-name " + CnpgEngine.BARMAN_PLUGIN,
+                    p -> "the PostgresCluster's manual backup: README, Restore a database")
+                    + ") and preview again; otherwise " + newLineage(d, serverName, archives)
                     + ". Nothing was registered");
         }
-        var object = cluster instanceof LiveRead.Found found ? Optional.of(found.object()) : Optional.<Map<String, Object>>empty();
-        var systemId = object.flatMap(o -> text(map(o.get("status")).get("systemID")));
+        var systemId = object.flatMap(o -> systemId(d, o));
         if (systemId.isEmpty()) {
             String state;
             if (cluster instanceof LiveRead.Refused refused) {
@@ -144,8 +173,10 @@ public record Lineage(Map<String, String> withheld, List<ConfigError> errors) {
             } else if (object.isEmpty()) {
                 state = "does not exist";
             } else {
-                state = "reports no status.systemID yet (CNPG sets it once its instances report one identifier; "
-                        + "the ConsistentSystemID condition says why not)";
+                state = d.engine().match(c -> "reports no status.systemID yet (CNPG sets it once its instances report "
+                        + "one identifier; the ConsistentSystemID condition says why not)",
+                        p -> "reports no status.patroni.systemIdentifier yet (PGO sets it once Patroni has bootstrapped "
+                                + "the cluster)");
             }
             var why = "cannot tell whether " + where + " is the cluster whose history " + view.location() + " holds ("
                     + describe(view) + "): the Cluster " + state;
@@ -178,6 +209,13 @@ public record Lineage(Map<String, String> withheld, List<ConfigError> errors) {
     /** The explicit, recorded step that starts a new lineage, with a fresh server name the store shows empty. */
     static String newLineage(DatabasePlan d, String serverName, ArchiveLookup archives) {
         var db = d.database();
+        if (d.engine().match(c -> false, p -> true)) {
+            // The inventory names no repository path for PGO (pgbackrest/<cluster>), so a new lineage needs the old one
+            // moved: by hand, recorded in the commit that says so.
+            return "start a new history by moving the old repository aside in the store (copy " + d.repository().url()
+                    + " to another prefix, check the copy, delete the original; record the step in Git), then preview "
+                    + "again: the inventory has no repository name of its own for a PGO cluster";
+        }
         var step = "start a new lineage for this cluster by a change recorded in Git: set serverName: ";
         var base = db.name();
         for (int v = 2; v < 2 + SUGGESTIONS; v++) {
@@ -211,6 +249,19 @@ public record Lineage(Map<String, String> withheld, List<ConfigError> errors) {
         return text.toString();
     }
 
+    /** The live cluster's PostgreSQL system identifier, as its operator reports it. */
+    static Optional<String> systemId(DatabasePlan d, Map<String, Object> cluster) {
+        var status = map(cluster.get("status"));
+        return d.engine().match(c -> text(status.get("systemID")), p -> text(map(status.get("patroni")).get("systemIdentifier")));
+    }
+
+    /** PGO's own record that it created (or upgraded) the stanza of {@code repo} for this PostgresCluster object. */
+    static boolean stanzaCreated(Map<String, Object> cluster, String repo) {
+        var repos = map(map(cluster.get("status")).get("pgbackrest")).get("repos");
+        if (!(repos instanceof List<?> list)) return false;
+        return list.stream().anyMatch(r -> repo.equals(map(r).get("name")) && Boolean.TRUE.equals(map(r).get("stanzaCreated")));
+    }
+
     /** Why the database's backup wiring is withheld, when it is. */
     public Optional<String> withheld(String databaseId) {
         return Optional.ofNullable(withheld.get(databaseId));
@@ -230,7 +281,8 @@ public record Lineage(Map<String, String> withheld, List<ConfigError> errors) {
     public static String warning(DatabasePlan d, String why) {
         var db = d.database();
         return "LINEAGE " + d.id() + ": backups of " + db.namespace() + "/" + db.name() + " withheld: " + why
-                + ". Its Cluster patch and ScheduledBackup are not registered (a stack that had them removes them: the "
+                + ". Its " + d.engine().match(c -> "Cluster patch and ScheduledBackup are", p -> "PostgresCluster patch is")
+                + " not registered (a stack that had them removes them: the "
                 + "patch's fields are given up, so the cluster stops archiving into that lineage). Once the app runs "
                 + "on the recovered cluster, follow README: Disaster recovery of databases";
     }

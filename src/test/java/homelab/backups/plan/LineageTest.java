@@ -36,7 +36,9 @@ class LineageTest {
         }
 
         public ArchiveRead pgbackrest(Repository repository, String stanza) {
-            throw new AssertionError("Lineage never reads a pgBackRest stanza: pgBackRest refuses another system itself");
+            reads.add("pgbackrest:" + stanza);
+            return lineages.getOrDefault("pgbackrest:" + stanza,
+                    new ArchiveRead.Read(new ArchiveView(repository.url() + " (stanza " + stanza + ")", List.of(), Optional.empty())));
         }
     }
 
@@ -175,15 +177,15 @@ class LineageTest {
     }
 
     @Test
-    void theReviewReadsEachCnpgLineageByItsServerNameAndSkipsPgo() {
+    void theReviewReadsEachLineageCnpgByItsServerNamePgoByItsStanza() {
         var plan = Planner.plan(TestStacks.load(TestStacks.testConfig()));
         var store = new FakeStore();
         var juliet = plan.databases().stream().filter(d -> d.id().equals("juliet-db")).findFirst().orElseThrow();
         store.lineages.put("juliet-v2", archive(juliet, OLD));
         var live = new FakeCluster(Map.of("india-db", cluster(LIVE), "juliet-db", cluster(LIVE)));
         var review = Lineage.review("inventory.yaml", plan.databases(), live, store);
-        assertEquals(List.of("india-db", "juliet-v2", "juliet-db-v2"), store.reads,
-                "india-db (empty), juliet's configured serverName, then one fresh name for the suggestion; golf (PGO) unread");
+        assertEquals(List.of("pgbackrest:db", "india-db", "juliet-v2", "juliet-db-v2"), store.reads,
+                "in plan order: golf's stanza, india-db (empty), juliet's configured serverName, one fresh name for the suggestion");
         assertEquals(1, review.errors().size(), review.errors().toString());
         assertEquals("databases (juliet-db)", review.errors().get(0).item());
         assertTrue(review.withheld().isEmpty());
@@ -204,6 +206,65 @@ class LineageTest {
         assertFalse(review.withheld("juliet-db").isPresent());
         var warning = Lineage.warning(india, review.withheld("india-db").get());
         assertTrue(warning.startsWith("LINEAGE india-db: backups of databases/india-db withheld: "), warning);
+    }
+
+    static DatabasePlan golf() {
+        return Planner.plan(TestStacks.load(TestStacks.testConfig())).databases().stream()
+                .filter(d -> d.id().equals("golf-postgres")).findFirst().orElseThrow();
+    }
+
+    static LiveRead postgresCluster(String systemId, boolean stanzaCreated) {
+        var status = new LinkedHashMap<String, Object>();
+        if (systemId != null) status.put("patroni", Map.of("systemIdentifier", systemId));
+        status.put("pgbackrest", Map.of("repos", List.of(Map.of("name", "repo1", "stanzaCreated", stanzaCreated))));
+        return new LiveRead.Found(Map.of("metadata", Map.of("name", "golf", "namespace", "team-d",
+                "creationTimestamp", "2026-12-01T11:00:00Z"), "status", status));
+    }
+
+    static ArchiveRead.Read stanza(DatabasePlan d, List<String> systemIds, boolean wal) {
+        var backups = new ArrayList<ArchiveView.BaseBackup>();
+        for (int i = 0; i < systemIds.size(); i++) {
+            var end = Instant.parse("2026-11-2" + i + "T03:10:00Z");
+            backups.add(new ArchiveView.BaseBackup("2026112" + i + "-030000F", systemIds.get(i), Optional.of(end.minusSeconds(600)),
+                    Optional.of(end), true));
+        }
+        return new ArchiveRead.Read(new ArchiveView(d.repository().url() + " (stanza db)", backups, wal
+                ? Optional.of(new ArchiveView.WalTip("000000010000000000000004", Instant.parse("2026-11-30T00:00:00Z")))
+                : Optional.empty()));
+    }
+
+    /** PGO: PGO's stanza-create || stanza-upgrade would take the old stanza over, so the program decides as for CNPG. */
+    @Test
+    void aPostgresClusterIsCheckedAgainstItsStanzaByPatronisSystemIdentifier() {
+        var d = golf();
+        assertInstanceOf(Lineage.Wire.class, Lineage.decide(d, postgresCluster(LIVE, true), stanza(d, List.of(LIVE), true), new FakeStore()));
+        var why = assertInstanceOf(Lineage.Refuse.class, Lineage.decide(d, postgresCluster(LIVE, false),
+                stanza(d, List.of(OLD), true), new FakeStore())).why();
+        assertTrue(why.contains("the PostgresCluster team-d/golf (system identifier " + LIVE), why);
+        assertTrue(why.contains("restore.golf-postgres' latest") && why.contains("moving the old repository aside"), why);
+        why = assertInstanceOf(Lineage.Refuse.class, Lineage.decide(d, postgresCluster(null, false),
+                stanza(d, List.of(OLD), true), new FakeStore())).why();
+        assertTrue(why.contains("status.patroni.systemIdentifier"), why);
+    }
+
+    @Test
+    void aStanzaWithWalButNoBackupIsThisClustersOnlyWhenPgoSaysItCreatedIt() {
+        var d = golf();
+        var walOnly = stanza(d, List.of(), true);
+        assertInstanceOf(Lineage.Wire.class, Lineage.decide(d, postgresCluster(LIVE, true), walOnly, new FakeStore()),
+                "the first day: PGO created the stanza for this very object, the first full backup is still to come");
+        assertInstanceOf(Lineage.Refuse.class, Lineage.decide(d, postgresCluster(LIVE, false), walOnly, new FakeStore()),
+                "a re-created PostgresCluster has no stanzaCreated of its own");
+    }
+
+    @Test
+    void anEncryptedStanzaIsWiredButRecordedAsUnchecked() {
+        var plan = Planner.plan(TestStacks.load(TestStacks.testConfig()));
+        var store = new FakeStore();
+        store.lineages.put("pgbackrest:db", new ArchiveRead.NotChecked("backup.info is encrypted"));
+        var review = Lineage.review("inventory.yaml", plan.databases(), new FakeCluster(Map.of()), store);
+        assertTrue(review.errors().isEmpty(), review.errors().toString());
+        assertEquals(Map.of("golf-postgres", "archive not read (backup.info is encrypted)"), review.unchecked());
     }
 
     /** The live Clusters by name; everything else absent. */
@@ -229,7 +290,6 @@ class LineageTest {
         }
 
         public LiveRead read(String apiVersion, String kind, String namespace, String name) {
-            assertEquals("Cluster", kind);
             return clusters.getOrDefault(name, new LiveRead.Absent());
         }
     }
