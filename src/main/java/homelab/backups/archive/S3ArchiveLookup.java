@@ -97,6 +97,7 @@ public final class S3ArchiveLookup implements ArchiveLookup, AutoCloseable {
             var tip = walTip(repository.bucket(), lineage + "wals/", BARMAN_SEGMENT);
             return new ArchiveRead.Read(new ArchiveView(location, backups, tip));
         } catch (Exception e) {
+            if (bucketThisRunCreates(repository, e)) return new ArchiveRead.Read(new ArchiveView(location, List.of(), Optional.empty()));
             return unreadable(location, e);
         }
     }
@@ -162,6 +163,7 @@ public final class S3ArchiveLookup implements ArchiveLookup, AutoCloseable {
             var tip = walTip(bucket, archiveDir + parsed.archiveId() + "/", PGBACKREST_SEGMENT);
             return new ArchiveRead.Read(new ArchiveView(location, parsed.backups(), tip));
         } catch (Exception e) {
+            if (bucketThisRunCreates(repository, e)) return new ArchiveRead.Read(new ArchiveView(location, List.of(), Optional.empty()));
             return unreadable(location, e);
         }
     }
@@ -207,6 +209,16 @@ public final class S3ArchiveLookup implements ArchiveLookup, AutoCloseable {
             Thread.currentThread().interrupt();
             throw e;
         }
+    }
+
+    /**
+     * The store says the bucket does not exist, and this stack manages its buckets: the same run creates it
+     * (StorageWave), so nothing can have been archived in it — an empty archive, not an unreadable one (a fresh store's
+     * first {@code pulumi up}). A bucket the stack does not manage stays Unreadable: the settings name a bucket the
+     * store does not have.
+     */
+    private static boolean bucketThisRunCreates(Repository repository, Exception e) {
+        return repository.target().manageBuckets() && e instanceof S3Client.S3Exception s3 && "NoSuchBucket".equals(s3.code());
     }
 
     private ArchiveRead unreadable(String location, Exception e) {

@@ -213,13 +213,32 @@ class S3ArchiveLookupLoopbackTest {
 
     @Test
     void aMissingBucketIsUnreadableNamingIt() {
-        var absent = target(s3.endpoint(), "absent-bucket");
+        var absent = unmanaged(target(s3.endpoint(), "absent-bucket"));
         try (var other = S3ArchiveLookup.of(absent, LoopbackS3.ACCESS_KEY, LoopbackS3.SECRET_KEY)) {
             var why = unreadable(other.barman(repo(absent, "cnpg/khoj-database"), "khoj-database"));
             assertTrue(why.contains("HTTP 404 NoSuchBucket") && why.contains("s3://absent-bucket/"), why);
             why = unreadable(other.pgbackrest(repo(absent, "pgbackrest/immich"), "db"));
             assertTrue(why.contains("NoSuchBucket"), why);
         }
+    }
+
+    /** A bucket the stack manages and has yet to create (a fresh store's first up) holds nothing: empty, not unreadable. */
+    @Test
+    void aMissingBucketTheStackCreatesIsEmpty() {
+        var absent = target(s3.endpoint(), "absent-bucket");
+        assertTrue(absent.manageBuckets());
+        try (var other = S3ArchiveLookup.of(absent, LoopbackS3.ACCESS_KEY, LoopbackS3.SECRET_KEY)) {
+            for (var read : List.of(other.barman(repo(absent, "cnpg/khoj-database"), "khoj-database"),
+                    other.pgbackrest(repo(absent, "pgbackrest/immich"), "db"))) {
+                var view = assertInstanceOf(ArchiveRead.Read.class, read, () -> "got " + read).view();
+                assertTrue(view.empty(), view::toString);
+            }
+        }
+    }
+
+    static S3Target unmanaged(S3Target t) {
+        return new S3Target(t.name(), t.endpoint(), t.region(), t.volsyncBucket(), t.postgresBucket(), false,
+                t.caCertificate(), t.credentials());
     }
 
     @Test
