@@ -96,7 +96,10 @@ source "$REPO/scripts/test-tools.sh"
 RESTIC=$(test_tools_restic)
 S3_ROOT="$work/s3"
 S3_BUCKET=volsync-backups
-s3_pid=$(test_tools_start_s3 "$S3_ROOT" "$S3_BUCKET" "$work/s3.port" "$work/s3.log") || exit 1
+# The database bucket too: preview and up read each database's archive before anything is registered (docs/lineage.md),
+# and the e2e stack does not manage its buckets.
+S3_PG_BUCKET=postgres-backups
+s3_pid=$(test_tools_start_s3 "$S3_ROOT" "$S3_BUCKET,$S3_PG_BUCKET" "$work/s3.port" "$work/s3.log") || exit 1
 started_pids+=("$s3_pid")
 S3_ENDPOINT="http://127.0.0.1:$(cat "$work/s3.port")"
 log "S3 server pid $s3_pid at $S3_ENDPOINT, objects under $S3_ROOT"
@@ -104,7 +107,8 @@ log "S3 server pid $s3_pid at $S3_ENDPOINT, objects under $S3_ROOT"
 standins="$work/standins"
 mkdir -p "$standins"
 : > "$standins/hold"
-python3 "$E2E/standins/run.py" "$KUBECONFIG" "$standins" "$RESTIC" 2>>"$standins/errors.log" &
+# The database stand-in writes Barman's layout of each base backup into the S3 server's files (databases.py).
+E2E_S3_ROOT="$S3_ROOT" python3 "$E2E/standins/run.py" "$KUBECONFIG" "$standins" "$RESTIC" 2>>"$standins/errors.log" &
 standins_pid=$!
 events="$standins/events.log"
 python3 "$E2E/world/world.py" "$KUBECONFIG" "$REPO/stacks/prod/inventory.yaml" "$standins" --apply csa >&2
@@ -1338,6 +1342,84 @@ disaster_recovery_fills_claims_argo_created_first() {
     pulumi config set --path 'homelab-backups:recovery.disasterRecovery' false >/dev/null && up && no_changes)
 }
 
+# Issue 22 part 3 (docs/lineage.md): Argo CD re-creates a database cluster from the same manifest — a new initdb, a new
+# system identifier — while its archive holds the old cluster's base backups. Preview and up stop (LINEAGE) before
+# anything is registered; then the two ways out: a restore (the empty cluster's wiring withheld, the recovered cluster
+# created), and a new lineage recorded in the inventory (serverName).
+lineage_of_a_re_created_cluster_is_kept() {
+  local ns=cloudnative-pg name=khoj-database lineage old_id new_id manifest out up_out before_archive before_backups
+  lineage="$S3_ROOT/buckets/$S3_PG_BUCKET/cnpg/$name/$name"
+  for _ in $(seq 1 60); do [ -n "$(find "$lineage/base" -name backup.info 2>/dev/null)" ] && break; sleep 1; done
+  old_id=$(k get cluster "$name" -n "$ns" -o jsonpath='{.status.systemID}')
+  expect "the wired cluster reports a system identifier" [ -n "$old_id" ] &&
+  expect "its base backup is in the archive, in Barman's layout, with its identifier" \
+    grep -q "^systemid=$old_id$" $(find "$lineage/base" -name backup.info | head -1) || return 1
+  # What Argo CD applied (client-side apply keeps it), applied again after the delete: a prune and a re-sync.
+  manifest=$(k get cluster "$name" -n "$ns" -o jsonpath='{.metadata.annotations.kubectl\.kubernetes\.io/last-applied-configuration}')
+  expect "the manifest Argo CD applied" [ -n "$manifest" ] || return 1
+  k delete cluster "$name" -n "$ns" --wait=true >/dev/null
+  echo "$manifest" | k apply --field-manager=argocd-controller -f - >/dev/null
+  for _ in $(seq 1 60); do new_id=$(k get cluster "$name" -n "$ns" -o jsonpath='{.status.systemID}'); [ -n "$new_id" ] && break; sleep 1; done
+  log "re-created $ns/$name: system identifier $old_id -> $new_id"
+  expect "the re-created cluster is a new system" [ -n "$new_id" ] && [ "$new_id" != "$old_id" ] || return 1
+  before_archive=$(cd "$S3_ROOT/buckets/$S3_PG_BUCKET" && find . -type f -print0 | sort -z | xargs -0 -r sha256sum)
+  before_backups=$(grep -cE "cnpg-backup $ns/$name( |\$)" "$events" || true)
+  fingerprint "$work/fp-before.json"
+  if out=$(pulumi preview --non-interactive 2>&1); then log "preview accepted the re-created cluster"; echo "$out" | tail -20 >&2; return 1; fi
+  echo "$out" > "$work/lineage-preview.log"
+  if up_out=$(pulumi up --yes --skip-preview --non-interactive 2>&1); then log "up accepted the re-created cluster"; return 1; fi
+  echo "$up_out" > "$work/lineage-up.log"
+  fingerprint "$work/fp-after.json"
+  log "preview said: $(grep -m1 -o 'LINEAGE: [^.]*' <<< "$out")"
+  expect "preview names the cluster, both identifiers, the archive and both ways out" \
+    grep -q "LINEAGE: the CNPG Cluster $ns/$name (system identifier $new_id, created " <<< "$out" &&
+  expect "... the archive's identifier" grep -q "s3://$S3_PG_BUCKET/cnpg/$name/$name holds (system identifier $old_id" <<< "$out" &&
+  expect "... the restore" grep -q "restore.$name' latest" <<< "$out" &&
+  expect "... a fresh serverName the store shows empty" grep -q "set serverName: $name-v2 on the database in the inventory (s3://$S3_PG_BUCKET/cnpg/$name/$name-v2 is empty)" <<< "$out" &&
+  expect "up refuses the same way" grep -q "LINEAGE: the CNPG Cluster $ns/$name" <<< "$up_out" &&
+  expect "nothing was registered: no create, update or delete step" [ -z "$(grep -E '^ +[-+~]+ +[a-z]' <<< "$up_out")" ] &&
+  expect "the re-created Cluster is not wired (no spec.plugins)" [ -z "$(k get cluster "$name" -n "$ns" -o jsonpath='{.spec.plugins}')" ] &&
+  expect "the archive is byte for byte as before" [ "$(cd "$S3_ROOT/buckets/$S3_PG_BUCKET" && find . -type f -print0 | sort -z | xargs -0 -r sha256sum)" = "$before_archive" ] &&
+  expect "no backup of the empty cluster was taken" [ "$(grep -cE "cnpg-backup $ns/$name( |\$)" "$events" || true)" = "$before_backups" ] &&
+  expect "nothing in the apps' world changed" unchanged "$work/fp-before.json" "$work/fp-after.json" || return 1
+
+  # Way out 1, the data matters: restore. The recovered cluster is created; the empty one's wiring is withheld.
+  pulumi config set --path "homelab-backups:restore.$name" latest >/dev/null
+  up || return 1
+  local recovered
+  recovered=$(k get clusters.postgresql.cnpg.io -n "$ns" -o name | grep -m1 "$name-restore-" | cut -d/ -f2)
+  log "recovered: $ns/$recovered"
+  expect "up warned that the empty cluster's backups are withheld" grep -q "LINEAGE $name: backups of $ns/$name withheld" "$work/up.log" &&
+  expect "the recovered cluster exists, reading the old lineage" [ "$(k get cluster "$recovered" -n "$ns" -o jsonpath='{.spec.externalClusters[0].plugin.parameters.serverName}')" = "$name" ] &&
+  expect "and archiving under its own serverName" [ "$(k get cluster "$recovered" -n "$ns" -o jsonpath='{.spec.plugins[0].parameters.serverName}')" = "$recovered" ] &&
+  expect "the empty cluster is still not wired" [ -z "$(k get cluster "$name" -n "$ns" -o jsonpath='{.spec.plugins}')" ] &&
+  expect "its ScheduledBackup is gone (no immediate backup into the old lineage)" [ -z "$(k get scheduledbackup "$name-daily" -n "$ns" -o name 2>/dev/null)" ] &&
+  expect "no backup of the empty cluster was taken" [ "$(grep -cE "cnpg-backup $ns/$name( |\$)" "$events" || true)" = "$before_backups" ] || return 1
+  local old_lineage_now
+  old_lineage_now=$(cd "$S3_ROOT/buckets/$S3_PG_BUCKET" && find "./cnpg/$name/$name" -type f -print0 | sort -z | xargs -0 -r sha256sum)
+  expect "the old lineage unchanged by the restore" [ "$old_lineage_now" = "$(grep " ./cnpg/$name/$name/" <<< "$before_archive")" ] || return 1
+
+  # Way out 2, a deliberate new lineage recorded in Git: serverName on the database; the restore request removed.
+  python3 - stacks/e2e/inventory.yaml "$name" <<'PY'
+import sys, yaml
+path, name = sys.argv[1:3]
+inv = yaml.safe_load(open(path))
+for d in inv["databases"]:
+    if d["name"] == name:
+        d["serverName"] = name + "-v2"
+yaml.safe_dump(inv, open(path, "w"), sort_keys=False)
+PY
+  pulumi config rm --path "homelab-backups:restore.$name" >/dev/null
+  up || return 1
+  for _ in $(seq 1 60); do [ -n "$(find "$lineage-v2/base" -name backup.info 2>/dev/null)" ] && break; sleep 1; done
+  expect "the re-created cluster is wired into the new lineage" [ "$(k get cluster "$name" -n "$ns" -o jsonpath='{.spec.plugins[0].parameters.serverName}')" = "$name-v2" ] &&
+  expect "its first base backup went there, with its own identifier" grep -q "^systemid=$new_id$" $(find "$lineage-v2/base" -name backup.info | head -1) &&
+  expect "the old lineage is still as it was" [ "$(cd "$S3_ROOT/buckets/$S3_PG_BUCKET" && find "./cnpg/$name/$name" -type f -print0 | sort -z | xargs -0 -r sha256sum)" = "$old_lineage_now" ] &&
+  expect "the recovered cluster is kept (forgotten, not deleted)" [ -n "$(k get cluster "$recovered" -n "$ns" -o name 2>/dev/null)" ] &&
+  no_changes &&
+  k delete cluster "$recovered" -n "$ns" >/dev/null
+}
+
 scenario a "migrate: adopt the live PVCs (an import each, 0 replaces), install VolSync, first backups" migrate
 scenario b "second up is a no-op; no-change preview timed" second_up_is_noop
 scenario c "schedule window change updates only ReplicationSources" window_change_updates_only_sources
@@ -1364,6 +1446,7 @@ scenario x "restore-before-bind: an Argo-CD-like re-create with the contract wai
 scenario y "a claim re-created without the contract stops preview and up naming both UIDs, nothing changed; fresh-start accepts it" re_created_claim_stops_the_program
 scenario z "disaster recovery of claims Argo CD created first: the good one filled with its bytes, the one with an empty repository refused until fresh-start" disaster_recovery_fills_claims_argo_created_first
 scenario v "repository identity: a wiped repository re-initialised by the real mover fails the next real drill repository-replaced; ./verify shows REPLACED and refuses the retirement; acknowledged, the drill passes" wiped_repository_is_caught_by_the_drill
+scenario ac "an Argo-CD-like re-created database cluster: preview and up refuse LINEAGE before touching the archive; a restore withholds its wiring; a new serverName starts a new lineage" lineage_of_a_re_created_cluster_is_kept
 scenario u "onto the contract: Argo CD paused, a fresh manual backup, restore latest re-creates the PVC with the rendered patch's dataSourceRef, byte for byte; Argo CD's apply of the patched Git manifest changes nothing; the request removed, no changes; then deleted and re-created from Git it waits Pending, ./verify shows it WAITING FOR DATA and the gate names it, and the binder gives it its kept volume" onto_the_contract
 
 echo "$passed passed, $failed failed${skipped:+, $skipped skipped}"

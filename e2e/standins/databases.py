@@ -16,24 +16,143 @@ nothing is archived or backed up for real; the objects say what the real compone
   status.pgbackrest.scheduledBackups[] {cronJobName <cluster>-repo1-<type>, repo, type, startTime, completionTime
   (on success only), succeeded | failed} (internal/controller/postgrescluster/pgbackrest.go). Scheduled backups come
   at their cron time, so one is recorded when the test lets a night pass (control file db-backup: "<namespace>/<name>").
+
+The PostgreSQL system identifier, what the lineage check compares (issue 22 part 3, docs/lineage.md):
+
+- Every running cluster gets one when it is first seen, random and 19 digits as initdb's (PostgreSQL 15
+  src/bin/initdb/initdb.c / xlog.c BootStrapXLOG: seconds since the epoch << 32 | microseconds << 12 | pid bits):
+  CNPG's status.systemID (cloudnative-pg v1.28.0 internal/controller/cluster_status.go, from the instances'
+  pg_control_system()), PGO's status.patroni.systemIdentifier (postgres-operator v6.0.0
+  internal/controller/postgrescluster/patroni.go reconcilePatroniStatus). A cluster re-created from the same manifest
+  (Argo CD after a prune) is a new initdb: a new identifier.
+- A cluster bootstrapped from a backup (CNPG spec.bootstrap.recovery, PGO spec.dataSource) keeps its source's
+  identifier: that is the restore stand-in's to set (recovered_system_id is the hook it replaces); this file gives
+  such a cluster none.
+- Each CNPG base backup writes Barman's layout into the loopback S3 server's directory (E2E_S3_ROOT; the server serves
+  plain files under <root>/buckets/<bucket>/<key>): <destinationPath>/<serverName>/base/<backup id>/backup.info in
+  barman-cloud 3.19.1's format (the captured src/test/resources/archive/barman/backup.info, with this cluster's
+  systemid and times) and a WAL segment under wals/, which is what the program's archive reader lists and parses.
+  PGO writes nothing to S3 here (no stanza files): its repository reads empty.
 """
+import os
+import random
+from datetime import timedelta
+
 from kube import now_rfc3339
 
 MANAGER = "database-standin"
 BARMAN = "barman-cloud.cloudnative-pg.io"
 
 
+BARMAN_INFO = """backup_label=None
+backup_name=None
+begin_offset=40
+begin_time={begin}
+begin_wal={segment}
+begin_xlog=0/{log:X}000028
+children_backup_ids=None
+cluster_size=23682761
+compression=None
+config_file=/var/lib/postgresql/data/pgdata/postgresql.conf
+copy_stats=None
+data_checksums=on
+deduplicated_size=None
+encryption=None
+end_offset=256
+end_time={end}
+end_wal={segment}
+end_xlog=0/{log:X}000100
+error=None
+hba_file=/var/lib/postgresql/data/pgdata/pg_hba.conf
+ident_file=/var/lib/postgresql/data/pgdata/pg_ident.conf
+included_files=None
+mode=None
+parent_backup_id=None
+pgdata=/var/lib/postgresql/data/pgdata
+server_name=cloud
+size=None
+status=DONE
+summarize_wal=None
+systemid={systemid}
+tablespaces=None
+timeline=1
+version=160002
+xlog_segment_size=16777216
+"""
+
+
+def new_system_id(rng=random.SystemRandom()):
+    """A fresh initdb's identifier: 19 digits (seconds << 32 dominates), unique per call."""
+    return str(rng.randrange(7_000_000_000_000_000_000, 7_999_999_999_999_999_999))
+
+
+def recovered_system_id(kind, cluster):
+    """The hook for clusters bootstrapped from a backup: they keep the source's identifier, which the restore stand-in
+    knows. None here: such a cluster gets no identifier from this file."""
+    return None
+
+
+def bootstrapped_from_backup(kind, cluster):
+    spec = cluster.get("spec") or {}
+    if kind == "Cluster":
+        return bool((spec.get("bootstrap") or {}).get("recovery"))
+    return bool(spec.get("dataSource"))
+
+
 class Databases:
-    def __init__(self, kube, log, clock, control, consume):
+    def __init__(self, kube, log, clock, control, consume, s3_root=None):
         self.k, self.log, self.clock, self.control, self.consume = kube, log, clock, control, consume
+        self.s3_root = s3_root if s3_root is not None else os.environ.get("E2E_S3_ROOT")
 
     def reconcile(self):
         failing = {tuple(l.split()[:2]) for l in self.control("db-fail") if len(l.split()) >= 2}
         nights = set(self.consume("db-backup"))   # each night passes once
         for cluster in self.k.list("Cluster"):
+            cluster = self.identify("Cluster", cluster)
             self.cnpg(cluster, failing, nights)
         for cluster in self.k.list("PostgresCluster"):
+            cluster = self.identify("PostgresCluster", cluster)
             self.pgo(cluster, failing, nights)
+
+    def identify(self, kind, cluster):
+        """Gives a running cluster its system identifier once, as its operator reports it after initdb."""
+        m = cluster["metadata"]
+        status = cluster.get("status") or {}
+        have = status.get("systemID") if kind == "Cluster" else (status.get("patroni") or {}).get("systemIdentifier")
+        if have:
+            return cluster
+        system_id = recovered_system_id(kind, cluster) if bootstrapped_from_backup(kind, cluster) else new_system_id()
+        if not system_id:
+            return cluster
+        patch = {"systemID": system_id} if kind == "Cluster" else {"patroni": {"systemIdentifier": system_id}}
+        self.k.merge_patch(kind, m["namespace"], m["name"], {"status": patch}, MANAGER, subresource="status")
+        self.log(f"system-id {kind} {m['namespace']}/{m['name']} {system_id}")
+        return self.k.get(kind, m["namespace"], m["name"]) or cluster
+
+    def barman_backup(self, cluster, store, server, when):
+        """Writes one base backup and one WAL segment of the cluster into the S3 server's files, as barman-cloud would."""
+        system_id = (cluster.get("status") or {}).get("systemID")
+        destination = ((store.get("spec") or {}).get("configuration") or {}).get("destinationPath", "")
+        if not self.s3_root or not system_id or not destination.startswith("s3://"):
+            return None
+        bucket, _, path = destination[len("s3://"):].partition("/")
+        lineage = os.path.join(self.s3_root, "buckets", bucket, path, server)
+        backup_id = when.strftime("%Y%m%dT%H%M%S")
+        base = os.path.join(lineage, "base", backup_id)
+        log_no = len(os.listdir(os.path.join(lineage, "base"))) + 2 if os.path.isdir(os.path.join(lineage, "base")) else 2
+        segment = f"00000001{0:08X}{log_no:08X}"
+        os.makedirs(base, exist_ok=True)
+        begin = when - timedelta(seconds=3)
+        fmt = lambda t: t.strftime("%Y-%m-%d %H:%M:%S.%f+00:00")
+        with open(os.path.join(base, "backup.info"), "w") as f:
+            f.write(BARMAN_INFO.format(begin=fmt(begin), end=fmt(when), segment=segment, log=log_no, systemid=system_id))
+        with open(os.path.join(base, "data.tar.gz"), "wb") as f:
+            f.write(b"\x1f\x8b stand-in base backup of " + system_id.encode() + b"\n")
+        wals = os.path.join(lineage, "wals", segment[:16])
+        os.makedirs(wals, exist_ok=True)
+        with open(os.path.join(wals, segment + ".gz"), "wb") as f:
+            f.write(b"\x1f\x8b stand-in WAL of " + system_id.encode() + b"\n")
+        return f"s3://{bucket}/{path}/{server}/base/{backup_id}"
 
     def cnpg(self, cluster, failing, nights):
         m = cluster["metadata"]
@@ -72,7 +191,8 @@ class Databases:
         else:
             window = dict(window, lastSuccessfulBackupTime=now)
             window.setdefault("firstRecoverabilityPoint", now)
-            self.log(f"cnpg-backup {where}")
+            written = self.barman_backup(cluster, store, server, self.clock())
+            self.log(f"cnpg-backup {where}" + (f" {written}" if written else ""))
         self.k.merge_patch("ObjectStore", m["namespace"], store["metadata"]["name"],
                            {"status": {"serverRecoveryWindow": {server: window}}}, MANAGER, subresource="status")
 

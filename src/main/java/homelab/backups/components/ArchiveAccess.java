@@ -34,9 +34,22 @@ public interface ArchiveAccess {
         ArchiveLookup open(S3Target target, String accessKey, String secretKey);
     }
 
+    /** Whether this access reads a store (the real program); the offline one answers NotChecked for every read. */
+    default boolean reads() {
+        return true;
+    }
+
     /** No store in this run: every read is NotChecked with {@code why}. Only the offline render and the tests use it. */
     static ArchiveAccess offline(String why) {
-        return (target, secrets) -> ArchiveLookup.offline(why);
+        return new ArchiveAccess() {
+            public ArchiveLookup open(S3Target target, Supplier<SecretSource> secrets) {
+                return ArchiveLookup.offline(why);
+            }
+
+            public boolean reads() {
+                return false;
+            }
+        };
     }
 
     /** The real store: the keys are awaited (PulumiRuntime.await) when the first read needs them. */

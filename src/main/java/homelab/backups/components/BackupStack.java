@@ -89,8 +89,9 @@ public final class BackupStack {
         var lineage = Lineage.review(plan.inputs().inventory().file(), plan.databases(), live, store);
         if (!lineage.errors().isEmpty()) throw new RunException(Lineage.failure(lineage.errors()));
         plan.databases().forEach(d -> lineage.withheld(d.id()).ifPresent(why -> warn.accept(Lineage.warning(d, why))));
-        // Not read in a run against the live cluster (an encrypted pgBackRest stanza): said, never passed over.
-        if (!live.offline()) lineage.unchecked().forEach((id, why) -> warn.accept("LINEAGE " + id + ": not checked: " + why));
+        // Not read although the run reads the store (an encrypted pgBackRest stanza): said, never passed over. The
+        // offline render reads no store at all and says so nowhere in its output (it applies nothing).
+        if (archives.reads()) lineage.unchecked().forEach((id, why) -> warn.accept("LINEAGE " + id + ": not checked: " + why));
         boolean retire = settings.longhorn().retireBackups();
         if (retire && live.offline()) {
             warn.accept("longhorn.retireBackups: the BackupTarget patch is applied only when every check of ./verify "
