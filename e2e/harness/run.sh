@@ -107,8 +107,8 @@ log "S3 server pid $s3_pid at $S3_ENDPOINT, objects under $S3_ROOT"
 standins="$work/standins"
 mkdir -p "$standins"
 : > "$standins/hold"
-# The database stand-in writes Barman's layout of each base backup into the S3 server's files (databases.py).
-E2E_S3_ROOT="$S3_ROOT" python3 "$E2E/standins/run.py" "$KUBECONFIG" "$standins" "$RESTIC" 2>>"$standins/errors.log" &
+# The database stand-in uploads Barman's layout of each base backup to the S3 server (databases.py).
+E2E_S3_ENDPOINT="$S3_ENDPOINT" python3 "$E2E/standins/run.py" "$KUBECONFIG" "$standins" "$RESTIC" 2>>"$standins/errors.log" &
 standins_pid=$!
 events="$standins/events.log"
 python3 "$E2E/world/world.py" "$KUBECONFIG" "$REPO/stacks/prod/inventory.yaml" "$standins" --apply csa >&2

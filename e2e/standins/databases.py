@@ -28,14 +28,16 @@ The PostgreSQL system identifier, what the lineage check compares (issue 22 part
 - A cluster bootstrapped from a backup (CNPG spec.bootstrap.recovery, PGO spec.dataSource) keeps its source's
   identifier: that is the restore stand-in's to set (recovered_system_id is the hook it replaces); this file gives
   such a cluster none.
-- Each CNPG base backup writes Barman's layout into the loopback S3 server's directory (E2E_S3_ROOT; the server serves
-  plain files under <root>/buckets/<bucket>/<key>): <destinationPath>/<serverName>/base/<backup id>/backup.info in
+- Each CNPG base backup uploads Barman's layout to the loopback S3 server (E2E_S3_ENDPOINT; plain PUTs, the server
+  checks no credentials here, and keeps each object's metadata beside its file, so a file written straight to disk
+  would not be served): <destinationPath>/<serverName>/base/<backup id>/backup.info in
   barman-cloud 3.19.1's format (the captured src/test/resources/archive/barman/backup.info, with this cluster's
   systemid and times) and a WAL segment under wals/, which is what the program's archive reader lists and parses.
   PGO writes nothing to S3 here (no stanza files): its repository reads empty.
 """
 import os
 import random
+import urllib.request
 from datetime import timedelta
 
 from kube import now_rfc3339
@@ -100,9 +102,17 @@ def bootstrapped_from_backup(kind, cluster):
 
 
 class Databases:
-    def __init__(self, kube, log, clock, control, consume, s3_root=None):
+    def __init__(self, kube, log, clock, control, consume, s3_endpoint=None):
         self.k, self.log, self.clock, self.control, self.consume = kube, log, clock, control, consume
-        self.s3_root = s3_root if s3_root is not None else os.environ.get("E2E_S3_ROOT")
+        self.s3 = s3_endpoint if s3_endpoint is not None else os.environ.get("E2E_S3_ENDPOINT")
+        self.backups = {}   # lineage -> base backups written, numbering their WAL segments
+
+    def put(self, bucket, key, body):
+        request = urllib.request.Request(f"{self.s3}/{bucket}/{key}", data=body, method="PUT",
+                                         headers={"Content-Type": "application/octet-stream"})
+        with urllib.request.urlopen(request, timeout=30) as response:
+            if response.status != 200:
+                raise RuntimeError(f"PUT s3://{bucket}/{key}: HTTP {response.status}")
 
     def reconcile(self):
         failing = {tuple(l.split()[:2]) for l in self.control("db-fail") if len(l.split()) >= 2}
@@ -133,25 +143,20 @@ class Databases:
         """Writes one base backup and one WAL segment of the cluster into the S3 server's files, as barman-cloud would."""
         system_id = (cluster.get("status") or {}).get("systemID")
         destination = ((store.get("spec") or {}).get("configuration") or {}).get("destinationPath", "")
-        if not self.s3_root or not system_id or not destination.startswith("s3://"):
+        if not self.s3 or not system_id or not destination.startswith("s3://"):
             return None
         bucket, _, path = destination[len("s3://"):].partition("/")
-        lineage = os.path.join(self.s3_root, "buckets", bucket, path, server)
+        lineage = f"{path}/{server}"
         backup_id = when.strftime("%Y%m%dT%H%M%S")
-        base = os.path.join(lineage, "base", backup_id)
-        log_no = len(os.listdir(os.path.join(lineage, "base"))) + 2 if os.path.isdir(os.path.join(lineage, "base")) else 2
+        log_no = self.backups.get((bucket, lineage), 0) + 2
+        self.backups[(bucket, lineage)] = log_no - 1
         segment = f"00000001{0:08X}{log_no:08X}"
-        os.makedirs(base, exist_ok=True)
         begin = when - timedelta(seconds=3)
         fmt = lambda t: t.strftime("%Y-%m-%d %H:%M:%S.%f+00:00")
-        with open(os.path.join(base, "backup.info"), "w") as f:
-            f.write(BARMAN_INFO.format(begin=fmt(begin), end=fmt(when), segment=segment, log=log_no, systemid=system_id))
-        with open(os.path.join(base, "data.tar.gz"), "wb") as f:
-            f.write(b"\x1f\x8b stand-in base backup of " + system_id.encode() + b"\n")
-        wals = os.path.join(lineage, "wals", segment[:16])
-        os.makedirs(wals, exist_ok=True)
-        with open(os.path.join(wals, segment + ".gz"), "wb") as f:
-            f.write(b"\x1f\x8b stand-in WAL of " + system_id.encode() + b"\n")
+        info = BARMAN_INFO.format(begin=fmt(begin), end=fmt(when), segment=segment, log=log_no, systemid=system_id)
+        self.put(bucket, f"{lineage}/base/{backup_id}/backup.info", info.encode())
+        self.put(bucket, f"{lineage}/base/{backup_id}/data.tar.gz", b"\x1f\x8b stand-in base backup of " + system_id.encode() + b"\n")
+        self.put(bucket, f"{lineage}/wals/{segment[:16]}/{segment}.gz", b"\x1f\x8b stand-in WAL of " + system_id.encode() + b"\n")
         return f"s3://{bucket}/{path}/{server}/base/{backup_id}"
 
     def cnpg(self, cluster, failing, nights):
