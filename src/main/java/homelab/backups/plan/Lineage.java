@@ -9,7 +9,8 @@ import java.util.Optional;
 import java.util.TreeMap;
 
 /**
- * Whether each CNPG cluster may be wired into the archive its {@code serverName} names, decided before anything is
+ * Whether each database cluster may be wired into its archive (CNPG: the one its {@code serverName} names; PGO: its
+ * stanza), decided before anything is
  * registered (issue 22 part 3; field incidents 17 and 18). Argo CD re-creates a pruned or rebuilt Cluster with
  * {@code initdb}: an empty database with a new PostgreSQL system identifier. Wiring it into the lineage that holds the
  * good history would archive its WAL there and (ScheduledBackup {@code immediate: true}) take a base backup of the
@@ -31,8 +32,9 @@ import java.util.TreeMap;
  *       the store shows empty is suggested);</li>
  *   <li>WAL but no base backup, a live cluster that does not exist or reports no {@code status.systemID}, an
  *       unreadable archive: refuse, saying what could not be told (nothing fails open);</li>
- *   <li>not read at all ({@link ArchiveRead.NotChecked}: the offline render, which never applies anything): wire it
- *       in the rendered output; {@code pulumi preview}/{@code up} always read the store.</li>
+ *   <li>not read at all ({@link ArchiveRead.NotChecked}: the offline render, which never applies anything, or an
+ *       encrypted pgBackRest stanza): wire it, recorded in {@link #unchecked} (a run that reads the store warns);
+ *       {@code pulumi preview}/{@code up} always read the store.</li>
  * </ul>
  * When the database has a pending restore request, a mismatch (or a cluster with no identifier yet) does not stop the
  * run: the restore creates the recovered cluster, and the running cluster's backup wiring (its Cluster patch and
@@ -52,7 +54,8 @@ import java.util.TreeMap;
  * PostgresCluster wired into the old repository archives and backs up into it (docs/lineage.md). Nothing in this
  * program runs a stanza command itself.
  *
- * @param withheld per database id whose backup wiring is withheld: why (the preview's warning)
+ * @param withheld  per database id whose backup wiring is withheld: why (the preview's warning)
+ * @param unchecked per database id wired without its archive read: why
  * @param errors   the refusals; any one stops the run before anything is registered
  */
 public record Lineage(Map<String, String> withheld, Map<String, String> unchecked, List<ConfigError> errors) {
