@@ -493,7 +493,7 @@ pgbackrest_cases() {
 
 	# The archive reader on the stanza, over TLS with the test's CA (S3Target.caCertificate's path): the backups
 	# `pgbackrest info` lists, pg_controldata's system identifier, the segment the archiver archived last.
-	local listed probed last_wal probe_out
+	local listed probed last_wal probe_out probe_status
 	PGBR_PATH=$(sed -n "s|^$PGBR_REPO-path=/*||p" <<<"$PGBR_GLOBAL")
 	listed=$(as_pg pgbackrest --stanza=db info --output=json |
 		python3 -c 'import json,sys; print(" ".join(sorted(b["label"] for s in json.load(sys.stdin) for b in s["backup"])))')
@@ -509,6 +509,15 @@ pgbackrest_cases() {
 		not_ok "pgbackrest: the archive reader sees the stanza's backups, system identifier and newest WAL (TLS, the test's CA)" \
 			"pgbackrest info: $listed; pg_controldata: $sid; pg_stat_archiver last_archived_wal: $last_wal" \
 			"ArchiveProbe:" "$probe_out"
+	fi
+	# Without the target's CA the same read must fail on the certificate, saying so (never read as empty).
+	probe_out=$(probe --endpoint "https://127.0.0.1:$PGBR_PORT" --region "$PGBR_REGION" --bucket "$PGBR_BUCKET" \
+		pgbackrest "$PGBR_PATH" db 2>&1) && probe_status=0 || probe_status=$?
+	if [[ $probe_status -eq 1 && $probe_out == "unreadable "*"TLS with 127.0.0.1:$PGBR_PORT failed"* ]]; then
+		ok "pgbackrest: without the target's CA the archive reader refuses the store's certificate"
+	else
+		not_ok "pgbackrest: without the target's CA the archive reader refuses the store's certificate" \
+			"ArchiveProbe exited $probe_status:" "$probe_out"
 	fi
 	PGBR_SYSID=$sid
 	PGBR_LISTED=$listed

@@ -298,7 +298,7 @@ public final class S3Client {
                     new ByteArrayInputStream(pem.getBytes(StandardCharsets.US_ASCII)))) {
                 certs.add((X509Certificate) c);
             }
-            if (certs.isEmpty()) throw new IllegalArgumentException("the CA certificate PEM holds no certificate");
+            if (certs.isEmpty()) throw new IllegalArgumentException("the S3 target's CA certificate cannot be used: the PEM holds no certificate");
             var own = KeyStore.getInstance(KeyStore.getDefaultType());
             own.load(null, null);
             for (int i = 0; i < certs.size(); i++) own.setCertificateEntry("target-ca-" + i, certs.get(i));
