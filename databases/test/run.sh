@@ -155,6 +155,32 @@ else
 fi
 eval "$(python3 "$HERE/rendered-settings.py" "$RENDER")"
 rendered() { java -cp "$REPO/target/homelab-backups-all.jar" "$HERE/Rendered.java" "$@"; }
+# The program's archive reader (homelab.backups.archive.ArchiveProbe) on what the tools wrote.
+probe() { java -cp "$REPO/target/homelab-backups-all.jar" homelab.backups.archive.ArchiveProbe "$@"; }
+# probe_matches CASE DIR LISTED SYSID PROBE_ARGS...: the reader must list exactly the backups the tool listed, each
+# DONE with the cluster's system identifier, and a newest WAL between the last segment the archiver had archived
+# before the read and the segment being written after it. Not "equal to last_archived_wal": the archive moves while
+# it is read. This run saw it: the fingerprint query after the last switch sets hint bits on the freshly inserted
+# rows, which with data checksums writes full-page images (PostgreSQL 15 bufmgr.c MarkBufferDirtyHint), and the
+# archiver uploaded the next segments while the reader listed them (pg_waldump --stats=record of those segments:
+# 100% XLOG/FPI_FOR_HINT, 4080 records in two segments). A read-only query moves a live cluster's archive.
+probe_matches() {
+	local name=$1 dir=$2 listed=$3 sid=$4 before after out probed tip
+	shift 4
+	before=$(sql "$dir" "SELECT coalesce(last_archived_wal, '') FROM pg_stat_archiver;")
+	out=$(probe "$@" 2>&1) || true
+	after=$(sql "$dir" "SELECT pg_walfile_name(pg_current_wal_lsn());")
+	probed=$(awk '$1 == "backup" { print $2 }' <<<"$out" | sort | xargs)
+	tip=$(awk '$1 == "wal" { print $2 }' <<<"$out")
+	if [[ -n $listed && $probed == "$listed" && -n $before && -n $tip && $tip != none && ! $tip < $before && ! $tip > $after ]] &&
+		! awk -v s="$sid" '$1 == "backup" && ($3 != s || $4 != "DONE") { bad = 1 } END { exit !bad }' <<<"$out"; then
+		ok "$name"
+		note "backups $probed (the tool lists $listed), system identifier $sid, newest WAL $tip (archived before: $before, writing after: $after)"
+	else
+		not_ok "$name" "the tool lists: $listed; pg_controldata: $sid; last archived before the read: $before; writing after: $after" \
+			"ArchiveProbe:" "$out"
+	fi
+}
 
 BARMAN_BUCKET=${BARMAN_DESTINATION#s3://}
 BARMAN_BUCKET=${BARMAN_BUCKET%%/*}
@@ -356,6 +382,14 @@ barman_cases() {
 	insert_phase "$dir" after-target 2000001 5000
 	archive_now "$dir" || { not_ok "barman: WAL archived with barman-cloud-wal-archive"; return 1; }
 	full=$(fingerprint "$dir")
+
+	# The archive reader (S3ArchiveLookup, through ArchiveProbe) must see what barman-cloud wrote: the backups
+	# barman-cloud-backup-list lists, each with pg_controldata's system identifier, and the newest archived WAL.
+	local listed
+	listed=$(as_pg "$VENV/bin/barman-cloud-backup-list" --format json "${cloud[@]}" "$BARMAN_DESTINATION" "$BARMAN_SERVER" |
+		python3 -c 'import json,sys; print(" ".join(sorted(b["backup_id"] for b in json.load(sys.stdin)["backups_list"])))')
+	probe_matches "barman: the archive reader sees barman-cloud's backups, system identifier and newest WAL" "$dir" "$listed" "$sid" \
+		--endpoint "$BARMAN_URL" --bucket "$BARMAN_BUCKET" barman "${BARMAN_DESTINATION#s3://"$BARMAN_BUCKET"/}" "$BARMAN_SERVER"
 	# CNPG writes recovery_target_time from targetTime through its ConvertToPostgresFormat (RFC 3339 to
 	# "2006-01-02 15:04:05.000000+00:00": PostgreSQL 15 rejects the "T…Z" form, which this test saw).
 	pitr=$(rendered target "$target" | sed -n 1p | python3 -c 'import sys, datetime
@@ -469,6 +503,27 @@ pgbackrest_cases() {
 	full=$(fingerprint "$dir")
 	pitr=$(rendered target "$target" | sed -n 2p)
 
+	# The archive reader on the stanza, over TLS with the test's CA (S3Target.caCertificate's path): the backups
+	# `pgbackrest info` lists, pg_controldata's system identifier, the newest archived WAL.
+	local listed probed probe_out probe_status
+	PGBR_PATH=$(sed -n "s|^$PGBR_REPO-path=/*||p" <<<"$PGBR_GLOBAL")
+	listed=$(as_pg pgbackrest --stanza=db info --output=json |
+		python3 -c 'import json,sys; print(" ".join(sorted(b["label"] for s in json.load(sys.stdin) for b in s["backup"])))')
+	probe_matches "pgbackrest: the archive reader sees the stanza's backups, system identifier and newest WAL (TLS, the test's CA)" \
+		"$dir" "$listed" "$sid" --endpoint "https://127.0.0.1:$PGBR_PORT" --region "$PGBR_REGION" --bucket "$PGBR_BUCKET" \
+		--ca "$WORK/ca.crt" pgbackrest "$PGBR_PATH" db
+	# Without the target's CA the same read must fail on the certificate, saying so (never read as empty).
+	probe_out=$(probe --endpoint "https://127.0.0.1:$PGBR_PORT" --region "$PGBR_REGION" --bucket "$PGBR_BUCKET" \
+		pgbackrest "$PGBR_PATH" db 2>&1) && probe_status=0 || probe_status=$?
+	if [[ $probe_status -eq 1 && $probe_out == "unreadable "*"TLS with 127.0.0.1:$PGBR_PORT failed"* ]]; then
+		ok "pgbackrest: without the target's CA the archive reader refuses the store's certificate"
+	else
+		not_ok "pgbackrest: without the target's CA the archive reader refuses the store's certificate" \
+			"ArchiveProbe exited $probe_status:" "$probe_out"
+	fi
+	PGBR_SYSID=$sid
+	PGBR_LISTED=$listed
+
 	restore_pgbr() { # NEW_DIR OPTIONS...
 		local new=$1
 		shift
@@ -506,11 +561,51 @@ pgbackrest_cases() {
 	pg_stop "$dir"
 }
 
+# pgBackRest's own lineage check: a rebuilt cluster (a new initdb, as Argo CD re-creating a PostgresCluster would
+# make) pointed at the same repository and stanza. pgBackRest must refuse stanza-create, check and backup, and the
+# stanza must still hold only the first cluster's backups. docs/archives.md quotes the refusals this prints.
+pgbackrest_lineage_case() {
+	local new=$WORK/pgbr-rebuilt cmd out failed=() refused=() probe_out probed
+	[[ -n ${PGBR_SYSID:-} ]] || { not_ok "pgbackrest: a rebuilt cluster is refused by the stanza" "the backup case did not run"; return 1; }
+	pg_init "$new" "pgbackrest --stanza=db --pg1-path=$new archive-push \"%p\"" || return 1
+	pg_start "$new" || return 1
+	local opts=(--stanza=db "--pg1-path=$new" "--pg1-port=$(pg_port "$new")") new_sid want
+	new_sid=$(sysid "$new")
+	# The refusals pgBackRest 2.45 prints (release/2.45 src/command/check/common.c checkStanzaInfoPg for stanza-create
+	# and check, src/command/backup/backup.c backupInit for backup): a refusal for another reason fails the case.
+	for cmd in stanza-create check "backup --type=full"; do
+		want="ERROR: [028]: backup and archive info files exist but do not match the database"
+		[[ $cmd == backup* ]] && want="ERROR: [051]: PostgreSQL version 15, system-id $new_sid do not match stanza version 15, system-id $PGBR_SYSID"
+		# shellcheck disable=SC2086 # cmd is a command and its options
+		if out=$(as_pg pgbackrest "${opts[@]}" $cmd 2>&1); then
+			failed+=("pgbackrest $cmd succeeded on a cluster with system identifier $new_sid: $out")
+		elif ! grep -qF "$want" <<<"$out"; then
+			failed+=("pgbackrest $cmd failed, but not with '$want':" "$out")
+		else
+			refused+=("$cmd: $(grep -E '(ERROR|HINT):' <<<"$out" | sed 's/^.*\(ERROR\|HINT\):/\1:/' | paste -sd' ')")
+		fi
+	done
+	probe_out=$(probe --endpoint "https://127.0.0.1:$PGBR_PORT" --region "$PGBR_REGION" --bucket "$PGBR_BUCKET" --ca "$WORK/ca.crt" \
+		pgbackrest "$PGBR_PATH" db 2>&1) || true
+	probed=$(awk '$1 == "backup" { print $2 }' <<<"$probe_out" | sort | xargs)
+	if [[ $probed != "$PGBR_LISTED" ]] || awk -v s="$PGBR_SYSID" '$1 == "backup" && $3 != s { bad = 1 } END { exit !bad }' <<<"$probe_out"; then
+		failed+=("the stanza changed: before $PGBR_LISTED of $PGBR_SYSID, now:" "$probe_out")
+	fi
+	if [[ ${#failed[@]} -eq 0 ]]; then
+		ok "pgbackrest: a rebuilt cluster (system identifier $new_sid) is refused by the stanza of $PGBR_SYSID"
+		for out in "${refused[@]}"; do note "$out"; done
+	else
+		not_ok "pgbackrest: a rebuilt cluster is refused by the stanza" "${failed[@]}" "${refused[@]}"
+	fi
+	pg_stop "$new"
+}
+
 T0=$(date +%s.%N)
 barman_cases || true
 note "barman cases: $(seconds_since "$T0")"
 T0=$(date +%s.%N)
 pgbackrest_cases || true
+pgbackrest_lineage_case || true
 note "pgbackrest cases: $(seconds_since "$T0")"
 
 printf '%d passed, %d failed\n' "$PASSED" "$FAILED"

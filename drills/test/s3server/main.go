@@ -6,14 +6,16 @@
 // chosen port is written to -portfile once the listener is open, so the caller
 // never races another process for a "free" port.
 //
-// It checks no credentials unless -access-key is given: then a request signed
-// with another access key id answers 403 InvalidAccessKeyId, as S3 does (the
-// archive reader's wrong-keys case). The signature itself is not verified. The
-// drills' wrong-password case is about the repository password, which the S3
-// server never sees.
+// It checks no credentials unless -access-key and -secret-key are given: then
+// it verifies each request's SigV4 signature and answers 403 as S3 does to a
+// wrong key (the archive reader's tests: keyed). The drills' wrong-password
+// case is about the repository password, which the S3 server never sees.
 package main
 
 import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -23,6 +25,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"sort"
 	"strings"
 	"syscall"
 	"time"
@@ -61,7 +64,8 @@ func run() error {
 	buckets := flag.String("buckets", "", "comma-separated buckets to create at start")
 	portFile := flag.String("portfile", "", "file to write the listening port to, once listening")
 	quiet := flag.Bool("quiet", true, "do not log every request")
-	accessKey := flag.String("access-key", "", "when set, only requests signed with this access key id are served (403 InvalidAccessKeyId otherwise)")
+	accessKey := flag.String("access-key", "", "when set, only requests SigV4-signed with this key pair are served (403 otherwise)")
+	secretKey := flag.String("secret-key", "", "the secret key of -access-key")
 	delayFile := flag.String("delayfile", "", "while this file holds \"<path part> <duration>\", each GET whose URL path contains <path part> waits <duration> first")
 	flag.Parse()
 
@@ -117,7 +121,7 @@ func run() error {
 	}
 	log.Printf("s3server: serving %s on %s", filepath.Clean(*root), ln.Addr())
 
-	srv := &http.Server{Handler: keyed(delayed(faker.Server(), *delayFile), *accessKey)}
+	srv := &http.Server{Handler: keyed(delayed(faker.Server(), *delayFile), *accessKey, *secretKey)}
 	stop := make(chan os.Signal, 1)
 	signal.Notify(stop, syscall.SIGTERM, syscall.SIGINT)
 	go func() {
@@ -156,23 +160,91 @@ func delayed(next http.Handler, file string) http.Handler {
 	})
 }
 
-// keyed answers 403 to a request not signed with the access key id (SigV4's
-// "Credential=<key>/<scope>" in the Authorization header), with S3's error body.
-func keyed(next http.Handler, key string) http.Handler {
+// keyed serves only requests signed with SigV4 by the key pair (-access-key,
+// -secret-key): another access key id answers 403 InvalidAccessKeyId, a wrong
+// signature 403 SignatureDoesNotMatch, with S3's error body. The signature is
+// recomputed from the request as it arrived (the path as sent, the query, the
+// signed headers with the Host the client sent, x-amz-content-sha256 as the
+// payload hash), so a client's canonical request is checked against what it
+// really sent. Only the Authorization-header form is accepted.
+func keyed(next http.Handler, key, secret string) http.Handler {
 	if key == "" {
 		return next
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		auth := r.Header.Get("Authorization")
-		_, credential, _ := strings.Cut(auth, "Credential=")
-		got, _, _ := strings.Cut(credential, "/")
-		if got != key {
+		if code, message := checkSignature(r, key, secret); code != "" {
 			w.Header().Set("Content-Type", "application/xml")
 			w.WriteHeader(http.StatusForbidden)
-			fmt.Fprintf(w, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>InvalidAccessKeyId</Code>"+
-				"<Message>The AWS Access Key Id you provided does not exist in our records.</Message><Resource>%s</Resource></Error>", r.URL.Path)
+			fmt.Fprintf(w, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>%s</Code><Message>%s</Message><Resource>%s</Resource></Error>",
+				code, message, r.URL.Path)
 			return
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+func checkSignature(r *http.Request, key, secret string) (code, message string) {
+	auth, ok := strings.CutPrefix(r.Header.Get("Authorization"), "AWS4-HMAC-SHA256 ")
+	if !ok {
+		return "AccessDenied", "Only AWS4-HMAC-SHA256 in the Authorization header is accepted."
+	}
+	fields := map[string]string{}
+	for _, part := range strings.Split(auth, ",") {
+		if k, v, ok := strings.Cut(strings.TrimSpace(part), "="); ok {
+			fields[k] = v
+		}
+	}
+	scope := strings.Split(fields["Credential"], "/")
+	if len(scope) != 5 || scope[0] != key {
+		return "InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records."
+	}
+	date := r.Header.Get("X-Amz-Date")
+	var headers strings.Builder
+	for _, name := range strings.Split(fields["SignedHeaders"], ";") {
+		value := strings.Join(r.Header.Values(name), ",")
+		if name == "host" {
+			value = r.Host
+		}
+		headers.WriteString(name + ":" + strings.Join(strings.Fields(value), " ") + "\n")
+	}
+	query := r.URL.Query()
+	var pairs []string
+	for k, vs := range query {
+		for _, v := range vs {
+			pairs = append(pairs, awsEscape(k)+"="+awsEscape(v))
+		}
+	}
+	sort.Strings(pairs)
+	canonical := strings.Join([]string{r.Method, r.URL.EscapedPath(), strings.Join(pairs, "&"), headers.String(),
+		fields["SignedHeaders"], r.Header.Get("X-Amz-Content-Sha256")}, "\n")
+	sum := sha256.Sum256([]byte(canonical))
+	toSign := strings.Join([]string{"AWS4-HMAC-SHA256", date, strings.Join(scope[1:], "/"), hex.EncodeToString(sum[:])}, "\n")
+	k := hmacSHA256([]byte("AWS4"+secret), scope[1])
+	for _, part := range scope[2:] {
+		k = hmacSHA256(k, part)
+	}
+	if !hmac.Equal([]byte(hex.EncodeToString(hmacSHA256(k, toSign))), []byte(fields["Signature"])) {
+		return "SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided."
+	}
+	return "", ""
+}
+
+func hmacSHA256(key []byte, data string) []byte {
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte(data))
+	return m.Sum(nil)
+}
+
+// awsEscape is SigV4's URI encoding: every byte but A-Z a-z 0-9 - _ . ~ as %XX.
+func awsEscape(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '_' || c == '.' || c == '~' {
+			b.WriteByte(c)
+		} else {
+			fmt.Fprintf(&b, "%%%02X", c)
+		}
+	}
+	return b.String()
 }

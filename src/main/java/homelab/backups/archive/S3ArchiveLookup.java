@@ -53,11 +53,14 @@ public final class S3ArchiveLookup implements ArchiveLookup, AutoCloseable {
 
     private final S3Target target;
     private final S3Client client;
+    /** Why no client could be made (blank keys, a CA certificate that does not parse): every read says it. */
+    private final String noClient;
     private final ExecutorService pool;
 
-    S3ArchiveLookup(S3Target target, S3Client client) {
+    S3ArchiveLookup(S3Target target, S3Client client, String noClient) {
         this.target = target;
         this.client = client;
+        this.noClient = noClient;
         this.pool = Executors.newFixedThreadPool(PARALLEL, r -> {
             var t = new Thread(r, "archive-read");
             t.setDaemon(true);
@@ -65,9 +68,17 @@ public final class S3ArchiveLookup implements ArchiveLookup, AutoCloseable {
         });
     }
 
-    /** A reader of {@code target}'s store with this key pair (checked when the store is read, not here). */
+    /**
+     * A reader of {@code target}'s store with this key pair (checked when the store is read, not here). It does not
+     * throw: when no client can be made (a blank key, a CA certificate that does not parse), every read is
+     * Unreadable saying why.
+     */
     public static S3ArchiveLookup of(S3Target target, String accessKey, String secretKey) {
-        return new S3ArchiveLookup(target, S3Client.of(target, accessKey, secretKey));
+        try {
+            return new S3ArchiveLookup(target, S3Client.of(target, accessKey, secretKey), "");
+        } catch (IllegalArgumentException e) {
+            return new S3ArchiveLookup(target, null, target.url() + ": " + e.getMessage());
+        }
     }
 
     @Override
@@ -193,9 +204,10 @@ public final class S3ArchiveLookup implements ArchiveLookup, AutoCloseable {
     }
 
     private void checkTarget(Repository repository) throws ArchiveFormatException {
+        if (client == null) throw new ArchiveFormatException(noClient);
         if (!repository.target().equals(target)) {
             throw new ArchiveFormatException("the repository is on target " + repository.target().name()
-                    + " and this reader reads target " + target.name() + " (" + client.endpoint() + ")");
+                    + " and this reader reads target " + target.name() + " (" + target.url() + ")");
         }
     }
 
@@ -223,7 +235,7 @@ public final class S3ArchiveLookup implements ArchiveLookup, AutoCloseable {
 
     private ArchiveRead unreadable(String location, Exception e) {
         var why = e instanceof S3Client.S3Exception || e instanceof ArchiveFormatException ? e.getMessage()
-                : client.endpoint() + ": " + e.getClass().getSimpleName() + ": " + e.getMessage();
+                : target.url() + ": " + e.getClass().getSimpleName() + ": " + e.getMessage();
         return new ArchiveRead.Unreadable(location, why);
     }
 

@@ -121,16 +121,22 @@ public final class S3Client {
      * {@code maxPages} pages of 1000; more is an error rather than a partial answer.
      */
     public Listing list(String bucket, String prefix, String delimiter, int maxPages) throws S3Exception {
-        return list(bucket, prefix, delimiter, maxPages, 0);
+        return list(bucket, prefix, delimiter, maxPages, 0, false);
     }
 
     /** Whether anything at all is stored under {@code prefix}: one request for at most one key. */
     public boolean any(String bucket, String prefix) throws S3Exception {
-        var first = list(bucket, prefix, "", 1, 1);
+        var first = list(bucket, prefix, "", 1, 1, true);
         return !first.objects().isEmpty() || !first.prefixes().isEmpty();
     }
 
-    private Listing list(String bucket, String prefix, String delimiter, int maxPages, int maxKeys) throws S3Exception {
+    /**
+     * The listing in pages of {@code pageSize} keys ({@code max-keys}; 0: the store's default, 1000 on S3), following
+     * continuation tokens unless {@code firstPageOnly}.
+     */
+    Listing list(String bucket, String prefix, String delimiter, int maxPages, int pageSize, boolean firstPageOnly)
+            throws S3Exception {
+        int maxKeys = pageSize;
         var objects = new ArrayList<S3Object>();
         var prefixes = new ArrayList<String>();
         String token = null;
@@ -156,12 +162,12 @@ public final class S3Client {
                 }
             }
             for (var common : children(root, "CommonPrefixes")) prefixes.add(text(common, "Prefix"));
-            if (maxKeys > 0 || !"true".equals(text(root, "IsTruncated"))) return new Listing(List.copyOf(objects), List.copyOf(prefixes));
+            if (firstPageOnly || !"true".equals(text(root, "IsTruncated"))) return new Listing(List.copyOf(objects), List.copyOf(prefixes));
             token = text(root, "NextContinuationToken");
             if (token.isEmpty()) throw new S3Exception(where(what) + ": a truncated listing came without a NextContinuationToken", 200, "", null);
         }
         throw new S3Exception(where("listing s3://" + bucket + "/" + prefix) + ": more than " + maxPages
-                + " pages of 1000 keys; refusing a partial answer", 200, "", null);
+                + " pages of " + (pageSize > 0 ? pageSize : 1000) + " keys; refusing a partial answer", 200, "", null);
     }
 
     /** The object's bytes, or empty when the store answers 404 NoSuchKey; larger than {@code maxBytes} is an error. */
@@ -298,7 +304,7 @@ public final class S3Client {
                     new ByteArrayInputStream(pem.getBytes(StandardCharsets.US_ASCII)))) {
                 certs.add((X509Certificate) c);
             }
-            if (certs.isEmpty()) throw new IllegalArgumentException("the CA certificate PEM holds no certificate");
+            if (certs.isEmpty()) throw new IllegalArgumentException("the S3 target's CA certificate cannot be used: the PEM holds no certificate");
             var own = KeyStore.getInstance(KeyStore.getDefaultType());
             own.load(null, null);
             for (int i = 0; i < certs.size(); i++) own.setCertificateEntry("target-ca-" + i, certs.get(i));

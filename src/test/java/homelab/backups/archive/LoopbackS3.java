@@ -19,8 +19,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The repository's loopback S3 server (drills/test/s3server, gofakes3, built by scripts/test-tools.sh into the tools
- * cache) started on 127.0.0.1 for one test class, with {@code -access-key} so a request signed with another key is
- * refused (403), and stopped by its process handle. {@link #binary()} says why not when it cannot be had (a fresh
+ * cache) started on 127.0.0.1 for one test class, with {@code -access-key}/{@code -secret-key}: it verifies every
+ * request's SigV4 signature as it arrived and refuses another key or a wrong signature with 403, as S3 does. Stopped by
+ * its process handle. {@link #binary()} says why not when it cannot be had (a fresh
  * clone without Go): the tests are then skipped with that reason.
  */
 final class LoopbackS3 implements AutoCloseable {
@@ -77,7 +78,7 @@ final class LoopbackS3 implements AutoCloseable {
         this.root = root;
         var portFile = root.resolve("port");
         this.process = new ProcessBuilder(bin.toString(), "-listen", "127.0.0.1:0", "-root", root.resolve("s3").toString(),
-                "-buckets", buckets, "-portfile", portFile.toString(), "-access-key", ACCESS_KEY)
+                "-buckets", buckets, "-portfile", portFile.toString(), "-access-key", ACCESS_KEY, "-secret-key", SECRET_KEY)
                 .redirectErrorStream(true).redirectOutput(root.resolve("s3server.log").toFile()).start();
         var deadline = Instant.now().plusSeconds(20);
         while (!Files.exists(portFile) && process.isAlive() && Instant.now().isBefore(deadline)) Thread.sleep(50);

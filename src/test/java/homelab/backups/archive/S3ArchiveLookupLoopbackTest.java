@@ -20,6 +20,7 @@ import java.util.Optional;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -40,10 +41,17 @@ class S3ArchiveLookupLoopbackTest {
     static S3ArchiveLookup lookup;
     static Instant loaded;
 
+    /** Each test is skipped by itself, so the build prints each one's reason (support/SkipReasons). */
+    @BeforeEach
+    void needsTheServer() {
+        var bin = LoopbackS3.binary();
+        Assumptions.assumeTrue(bin.path().isPresent(), bin.why());
+    }
+
     @BeforeAll
     static void start() throws Exception {
         var bin = LoopbackS3.binary();
-        Assumptions.assumeTrue(bin.path().isPresent(), bin.why());
+        if (bin.path().isEmpty()) return;
         s3 = new LoopbackS3(bin.path().get(), dir, BUCKET + ",volsync-backups");
         target = target(s3.endpoint(), BUCKET);
         loaded = Instant.now().minusSeconds(2);
@@ -212,6 +220,14 @@ class S3ArchiveLookupLoopbackTest {
     }
 
     @Test
+    void aWrongSecretKeyIsUnreadableNamingTheSignature() {
+        try (var wrong = S3ArchiveLookup.of(target, LoopbackS3.ACCESS_KEY, "not-the-secret")) {
+            var why = unreadable(wrong.barman(repo(target, "cnpg/khoj-database"), "khoj-database"));
+            assertTrue(why.contains("HTTP 403 SignatureDoesNotMatch"), why);
+        }
+    }
+
+    @Test
     void aMissingBucketIsUnreadableNamingIt() {
         var absent = unmanaged(target(s3.endpoint(), "absent-bucket"));
         try (var other = S3ArchiveLookup.of(absent, LoopbackS3.ACCESS_KEY, LoopbackS3.SECRET_KEY)) {
@@ -251,6 +267,21 @@ class S3ArchiveLookupLoopbackTest {
         try (var other = S3ArchiveLookup.of(closed, LoopbackS3.ACCESS_KEY, LoopbackS3.SECRET_KEY)) {
             var why = unreadable(other.barman(repo(closed, "cnpg/khoj-database"), "khoj-database"));
             assertTrue(why.contains("cannot connect to 127.0.0.1:" + port), why);
+        }
+    }
+
+    @Test
+    void noClientIsUnreadableNotAnException() {
+        try (var blank = S3ArchiveLookup.of(target, "", LoopbackS3.SECRET_KEY)) {
+            var why = unreadable(blank.barman(repo(target, "cnpg/khoj-database"), "khoj-database"));
+            assertTrue(why.contains("the access key and secret key are required"), why);
+            assertEquals(List.of(), blank.barmanServers(repo(target, "cnpg/khoj-database")));
+        }
+        var https = new S3Target(S3Target.PRIMARY, URI.create("https://127.0.0.1:" + s3.port), "us-east-1", "volsync-backups",
+                BUCKET, true, Optional.of("-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n"), S3Target.Credentials.S3);
+        try (var badCa = S3ArchiveLookup.of(https, LoopbackS3.ACCESS_KEY, LoopbackS3.SECRET_KEY)) {
+            var why = unreadable(badCa.pgbackrest(repo(https, "pgbackrest/immich"), "db"));
+            assertTrue(why.contains("CA certificate cannot be used"), why);
         }
     }
 
