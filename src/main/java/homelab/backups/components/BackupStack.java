@@ -62,6 +62,7 @@ public final class BackupStack {
                 plan.databases(), settings.argocd().namespace(), live,
                 homelab.backups.plan.ArchiveLookup.offline("the object store is not read yet"));
         if (!review.errors().isEmpty()) throw new RunException(Adoption.failure(review.errors()));
+        review.restores().warnings().forEach(warn);
         boolean retire = settings.longhorn().retireBackups();
         if (retire && live.offline()) {
             warn.accept("longhorn.retireBackups: the BackupTarget patch is applied only when every check of ./verify "
