@@ -80,7 +80,8 @@ public final class StorageWave extends ComponentResource implements Wave {
         for (var plan : args.databases()) {
             var drill = args.drills().stream().filter(d -> d.id().equals(plan.id())).findFirst();
             databases.add(new BackedUpDatabase(plan.id(), new BackedUpDatabase.Args(plan, args.review().recovery(plan.id()),
-                    args.settings(), args.secrets(), bucketsReady, drill), ComponentResourceOptions.builder().parent(this).build()));
+                    args.settings(), args.secrets(), bucketsReady, drill, args.review().restores().expectedSystemId(plan.id())),
+                    ComponentResourceOptions.builder().parent(this).build()));
         }
         registerOutputs(Map.of(
                 "databases", Output.of(args.databases().stream().map(DatabasePlan::id).toList()),
