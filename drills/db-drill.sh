@@ -50,7 +50,7 @@ LIVE_IMAGE=@live-image@
 MODE=${DRILL_MODE:-drill}
 EXPECT_SYSTEM_ID=${DRILL_EXPECT_SYSTEM_ID:-}
 EXPECT_BACKUP=${DRILL_EXPECT_BACKUP:-}
-if [[ $MODE == check ]]; then WORD=db-restore-check; else WORD=db-drill; fi
+if [[ $MODE == check ]]; then WORD="db-restore-check"; else WORD="db-drill"; fi
 
 DONE=0
 # Set once the configuration is checked: before that, CLUSTER might name the running cluster, and nothing is deleted.
