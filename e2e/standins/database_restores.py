@@ -9,8 +9,8 @@ The clusters (no PostgreSQL runs here; what the objects say is what the operator
   status.systemID and its primary in status.currentPrimary (<name>-1) (cloudnative-pg v1.28.0 api/v1/cluster_types.go
   ClusterStatus SystemID, CurrentPrimary); a PostgresCluster's primary is the pod labelled
   postgres-operator.crunchydata.com/cluster=<name>, role=master (CrunchyData/postgres-operator v6.0.0
-  internal/naming/labels.go RolePatroniLeader), created here without a node (nothing runs in it; the check only
-  finds it by label).
+  internal/naming/labels.go RolePatroniLeader), created here without a node while a check runs (nothing runs in it;
+  the check only finds it by label) and deleted after it.
 - a recovered cluster (CNPG: spec.bootstrap.recovery; PGO: spec.dataSource.pgbackrest) becomes ready: CNPG condition
   Ready True, systemID, currentPrimary; PGO status.instances[{name, replicas 1, readyReplicas 1}] and its primary pod.
   Its system identifier is that of the backup it recovers: the source cluster's own (its name is
@@ -25,7 +25,7 @@ directory), PATH with a kubectl that
 - forwards every command to /usr/bin/kubectl with --as=system:serviceaccount:<ns>:<serviceAccountName> (the pod's
   token's identity: the Role is checked by the real RBAC authorizer);
 - for kubectl exec (no kubelet here to exec into) first asks the API server whether that identity may create
-  pods/exec (kubectl auth can-i), then answers the psql command from answers.json, which this stand-in writes from the
+  pods/exec (kubectl auth can-i create pods --subresource=exec), then answers the psql command from answers.json, which this stand-in writes from the
   clusters: the system identifier (pg_control_system), a backup label (pg_read_file('backup_label.old')), promoted
   (pg_is_in_recovery() = f), the app's database (CNPG: bootstrap.recovery.database or initdb's; PGO: the cluster's
   source name), one table public.standin and its row count (108; 0 when the control file db-empty holds
@@ -59,7 +59,7 @@ if "exec" not in args:
     os.execv("/usr/bin/kubectl", ["kubectl", "--as=" + who] + args)
 ns = args[args.index("--namespace") + 1] if "--namespace" in args else "default"
 pod = args[args.index("exec") + 1]
-can = subprocess.run(["/usr/bin/kubectl", "--as=" + who, "auth", "can-i", "create", "pods/exec", "-n", ns],
+can = subprocess.run(["/usr/bin/kubectl", "--as=" + who, "auth", "can-i", "create", "pods", "--subresource=exec", "-n", ns],
                      capture_output=True, text=True)
 if can.stdout.strip() != "yes":
     sys.stderr.write(f"Error from server (Forbidden): {who} cannot create pods/exec in {ns}\n")
@@ -113,6 +113,7 @@ class DatabaseRestores:
         recover_as = {l.split()[0]: l.split()[1] for l in self.control("db-recover-as") if len(l.split()) >= 2}
         empty = {l.split()[0] for l in self.control("db-empty") if l.split()}
         answers = {}
+        self.primaries = []
         for cluster in self.k.list("Cluster"):
             self.cnpg(cluster, recover_as, empty, answers)
         for cluster in self.k.list("PostgresCluster"):
@@ -164,13 +165,7 @@ class DatabaseRestores:
         pod = f"{m['name']}-instance1-standin-0"
         answers[pod] = {"system_id": sid, "database": source.split("/")[1], "rows": 0 if source in empty else ROWS,
                         "label": f"standin-{source.split('/')[1]}F"}
-        if not self.k.get("Pod", m["namespace"], pod):
-            self.k.create("Pod", {"apiVersion": "v1", "kind": "Pod",
-                                  "metadata": {"name": pod, "namespace": m["namespace"],
-                                               "labels": {PGO_CLUSTER: m["name"], PGO_ROLE: "master"},
-                                               "ownerReferences": [owner_ref(cluster, controller=True)]},
-                                  "spec": {"containers": [{"name": "database", "image": spec.get("image") or "standin"}]}},
-                          OPERATOR)
+        self.primaries.append((cluster, pod))
         instances = (cluster.get("status") or {}).get("instances") or []
         if recovered and not any((i.get("readyReplicas") or 0) > 0 for i in instances):
             self.k.merge_patch("PostgresCluster", m["namespace"], m["name"], {"status": {"instances": [
@@ -192,7 +187,23 @@ class DatabaseRestores:
                                                  "labels": dict((template.get("metadata") or {}).get("labels") or {}),
                                                  "ownerReferences": [owner_ref(job, controller=True)]},
                                     "spec": pod_spec}, "kube-controller-manager/job-controller")
-        code, out, message = self.kubelet(ns, pod_spec, container, answers, job["spec"].get("activeDeadlineSeconds") or 600)
+        # PGO's primaries are found by label: their pod objects exist while the check runs (nothing runs in them), and
+        # go afterwards, so that the world's pods stay the world's for the other scenarios' fingerprints.
+        primaries = [(c, p) for c, p in self.primaries if c["metadata"]["namespace"] == ns]
+        for cluster, primary in primaries:
+            self.k.create("Pod", {"apiVersion": "v1", "kind": "Pod",
+                                  "metadata": {"name": primary, "namespace": ns,
+                                               "labels": {PGO_CLUSTER: cluster["metadata"]["name"], PGO_ROLE: "master"},
+                                               "ownerReferences": [owner_ref(cluster, controller=True)]},
+                                  "spec": {"containers": [{"name": "database",
+                                                           "image": (cluster.get("spec") or {}).get("image") or "standin"}]}},
+                          OPERATOR)
+        try:
+            code, out, message = self.kubelet(ns, pod_spec, container, answers,
+                                              job["spec"].get("activeDeadlineSeconds") or 600)
+        finally:
+            for _, primary in primaries:
+                self.k.delete("Pod", ns, primary)
         self.log(f"db-restore-check {ns}/{name} exit {code}: {message.strip()}")
         finished = now_rfc3339()
         passes = code == 0
