@@ -267,6 +267,10 @@ class DatabaseBackupTest {
                 com.pulumi.test.PulumiTest.extractValue((com.pulumi.core.Output<?>) run.result().output("recoveredDatabases")),
                 "the new cluster and its service are stack outputs");
         assertTrue(run.warnings().stream().anyMatch(w -> w.contains("NEW cluster cloudnative-pg/" + name)), run.warnings()::toString);
+        assertTrue(run.warnings().stream().anyMatch(w -> w.contains("NEW cluster cloudnative-pg/" + name)
+                && w.contains("waits for its check Job " + name + "-check")), run.warnings()::toString);
+        assertTrue(run.warnings().stream().anyMatch(w -> w.startsWith("RESTORE khoj-database NOT VALIDATED against the archive")),
+                "the offline render reads no archive and says so: " + run.warnings());
     }
 
     /** pgBackRest's --target keeps what the request says to the microsecond; a whole second stays as it was. */
