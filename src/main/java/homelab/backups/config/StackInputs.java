@@ -561,7 +561,8 @@ public record StackInputs(String stack, Inventory inventory, Settings settings, 
     /** The keys of a database restore's mapping form (README: Restore a database). */
     static final java.util.List<String> PIN_KEYS = java.util.List.of("point", "backup", "serverName", "label");
     /**
-     * Barman's backup id: the begin time as {@code %Y%m%dT%H%M%S} (barman/backup.py, BackupInfo; the plugin passes
+     * Barman's backup id: the begin time as {@code %Y%m%dT%H%M%S} (barman 3.19.1 barman/cloud.py, the id
+     * barman-cloud-backup gives a backup: {@code datetime.now().strftime("%Y%m%dT%H%M%S")}; the plugin passes
      * {@code recoveryTarget.backupID} to the catalog lookup as is: cloudnative-pg/barman-cloud pkg/catalog/catalog.go
      * FindBackupInfo, findBackupFromID).
      */
