@@ -604,18 +604,21 @@ public record StackInputs(String stack, Inventory inventory, Settings settings, 
             }
         }
         var backup = Optional.ofNullable(values.get("backup"));
+        // Each engine's form of a backup id and whether it has lineages by name (match: a new engine is asked).
+        var idForm = db.options().<Map.Entry<Pattern, String>>match(
+                cnpg -> Map.entry(BARMAN_BACKUP_ID, "a Barman backup id (YYYYMMDDTHHMMSS, e.g. 20261126T030000: "
+                        + "barman-cloud-backup-list shows them)"),
+                pgo -> Map.entry(PGBACKREST_LABEL, "a pgBackRest backup label (YYYYMMDD-HHMMSSF, or "
+                        + "<full>_YYYYMMDD-HHMMSSD|I: pgbackrest info shows them)"));
         backup.ifPresent(b -> {
-            boolean cnpg = db.engine() == Database.Engine.CNPG;
-            var idForm = cnpg ? BARMAN_BACKUP_ID : PGBACKREST_LABEL;
-            if (!idForm.matcher(b).matches()) {
-                errors.add(file, item, target + ".backup", "'" + b + "' is not " + (cnpg
-                        ? "a Barman backup id (YYYYMMDDTHHMMSS, e.g. 20261126T030000: barman-cloud-backup-list shows them)"
-                        : "a pgBackRest backup label (YYYYMMDD-HHMMSSF, or <full>_YYYYMMDD-HHMMSSD|I: pgbackrest info shows them)"));
+            if (!idForm.getKey().matcher(b).matches()) {
+                errors.add(file, item, target + ".backup", "'" + b + "' is not " + idForm.getValue());
             }
         });
         var serverName = Optional.ofNullable(values.get("serverName"));
+        boolean lineagesByName = db.options().match(cnpg -> true, pgo -> false);
         serverName.ifPresent(s -> {
-            if (db.engine() != Database.Engine.CNPG) {
+            if (!lineagesByName) {
                 errors.add(file, item, target + ".serverName", "only CNPG lineages have a serverName; pgBackRest reads the one stanza of the repository");
             } else {
                 var problem = Names.subdomainProblem(s);
