@@ -12,6 +12,10 @@
 #      re-created with initdb has another one: its archive is not the running cluster's history), the app's database
 #      there, with tables, and rows in the tables DRILL_TABLES names (or, by default, in its largest table),
 #   6. deletes the throwaway cluster, always (also on failure, on the deadline's SIGTERM, on a script error).
+# In check mode (DRILL_MODE=check: the awaited check of a database restore, plan/DatabaseRestoreCheck) it creates and
+# deletes nothing (the recovered cluster DRILL_CLUSTER is the app's from now on) and runs steps 4 and 5 only, against
+# DRILL_EXPECT_SYSTEM_ID (the system of the backup the restore reads, from the archive) or, without it, the running
+# cluster's; its verdict line starts with db-restore-check instead of db-drill.
 # The last line of stdout is the verdict, also written to the Kubernetes termination log:
 #   db-drill PASS db=<id> reason=ok system_id=<id> backup=<label> rows=<n> recovery_s=<n> database=<name> tables=<list>
 #   db-drill FAIL db=<id> reason=<reason> system_id=<id|-> backup=<label|-> rows=<n|-> recovery_s=<n|-> [detail...]
@@ -22,7 +26,9 @@
 # Environment (DatabaseDrillSpecs.environment): DRILL_DB, DRILL_ENGINE (cnpg|pgo), DRILL_NAMESPACE, DRILL_SOURCE (the
 # running cluster), DRILL_CLUSTER (the throwaway one), DRILL_MANIFEST, DRILL_READY_SECONDS, DRILL_CONTAINER (the
 # instance container psql runs in), optional DRILL_DATABASE (the app's database; default: the largest one other
-# than postgres) and DRILL_TABLES (space-separated [schema.]table names, validated by the inventory loader), HOME.
+# than postgres) and DRILL_TABLES (space-separated [schema.]table names, validated by the inventory loader), HOME;
+# check mode: DRILL_MODE=check, optional DRILL_EXPECT_SYSTEM_ID and DRILL_EXPECT_BACKUP (the pinned backup, shown in
+# the verdict), and no DRILL_MANIFEST.
 #
 # Everything that talks to the cluster is in the functions of the "cluster" section below; databases/test/drill.sh
 # sources this file, replaces those functions with local psql on real PostgreSQL servers, and runs main.
@@ -41,6 +47,10 @@ TABLES=${DRILL_TABLES:-}
 POLL_SECONDS=${DRILL_POLL_SECONDS:-10}
 TERMINATION_LOG=${DRILL_TERMINATION_LOG:-/dev/termination-log}
 LIVE_IMAGE=@live-image@
+MODE=${DRILL_MODE:-drill}
+EXPECT_SYSTEM_ID=${DRILL_EXPECT_SYSTEM_ID:-}
+EXPECT_BACKUP=${DRILL_EXPECT_BACKUP:-}
+if [[ $MODE == check ]]; then WORD="db-restore-check"; else WORD="db-drill"; fi
 
 DONE=0
 # Set once the configuration is checked: before that, CLUSTER might name the running cluster, and nothing is deleted.
@@ -69,12 +79,12 @@ verdict() {
 fail() {
 	local reason=$1
 	shift
-	local line="db-drill FAIL db=${DB:-unknown} reason=$reason system_id=$SYSTEM_ID backup=$BACKUP rows=$ROWS recovery_s=$RECOVERY_S"
+	local line="$WORD FAIL db=${DB:-unknown} reason=$reason system_id=$SYSTEM_ID backup=$BACKUP rows=$ROWS recovery_s=$RECOVERY_S"
 	(($# > 0)) && line+=" $*"
 	verdict "$line" 1
 }
 
-log() { printf '%s db-drill: %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
+log() { printf '%s %s: %s\n' "$(date -u +%H:%M:%S)" "$WORD" "$*" >&2; }
 
 # cleanup deletes the throwaway cluster by its name, whether or not this run created it: the name is the drill's own
 # (the loader refuses an inventory database of that name) and the Role may delete nothing else.
@@ -173,15 +183,16 @@ backup_used() {
 	printf '%s' "${label:--}"
 }
 
-# check_recovered POD EXPECTED_SYSTEM_ID: the checks of step 5; calls fail or returns with ROWS and the PASS detail set.
+# check_recovered POD EXPECTED_SYSTEM_ID [WHOSE]: the checks of step 5; calls fail or returns with ROWS and the PASS
+# detail set. WHOSE says where the expected identifier comes from (the failure names it).
 check_recovered() {
-	local pod=$1 expected=$2 recovering db count table n tables_seen=
+	local pod=$1 expected=$2 whose=${3:-the running cluster} recovering db count table n tables_seen=
 	SYSTEM_ID=$(system_id "$pod") || fail recovered-unreadable "pod=$pod"
 	BACKUP=$(backup_used "$pod")
 	recovering=$(psql_in "$pod" postgres 'SELECT pg_is_in_recovery()') || fail recovered-unreadable "pod=$pod"
 	[[ $recovering == f ]] || fail still-in-recovery "pod=$pod"
 	if [[ $SYSTEM_ID != "$expected" ]]; then
-		fail system-identifier "expected=$expected" "(the recovered data is not the running cluster's history)"
+		fail system-identifier "expected=$expected" "(the recovered data is not the history of $whose)"
 	fi
 	if [[ -n $DATABASE ]]; then
 		db=$(psql_in "$pod" postgres "SELECT datname FROM pg_database WHERE datname = '$DATABASE'") || fail recovered-unreadable
@@ -220,7 +231,44 @@ check_recovered() {
 
 # ------------------------------------------------------------------- main ----
 
+# check_main: the awaited check of a database restore (DRILL_MODE=check). Creates and deletes nothing: steps 4 and 5
+# against the recovered cluster, expecting the archive's system (or the running cluster's).
+check_main() {
+	local missing=() name start pod expected whose
+	for name in DB ENGINE NS SOURCE CLUSTER READY_SECONDS CONTAINER; do
+		[[ -n ${!name} ]] || missing+=("DRILL_$name")
+	done
+	((${#missing[@]} == 0)) || fail config "missing=${missing[*]}"
+	[[ $ENGINE == cnpg || $ENGINE == pgo ]] || fail config "engine=$ENGINE"
+	[[ $CLUSTER != "$SOURCE" ]] || fail config "the recovered cluster is the running one"
+	if [[ -n $EXPECT_SYSTEM_ID ]]; then
+		[[ $EXPECT_SYSTEM_ID =~ ^[0-9]{1,20}$ ]] || fail config "expected system identifier '$EXPECT_SYSTEM_ID'"
+		expected=$EXPECT_SYSTEM_ID
+		whose="the backup ${EXPECT_BACKUP:-the restore reads} (the archive's system)"
+	else
+		pod=$(primary_pod "$SOURCE") || pod=
+		[[ -n $pod ]] || fail source-unreadable "cluster=$SOURCE (no primary pod; the archive was not read either)"
+		expected=$(system_id "$pod") || expected=
+		[[ -n $expected ]] || fail source-unreadable "cluster=$SOURCE pod=$pod"
+		whose="the running cluster $SOURCE"
+	fi
+	log "expecting system identifier $expected ($whose); waiting up to ${READY_SECONDS}s for $CLUSTER"
+	start=$(date +%s)
+	until throwaway_ready; do
+		RECOVERY_S=$(($(date +%s) - start))
+		((RECOVERY_S < READY_SECONDS)) || fail not-ready "cluster=$CLUSTER (not ready after ${READY_SECONDS}s: kubectl describe $(kind) $CLUSTER, and its recovery Job's log)"
+		sleep "$POLL_SECONDS"
+	done
+	RECOVERY_S=$(($(date +%s) - start))
+	pod=$(primary_pod "$CLUSTER") || pod=
+	[[ -n $pod ]] || fail recovered-unreadable "cluster=$CLUSTER (no primary pod)"
+	check_recovered "$pod" "$expected" "$whose"
+	verdict "$WORD PASS db=$DB reason=ok system_id=$SYSTEM_ID backup=$BACKUP rows=$ROWS recovery_s=$RECOVERY_S cluster=$CLUSTER $PASS_DETAIL${EXPECT_BACKUP:+ pinned=$EXPECT_BACKUP}" 0
+}
+
 main() {
+	[[ $MODE == check ]] && check_main
+	[[ $MODE == drill ]] || fail config "DRILL_MODE=$MODE (drill or check)"
 	local missing=() name state waited=0 image start pod expected manifest
 	for name in DB ENGINE NS SOURCE CLUSTER MANIFEST READY_SECONDS CONTAINER; do
 		[[ -n ${!name} ]] || missing+=("DRILL_$name")

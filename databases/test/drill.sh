@@ -333,5 +333,64 @@ else
 	not_ok "not ready within the bound" "$out" "$(cat "$WORK/calls")"
 fi
 
+# ------------------------------------------------------------ check mode ----
+# The awaited check of a database restore (DRILL_MODE=check, plan/DatabaseRestoreCheck): the recovered cluster
+# exists already (Pulumi created it); nothing is created or deleted, whatever the verdict.
+check_verdict() { grep '^db-restore-check ' <<<"$1" | tail -1; }
+run_check() { # RECOVERED_POD [VAR=value...]
+	local recovered=$1
+	shift
+	run_drill "$recovered" DRILL_MODE=check DRILL_MANIFEST= DRILL_CLUSTER=notes-restore-abc123 "$@"
+}
+echo recovered-by-pulumi >"$WORK/throwaway"
+: >"$WORK/calls"
+out=$(run_check recovered "DRILL_EXPECT_SYSTEM_ID=$SOURCE_ID" DRILL_EXPECT_BACKUP=20261126T030000)
+line=$(check_verdict "$out")
+if [[ $out == *exit=0 && $line == "db-restore-check PASS db=notes-db reason=ok system_id=$SOURCE_ID "*" rows=5000 "*"cluster=notes-restore-abc123 database=notes tables=public.documents pinned=20261126T030000" &&
+	! -s $WORK/calls && -f $WORK/throwaway ]]; then
+	ok "check mode, the archive's system identifier: PASS, nothing created or deleted"
+else
+	not_ok "check mode: same system identifier" "$out" "$(cat "$WORK/calls")" "$(cat "$WORK/stderr")"
+fi
+out=$(run_check other "DRILL_EXPECT_SYSTEM_ID=$SOURCE_ID")
+line=$(check_verdict "$out")
+if [[ $out == *exit=1 && $line == "db-restore-check FAIL db=notes-db reason=system-identifier system_id=$OTHER_ID "*"expected=$SOURCE_ID"* &&
+	! -s $WORK/calls && -f $WORK/throwaway ]]; then
+	ok "check mode, another system (a rebuilt cluster's backup): FAIL system-identifier, the recovered cluster kept"
+else
+	not_ok "check mode: another system identifier" "$out" "$(cat "$WORK/calls")"
+fi
+out=$(run_check empty "DRILL_EXPECT_SYSTEM_ID=$EMPTY_ID")
+if [[ $out == *exit=1 && $(check_verdict "$out") == "db-restore-check FAIL db=notes-db reason=no-data system_id=$EMPTY_ID "* ]]; then
+	ok "check mode, an empty recovered database of the expected system: FAIL no-data"
+else
+	not_ok "check mode: empty" "$out"
+fi
+out=$(run_check recovered)
+if [[ $out == *exit=0 && $(check_verdict "$out") == "db-restore-check PASS "*"system_id=$SOURCE_ID "* ]]; then
+	ok "check mode without the archive's word: the running cluster's system identifier, PASS"
+else
+	not_ok "check mode: the running cluster's identifier" "$out" "$(cat "$WORK/stderr")"
+fi
+out=$(run_check other)
+if [[ $out == *exit=1 && $(check_verdict "$out") == *"reason=system-identifier "*"expected=$SOURCE_ID"*"the running cluster notes"* ]]; then
+	ok "check mode without the archive's word: another system than the running cluster's, FAIL"
+else
+	not_ok "check mode: another system than the running cluster" "$out"
+fi
+out=$(run_check recovered DRILL_EXPECT_SYSTEM_ID=12ab)
+if [[ $(check_verdict "$out") == *"reason=config "* && ! -s $WORK/calls ]]; then
+	ok "check mode: a malformed expected identifier is a config failure"
+else
+	not_ok "check mode: malformed identifier" "$out"
+fi
+rm -f "$WORK/throwaway"
+out=$(run_check recovered DRILL_READY_SECONDS=2 "DRILL_EXPECT_SYSTEM_ID=$SOURCE_ID")
+if [[ $out == *exit=1 && $(check_verdict "$out") == *"reason=not-ready "* && ! -s $WORK/calls ]]; then
+	ok "check mode: a recovered cluster not ready within the bound fails not-ready, nothing deleted"
+else
+	not_ok "check mode: not ready" "$out" "$(cat "$WORK/calls")"
+fi
+
 echo "$PASSED passed, $FAILED failed"
 ((FAILED == 0))

@@ -473,11 +473,39 @@ restore_while_in_use_is_refused() {
 }
 
 database_restores_that_can_start() {
-  local when cnpg pgo
-  when=$(date -u -d '-2 days' +%Y-%m-%dT%H:%M:%SZ)
+  local when cnpg pgo out job verdict bad
+  # A night of backups first: PGO's first full backup comes at its cron time (CNPG's first came with the migration,
+  # immediate), and a restore is validated against what each archive holds (plan/RestoreValidation). The time to
+  # restore to lies after both (a time before the oldest completed backup is refused).
+  database_nights || return 1
+  sleep 2
+  when=$(date -u -d '-1 second' +%Y-%m-%dT%H:%M:%SZ)
+  # Validated before anything is registered: a time in the future, one older than the recovery window.
+  pulumi config set --path 'homelab-backups:restore.khoj-database' "$(date -u -d '+1 year' +%Y-%m-%dT%H:%M:%SZ)" >/dev/null
+  out=$(pulumi preview --non-interactive 2>&1) && { log "preview accepted a database restore in the future"; return 1; }
+  expect "a database restore time in the future is refused at preview" grep -q "restore: khoj-database: .* lies in the future" <<< "$out" || return 1
+  pulumi config set --path 'homelab-backups:restore.khoj-database' "$(date -u -d '-1 year' +%Y-%m-%dT%H:%M:%SZ)" >/dev/null
+  out=$(pulumi preview --non-interactive 2>&1) && { log "preview accepted a database restore beyond its recovery window"; return 1; }
+  expect "one older than the recovery window too" grep -q "older than the database backups reach" <<< "$out" || return 1
+  # Validated against the archive it reads (the stand-ins upload Barman's and pgBackRest's layouts to the S3 server):
+  # a pin to a backup the lineage does not hold, and a time before its oldest completed backup.
+  pulumi config rm --path 'homelab-backups:restore.khoj-database' >/dev/null
+  pulumi config set --path 'homelab-backups:restore.khoj-database.backup' 20200101T000000 >/dev/null
+  out=$(pulumi preview --non-interactive 2>&1) && { log "preview accepted a pin to a backup the archive does not hold"; return 1; }
+  expect "a pin to a backup the archive does not hold is refused at preview, listing the ones there" \
+    grep -q "RESTORE refused: the pinned backup 20200101T000000" <<< "$out" || return 1
+  pulumi config rm --path 'homelab-backups:restore.khoj-database' >/dev/null
+  pulumi config set --path 'homelab-backups:restore.khoj-database' "$(date -u -d '-1 day' +%Y-%m-%dT%H:%M:%SZ)" >/dev/null
+  out=$(pulumi preview --non-interactive 2>&1) && { log "preview accepted a time before the oldest backup"; return 1; }
+  expect "a time before the archive's oldest completed backup is refused at preview" \
+    grep -q "RESTORE refused: .* is before the end of the oldest" <<< "$out" || { log "$(grep -m3 RESTORE <<< "$out")"; return 1; }
   pulumi config set --path 'homelab-backups:restore.khoj-database' "$when" >/dev/null
   pulumi config set --path 'homelab-backups:restore.immich-postgres' "$when" >/dev/null
+  # up creates each recovered cluster and then awaits its check Job (db-drill.sh in check mode, run for real by the
+  # stand-in against the API server): it returns only once both passed.
   up || return 1
+  expect "up read the archives (no NOT VALIDATED warning): the requests were checked against what they hold" \
+    ! grep -q "NOT VALIDATED" "$work/up.log" || return 1
   cnpg=$(k get clusters.postgresql.cnpg.io -n cloudnative-pg -o name | grep -m1 khoj-database-restore- | cut -d/ -f2)
   pgo=$(k get postgresclusters -n immich -o name | grep -m1 immich-restore- | cut -d/ -f2)
   log "recovered clusters: cloudnative-pg/$cnpg, immich/$pgo"
@@ -492,12 +520,41 @@ database_restores_that_can_start() {
     [ "$(k get postgrescluster "$pgo" -n immich -o jsonpath='{.spec.config.parameters.shared_preload_libraries} {.spec.patroni.dynamicConfiguration.postgresql.parameters.max_connections}')" = "vchord.so 500" ] &&
   expect "and none of what would harm a recovered cluster: no synchronous_mode, no users (their passwords would be reset), no init SQL run again" \
     [ "$(k get postgrescluster "$pgo" -n immich -o jsonpath='{.spec.patroni.dynamicConfiguration.synchronous_mode}|{.spec.users}|{.spec.databaseInitSQL}')" = "|[]|" ] &&
+  for job in "$cnpg-check/cloudnative-pg" "$pgo-check/immich"; do
+    verdict=$(k get pods -n "${job#*/}" -l "batch.kubernetes.io/job-name=${job%/*}" -o jsonpath='{.items[0].status.containerStatuses[0].state.terminated.message}')
+    log "check ${job%/*}: $verdict"
+    expect "the awaited check of ${job%/*} passed, on the system of the backup it recovers" [ "$(k get job "${job%/*}" -n "${job#*/}" -o jsonpath='{.status.succeeded}')" = 1 ] &&
+    expect "with its verdict line as the termination message" grep -q "^db-restore-check PASS db=.* reason=ok system_id=7[0-9]\{18\} " <<< "$verdict" || return 1
+  done
+  expect "the check ran before up returned (up awaits the Job)" grep -q "db-restore-check cloudnative-pg/$cnpg-check exit 0" "$events" &&
+  expect "the check created and deleted nothing: the recovered cluster is still there" [ -n "$(k get cluster "$cnpg" -n cloudnative-pg -o name)" ] || return 1
+  verify --json > "$work/verify-k.json" 2>/dev/null || true
+  expect "./verify shows the database restore PROVEN by the check's PASS" \
+    [ "$(jq -r '.checks[] | select(.check == "restore" and .item == "khoj-database") | .state' "$work/verify-k.json")" = PROVEN ] &&
+  expect "naming the verdict" jq -e '.checks[] | select(.check == "restore" and .item == "khoj-database") | .detail | startswith("db-restore-check PASS")' "$work/verify-k.json" >/dev/null || return 1
+  # A lineage whose newest backup is another system's (an Argo-CD-rebuilt cluster wrote it: field-incidents §C 18):
+  # the recovered cluster comes up Ready, but the awaited check fails and up stops with its verdict.
+  echo "cloudnative-pg/khoj-database 7499999999999999999" > "$standins/db-recover-as"
+  pulumi config set --path 'homelab-backups:restore.khoj-database' "latest@other-system" >/dev/null
+  if pulumi up --yes --skip-preview --non-interactive > "$work/up-wrong-system.log" 2>&1; then
+    log "up returned although the recovered cluster is another system"; : > "$standins/db-recover-as"; return 1
+  fi
+  : > "$standins/db-recover-as"
+  bad=$(k get clusters.postgresql.cnpg.io -n cloudnative-pg -o name | grep khoj-database-restore- | cut -d/ -f2 | grep -v "^$cnpg$" | head -1)
+  log "up stopped: $(grep -m1 'db-restore-check FAIL' "$work/up-wrong-system.log")"
+  expect "up stops with the check's FAIL verdict: system-identifier, both identifiers" \
+    grep -q "db-restore-check FAIL db=khoj-database reason=system-identifier system_id=7499999999999999999 .*expected=7[0-9]\{18\}" "$work/up-wrong-system.log" &&
+  verify --json > "$work/verify-k2.json" 2>/dev/null || true
+  expect "./verify shows that restore FAILING with the verdict" \
+    [ "$(jq -r '.checks[] | select(.check == "restore" and .item == "khoj-database") | .state' "$work/verify-k2.json")" = FAILING ] || return 1
   pulumi config rm --path 'homelab-backups:restore.khoj-database' >/dev/null &&
   pulumi config rm --path 'homelab-backups:restore.immich-postgres' >/dev/null && up &&
   expect "removing the requests keeps the recovered clusters (the app may run on them by now)" \
     [ -n "$(k get cluster "$cnpg" -n cloudnative-pg -o name 2>/dev/null)" ] && [ -n "$(k get postgrescluster "$pgo" -n immich -o name 2>/dev/null)" ] &&
+  expect "and takes their check Jobs away" [ -z "$(k get jobs -A -l homelab-backups/db-restore-check -o name)" ] &&
   no_changes &&
-  k delete cluster "$cnpg" -n cloudnative-pg >/dev/null && k delete postgrescluster "$pgo" -n immich >/dev/null   # README: once switched or not needed
+  k delete cluster "$cnpg" -n cloudnative-pg >/dev/null && k delete postgrescluster "$pgo" -n immich >/dev/null &&   # README: once switched or not needed
+  { [ -z "$bad" ] || k delete cluster "$bad" -n cloudnative-pg >/dev/null; }
 }
 
 bad_inventory_changes_nothing() {
@@ -1431,7 +1488,7 @@ scenario g "undo a restore: the PVC back on the kept volume, with its newer data
 scenario h "release the kept volume after a restore" release_the_kept_volume
 scenario i "a restore that finds no snapshot is refused by its check Job before any ReplicationDestination exists: no destination, no volume, no repository written, the PVC untouched" restore_of_nothing_keeps_the_pvc
 scenario j "a restore of a PVC in use is refused before anything changes" restore_while_in_use_is_refused
-scenario k "database restores create clusters that can start, accepted by the API server" database_restores_that_can_start
+scenario k "database restores: a future or too-old time refused at preview; clusters that can start, accepted by the API server, and up returns only after each awaited check PASSes (./verify PROVEN); a recovered cluster of another system stops up with the FAIL verdict" database_restores_that_can_start
 scenario l "bad inventory: preview fails, API server unchanged" bad_inventory_changes_nothing
 scenario m "interrupted up converges with no PVC lost" interrupted_up_converges
 scenario n "disaster recovery: restore a missing PVC from its backup (checked first), then start backups" disaster_recovery_restores_before_backups

@@ -33,7 +33,13 @@ The PostgreSQL system identifier, what the lineage check compares (issue 22 part
   would not be served): <destinationPath>/<serverName>/base/<backup id>/backup.info in
   barman-cloud 3.19.1's format (the captured src/test/resources/archive/barman/backup.info, with this cluster's
   systemid and times) and a WAL segment under wals/, which is what the program's archive reader lists and parses.
-  PGO writes nothing to S3 here (no stanza files): its repository reads empty.
+- PGO's repository gets pgBackRest 2.45's layout the same way (uploaded by PUT): stanza-create writes
+  <repo1-path>/backup/db/backup.info with [db] of this cluster (db-system-id, db-version = postgresVersion, db-id 1)
+  and no backup (pgBackRest src/command/stanza/create.c, src/info/infoBackup.c, in the format of the captured
+  src/test/resources/archive/pgbackrest/backup.info), and each scheduled full backup rewrites it with one more
+  [backup:current] entry <YYYYMMDD-HHMMSS>F and uploads one WAL segment under archive/db/<version>-1/ as
+  <segment>-<sha1>.gz (src/command/archive/push/file.c). The backrest-checksum line is the captured file's: the
+  program's reader does not check it (pgBackRest would).
 """
 import os
 import random
@@ -83,6 +89,35 @@ xlog_segment_size=16777216
 """
 
 
+PGBACKREST_INFO = """[backrest]
+backrest-format=5
+backrest-version="2.45"
+{current}
+[db]
+db-catalog-version=202406281
+db-control-version=1700
+db-id={dbid}
+db-system-id={systemid}
+db-version="{version}"
+
+[db:history]
+{history}
+
+[backrest]
+backrest-checksum="80f70d0c45f45f04a4e58a7aefc6c56434a0344b"
+"""
+PGBACKREST_HISTORY = '{dbid}={{"db-catalog-version":202406281,"db-control-version":1700,"db-system-id":{systemid},"db-version":"{version}"}}'
+
+PGBACKREST_BACKUP = ('{{"backrest-format":5,"backrest-version":"2.45","backup-archive-start":"{segment}",'
+                     '"backup-archive-stop":"{segment}","backup-error":false,"backup-info-repo-size":3269452,'
+                     '"backup-info-repo-size-delta":3269452,"backup-info-size":23541717,"backup-info-size-delta":23541717,'
+                     '"backup-lsn-start":"0/{log:X}000028","backup-lsn-stop":"0/{log:X}000100","backup-timestamp-start":{start},'
+                     '"backup-timestamp-stop":{stop},"backup-type":"full","db-id":{dbid},"option-archive-check":true,'
+                     '"option-archive-copy":false,"option-backup-standby":false,"option-checksum-page":true,'
+                     '"option-compress":true,"option-hardlink":false,"option-online":true}}')
+
+
+
 def new_system_id(rng=random.SystemRandom()):
     """A fresh initdb's identifier: 19 digits (seconds << 32 dominates), unique per call."""
     return str(rng.randrange(7_000_000_000_000_000_000, 7_999_999_999_999_999_999))
@@ -106,6 +141,7 @@ class Databases:
         self.k, self.log, self.clock, self.control, self.consume = kube, log, clock, control, consume
         self.s3 = s3_endpoint if s3_endpoint is not None else os.environ.get("E2E_S3_ENDPOINT")
         self.backups = {}   # lineage -> base backups written, numbering their WAL segments
+        self.stanzas = {}   # (bucket, repo path) -> pgBackRest's system history and [backup:current] entries
 
     def put(self, bucket, key, body):
         request = urllib.request.Request(f"{self.s3}/{bucket}/{key}", data=body, method="PUT",
@@ -158,6 +194,39 @@ class Databases:
         self.put(bucket, f"{lineage}/base/{backup_id}/data.tar.gz", b"\x1f\x8b stand-in base backup of " + system_id.encode() + b"\n")
         self.put(bucket, f"{lineage}/wals/{segment[:16]}/{segment}.gz", b"\x1f\x8b stand-in WAL of " + system_id.encode() + b"\n")
         return f"s3://{bucket}/{path}/{server}/base/{backup_id}"
+
+    def pgbackrest_write(self, cluster, repo, when=None):
+        """pgBackRest's stanza files for PGO's repo1 (stanza-create when `when` is None, else one more full backup)."""
+        spec = cluster.get("spec") or {}
+        system_id = ((cluster.get("status") or {}).get("patroni") or {}).get("systemIdentifier")
+        bucket = (repo.get("s3") or {}).get("bucket")
+        path = str(((spec.get("backups") or {}).get("pgbackrest") or {}).get("global", {}).get("repo1-path", "")).strip("/")
+        if not self.s3 or not system_id or not bucket or not path:
+            return None
+        version = spec.get("postgresVersion", 17)
+        stanza = self.stanzas.setdefault((bucket, path), {"history": [], "entries": []})
+        if not stanza["history"] or stanza["history"][-1] != system_id:
+            # stanza-create on an empty repository, or, on one of another system, PGO's `stanza-create ||
+            # stanza-upgrade`, which adds the new system as the next db-id (postgres-operator v6.0.0
+            # internal/pgbackrest/pgbackrest.go; pgbackrest 2.45 src/command/stanza/upgrade.c): docs/lineage.md.
+            stanza["history"].append(system_id)
+        dbid = len(stanza["history"])
+        if when is not None:
+            log_no = len(stanza["entries"]) + 2
+            segment = f"00000001{0:08X}{log_no:08X}"
+            label = when.strftime("%Y%m%d-%H%M%SF")
+            stop = int(when.timestamp())
+            stanza["entries"].append(f"{label}=" + PGBACKREST_BACKUP.format(segment=segment, log=log_no, start=stop - 4,
+                                                                            stop=stop, dbid=dbid))
+            self.put(bucket, f"{path}/archive/db/{version}-{dbid}/{segment[:16]}/{segment}-{'0' * 40}.gz",
+                     b"\x1f\x8b stand-in WAL of " + system_id.encode() + b"\n")
+        entries = stanza["entries"]
+        current = ("\n[backup:current]\n" + "\n".join(entries) + "\n") if entries else ""
+        history = "\n".join(PGBACKREST_HISTORY.format(dbid=i + 1, systemid=sid, version=version)
+                             for i, sid in enumerate(stanza["history"]))
+        self.put(bucket, f"{path}/backup/db/backup.info", PGBACKREST_INFO.format(
+            current=current, dbid=dbid, systemid=system_id, version=version, history=history).encode())
+        return f"s3://{bucket}/{path}/backup/db" + (f" {entries[-1].split('=')[0]}" if when is not None else "")
 
     def cnpg(self, cluster, failing, nights):
         m = cluster["metadata"]
@@ -212,7 +281,8 @@ class Databases:
         patch = {}
         if not any(r.get("name") == "repo1" and r.get("stanzaCreated") for r in status.get("repos") or []):
             patch["repos"] = [{"name": "repo1", "stanzaCreated": True, "repoOptionsHash": "standin"}]
-            self.log(f"pgo-stanza-created {where}")
+            written = self.pgbackrest_write(cluster, repo)
+            self.log(f"pgo-stanza-created {where}" + (f" {written}" if written else ""))
         if where in nights:
             now = now_rfc3339(self.clock())
             entry = {"cronJobName": f"{m['name']}-repo1-full", "repo": "repo1", "type": "full", "startTime": now}
@@ -221,7 +291,8 @@ class Databases:
                 self.log(f"pgo-backup-failed {where}")
             else:
                 entry.update(completionTime=now, succeeded=1)
-                self.log(f"pgo-backup {where}")
+                written = self.pgbackrest_write(cluster, repo, self.clock())
+                self.log(f"pgo-backup {where}" + (f" {written}" if written else ""))
             # One entry per existing backup Job; the CronJob keeps the newest (history limit), as PGO lists them.
             patch["scheduledBackups"] = [entry]
         if patch:

@@ -25,6 +25,7 @@ from restic_mover import ResticMover  # noqa: E402
 from drills import Drills      # noqa: E402
 from databases import Databases  # noqa: E402
 from restore_checks import RestoreChecks  # noqa: E402
+from database_restores import DatabaseRestores  # noqa: E402
 
 
 def main():
@@ -63,6 +64,8 @@ def main():
     databases = Databases(kube, log, clock, read_lines, consume)
     # The restore check Jobs (issue 21): their pod logs land in restore-check-logs/<namespace>_<job>.log.
     restore_checks = RestoreChecks(kube, log, restic, os.path.join(state, "restore-check-logs"))
+    # Database restores (issue 22): the recovered clusters become ready, their check Jobs run db-drill.sh for real.
+    database_restores = DatabaseRestores(kube, log, read_lines, kubeconfig, os.path.join(state, "db-restore-check-logs"))
     log("standins-started")
     # Informer-like wake-ups: a pass runs when something changed (and at least every 5 s, a resync), so an idle world
     # costs the API server nothing, as with the real controllers.
@@ -74,7 +77,8 @@ def main():
     while True:
         changed.clear()
         for step in (lambda: app_writes(kube, store, state, log), lambda: reconcile(kube, csi, volsync),
-                     lambda: volsync.hold_lease(), drills.reconcile, databases.reconcile, restore_checks.reconcile):
+                     lambda: volsync.hold_lease(), drills.reconcile, databases.reconcile, restore_checks.reconcile,
+                     database_restores.reconcile):
             try:
                 step()
             except Exception as e:   # keep playing the controllers whatever one pass hit, as a controller would

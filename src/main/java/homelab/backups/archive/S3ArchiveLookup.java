@@ -168,7 +168,8 @@ public final class S3ArchiveLookup implements ArchiveLookup, AutoCloseable {
             }
             if (PgBackRestBackupInfo.encrypted(content.get())) {
                 return new ArchiveRead.NotChecked(file + " is encrypted (repo-cipher-type): this reader has no passphrase; "
-                        + "pgBackRest itself refuses a cluster whose system identifier differs from the stanza's");
+                        + "its system is not compared (and under PGO pgBackRest's own refusal does not hold: PGO runs stanza-create || "
+                        + "stanza-upgrade, which takes a stanza of another system over: docs/lineage.md)");
             }
             var parsed = PgBackRestBackupInfo.parse(content.get(), file);
             var tip = walTip(bucket, archiveDir + parsed.archiveId() + "/", PGBACKREST_SEGMENT);

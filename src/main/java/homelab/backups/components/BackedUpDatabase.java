@@ -19,6 +19,11 @@ import homelab.backups.kubernetes.DrillSpecs;
 import homelab.backups.kubernetes.PgoSpecs;
 import homelab.backups.kubernetes.PostgresSpecs;
 import homelab.backups.plan.DatabaseDrillPlan;
+import homelab.backups.plan.DatabaseRestoreCheck;
+import homelab.backups.kubernetes.DatabaseRestoreCheckSpecs;
+import com.pulumi.kubernetes.batch.v1.Job;
+import com.pulumi.kubernetes.batch.v1.JobArgs;
+import com.pulumi.resources.CustomTimeouts;
 import com.pulumi.kubernetes.batch.v1.CronJob;
 import com.pulumi.kubernetes.batch.v1.CronJobArgs;
 import com.pulumi.kubernetes.core.v1.ConfigMap;
@@ -59,6 +64,7 @@ public final class BackedUpDatabase extends ComponentResource {
     private final Optional<CustomObject> scheduledBackup;
     private final Optional<CustomObject> recoveryCluster;
     private final Optional<CronJob> drill;
+    private final Optional<Job> restoreCheck;
 
     /**
      * @param recovery what a cluster recovered by a pending restore must be (read from the live cluster)
@@ -67,15 +73,21 @@ public final class BackedUpDatabase extends ComponentResource {
      *                 its archive holds another cluster's history and a restore is pending ({@code plan/Lineage})
      */
     public record Args(DatabasePlan plan, Optional<RecoveryShape> recovery, Settings settings, SecretSource secrets,
-                       List<Resource> after, Optional<DatabaseDrillPlan> drill, Optional<String> withheld) {
+                       List<Resource> after, Optional<DatabaseDrillPlan> drill, Optional<String> withheld,
+                       Optional<String> expectedSystemId) {
         public Args(DatabasePlan plan, Optional<RecoveryShape> recovery, Settings settings, SecretSource secrets,
-                    List<Resource> after, Optional<DatabaseDrillPlan> drill) {
-            this(plan, recovery, settings, secrets, after, drill, Optional.empty());
+                    List<Resource> after, Optional<DatabaseDrillPlan> drill, Optional<String> withheld) {
+            this(plan, recovery, settings, secrets, after, drill, withheld, Optional.empty());
         }
 
         public Args(DatabasePlan plan, Optional<RecoveryShape> recovery, Settings settings, SecretSource secrets,
                     List<Resource> after) {
-            this(plan, recovery, settings, secrets, after, Optional.empty());
+            this(plan, recovery, settings, secrets, after, Optional.empty(), Optional.empty(), Optional.empty());
+        }
+
+        public Args(DatabasePlan plan, Optional<RecoveryShape> recovery, Settings settings, SecretSource secrets,
+                    List<Resource> after, Optional<DatabaseDrillPlan> drill) {
+            this(plan, recovery, settings, secrets, after, drill, Optional.empty(), Optional.empty());
         }
     }
 
@@ -141,6 +153,11 @@ public final class BackedUpDatabase extends ComponentResource {
                             .build(), Children.named(this, targetReady).retainOnDelete(true).build());
         });
 
+        // The restore's awaited check, after the recovered cluster: up returns only once it passed (README: Restore a
+        // database).
+        this.restoreCheck = recoveryCluster.flatMap(recovered -> DatabaseRestoreCheck.of(plan, args.recovery(), settings,
+                args.expectedSystemId()).map(check -> restoreCheck(name, check, recovered)));
+
         // The restore drill: after the backup wiring (it recovers from what the wiring archives).
         this.drill = args.drill().map(d -> drill(name, d, settings, scheduledBackup.map(b -> List.<Resource>of(b))
                 .or(() -> clusterPatch.map(p -> List.<Resource>of(p))).orElse(targetReady)));
@@ -177,6 +194,31 @@ public final class BackedUpDatabase extends ComponentResource {
                 child(after));
         return new CronJob(DatabaseChild.DRILL.of(name), CronJobArgs.builder().metadata(meta).spec(DatabaseDrillSpecs.cronJob(drill)).build(),
                 child(List.of(binding, config)));
+    }
+
+    /**
+     * The check's ServiceAccount, Role, RoleBinding and ConfigMap (the drill's script), then its Job, which Pulumi
+     * awaits for the Job's deadline and a margin ({@link DatabaseRestoreCheck#await}).
+     */
+    private Job restoreCheck(String name, DatabaseRestoreCheck check, CustomObject recovered) {
+        var labels = Map.of(DatabaseRestoreCheck.LABEL, check.id());
+        var meta = ObjectMetaArgs.builder().name(check.name()).namespace(check.namespace()).labels(labels).build();
+        var after = List.<Resource>of(recovered);
+        var account = new ServiceAccount(DatabaseChild.RESTORE_CHECK_ACCOUNT.of(name), ServiceAccountArgs.builder()
+                .metadata(meta).build(), child(after));
+        var role = new Role(DatabaseChild.RESTORE_CHECK_ROLE.of(name), RoleArgs.builder().metadata(meta)
+                .rules(DatabaseRestoreCheckSpecs.rules(check)).build(), child(after));
+        var binding = new RoleBinding(DatabaseChild.RESTORE_CHECK_BINDING.of(name), RoleBindingArgs.builder().metadata(meta)
+                .roleRef(RoleRefArgs.builder().apiGroup("rbac.authorization.k8s.io").kind("Role").name(check.name()).build())
+                .subjects(SubjectArgs.builder().kind("ServiceAccount").name(check.name()).namespace(check.namespace()).build())
+                .build(), child(List.of(account, role)));
+        var config = new ConfigMap(DatabaseChild.RESTORE_CHECK_CONFIG.of(name), ConfigMapArgs.builder().metadata(meta)
+                .data(Map.of(DatabaseDrillPlan.SCRIPT, DrillSpecs.script(DatabaseDrillPlan.SCRIPT))).build(), child(after));
+        var timeouts = CustomTimeouts.builder().create(check.await()).update(check.await()).build();
+        return new Job(DatabaseChild.RESTORE_CHECK.of(name), JobArgs.builder()
+                .metadata(DatabaseRestoreCheckSpecs.metadata(check))
+                .spec(DatabaseRestoreCheckSpecs.job(check))
+                .build(), Children.named(this, List.of(recovered, binding, config)).customTimeouts(timeouts).build());
     }
 
     /** CNPG reads two keys; pgBackRest reads an {@code s3.conf} file (each engine's spec class). All values stay secret. */
@@ -231,5 +273,9 @@ public final class BackedUpDatabase extends ComponentResource {
 
     public Optional<CronJob> drill() {
         return drill;
+    }
+
+    public Optional<Job> restoreCheck() {
+        return restoreCheck;
     }
 }

@@ -92,6 +92,7 @@ public final class BackupStack {
         // Not read although the run reads the store (an encrypted pgBackRest stanza): said, never passed over. The
         // offline render reads no store at all and says so nowhere in its output (it applies nothing).
         if (archives.reads()) lineage.unchecked().forEach((id, why) -> warn.accept("LINEAGE " + id + ": not checked: " + why));
+        review.restores().warnings().forEach(warn);
         boolean retire = settings.longhorn().retireBackups();
         if (retire && live.offline()) {
             warn.accept("longhorn.retireBackups: the BackupTarget patch is applied only when every check of ./verify "

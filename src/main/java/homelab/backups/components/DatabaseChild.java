@@ -21,7 +21,17 @@ public enum DatabaseChild {
     DRILL_ROLE("drill-role"),
     DRILL_BINDING("drill-binding"),
     DRILL_CONFIG("drill-config"),
-    DRILL("drill");
+    DRILL("drill"),
+    /** A database restore's awaited check (plan.DatabaseRestoreCheck): its ServiceAccount, Role, RoleBinding, script and Job. */
+    RESTORE_CHECK_ACCOUNT("restore-check-account"),
+    RESTORE_CHECK_ROLE("restore-check-role"),
+    RESTORE_CHECK_BINDING("restore-check-binding"),
+    RESTORE_CHECK_CONFIG("restore-check-config"),
+    RESTORE_CHECK("restore-check");
+
+    /** The children that exist only while a restore is requested (none in prod, whose URNs pin the rest). */
+    public static final java.util.Set<DatabaseChild> RESTORE_ONLY = java.util.Collections.unmodifiableSet(java.util.EnumSet.of(
+            RECOVERY, RESTORE_CHECK_ACCOUNT, RESTORE_CHECK_ROLE, RESTORE_CHECK_BINDING, RESTORE_CHECK_CONFIG, RESTORE_CHECK));
 
     private final String suffix;
 

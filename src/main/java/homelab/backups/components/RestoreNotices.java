@@ -42,7 +42,9 @@ final class RestoreNotices {
                             + "passed through it would run every hour).")));
             d.recoveryName().ifPresent(cluster -> d.restore().ifPresent(r -> warn.accept("RESTORE " + d.id() + ": a NEW cluster " + db.namespace() + "/"
                     + cluster + " is created from backup point '" + r.text() + "' next to "
-                    + db.name() + ", which is not changed. Check it, then switch the app over (README: Restore a database).")));
+                    + db.name() + ", which is not changed; up then waits for its check Job "
+                    + homelab.backups.plan.DatabaseRestoreCheck.jobName(cluster) + " (ready, the expected system, the app's "
+                    + "data) and stops with its verdict if it fails. Then switch the app over (README: Restore a database).")));
         }
         for (var v : plan.volumes()) {
             // A fresh start replaces nothing; a request for a waiting claim fills it (claims() says both).

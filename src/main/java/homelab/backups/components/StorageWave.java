@@ -86,7 +86,8 @@ public final class StorageWave extends ComponentResource implements Wave {
         for (var plan : args.databases()) {
             var drill = args.drills().stream().filter(d -> d.id().equals(plan.id())).findFirst();
             databases.add(new BackedUpDatabase(plan.id(), new BackedUpDatabase.Args(plan, args.review().recovery(plan.id()),
-                    args.settings(), args.secrets(), bucketsReady, drill, args.lineage().withheld(plan.id())),
+                    args.settings(), args.secrets(), bucketsReady, drill, args.lineage().withheld(plan.id()),
+                    args.review().restores().expectedSystemId(plan.id())),
                     ComponentResourceOptions.builder().parent(this).build()));
         }
         registerOutputs(Map.of(

@@ -450,13 +450,22 @@ public record StackInputs(String stack, Inventory inventory, Settings settings, 
                         + "or remove the request (pulumi config rm --path 'homelab-backups:restore." + target + "')");
                 continue;
             }
-            if (!(entry.getValue() instanceof String given)) {
-                errors.add(config.file(), item, target, "must be a string such as latest, previous:1 or 2026-11-27T02:00:00Z");
-                continue;
-            }
-            var text = given;
             var volume = inventory.volumes().stream().filter(v -> v.app().equals(target)).findFirst();
             var database = inventory.databases().stream().filter(d -> d.id().equals(target)).findFirst();
+            var pin = RestoreRequest.Pin.NONE;
+            String text;
+            if (entry.getValue() instanceof Map<?, ?> form) {
+                var parsed = pinned(config.file(), item, target, form, volume.isPresent(), database, errors);
+                if (parsed.isEmpty()) continue;
+                text = parsed.get().getKey();
+                pin = parsed.get().getValue();
+            } else if (entry.getValue() instanceof String given) {
+                text = given;
+            } else {
+                errors.add(config.file(), item, target, "must be a string such as latest, previous:1 or 2026-11-27T02:00:00Z "
+                        + "(a database's may be a mapping: {point, backup, serverName, label})");
+                continue;
+            }
             // A database's cluster name is not its id: restore.immich must never mean the 100Gi volume when the owner
             // meant the immich cluster (id immich-postgres).
             var cluster = inventory.databases().stream().filter(d -> d.name().equals(target) && !d.id().equals(target)).findFirst();
@@ -546,8 +555,84 @@ public record StackInputs(String stack, Inventory inventory, Settings settings, 
                     continue;
                 }
             }
-            out.put(target, RestoreRequest.of(target, point.get(), label));
+            out.put(target, RestoreRequest.of(target, point.get(), label, pin));
         }
         return out;
+    }
+
+    /** The keys of a database restore's mapping form (README: Restore a database). */
+    static final java.util.List<String> PIN_KEYS = java.util.List.of("point", "backup", "serverName", "label");
+    /**
+     * Barman's backup id: the begin time as {@code %Y%m%dT%H%M%S} (barman 3.19.1 barman/cloud.py, the id
+     * barman-cloud-backup gives a backup: {@code datetime.now().strftime("%Y%m%dT%H%M%S")}; the plugin passes
+     * {@code recoveryTarget.backupID} to the catalog lookup as is: cloudnative-pg/barman-cloud pkg/catalog/catalog.go
+     * FindBackupInfo, findBackupFromID).
+     */
+    static final Pattern BARMAN_BACKUP_ID = Pattern.compile("^[0-9]{8}T[0-9]{6}$");
+    /**
+     * pgBackRest's backup label: {@code YYYYMMDD-HHMMSSF} for a full backup, {@code <full>_YYYYMMDD-HHMMSS(D|I)} for a
+     * differential or incremental one (pgbackrest src/command/backup/backup.c backupLabelCreate).
+     */
+    static final Pattern PGBACKREST_LABEL = Pattern.compile("^[0-9]{8}-[0-9]{6}F(_[0-9]{8}-[0-9]{6}[DI])?$");
+
+    /**
+     * A database restore's mapping form, {@code {point, backup, serverName, label}}: the point (default latest) and label
+     * as the string form writes them, and the pin. Every key is checked: an unknown one, a value that is not text, a
+     * backup id of the wrong engine's form, a serverName on PGO (pgBackRest has one stanza) and any mapping on a volume
+     * (restic snapshots are not pinned by id here) are errors naming the key.
+     */
+    private static Optional<Map.Entry<String, RestoreRequest.Pin>> pinned(String file, String item, String target,
+                                                                         Map<?, ?> form, boolean volume,
+                                                                         Optional<Database> database, ConfigErrors errors) {
+        if (database.isEmpty()) {
+            errors.add(file, item, target, volume
+                    ? "a mapping (point, backup, serverName, label) pins a database restore; a volume restore is written "
+                    + "as a string: latest, previous:<n> or a time (restic snapshots are not pinned by id)"
+                    : "no database id '" + target + "' in the inventory: only a database restore takes a mapping");
+            return Optional.empty();
+        }
+        var db = database.get();
+        int before = errors.size();
+        var values = new TreeMap<String, String>();
+        for (var e : new TreeMap<String, Object>(form.entrySet().stream().collect(java.util.stream.Collectors.toMap(
+                k -> String.valueOf(k.getKey()), Map.Entry::getValue))).entrySet()) {
+            var key = target + "." + e.getKey();
+            if (!PIN_KEYS.contains(e.getKey())) {
+                errors.add(file, item, key, "unknown key: a database restore takes " + String.join(", ", PIN_KEYS));
+            } else if (!(e.getValue() instanceof String v) || v.isBlank()) {
+                errors.add(file, item, key, "must be text");
+            } else {
+                values.put(e.getKey(), v);
+            }
+        }
+        var backup = Optional.ofNullable(values.get("backup"));
+        // Each engine's form of a backup id and whether it has lineages by name (match: a new engine is asked).
+        var idForm = db.options().<Map.Entry<Pattern, String>>match(
+                cnpg -> Map.entry(BARMAN_BACKUP_ID, "a Barman backup id (YYYYMMDDTHHMMSS, e.g. 20261126T030000: "
+                        + "barman-cloud-backup-list shows them)"),
+                pgo -> Map.entry(PGBACKREST_LABEL, "a pgBackRest backup label (YYYYMMDD-HHMMSSF, or "
+                        + "<full>_YYYYMMDD-HHMMSSD|I: pgbackrest info shows them)"));
+        backup.ifPresent(b -> {
+            if (!idForm.getKey().matcher(b).matches()) {
+                errors.add(file, item, target + ".backup", "'" + b + "' is not " + idForm.getValue());
+            }
+        });
+        var serverName = Optional.ofNullable(values.get("serverName"));
+        boolean lineagesByName = db.options().match(cnpg -> true, pgo -> false);
+        serverName.ifPresent(s -> {
+            if (!lineagesByName) {
+                errors.add(file, item, target + ".serverName", "only CNPG lineages have a serverName; pgBackRest reads the one stanza of the repository");
+            } else {
+                var problem = Names.subdomainProblem(s);
+                if (!problem.isEmpty()) errors.add(file, item, target + ".serverName", problem);
+            }
+        });
+        var point = values.getOrDefault("point", "latest");
+        if (point.contains("@")) {
+            errors.add(file, item, target + ".point", "'" + point + "': in the mapping the label is its own key (label: ...)");
+        }
+        if (errors.size() > before) return Optional.empty();
+        var text = point + Optional.ofNullable(values.get("label")).map(l -> "@" + l).orElse("");
+        return Optional.of(Map.entry(text, new RestoreRequest.Pin(backup, serverName)));
     }
 }

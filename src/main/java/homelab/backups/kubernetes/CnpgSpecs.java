@@ -1,6 +1,7 @@
 package homelab.backups.kubernetes;
 
 import homelab.backups.config.RestorePoint;
+import homelab.backups.config.RestoreRequest;
 import homelab.backups.config.S3Target;
 import homelab.backups.config.Settings;
 import homelab.backups.plan.CnpgEngine;
@@ -141,9 +142,8 @@ public final class CnpgSpecs {
                                                       Settings settings) {
         var db = d.database();
         var name = d.recoveryName().orElseThrow(() -> PostgresSpecs.notRequested(d));
-        var point = d.restore().orElseThrow(() -> PostgresSpecs.notRequested(d)).point();
-        var spec = recovered(d, cnpg, point instanceof RestorePoint.AsOf asOf ? Optional.of(asOf)
-                : Optional.empty(), db.instances(), shape, settings);
+        var request = d.restore().orElseThrow(() -> PostgresSpecs.notRequested(d));
+        var spec = recovered(d, cnpg, Optional.of(request), db.instances(), shape, settings);
         if (cnpg.options().plugin()) {
             spec.put("plugins", List.of(pluginEntry(d, name)));
         } else {
@@ -173,19 +173,44 @@ public final class CnpgSpecs {
         return recovered(d, cnpg, Optional.empty(), 1, shape, settings);
     }
 
+    /**
+     * {@code bootstrap.recovery.recoveryTarget} of a restore request (cloudnative-pg v1.28.0 api/v1/cluster_types.go
+     * RecoveryTarget): a pinned base backup is {@code backupID}, which the Barman Cloud plugin looks up in the lineage's
+     * catalog as is (plugin-barman-cloud v0.14.0 internal/cnpgi/restore/restore.go loadBackupObjectFromExternalCluster
+     * → barman-cloud pkg/catalog/catalog.go FindBackupInfo: "always use the backup ID provided by the user"); without a
+     * time it stops at the backup's consistent end with {@code targetImmediate: true} (PostgreSQL
+     * {@code recovery_target = immediate}: api/v1/cluster_funcs.go BuildPostgresOptions), which CNPG's webhook accepts
+     * only together with a backupID (internal/webhook/v1/cluster_webhook.go validateRecoveryTarget, "BackupID is
+     * missing"). A time is {@code targetTime}, exclusive of the other targets (validateTargetExclusiveness) but not of
+     * backupID. Unpinned {@code latest}: no target, the catalog's newest backup and all WAL after it.
+     */
+    static Map<String, Object> recoveryTarget(RestoreRequest request) {
+        var target = new LinkedHashMap<String, Object>();
+        request.backup().ifPresent(id -> target.put("backupID", id));
+        if (request.point() instanceof RestorePoint.AsOf asOf) {
+            target.put("targetTime", asOf.text());
+        } else if (request.backup().isPresent()) {
+            target.put("targetImmediate", true);
+        }
+        return target;
+    }
+
     /** A Cluster recovering the running cluster's backups, without any place to archive to (the callers add one). */
-    private static Map<String, Object> recovered(DatabasePlan d, CnpgEngine cnpg, Optional<RestorePoint.AsOf> point,
+    private static Map<String, Object> recovered(DatabasePlan d, CnpgEngine cnpg, Optional<RestoreRequest> request,
                                                  int instances, RecoveryShape shape, Settings settings) {
         var db = d.database();
         var recovery = new LinkedHashMap<String, Object>();
         recovery.put("source", RECOVERY_SOURCE);
-        point.ifPresent(asOf -> recovery.put("recoveryTarget", Map.of("targetTime", asOf.text())));
+        request.map(CnpgSpecs::recoveryTarget).filter(t -> !t.isEmpty()).ifPresent(t -> recovery.put("recoveryTarget", t));
         // The app's own database and owner (CNPG would otherwise create an empty `app` database next to the data),
         // and its credentials, so the app switches by host alone.
         shape.database().ifPresent(v -> recovery.put("database", v));
         shape.owner().ifPresent(v -> recovery.put("owner", v));
         shape.secret().ifPresent(v -> recovery.put("secret", Map.of("name", v)));
 
+        // The lineage read: the inventory's, or the one the request names (after a rebuild the good history lies
+        // under the old serverName: field-incidents §C 17).
+        var lineage = request.flatMap(r -> r.pin().serverName()).orElse(cnpg.options().serverName());
         var origin = new LinkedHashMap<String, Object>();
         origin.put("name", RECOVERY_SOURCE);
         var spec = new LinkedHashMap<String, Object>();
@@ -197,10 +222,10 @@ public final class CnpgSpecs {
         spec.put("bootstrap", Map.of("recovery", recovery));
         if (cnpg.options().plugin()) {
             origin.put("plugin", Map.of("name", BARMAN_PLUGIN,
-                    "parameters", Map.of("barmanObjectName", d.objectStoreName(), "serverName", cnpg.options().serverName())));
+                    "parameters", Map.of("barmanObjectName", d.objectStoreName(), "serverName", lineage)));
         } else {
             var source = barmanConfiguration(d, settings);
-            source.put("serverName", cnpg.options().serverName());
+            source.put("serverName", lineage);
             origin.put("barmanObjectStore", source);
         }
         spec.put("externalClusters", List.of(origin));

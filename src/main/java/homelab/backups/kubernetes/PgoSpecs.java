@@ -1,6 +1,7 @@
 package homelab.backups.kubernetes;
 
 import homelab.backups.config.RestorePoint;
+import homelab.backups.config.RestoreRequest;
 import homelab.backups.config.S3Target;
 import homelab.backups.config.Settings;
 import homelab.backups.plan.DatabasePlan;
@@ -140,9 +141,30 @@ public final class PgoSpecs {
     /** A new PostgresCluster created from the running cluster's pgBackRest repository, at the requested point. */
     public static Map<String, Object> recoveryCluster(DatabasePlan d, PgoEngine pgo, RecoveryShape shape,
                                                       Settings settings) {
-        var point = d.restore().orElseThrow(() -> PostgresSpecs.notRequested(d)).point();
-        return recovered(d, pgo, point instanceof RestorePoint.AsOf asOf ? Optional.of(asOf)
-                : Optional.empty(), d.database().instances(), shape, settings);
+        var request = d.restore().orElseThrow(() -> PostgresSpecs.notRequested(d));
+        return recovered(d, pgo, restoreOptions(request), d.database().instances(), shape, settings);
+    }
+
+    /**
+     * pgBackRest's restore options for a request, in {@code dataSource.pgbackrest.options}: PGO appends its own
+     * ({@code --stanza}, {@code --pg1-path}, {@code --repo}, {@code --delta}) and refuses only {@code --repo},
+     * {@code --stanza}, {@code --pg1-path}, {@code --target-action} and {@code --link-map} (CrunchyData/postgres-operator
+     * v6.0.0 internal/controller/postgrescluster/pgbackrest.go reconcileRestoreJob), so {@code --set} and {@code --type}
+     * reach {@code pgbackrest restore}. A pinned backup is {@code --set=<label>} (pgBackRest restore option "set": the
+     * backup set to restore, default latest); without a time it stops where that backup became consistent,
+     * {@code --type=immediate}; with one, {@code --type=time --target=...} from that set. Unpinned latest: no options,
+     * the newest set and all WAL after it (type default).
+     */
+    static List<String> restoreOptions(RestoreRequest request) {
+        var options = new ArrayList<String>();
+        request.backup().ifPresent(label -> options.add("--set=" + label));
+        if (request.point() instanceof RestorePoint.AsOf asOf) {
+            options.add("--type=time");
+            options.add("--target=\"" + pgbackrestTime(asOf) + "\"");
+        } else if (request.backup().isPresent()) {
+            options.add("--type=immediate");
+        }
+        return List.copyOf(options);
     }
 
     /**
@@ -157,10 +179,10 @@ public final class PgoSpecs {
      * reconcileCloudBasedDataSource, createRestoreConfig), which does not depend on backups being enabled.
      */
     public static Map<String, Object> drillCluster(DatabasePlan d, PgoEngine pgo, RecoveryShape shape, Settings settings) {
-        return recovered(d, pgo, Optional.empty(), 1, shape, settings);
+        return recovered(d, pgo, List.of(), 1, shape, settings);
     }
 
-    private static Map<String, Object> recovered(DatabasePlan d, PgoEngine pgo, Optional<RestorePoint.AsOf> point,
+    private static Map<String, Object> recovered(DatabasePlan d, PgoEngine pgo, List<String> options,
                                                  int replicas, RecoveryShape shape, Settings settings) {
         var db = d.database();
         var source = new LinkedHashMap<String, Object>();
@@ -169,7 +191,7 @@ public final class PgoSpecs {
         source.put("global", pgbackrestGlobal(d, pgo, settings));
         var from = PgBackRestRepo.restoreSource(d);
         source.put("repo", Map.of("name", from.name(), "s3", repoS3(from, settings)));
-        point.ifPresent(asOf -> source.put("options", List.of("--type=time", "--target=\"" + pgbackrestTime(asOf) + "\"")));
+        if (!options.isEmpty()) source.put("options", options);
         var instance = new LinkedHashMap<String, Object>();
         instance.put("name", "instance1");
         instance.put("replicas", replicas);

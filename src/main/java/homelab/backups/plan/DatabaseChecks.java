@@ -140,7 +140,12 @@ final class DatabaseChecks {
         return check("wal archive", d, Verification.State.PROVEN, backedUp, "stanza created; the backup of " + backedUp.get() + " checked the archive");
     }
 
-    /** A pending database restore: PROVEN once the recovered cluster exists and reports itself healthy. */
+    /**
+     * A pending database restore: PROVEN only with the PASS verdict of its awaited check Job ({@link
+     * DatabaseRestoreCheck}: ready, promoted, the expected system, the app's data), never on the cluster's Ready alone
+     * (a recovered cluster of an empty database is Ready too: field-incidents §C 18). A failed check is FAILING with its
+     * verdict line; a ready cluster whose check has not passed is "not proven yet".
+     */
     static Verification.Check restore(DatabasePlan d, Verification.Lookup live) {
         var name = d.recoveryName().orElseThrow(() -> new IllegalStateException("no restore of " + d.id() + " is requested"));
         var db = d.database();
@@ -153,9 +158,25 @@ final class DatabaseChecks {
                 cnpg -> Unstructured.condition(cluster.get(), "Ready").filter(c -> "True".equals(c.get("status"))).isPresent(),
                 pgo -> Unstructured.maps(cluster.get(), "status.instances").stream()
                         .anyMatch(i -> Unstructured.number(i, "readyReplicas") > 0));
-        return check("restore", d, ready ? Verification.State.PROVEN : Verification.State.NEVER, Optional.empty(),
-                ready ? "the recovered cluster " + name + " is ready; switch the app to it, then remove the request"
-                        : "the recovered cluster " + name + " is not ready yet");
+        var jobName = DatabaseRestoreCheck.jobName(name);
+        var job = live.object("batch/v1", "Job", db.namespace(), jobName);
+        var said = job.isEmpty() ? Optional.<String>empty()
+                : verdict(live, db.namespace(), jobName, DatabaseRestoreCheck.VERDICT);
+        if (job.isPresent() && finished(job.get(), "Complete") && said.filter(s -> s.startsWith(DatabaseRestoreCheck.VERDICT + " PASS")).isPresent()) {
+            return check("restore", d, Verification.State.PROVEN, Unstructured.time(job.get(), "status.completionTime"),
+                    said.get() + "; switch the app to " + name + ", then remove the request");
+        }
+        if (job.isPresent() && finished(job.get(), "Failed")) {
+            var why = said.or(() -> Unstructured.condition(job.get(), "Failed")
+                    .flatMap(c -> Optional.ofNullable(c.get("message"))).map(String::valueOf)).orElse("failed");
+            return check("restore", d, Verification.State.FAILING, Optional.empty(), "Job " + jobName + ": " + why
+                    + " (README: Restore a database, \"When the check fails\")");
+        }
+        return check("restore", d, Verification.State.NEVER, Optional.empty(), (ready
+                ? "the recovered cluster " + name + " is ready but not proven yet"
+                : "the recovered cluster " + name + " is not ready yet")
+                + (job.isEmpty() ? ": its check Job " + jobName + " does not exist (run pulumi up)"
+                : ": its check Job " + jobName + " has not passed yet"));
     }
 
     /**
@@ -202,6 +223,11 @@ final class DatabaseChecks {
 
     /** The drill's verdict line in the termination message of the Job's newest pod. */
     static Optional<String> verdict(Verification.Lookup live, String namespace, String job) {
+        return verdict(live, namespace, job, DatabaseDrillPlan.VERDICT);
+    }
+
+    /** The verdict line starting with {@code word} in the termination message of the Job's newest pod. */
+    static Optional<String> verdict(Verification.Lookup live, String namespace, String job, String word) {
         return live.objects("v1", "Pod", namespace).stream()
                 .filter(p -> job.equals(Unstructured.label(p, "batch.kubernetes.io/job-name")))
                 .flatMap(p -> Unstructured.maps(p, "status.containerStatuses").stream())
@@ -209,6 +235,6 @@ final class DatabaseChecks {
                 .max(Comparator.comparing((java.util.Map<String, Object> c) ->
                         Unstructured.time(c, "state.terminated.finishedAt").orElse(Instant.EPOCH)))
                 .flatMap(c -> Unstructured.string(c, "state.terminated.message"))
-                .flatMap(m -> m.lines().map(String::strip).filter(l -> l.startsWith(DatabaseDrillPlan.VERDICT + " ")).reduce((a, b) -> b));
+                .flatMap(m -> m.lines().map(String::strip).filter(l -> l.startsWith(word + " ")).reduce((a, b) -> b));
     }
 }

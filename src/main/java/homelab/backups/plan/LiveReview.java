@@ -26,7 +26,7 @@ import java.util.TreeMap;
  * @param volumesToKeep for each app whose restore is still to happen: the PersistentVolume its PVC is bound to now
  */
 public record LiveReview(Map<String, LiveClaim> claims, Map<String, String> volumesToKeep,
-                         Map<String, RecoveryShape> recoveries, List<ConfigError> errors) {
+                         Map<String, RecoveryShape> recoveries, List<ConfigError> errors, RestoreValidation restores) {
     /** The live cluster, as far as the review needs it. */
     public interface Lookup {
         /** The PVC, or empty when it does not exist. */
@@ -114,14 +114,19 @@ public record LiveReview(Map<String, LiveClaim> claims, Map<String, String> volu
             claim.get().volumeName().filter(v -> !v.isEmpty()).ifPresent(v -> keep.put(plan.app(), v));
         }
         var recoveries = new TreeMap<String, RecoveryShape>();
+        var clusters = new TreeMap<String, Optional<Map<String, Object>>>();
         for (var d : databases) {
             if (d.restore().isEmpty()) continue;
             var db = d.database();
             var type = d.engine().cluster();
             var cluster = live.object(type.apiVersion(), type.kind(), db.namespace(), db.name());
+            clusters.put(d.id(), cluster);
             recovery(inventoryFile, d, cluster, errors).ifPresent(shape -> recoveries.put(d.id(), shape));
         }
-        return new LiveReview(claims, keep, recoveries, errors);
+        // Database restores against the archive they read (RestoreValidation): refusals stop here, before registration.
+        var restores = RestoreValidation.of(databases, clusters, archives);
+        errors.addAll(restores.errors());
+        return new LiveReview(claims, keep, recoveries, errors, restores);
     }
 
     /**

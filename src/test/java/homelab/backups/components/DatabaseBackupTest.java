@@ -261,12 +261,16 @@ class DatabaseBackupTest {
         assertTrue(((com.pulumi.resources.CustomResourceOptions) run.options().get(DatabaseChild.RECOVERY.of("khoj-database"))).isRetainOnDelete(),
                 "a recovered cluster may be what the app runs on: removing the request never deletes it");
 
-        assertUnchangedApartFrom(run, Set.of(DatabaseChild.RECOVERY.of("khoj-database")));
+        assertUnchangedApartFrom(run, restoreChildren("khoj-database"));
         assertEquals(Map.of("khoj-database", Map.of("cluster", "cloudnative-pg/" + name,
                 "service", name + "-rw.cloudnative-pg.svc")),
                 com.pulumi.test.PulumiTest.extractValue((com.pulumi.core.Output<?>) run.result().output("recoveredDatabases")),
                 "the new cluster and its service are stack outputs");
         assertTrue(run.warnings().stream().anyMatch(w -> w.contains("NEW cluster cloudnative-pg/" + name)), run.warnings()::toString);
+        assertTrue(run.warnings().stream().anyMatch(w -> w.contains("NEW cluster cloudnative-pg/" + name)
+                && w.contains("waits for its check Job " + name + "-check")), run.warnings()::toString);
+        assertTrue(run.warnings().stream().anyMatch(w -> w.startsWith("RESTORE khoj-database NOT VALIDATED against the archive")),
+                "the offline render reads no archive and says so: " + run.warnings());
     }
 
     /** pgBackRest's --target keeps what the request says to the microsecond; a whole second stays as it was. */
@@ -293,7 +297,7 @@ class DatabaseBackupTest {
         assertEquals("ghcr.io/waifulabs/crunchydata-vectorchord:ubi9-17.7-2550", s.get("image"),
                 "the vector-extension image its shared_preload_libraries need");
         assertNull(s.get("backups"), "the recovered cluster does not write into the running cluster's repository");
-        assertUnchangedApartFrom(run, Set.of(DatabaseChild.RECOVERY.of("immich-postgres")));
+        assertUnchangedApartFrom(run, restoreChildren("immich-postgres"));
     }
 
     /**
@@ -390,6 +394,78 @@ class DatabaseBackupTest {
     void latestRestoreHasNoRecoveryTarget() {
         var run = run(TestStacks.with(TestStacks.prodConfig(), "restore", "{\"paperless-database\": \"latest\"}"));
         assertNull(at(spec(named(run, DatabaseChild.RECOVERY.of("paperless-database"))), "bootstrap.recovery.recoveryTarget"));
+    }
+
+    /**
+     * Issue 22 part 2: a pinned restore recovers the pinned backup of the named lineage, and up awaits its check Job,
+     * which runs the drill's script in check mode against the recovered cluster with a Role that can neither create nor
+     * delete anything.
+     */
+    @Test
+    @SuppressWarnings("unchecked")
+    void aPinnedCnpgRestoreReadsThatBackupOfThatLineageAndItsCheckIsAwaited() throws Exception {
+        var run = run(TestStacks.with(TestStacks.prodConfig(), "restore",
+                "{\"khoj-database\": {\"backup\": \"20261126T030000\", \"serverName\": \"khoj-database-v1\"}}"));
+        var recovery = named(run, DatabaseChild.RECOVERY.of("khoj-database"));
+        var name = (String) at(recovery.inputs(), "metadata.name");
+        var s = spec(recovery);
+        assertEquals(Map.of("backupID", "20261126T030000", "targetImmediate", true), at(s, "bootstrap.recovery.recoveryTarget"));
+        var origin = ((List<Map<String, Object>>) s.get("externalClusters")).get(0);
+        assertEquals("khoj-database-v1", at(origin, "plugin.parameters.serverName"), "reads the lineage the request names");
+        var plugin = ((List<Map<String, Object>>) s.get("plugins")).get(0);
+        assertEquals(name, at(plugin, "parameters.serverName"), "still archives under its own, empty serverName");
+
+        var job = named(run, DatabaseChild.RESTORE_CHECK.of("khoj-database"));
+        assertEquals("kubernetes:batch/v1:Job", job.type());
+        assertEquals(name + "-check", at(job.inputs(), "metadata.name"));
+        assertTrue(dependsOn(run, DatabaseChild.RESTORE_CHECK.of("khoj-database")).stream()
+                .anyMatch(r -> r.pulumiResourceName().equals(DatabaseChild.RECOVERY.of("khoj-database"))),
+                "created after the recovered cluster");
+        var options = (com.pulumi.resources.CustomResourceOptions) run.options().get(DatabaseChild.RESTORE_CHECK.of("khoj-database"));
+        var deadline = ((Number) at(job.inputs(), "spec.activeDeadlineSeconds")).longValue();
+        var create = options.getCustomTimeouts().orElseThrow().getCreate().orElseThrow();
+        assertTrue(create.toSeconds() > deadline, "up waits longer than the Job may run: the Job's failure is what it reports");
+        assertEquals(0.0, at(job.inputs(), "spec.backoffLimit"));
+        var container = ((List<Map<String, Object>>) at(job.inputs(), "spec.template.spec.containers")).get(0);
+        var env = ((List<Map<String, Object>>) container.get("env")).stream()
+                .collect(Collectors.toMap(e -> (String) e.get("name"), e -> (String) e.get("value")));
+        assertEquals("check", env.get("DRILL_MODE"));
+        assertEquals(name, env.get("DRILL_CLUSTER"));
+        assertEquals("khoj-database", env.get("DRILL_SOURCE"));
+        assertEquals("khoj", env.get("DRILL_DATABASE"), "the recovered cluster's app database");
+        assertEquals("20261126T030000", env.get("DRILL_EXPECT_BACKUP"));
+        assertNull(env.get("DRILL_EXPECT_SYSTEM_ID"), "the offline render read no archive: the script reads the running cluster's");
+        assertTrue(((Number) at(container, "securityContext.runAsUser")).longValue() > 0);
+        assertEquals(true, at(job.inputs(), "spec.template.spec.securityContext.runAsNonRoot"));
+        assertNotNull(at(container, "resources.limits.memory"));
+        var role = named(run, DatabaseChild.RESTORE_CHECK_ROLE.of("khoj-database"));
+        var verbs = ((List<Map<String, Object>>) role.inputs().get("rules")).stream()
+                .flatMap(r -> ((List<String>) r.get("verbs")).stream()).collect(Collectors.toSet());
+        assertFalse(verbs.contains("delete") || verbs.contains("patch") || verbs.contains("update"), verbs::toString);
+        var clusterRule = ((List<Map<String, Object>>) role.inputs().get("rules")).get(0);
+        assertEquals(List.of("get"), clusterRule.get("verbs"));
+        assertEquals(Set.of(name, "khoj-database"), Set.copyOf((List<String>) clusterRule.get("resourceNames")));
+        assertUnchangedApartFrom(run, restoreChildren("khoj-database"));
+
+        var object = new java.util.LinkedHashMap<String, Object>(recovery.inputs());
+        object.put("apiVersion", "postgresql.cnpg.io/v1");
+        object.put("kind", "Cluster");
+        var crds = homelab.backups.render.schema.CrdCatalog.load(List.of(homelab.backups.render.TestCrds.dir()));
+        assertEquals(List.of(), crds.validate(object, false), "valid against CNPG's own CRD");
+    }
+
+    @Test
+    void aPinnedPgoRestoreSetsTheBackupSet() {
+        var run = run(TestStacks.with(TestStacks.prodConfig(), "restore",
+                "{\"immich-postgres\": {\"point\": \"2026-11-27T02:00:00Z\", \"backup\": \"20261126-030000F\"}}"));
+        assertEquals(List.of("--set=20261126-030000F", "--type=time", "--target=\"2026-11-27 02:00:00+00\""),
+                at(spec(named(run, DatabaseChild.RECOVERY.of("immich-postgres"))), "dataSource.pgbackrest.options"));
+        assertNotNull(named(run, DatabaseChild.RESTORE_CHECK.of("immich-postgres")));
+    }
+
+    /** What a restore request adds: the recovered cluster and its awaited check (DatabaseChild.RESTORE_ONLY). */
+    static Set<String> restoreChildren(String id) {
+        return DatabaseChild.RESTORE_ONLY.stream().map(c -> c.of(id)).collect(Collectors.toSet());
     }
 
     /** Every registration of {@code run} equals prod's, except the named new ones. */

@@ -31,13 +31,22 @@ class DatabaseChildTest {
         for (var name : children) assertTrue(known.contains(name), name + " is not a DatabaseChild of any database");
     }
 
-    /** Prod has both engines, CNPG's plugin and drills, and no restore: every child but a recovered cluster is pinned. */
+    /** Prod has both engines, CNPG's plugin and drills, and no restore: every child but a restore's is pinned. */
     @Test
     void everyDatabaseChildButARecoveryIsPinnedInProd() throws Exception {
         var ids = TestStacks.prodPlan().databases().stream().map(DatabasePlan::id).toList();
         var children = pinnedChildren();
-        for (var child : EnumSet.complementOf(EnumSet.of(DatabaseChild.RECOVERY))) {
+        for (var child : EnumSet.complementOf(EnumSet.copyOf(DatabaseChild.RESTORE_ONLY))) {
             assertTrue(ids.stream().anyMatch(id -> children.contains(child.of(id))), child + " names no pinned child");
+        }
+    }
+
+    @Test
+    void noRestoreOnlyChildIsPinnedInProd() throws Exception {
+        var children = pinnedChildren();
+        for (var child : DatabaseChild.RESTORE_ONLY) {
+            var suffix = child.of("");
+            assertTrue(children.stream().noneMatch(name -> name.endsWith(suffix)), child + " is pinned in prod, which has no restore");
         }
     }
 
