@@ -19,6 +19,8 @@ import homelab.backups.kubernetes.DrillSpecs;
 import homelab.backups.kubernetes.PgoSpecs;
 import homelab.backups.kubernetes.PostgresSpecs;
 import homelab.backups.plan.DatabaseDrillPlan;
+import homelab.backups.plan.BackupPrunePlan;
+import homelab.backups.kubernetes.BackupPruneSpecs;
 import com.pulumi.kubernetes.batch.v1.CronJob;
 import com.pulumi.kubernetes.batch.v1.CronJobArgs;
 import com.pulumi.kubernetes.core.v1.ConfigMap;
@@ -59,6 +61,7 @@ public final class BackedUpDatabase extends ComponentResource {
     private final Optional<CustomObject> scheduledBackup;
     private final Optional<CustomObject> recoveryCluster;
     private final Optional<CronJob> drill;
+    private final Optional<CronJob> prune;
 
     /**
      * @param recovery what a cluster recovered by a pending restore must be (read from the live cluster)
@@ -128,6 +131,10 @@ public final class BackedUpDatabase extends ComponentResource {
         // The restore drill: after the backup wiring (it recovers from what the wiring archives).
         this.drill = args.drill().map(d -> drill(name, d, settings, List.of(scheduledBackup.map(b -> (Resource) b).orElse(clusterPatch))));
 
+        // CNPG: the pruning of the Backup objects the ScheduledBackup makes (issue 22 part 7).
+        this.prune = scheduledBackup.flatMap(backup -> BackupPrunePlan.of(plan, settings)
+                .map(p -> prune(name, p, List.of(backup))));
+
         this.cluster = Output.of(db.namespace() + "/" + db.name());
         var outputs = new LinkedHashMap<String, Output<?>>();
         outputs.put("cluster", cluster);
@@ -160,6 +167,27 @@ public final class BackedUpDatabase extends ComponentResource {
                 child(after));
         return new CronJob(DatabaseChild.DRILL.of(name), CronJobArgs.builder().metadata(meta).spec(DatabaseDrillSpecs.cronJob(drill)).build(),
                 child(List.of(binding, config)));
+    }
+
+    /**
+     * The Backup pruning's ServiceAccount, Role (read and delete CNPG Backups in the namespace, nothing else),
+     * RoleBinding, ConfigMap (the script) and CronJob.
+     */
+    private CronJob prune(String name, BackupPrunePlan prune, List<Resource> after) {
+        var meta = ObjectMetaArgs.builder().name(prune.cronJobName()).namespace(prune.namespace())
+                .labels(Map.of(BackupPrunePlan.LABEL, prune.id())).build();
+        var account = new ServiceAccount(DatabaseChild.PRUNE_ACCOUNT.of(name), ServiceAccountArgs.builder().metadata(meta).build(),
+                child(after));
+        var role = new Role(DatabaseChild.PRUNE_ROLE.of(name), RoleArgs.builder().metadata(meta)
+                .rules(BackupPruneSpecs.rules()).build(), child(after));
+        var binding = new RoleBinding(DatabaseChild.PRUNE_BINDING.of(name), RoleBindingArgs.builder().metadata(meta)
+                .roleRef(RoleRefArgs.builder().apiGroup("rbac.authorization.k8s.io").kind("Role").name(prune.cronJobName()).build())
+                .subjects(SubjectArgs.builder().kind("ServiceAccount").name(prune.cronJobName()).namespace(prune.namespace()).build())
+                .build(), child(List.of(account, role)));
+        var config = new ConfigMap(DatabaseChild.PRUNE_CONFIG.of(name), ConfigMapArgs.builder().metadata(meta)
+                .data(Map.of(BackupPrunePlan.SCRIPT, DrillSpecs.script(BackupPrunePlan.SCRIPT))).build(), child(after));
+        return new CronJob(DatabaseChild.PRUNE.of(name), CronJobArgs.builder().metadata(meta)
+                .spec(BackupPruneSpecs.cronJob(prune)).build(), child(List.of(binding, config)));
     }
 
     /** CNPG reads two keys; pgBackRest reads an {@code s3.conf} file (each engine's spec class). All values stay secret. */
@@ -213,5 +241,10 @@ public final class BackedUpDatabase extends ComponentResource {
 
     public Optional<CronJob> drill() {
         return drill;
+    }
+
+    /** CNPG: the CronJob that prunes the cluster's Backup objects. */
+    public Optional<CronJob> prune() {
+        return prune;
     }
 }

@@ -21,7 +21,13 @@ public enum DatabaseChild {
     DRILL_ROLE("drill-role"),
     DRILL_BINDING("drill-binding"),
     DRILL_CONFIG("drill-config"),
-    DRILL("drill");
+    DRILL("drill"),
+    /** CNPG only: the pruning of the cluster's Backup objects (BackupPrunePlan), its identity, rights and script. */
+    PRUNE_ACCOUNT("backup-prune-account"),
+    PRUNE_ROLE("backup-prune-role"),
+    PRUNE_BINDING("backup-prune-binding"),
+    PRUNE_CONFIG("backup-prune-config"),
+    PRUNE("backup-prune");
 
     private final String suffix;
 
