@@ -40,13 +40,14 @@ public final class BackupPruneSpecs {
     }
 
     /**
-     * Least privilege, in the database's namespace only: list (the script reads every Backup once, and filters by
-     * {@code spec.cluster.name}: RBAC cannot limit a list to a label or a field, nor a delete to generated names),
-     * get (kubectl delete reads none, but kubectl's error paths do) and delete. No create, update or patch: it cannot
-     * make a backup, change one, or touch any other kind.
+     * Least privilege, in the database's namespace only: list (the script reads every Backup once and filters by
+     * {@code spec.cluster.name}: RBAC cannot limit a list to a label or a field, nor a delete to generated names) and
+     * delete. Not get: {@code kubectl delete <names>} sends the DELETEs without reading the objects first (the script
+     * passes with a Role of list and delete only against a real kube-apiserver: drills/test/backup-prune.sh). No
+     * create, update or patch: it cannot make a backup, change one, or touch any other kind.
      */
     public static List<PolicyRuleArgs> rules() {
-        return List.of(PolicyRuleArgs.builder().apiGroups(GROUP).resources(RESOURCE).verbs("get", "list", "delete").build());
+        return List.of(PolicyRuleArgs.builder().apiGroups(GROUP).resources(RESOURCE).verbs("list", "delete").build());
     }
 
     public static CronJobSpecArgs cronJob(BackupPrunePlan prune) {
