@@ -20,7 +20,8 @@
 #   - it is not already being deleted,
 #   - the later of metadata.creationTimestamp and status.stoppedAt is older than PRUNE_KEEP_SECONDS (the recovery
 #     window) before now; a timestamp it cannot read keeps the Backup,
-#   - it is not one of the newest PRUNE_KEEP_COMPLETED completed Backups of the cluster, whatever their age.
+#   - it is not one of the newest PRUNE_KEEP_COMPLETED completed Backups of the cluster (of PRUNE_METHOD), whatever
+#     their age.
 # The last line of stdout is the verdict, also written to the Kubernetes termination log:
 #   backup-prune OK db=<id> cluster=<name> backups=<n> deleted=<n> kept=<n> cutoff=<RFC 3339>
 #   backup-prune FAIL db=<id> reason=<config|api> deleted=<n> [detail...]
@@ -81,8 +82,8 @@ fi
 
 total=0
 kept=0
-completed=()   # "time|name" of completed Backups eligible by method
-failed=()      # "time|name" of failed Backups eligible by method
+completed=()   # "time|name" of completed Backups of PRUNE_METHOD
+failed=()      # "time|name" of failed Backups of PRUNE_METHOD
 while IFS='|' read -r name cluster method phase created stopped deleting; do
 	[[ -n $name ]] || continue
 	[[ $cluster == "$CLUSTER" ]] || continue
@@ -99,8 +100,8 @@ while IFS='|' read -r name cluster method phase created stopped deleting; do
 	fi
 	case $phase in
 		completed)
-			# Counted for the newest N whatever its method; deleted only if it is of this program's method.
-			completed+=("$when|$name|$method") ;;
+			# Another method's completed Backup is never deleted, so it takes none of the newest-N places.
+			if [[ $method == "$METHOD" ]]; then completed+=("$when|$name"); else kept=$((kept + 1)); fi ;;
 		failed)
 			if [[ $method == "$METHOD" ]]; then failed+=("$when|$name"); else kept=$((kept + 1)); fi ;;
 		*)
@@ -112,9 +113,9 @@ doomed=()
 # Newest first: the first KEEP_COMPLETED completed Backups stay.
 if ((${#completed[@]} > 0)); then
 	i=0
-	while IFS='|' read -r when name method; do
+	while IFS='|' read -r when name; do
 		i=$((i + 1))
-		if ((i <= KEEP_COMPLETED)) || [[ ! $when < $CUTOFF ]] || [[ $method != "$METHOD" ]]; then
+		if ((i <= KEEP_COMPLETED)) || [[ ! $when < $CUTOFF ]]; then
 			kept=$((kept + 1))
 		else
 			doomed+=("$name")

@@ -147,6 +147,7 @@ backup pending-old "$DB" plugin pending ""                 # never a pending one
 backup no-status "$DB" plugin "" ""                        # no phase yet: stays
 backup walfail "$DB" barmanObjectStore walArchivingFailing "$(old 30)"  # not done: stays
 backup snapshot-old "$DB" volumeSnapshot completed "$(old 40)"   # may own its VolumeSnapshots: never
+backup snapshot-newest "$DB" volumeSnapshot completed "$(new 6)"  # the newest completed of all: takes no newest-N place
 backup legacy-old "$DB" barmanObjectStore failed "$(old 40)"     # another method than this program's: stays
 backup unreadable "$DB" plugin completed "yesterday"             # a time it cannot read: stays
 backup other-cluster paperless-database plugin completed "$(old 50)"   # another cluster's: stays
@@ -187,7 +188,7 @@ after=$(names "$NS" backups.postgresql.cnpg.io)
 gone=$(comm -23 <(echo "$before") <(echo "$after") | tr '\n' ' ')
 want=$(printf '%s\n' "${expected_deleted[@]}" | sort | tr '\n' ' ')
 check "exactly the done, old, own-method Backups beyond the newest $keep_n completed are gone: [$gone]" test "$gone" = "$want"
-for kept in c-new-1 c-new-2 "$(printf 'c-old-%02d' "$old_count")" f-new running-old pending-old no-status walfail snapshot-old legacy-old unreadable other-cluster held; do
+for kept in c-new-1 c-new-2 "$(printf 'c-old-%02d' "$old_count")" f-new running-old pending-old no-status walfail snapshot-old snapshot-newest legacy-old unreadable other-cluster held; do
 	grep -qx "$kept" <<<"$after" || bad "$kept was deleted"
 done
 ok "every Backup that must stay is there"
