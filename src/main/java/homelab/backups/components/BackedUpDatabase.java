@@ -24,6 +24,8 @@ import homelab.backups.kubernetes.DatabaseRestoreCheckSpecs;
 import com.pulumi.kubernetes.batch.v1.Job;
 import com.pulumi.kubernetes.batch.v1.JobArgs;
 import com.pulumi.resources.CustomTimeouts;
+import homelab.backups.plan.BackupPrunePlan;
+import homelab.backups.kubernetes.BackupPruneSpecs;
 import com.pulumi.kubernetes.batch.v1.CronJob;
 import com.pulumi.kubernetes.batch.v1.CronJobArgs;
 import com.pulumi.kubernetes.core.v1.ConfigMap;
@@ -65,6 +67,7 @@ public final class BackedUpDatabase extends ComponentResource {
     private final Optional<CustomObject> recoveryCluster;
     private final Optional<CronJob> drill;
     private final Optional<Job> restoreCheck;
+    private final Optional<CronJob> prune;
 
     /**
      * @param recovery what a cluster recovered by a pending restore must be (read from the live cluster)
@@ -162,6 +165,10 @@ public final class BackedUpDatabase extends ComponentResource {
         this.drill = args.drill().map(d -> drill(name, d, settings, scheduledBackup.map(b -> List.<Resource>of(b))
                 .or(() -> clusterPatch.map(p -> List.<Resource>of(p))).orElse(targetReady)));
 
+        // CNPG: the pruning of the Backup objects the ScheduledBackup makes (issue 22 part 7).
+        this.prune = scheduledBackup.flatMap(backup -> BackupPrunePlan.of(plan, settings)
+                .map(p -> prune(name, p, List.of(backup))));
+
         this.cluster = Output.of(db.namespace() + "/" + db.name());
         var outputs = new LinkedHashMap<String, Output<?>>();
         outputs.put("cluster", cluster);
@@ -221,6 +228,27 @@ public final class BackedUpDatabase extends ComponentResource {
                 .build(), Children.named(this, List.of(recovered, binding, config)).customTimeouts(timeouts).build());
     }
 
+    /**
+     * The Backup pruning's ServiceAccount, Role (read and delete CNPG Backups in the namespace, nothing else),
+     * RoleBinding, ConfigMap (the script) and CronJob.
+     */
+    private CronJob prune(String name, BackupPrunePlan prune, List<Resource> after) {
+        var meta = ObjectMetaArgs.builder().name(prune.cronJobName()).namespace(prune.namespace())
+                .labels(Map.of(BackupPrunePlan.LABEL, prune.id())).build();
+        var account = new ServiceAccount(DatabaseChild.PRUNE_ACCOUNT.of(name), ServiceAccountArgs.builder().metadata(meta).build(),
+                child(after));
+        var role = new Role(DatabaseChild.PRUNE_ROLE.of(name), RoleArgs.builder().metadata(meta)
+                .rules(BackupPruneSpecs.rules()).build(), child(after));
+        var binding = new RoleBinding(DatabaseChild.PRUNE_BINDING.of(name), RoleBindingArgs.builder().metadata(meta)
+                .roleRef(RoleRefArgs.builder().apiGroup("rbac.authorization.k8s.io").kind("Role").name(prune.cronJobName()).build())
+                .subjects(SubjectArgs.builder().kind("ServiceAccount").name(prune.cronJobName()).namespace(prune.namespace()).build())
+                .build(), child(List.of(account, role)));
+        var config = new ConfigMap(DatabaseChild.PRUNE_CONFIG.of(name), ConfigMapArgs.builder().metadata(meta)
+                .data(Map.of(BackupPrunePlan.SCRIPT, DrillSpecs.script(BackupPrunePlan.SCRIPT))).build(), child(after));
+        return new CronJob(DatabaseChild.PRUNE.of(name), CronJobArgs.builder().metadata(meta)
+                .spec(BackupPruneSpecs.cronJob(prune)).build(), child(List.of(binding, config)));
+    }
+
     /** CNPG reads two keys; pgBackRest reads an {@code s3.conf} file (each engine's spec class). All values stay secret. */
     static Output<Map<String, String>> credentialData(DatabasePlan plan, SecretSource secrets) {
         var target = plan.repository().target();
@@ -277,5 +305,10 @@ public final class BackedUpDatabase extends ComponentResource {
 
     public Optional<Job> restoreCheck() {
         return restoreCheck;
+    }
+
+    /** CNPG: the CronJob that prunes the cluster's Backup objects. */
+    public Optional<CronJob> prune() {
+        return prune;
     }
 }

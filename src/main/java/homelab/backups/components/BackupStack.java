@@ -126,7 +126,7 @@ public final class BackupStack {
         this.secrets = secretsWave.get();
         this.platform = new PlatformWave("wave1-platform", new PlatformWave.Args(settings, secrets.ready()), k8s);
         this.storage = new StorageWave("wave2-storage", new StorageWave.Args(java.util.List.of(settings.target()), settings, plan.databases(), review,
-                secrets.source(), platform.ready(), plan.databaseDrills(), lineage), k8s);
+                secrets.source(), platform.ready(), databaseDrills(plan, live, warn), lineage), k8s);
         this.proof = new ProofWave("wave3-proof", new ProofWave.Args(plan, retire, storage.ready(), alertsNotInstalled), k8s);
         this.volumes = new VolumesWave("wave4-volumes", new VolumesWave.Args(plan.volumes(), handling, review, settings,
                 secrets.source(), proof.ready(), drills(plan, live, warn)), k8s);
@@ -143,6 +143,19 @@ public final class BackupStack {
             var expected = homelab.backups.plan.RepositoryIdentity.expected(d, live);
             homelab.backups.plan.RepositoryIdentity.acknowledgement(d, live).ifPresent(warn);
             return d.expecting(expected);
+        }).toList();
+    }
+
+    /**
+     * The database drills, each PGO one with the running cluster's serving configuration read live like a restore's
+     * (issue 22 part 4, {@link homelab.backups.plan.DrillServing}); a cluster that cannot be read is announced.
+     */
+    static java.util.List<homelab.backups.plan.DatabaseDrillPlan> databaseDrills(StackPlan plan, LiveCluster live,
+                                                                                 Consumer<String> warn) {
+        return plan.databaseDrills().stream().map(d -> {
+            var read = homelab.backups.plan.DrillServing.read(d, live);
+            read.warning().ifPresent(warn);
+            return read.drill();
         }).toList();
     }
 

@@ -27,7 +27,13 @@ public enum DatabaseChild {
     RESTORE_CHECK_ROLE("restore-check-role"),
     RESTORE_CHECK_BINDING("restore-check-binding"),
     RESTORE_CHECK_CONFIG("restore-check-config"),
-    RESTORE_CHECK("restore-check");
+    RESTORE_CHECK("restore-check"),
+    /** CNPG only: the pruning of the cluster's Backup objects (BackupPrunePlan), its identity, rights and script. */
+    PRUNE_ACCOUNT("backup-prune-account"),
+    PRUNE_ROLE("backup-prune-role"),
+    PRUNE_BINDING("backup-prune-binding"),
+    PRUNE_CONFIG("backup-prune-config"),
+    PRUNE("backup-prune");
 
     /** The children that exist only while a restore is requested (none in prod, whose URNs pin the rest). */
     public static final java.util.Set<DatabaseChild> RESTORE_ONLY = java.util.Collections.unmodifiableSet(java.util.EnumSet.of(

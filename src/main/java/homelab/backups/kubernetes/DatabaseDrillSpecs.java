@@ -51,13 +51,16 @@ public final class DatabaseDrillSpecs {
     private DatabaseDrillSpecs() {
     }
 
-    /** The shape of the throwaway cluster, from the inventory alone: nothing of the running cluster is needed to render it. */
+    /**
+     * The shape of the throwaway cluster, from the inventory and, for PGO, the running cluster's serving configuration
+     * read at {@code pulumi up} ({@link DatabaseDrillPlan#serving}); the image is read by the script when it runs.
+     */
     public static RecoveryShape shape(DatabaseDrillPlan drill) {
         var db = drill.database().database();
         // The image may be left out for PGO (its operator then picks the one for the version), but the running
         // cluster's image may carry extensions the default lacks: the script reads it live like the CNPG one.
         var image = db.image().orElse(LIVE_IMAGE);
-        return drill.engine().match(cnpg -> CnpgSpecs.drillShape(cnpg, image), pgo -> PgoSpecs.drillShape(pgo, image));
+        return drill.engine().match(cnpg -> CnpgSpecs.drillShape(cnpg, image), pgo -> PgoSpecs.drillShape(pgo, image, drill.serving()));
     }
 
     /** The throwaway cluster, whole: apiVersion, kind, metadata (its owner label) and the spec its engine builds. */

@@ -39,10 +39,14 @@ public final class PgoSpecs {
     private PgoSpecs() {
     }
 
-    /** The shape of a drill's throwaway PostgresCluster: the inventory's {@code postgresVersion}, which PGO requires. */
-    public static RecoveryShape drillShape(PgoEngine pgo, String image) {
+    /**
+     * The shape of a drill's throwaway PostgresCluster: the inventory's {@code postgresVersion}, which PGO requires, and
+     * what the running cluster serves the app with ({@code serving}: the sections {@code LiveReview.pgoServing} copies
+     * for a restore, read live by {@code plan.DrillServing}), so the drill recovers the cluster a restore would.
+     */
+    public static RecoveryShape drillShape(PgoEngine pgo, String image, Map<String, Object> serving) {
         return new RecoveryShape(Optional.of(image), Optional.of(pgo.options().postgresVersion()), Optional.empty(),
-                Optional.empty(), Optional.empty(), Map.of());
+                Optional.empty(), Optional.empty(), serving);
     }
 
     /** The credentials Secret's data: {@code s3.conf} for every repository, and the store's CA. */
@@ -177,6 +181,11 @@ public final class PgoSpecs {
      * mandatory parameters, which overwrite spec.config and Patroni's (postgres.go generatePostgresParameters). The
      * restore itself runs from a separate configuration for the restore Job only (pgbackrest.go
      * reconcileCloudBasedDataSource, createRestoreConfig), which does not depend on backups being enabled.
+     * It serves like the running cluster, as a restore's does ({@code shape.serving()}, read live: plan.DrillServing),
+     * with the same exclusions ({@link #recovered}: no users, no databaseInitSQL; LiveReview.pgoServing: no
+     * standby_cluster, no slots): the parameters cannot re-enable archiving, since PGO's mandatory archive_command
+     * {@code true} overwrites spec.config and Patroni's parameters (v6.0.0 internal/controller/postgrescluster/
+     * postgres.go generatePostgresParameters: "Overwrite the above with mandatory values").
      */
     public static Map<String, Object> drillCluster(DatabasePlan d, PgoEngine pgo, RecoveryShape shape, Settings settings) {
         return recovered(d, pgo, List.of(), 1, shape, settings);

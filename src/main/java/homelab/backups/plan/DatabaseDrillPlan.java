@@ -4,6 +4,7 @@ import homelab.backups.config.Cron;
 import homelab.backups.config.Database;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -20,6 +21,9 @@ import java.util.Optional;
  * @param readyTimeout   how long the throwaway cluster may take to become ready
  * @param deadline       the Job's activeDeadlineSeconds: the ready bound plus time to check and clean up
  * @param tables         the tables whose rows are counted; empty: the largest table of the app's database
+ * @param serving        PGO: what the running cluster serves the app with (its parameters, files, pg_hba and
+ *                       authentication rules), read live at {@code pulumi up} like a restore's ({@link DrillServing});
+ *                       empty until read, when the running cluster sets none, or when it could not be read
  */
 public record DatabaseDrillPlan(
         DatabasePlan database,
@@ -34,7 +38,8 @@ public record DatabaseDrillPlan(
         String cpuLimit,
         String memoryLimit,
         Optional<String> appDatabase,
-        List<String> tables) {
+        List<String> tables,
+        Map<String, Object> serving) {
     /** On the CronJob, its Jobs and pods, and the throwaway cluster: which database the drill proves. */
     public static final String LABEL = "homelab-backups/db-drill";
     /** The first word of the verdict line (its termination message), what ./verify looks for. */
@@ -46,6 +51,21 @@ public record DatabaseDrillPlan(
 
     public DatabaseDrillPlan {
         tables = List.copyOf(tables);
+        serving = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(serving));
+    }
+
+    /** The plan as the planner makes it: nothing of the running cluster read yet. */
+    public DatabaseDrillPlan(DatabasePlan database, String cronJobName, String throwaway, Cron schedule,
+                             Duration staleAfter, int everyDays, Duration readyTimeout, Duration deadline, String image,
+                             String cpuLimit, String memoryLimit, Optional<String> appDatabase, List<String> tables) {
+        this(database, cronJobName, throwaway, schedule, staleAfter, everyDays, readyTimeout, deadline, image, cpuLimit,
+                memoryLimit, appDatabase, tables, Map.of());
+    }
+
+    /** This drill, serving like the running cluster ({@link DrillServing#read}). */
+    public DatabaseDrillPlan withServing(Map<String, Object> serving) {
+        return new DatabaseDrillPlan(database, cronJobName, throwaway, schedule, staleAfter, everyDays, readyTimeout,
+                deadline, image, cpuLimit, memoryLimit, appDatabase, tables, serving);
     }
 
     public String id() {

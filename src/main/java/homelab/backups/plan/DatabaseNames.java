@@ -14,13 +14,15 @@ import homelab.backups.config.RestoreRequest;
  * @param scheduledBackup   CNPG: the ScheduledBackup
  * @param drillCronJob      the restore drill's CronJob, also its ServiceAccount, Role, RoleBinding and ConfigMap
  * @param drillThrowaway    the cluster the restore drill creates and deletes
+ * @param backupPrune       CNPG: the CronJob that prunes the cluster's Backup objects, also its ServiceAccount, Role,
+ *                          RoleBinding and ConfigMap ({@link BackupPrunePlan})
  */
 public record DatabaseNames(String credentialsSecret, String objectStore, String scheduledBackup, String drillCronJob,
-                            String drillThrowaway) {
+                            String drillThrowaway, String backupPrune) {
     public static DatabaseNames of(Database d) {
         var credentials = d.options().match(cnpg -> "-backup-s3", pgo -> "-pgbackrest-s3");
         return new DatabaseNames(d.name() + credentials, d.name() + "-backups", d.name() + "-daily",
-                d.id() + "-db-drill", d.name() + "-drill");
+                d.id() + "-db-drill", d.name() + "-drill", d.id() + "-backup-prune");
     }
 
     /** The new cluster a restore request creates: a short, stable suffix from the request id, so a new request gives a

@@ -193,11 +193,29 @@ public final class MockCluster implements LiveCluster {
         }, pgo -> {
             db.image().ifPresent(image -> spec.put("image", image));
             spec.put("postgresVersion", pgo.options().postgresVersion());
+            spec.putAll(pgoServing());
             return null;
         });
         var type = d.engine().cluster();
         return Map.of("apiVersion", type.apiVersion(), "kind", type.kind(),
                 "metadata", Map.of("name", db.name(), "namespace", db.namespace()), "spec", spec);
+    }
+
+    /**
+     * A PostgresCluster's serving configuration as the render presents it: each section a restore or a drill copies
+     * from the running cluster (LiveReview.pgoServing) holds one marked entry, so the rendered throwaway and recovered
+     * clusters show where {@code pulumi preview} puts the running cluster's own (immich's
+     * {@code shared_preload_libraries: vchord.so}, its {@code max_connections}, pg_hba and authentication rules), and
+     * that nothing else is copied. The inventory does not hold these values; inventing real-looking ones would show a
+     * configuration prod does not have. ({@code config.files}, a list of volume projections, is left out: a marked
+     * projection would name no real ConfigMap.) Each marked entry is valid against PGO's CRD, which the render checks.
+     */
+    static Map<String, Object> pgoServing() {
+        return Map.of(
+                "config", Map.of("parameters", Map.of(LIVE_VALUE, LIVE_VALUE)),
+                "patroni", Map.of("dynamicConfiguration", Map.of("postgresql", Map.of(
+                        "parameters", Map.of(LIVE_VALUE, LIVE_VALUE), "pg_hba", List.of(LIVE_VALUE)))),
+                "authentication", Map.of("rules", List.of(Map.of("hba", LIVE_VALUE))));
     }
 
     /** Stands for a value only the live object has; never a valid name, so it cannot pass unnoticed. */

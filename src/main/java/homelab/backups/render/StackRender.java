@@ -282,6 +282,13 @@ public final class StackRender {
                     : plan.databaseDrills().size() + " CronJobs, every " + dbDrill.everyDays() + " days from "
                     + dbDrill.windowStart() + " UTC, ready within " + AlertRules.duration(dbDrill.readyTimeout())
                     + " (DRILL column of the databases)"));
+            var prunes = plan.databases().stream()
+                    .flatMap(d -> homelab.backups.plan.BackupPrunePlan.of(d, settings).stream()).toList();
+            if (!prunes.isEmpty()) {
+                var p = prunes.get(0);
+                lines.add("CNPG Backup pruning: " + prunes.size() + " CronJobs at " + p.schedule().text() + " UTC, keeping "
+                        + settings.databases().retention() + " and the newest " + p.keepCompleted() + " completed");
+            }
         }
         lines.add("Longhorn backups: " + (settings.longhorn().retireBackups()
                 ? "RETIRE (BackupTarget " + settings.longhorn().namespace() + "/" + settings.longhorn().backupTarget()

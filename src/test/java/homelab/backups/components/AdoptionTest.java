@@ -207,6 +207,15 @@ class AdoptionTest {
         // ... and each drill's CronJob, for the repository its drills recorded (issue 21 part 3, RepositoryIdentity):
         // absent on a rebuilt cluster, so nothing is expected until a drill passes there.
         for (var d : plan.drills()) Mockito.verify(live).object("batch/v1", "CronJob", d.namespace(), d.cronJobName());
+        // ... and each PGO database's running cluster, for what its drill's throwaway cluster serves with (issue 22
+        // part 4, DrillServing); CNPG drills read nothing.
+        for (var d : plan.databaseDrills()) {
+            d.engine().<Void>match(cnpg -> null, pgo -> {
+                Mockito.verify(live).read(pgo.cluster().apiVersion(), pgo.cluster().kind(), d.namespace(),
+                        d.database().database().name());
+                return null;
+            });
+        }
         for (var v : plan.volumes()) {
             if (!v.populatorRestore()) continue;
             Mockito.verify(live).claim(v.namespace(), v.pvc());

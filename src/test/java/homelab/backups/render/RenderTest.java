@@ -73,9 +73,10 @@ class RenderTest {
         // 17 x (Secret, ReplicationSource, PVC, drill CronJob and script ConfigMap), no destination without a restore;
         // 3 database secrets, 2 ObjectStores, 2 Cluster patches, 2 ScheduledBackups, 1 PostgresCluster patch; the
         // namespace and the snapshot class; the PrometheusRule. Besides: plan.txt, summary.txt and promtool's file.
-        // Issue 22: per database, its restore drill's ServiceAccount, Role, RoleBinding, ConfigMap and CronJob.
+        // Issue 22: per database, its restore drill's ServiceAccount, Role, RoleBinding, ConfigMap and CronJob; per
+        // CNPG database, the same five for the pruning of its Backup objects.
         assertTrue(files.containsKey("promtool/homelab-backups.rules.yaml"), "the rule file promtool checks");
-        assertEquals(17 * 5 + 3 + 2 + 2 + 2 + 1 + 2 + 1 + 3 * 5,
+        assertEquals(17 * 5 + 3 + 2 + 2 + 2 + 1 + 2 + 1 + 3 * 5 + 2 * 5,
                 files.keySet().stream().filter(f -> !f.startsWith(GitContract.DIRECTORY + "/")).count() - 3, "rendered object count");
         // The Git side of restore-before-bind: exactly the plan's files (GitContractTest decides their content).
         var contract = GitContract.of(TestStacks.prodPlan());
