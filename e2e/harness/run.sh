@@ -910,14 +910,13 @@ rollback_removes_the_program() {
 # this program previews that stack. A rename would be a create and a delete; what this release changes on purpose is
 # content only: the drill script and the drill CronJobs (issue 21: the repository identity the drills check), the alert
 # rules (the waiting-claim and database-drill rules) and the stack outputs. Nothing else may move, no PVC or PV.
-UPGRADE_FROM=ba51357c56f763c25abe13eb8058226c43febba7   # the last commit that landed (session 5) before this release
-# Restore-before-bind (issue 21): every ReplicationSource records the UID of the claim it backs up (an annotation):
-# an update of each source, never of a PVC.
-UPGRADE_CHANGES='^(update|replace|create-replacement|delete-replaced) (kubernetes:core/v1:ConfigMap [a-z0-9-]+-drill-script|kubernetes:batch/v1:CronJob [a-z0-9-]+-drill|kubernetes:monitoring.coreos.com/v1:PrometheusRule wave3-proof-alert-rules|pulumi:pulumi:Stack .*)$|^update kubernetes:volsync.backube/v1alpha1:ReplicationSource [a-z0-9-]+-source$'
-# Issue 22: each database's restore drill (CronJob, ConfigMap, ServiceAccount, Role, RoleBinding) is new in this
-# release: created, nothing else. The prod inventory's databases by id, so a volume drill's "<app>-drill" CronJob is
-# not let through.
-UPGRADE_CREATES='^create kubernetes:(batch/v1:CronJob|core/v1:ConfigMap|core/v1:ServiceAccount|rbac\.authorization\.k8s\.io/v1:Role|rbac\.authorization\.k8s\.io/v1:RoleBinding) (khoj-database|paperless-database|immich-postgres)-drill(-config|-account|-role|-binding)?$'
+UPGRADE_FROM=be0d6d41cbed94fef215218664da53ecf96345ed   # the last commit that landed (session 7) before this release
+# Issue 22: the database drills' ConfigMaps change (db-drill.sh gained its check mode; the PGO drill's throwaway
+# manifest carries the running cluster's serving configuration): an update of each, nothing else.
+UPGRADE_CHANGES='^(update|replace|create-replacement|delete-replaced) (kubernetes:core/v1:ConfigMap (khoj-database|paperless-database|immich-postgres)-drill-config|pulumi:pulumi:Stack .*)$'
+# Issue 22 part 7: each CNPG database's Backup pruning (CronJob, ConfigMap, ServiceAccount, Role, RoleBinding) is new
+# in this release: created, nothing else. By id, so no other CronJob is let through.
+UPGRADE_CREATES='^create kubernetes:(batch/v1:CronJob|core/v1:ConfigMap|core/v1:ServiceAccount|rbac\.authorization\.k8s\.io/v1:Role|rbac\.authorization\.k8s\.io/v1:RoleBinding) (khoj-database|paperless-database)-backup-prune(-config|-account|-role|-binding)?$'
 use_jar() { sed -i "s|^    binary: .*|    binary: $1|" Pulumi.yaml; }
 upgrade_from_the_last_release_changes_nothing() {
   local old before steps
