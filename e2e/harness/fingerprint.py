@@ -11,7 +11,8 @@ objects) and every PersistentVolume: its uid and a hash of its labels, annotatio
 their volumes are left out: they come and go with VolSync's objects; so are the restore drills' script ConfigMaps and
 pods (labelled homelab-backups/drill, homelab-backups/db-drill for the database drills), which come and go with the
 program's drill CronJobs, and the restore checks' pods and ConfigMaps (homelab-backups/restore-check,
-homelab-backups/db-restore-check), which go with their Jobs. Status, resourceVersion,
+homelab-backups/db-restore-check), which go with their Jobs, and the CNPG Backup pruning's script ConfigMaps
+(homelab-backups/backup-prune), which go with their CronJobs. Status, resourceVersion,
 managed fields and finalizers are left out: controllers write those all the time (the snapshot controller puts
 pvc-as-source-protection on a claim while a snapshot of it is cut, external-snapshotter common-controller
 ensurePVCFinalizer).
@@ -37,7 +38,7 @@ def volsyncs(obj):
     labels = obj["metadata"].get("labels") or {}
     return (labels.get("app.kubernetes.io/created-by") == "volsync"
             or any(k in labels for k in ("homelab-backups/drill", "homelab-backups/db-drill", "homelab-backups/restore-check",
-                                         "homelab-backups/db-restore-check")))
+                                         "homelab-backups/db-restore-check", "homelab-backups/backup-prune")))
 
 
 def snapshot(kubeconfig, namespaces):

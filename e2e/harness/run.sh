@@ -99,7 +99,10 @@ S3_BUCKET=volsync-backups
 # The database bucket too: preview and up read each database's archive before anything is registered (docs/lineage.md),
 # and the e2e stack does not manage its buckets.
 S3_PG_BUCKET=postgres-backups
-s3_pid=$(test_tools_start_s3 "$S3_ROOT" "$S3_BUCKET,$S3_PG_BUCKET" "$work/s3.port" "$work/s3.log") || exit 1
+# Scenario o's second stack has clusters of the same names in other namespaces: its own database bucket, or its
+# clusters would share the first stack's archives (which plan/Lineage refuses, as it should).
+S3_PG_BUCKET_SSA=postgres-backups-ssa
+s3_pid=$(test_tools_start_s3 "$S3_ROOT" "$S3_BUCKET,$S3_PG_BUCKET,$S3_PG_BUCKET_SSA" "$work/s3.port" "$work/s3.log") || exit 1
 started_pids+=("$s3_pid")
 S3_ENDPOINT="http://127.0.0.1:$(cat "$work/s3.port")"
 log "S3 server pid $s3_pid at $S3_ENDPOINT, objects under $S3_ROOT"
@@ -652,7 +655,8 @@ server_side_applied_world_is_adopted() {
   python3 "$E2E/world/world.py" "$KUBECONFIG" "$REPO/stacks/prod/inventory.yaml" "$standins" --apply ssa --prefix ssa- \
     --skip-platform --out-inventory "$work/ssa-inventory.yaml" >&2 || return 1
   expect "the claims are owned by argocd-controller through Apply" [ "$(k get pvc nginx-storage -n ssa-nginx-example --show-managed-fields -o json | jq -r '[.metadata.managedFields[] | select(.manager == "argocd-controller") | .operation] | join(",")')" = Apply ] || return 1
-  second_settings ssa > "$work/Pulumi.ssa.yaml"
+  second_settings ssa | sed "s|^    manageBuckets: false\$|    manageBuckets: false\n    postgresBucket: $S3_PG_BUCKET_SSA|" > "$work/Pulumi.ssa.yaml"
+  expect "the second stack archives its databases in a bucket of its own" grep -q "postgresBucket: $S3_PG_BUCKET_SSA" "$work/Pulumi.ssa.yaml" || return 1
   new_project "$ssa" e2e-ssa "$work/Pulumi.ssa.yaml" "$work/ssa-inventory.yaml"
   before=$(pvc_uids | grep '^ssa-')
   steps=$(cd "$ssa" && preview_steps)
