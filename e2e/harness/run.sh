@@ -461,6 +461,29 @@ restore_of_nothing_keeps_the_pvc() {
   start_app khoj khoj-server-0 && no_changes
 }
 
+# Issue 22 part 1: a database restore drill run for real (drills/db-drill.sh from its ConfigMap, the real kubectl as the
+# drill's ServiceAccount against the API server): it creates the throwaway cluster from its manifest, waits for it,
+# checks it and deletes it. The stand-in plays CNPG (the throwaway recovers the system of the archive's newest
+# backup, read from the Barman layout in the S3 server) and answers the in-pod psql (database_restores.py).
+database_drill_runs_for_real() {
+  local verdict running throwaway=khoj-database-drill
+  running=$(k get cluster khoj-database -n cloudnative-pg -o jsonpath='{.status.systemID}')
+  verdict=$(drill_once cloudnative-pg/khoj-database-db-drill real)
+  log "drill: $verdict"
+  expect "the drill passes on a cluster recovered from the archive, with the running cluster's system identifier" \
+    grep -q "^db-drill PASS db=khoj-database reason=ok system_id=$running .* database=khoj " <<< "$verdict" &&
+  expect "and deletes its throwaway cluster" [ -z "$(k get cluster "$throwaway" -n cloudnative-pg -o name --ignore-not-found)" ] || return 1
+  # The archive's newest backup brings back another system (an Argo-CD-rebuilt cluster wrote it: field-incidents §C 18).
+  echo "cloudnative-pg/khoj-database 7499999999999999999" > "$standins/db-recover-as"
+  verdict=$(drill_once cloudnative-pg/khoj-database-db-drill real)
+  : > "$standins/db-recover-as"
+  log "drill: $verdict"
+  expect "a recovered cluster of another system fails the drill: system-identifier" \
+    grep -q "^db-drill FAIL db=khoj-database reason=system-identifier system_id=7499999999999999999 " <<< "$verdict" &&
+  expect "its throwaway cluster deleted all the same" [ -z "$(k get cluster "$throwaway" -n cloudnative-pg -o name --ignore-not-found)" ] &&
+  expect "the running cluster untouched" [ "$(k get cluster khoj-database -n cloudnative-pg -o jsonpath='{.status.systemID}')" = "$running" ]
+}
+
 restore_while_in_use_is_refused() {
   local uid_before out
   uid_before=$(uid karakeep data-pvc)
@@ -1167,10 +1190,10 @@ disaster_recovery_refuses_an_empty_repository() {
 drill_env() { # namespace cronjob var: the value the drill container's env gives it
   k get cronjob "$2" -n "$1" -o json | jq -r --arg v "$3" '.spec.jobTemplate.spec.template.spec.containers[0].env[] | select(.name == $v) | .value'
 }
-drill_once() { # namespace/cronjob: the drill runs once for real (the stand-in runs its script); prints its verdict
+drill_once() { # namespace/cronjob [pass|real]: the drill runs once for real (the stand-in runs its script); prints its verdict
   local n; n=$(grep -c " drill-\(passed\|failed\) $1-" "$events" || true)
-  echo "$1 pass" >> "$standins/drill-run"
-  for _ in $(seq 1 240); do
+  echo "$1 ${2:-pass}" >> "$standins/drill-run"
+  for _ in $(seq 1 480); do
     [ "$(grep -c " drill-\(passed\|failed\) $1-" "$events" || true)" -gt "$n" ] && break
     sleep 0.5
   done
@@ -1492,6 +1515,7 @@ scenario h "release the kept volume after a restore" release_the_kept_volume
 scenario i "a restore that finds no snapshot is refused by its check Job before any ReplicationDestination exists: no destination, no volume, no repository written, the PVC untouched" restore_of_nothing_keeps_the_pvc
 scenario j "a restore of a PVC in use is refused before anything changes" restore_while_in_use_is_refused
 scenario k "database restores: a future or too-old time refused at preview; clusters that can start, accepted by the API server, and up returns only after each awaited check PASSes (./verify PROVEN); a recovered cluster of another system stops up with the FAIL verdict" database_restores_that_can_start
+scenario ad "a database restore drill run for real: the throwaway recovered, checked (same system identifier) and deleted; one that recovers another system fails system-identifier" database_drill_runs_for_real
 scenario l "bad inventory: preview fails, API server unchanged" bad_inventory_changes_nothing
 scenario m "interrupted up converges with no PVC lost" interrupted_up_converges
 scenario n "disaster recovery: restore a missing PVC from its backup (checked first), then start backups" disaster_recovery_restores_before_backups

@@ -133,8 +133,11 @@ def barman_system_id(bucket, lineage, backup_id=None):
 
 
 def source_of(name):
-    """The backed-up cluster a recovered one was made from (DatabaseNames.recovery: <source>-restore-<6 hex>)."""
-    return name.rsplit("-restore-", 1)[0] if "-restore-" in name else None
+    """The backed-up cluster a recovered one was made from (DatabaseNames.recovery: <source>-restore-<6 hex>; a drill's
+    throwaway, DatabaseNames.drillThrowaway: <source>-drill)."""
+    if "-restore-" in name:
+        return name.rsplit("-restore-", 1)[0]
+    return name[:-len("-drill")] if name.endswith("-drill") else None
 
 
 class DatabaseRestores:
@@ -142,6 +145,17 @@ class DatabaseRestores:
         self.k, self.log, self.control = kube, log, control
         self.kubeconfig = os.path.abspath(kubeconfig)
         self.logs_dir = logs_dir
+        os.makedirs(logs_dir, exist_ok=True)
+        # What the in-pod psql answers, rewritten on every pass: a drill runs in the drills' kubelet thread while this
+        # loop makes its throwaway cluster ready, so the shim reads the file at each exec.
+        self.answers_file = os.path.join(os.path.abspath(logs_dir), "psql-answers.json")
+        self.primaries = []
+
+    def publish(self, answers):
+        tmp = self.answers_file + ".tmp"
+        with open(tmp, "w") as f:
+            json.dump(answers, f)
+        os.replace(tmp, self.answers_file)
 
     def reconcile(self):
         recover_as = {l.split()[0]: l.split()[1] for l in self.control("db-recover-as") if len(l.split()) >= 2}
@@ -152,6 +166,7 @@ class DatabaseRestores:
             self.cnpg(cluster, recover_as, empty, answers)
         for cluster in self.k.list("PostgresCluster"):
             self.pgo(cluster, recover_as, empty, answers)
+        self.publish(answers)
         for job in self.k.list("Job", labels=LABEL):
             if (job.get("status") or {}).get("startTime") or job["metadata"].get("deletionTimestamp"):
                 continue
@@ -189,7 +204,13 @@ class DatabaseRestores:
         if not sid:
             return   # a running cluster databases.py has not identified yet, or a lineage with no backup to recover
         primary = f"{m['name']}-1"
-        database = (recovery or initdb).get("database") or "app"
+        database = (recovery or initdb).get("database")
+        if not database and recovery is not None:
+            # The recovered data holds the source cluster's databases (a throwaway names none: the drill looks for the
+            # largest one): the source's initdb database, as its Cluster says.
+            origin = self.k.get("Cluster", m["namespace"], source.split("/")[1]) or {}
+            database = (((origin.get("spec") or {}).get("bootstrap") or {}).get("initdb") or {}).get("database")
+        database = database or "app"
         answers[primary] = {"system_id": sid, "database": database, "rows": 0 if source in empty else ROWS,
                             "label": f"standin-base-backup-of-{source.split('/')[1]}"}
         patch = {}
@@ -284,12 +305,24 @@ class DatabaseRestores:
         with open(os.path.join(self.logs_dir, f"{ns}_{name}.log"), "w") as f:
             f.write(out)
 
+    def drill_kubelet(self, ns, pod_spec):
+        """A database drill's container run for real (drills.py, control line "<ns>/<cronjob> real"): the same script
+        and kubectl as the check Jobs, in the drills' thread, while this stand-in's loop plays the operator for the
+        throwaway cluster the script creates. Returns (exit code, verdict line)."""
+        container = pod_spec["containers"][0]
+        code, out, message = self.kubelet(ns, pod_spec, container, None, 900)
+        self.log(f"db-drill {ns} exit {code}: {message.strip()}")
+        with open(os.path.join(self.logs_dir, f"{ns}_db-drill.log"), "a") as f:
+            f.write(out)
+        lines = [l for l in (message or out).splitlines() if l.strip()]
+        return code, (lines[-1] if lines else f"db-drill FAIL reason=script-error exit={code}")
+
     def kubelet(self, ns, pod_spec, container, answers, deadline):
         volumes = {v["name"]: v for v in pod_spec.get("volumes") or []}
         with tempfile.TemporaryDirectory() as tmp:
             env = {"PATH": f"{tmp}/bin:/usr/local/bin:/usr/bin:/bin", "KUBECONFIG": self.kubeconfig,
                    "STANDIN_IDENTITY": f"system:serviceaccount:{ns}:{pod_spec.get('serviceAccountName') or 'default'}",
-                   "STANDIN_PSQL_ANSWERS": os.path.join(tmp, "answers.json")}
+                   "STANDIN_PSQL_ANSWERS": self.answers_file}
             env.update({e["name"]: e.get("value", "") for e in container.get("env") or [] if "value" in e})
             command = list(container["command"]) + list(container.get("args") or [])
             # The volumes: the ConfigMap's keys as files at their mount path, the emptyDir a fresh directory.
@@ -313,8 +346,6 @@ class DatabaseRestores:
             with open(shim, "w") as f:
                 f.write(SHIM)
             os.chmod(shim, stat.S_IRWXU)
-            with open(env["STANDIN_PSQL_ANSWERS"], "w") as f:
-                json.dump(answers, f)
             termination = os.path.join(tmp, "termination-log")
             open(termination, "w").close()
             env["DRILL_TERMINATION_LOG"] = termination

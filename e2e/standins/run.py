@@ -66,6 +66,7 @@ def main():
     restore_checks = RestoreChecks(kube, log, restic, os.path.join(state, "restore-check-logs"))
     # Database restores (issue 22): the recovered clusters become ready, their check Jobs run db-drill.sh for real.
     database_restores = DatabaseRestores(kube, log, read_lines, kubeconfig, os.path.join(state, "db-restore-check-logs"))
+    drills.db_kubelet = database_restores.drill_kubelet   # "<ns>/<db-drill cronjob> real": the drill script, run for real
     log("standins-started")
     # Informer-like wake-ups: a pass runs when something changed (and at least every 5 s, a resync), so an idle world
     # costs the API server nothing, as with the real controllers.
