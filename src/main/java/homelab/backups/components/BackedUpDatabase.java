@@ -184,23 +184,14 @@ public final class BackedUpDatabase extends ComponentResource {
      * throwaway cluster itself is never a Pulumi resource: the drill creates and deletes it.
      */
     private CronJob drill(String name, DatabaseDrillPlan drill, Settings settings, List<Resource> after) {
-        var labels = Map.of(DatabaseDrillPlan.LABEL, drill.id());
-        var meta = ObjectMetaArgs.builder().name(drill.cronJobName()).namespace(drill.namespace()).labels(labels).build();
-        var account = new ServiceAccount(DatabaseChild.DRILL_ACCOUNT.of(name), ServiceAccountArgs.builder().metadata(meta).build(),
-                child(after));
-        var role = new Role(DatabaseChild.DRILL_ROLE.of(name), RoleArgs.builder().metadata(meta)
-                .rules(DatabaseDrillSpecs.rules(drill)).build(), child(after));
-        var binding = new RoleBinding(DatabaseChild.DRILL_BINDING.of(name), RoleBindingArgs.builder().metadata(meta)
-                .roleRef(RoleRefArgs.builder().apiGroup("rbac.authorization.k8s.io").kind("Role").name(drill.cronJobName()).build())
-                .subjects(SubjectArgs.builder().kind("ServiceAccount").name(drill.cronJobName()).namespace(drill.namespace()).build())
-                .build(), child(List.of(account, role)));
+        var meta = meta(drill.cronJobName(), drill.namespace(), Map.of(DatabaseDrillPlan.LABEL, drill.id()));
         var data = new LinkedHashMap<String, String>();
         data.put(DatabaseDrillPlan.SCRIPT, DrillSpecs.script(DatabaseDrillPlan.SCRIPT));
         data.put(DatabaseDrillSpecs.MANIFEST, DatabaseDrillSpecs.manifest(drill, settings));
-        var config = new ConfigMap(DatabaseChild.DRILL_CONFIG.of(name), ConfigMapArgs.builder().metadata(meta).data(data).build(),
-                child(after));
+        var ready = scriptedIdentity(name, ScriptedChildren.DRILL, drill.cronJobName(), drill.namespace(), meta,
+                DatabaseDrillSpecs.rules(drill), data, after);
         return new CronJob(DatabaseChild.DRILL.of(name), CronJobArgs.builder().metadata(meta).spec(DatabaseDrillSpecs.cronJob(drill)).build(),
-                child(List.of(binding, config)));
+                child(ready));
     }
 
     /**
@@ -208,24 +199,16 @@ public final class BackedUpDatabase extends ComponentResource {
      * awaits for the Job's deadline and a margin ({@link DatabaseRestoreCheck#await}).
      */
     private Job restoreCheck(String name, DatabaseRestoreCheck check, CustomObject recovered) {
-        var labels = Map.of(DatabaseRestoreCheck.LABEL, check.id());
-        var meta = ObjectMetaArgs.builder().name(check.name()).namespace(check.namespace()).labels(labels).build();
-        var after = List.<Resource>of(recovered);
-        var account = new ServiceAccount(DatabaseChild.RESTORE_CHECK_ACCOUNT.of(name), ServiceAccountArgs.builder()
-                .metadata(meta).build(), child(after));
-        var role = new Role(DatabaseChild.RESTORE_CHECK_ROLE.of(name), RoleArgs.builder().metadata(meta)
-                .rules(DatabaseRestoreCheckSpecs.rules(check)).build(), child(after));
-        var binding = new RoleBinding(DatabaseChild.RESTORE_CHECK_BINDING.of(name), RoleBindingArgs.builder().metadata(meta)
-                .roleRef(RoleRefArgs.builder().apiGroup("rbac.authorization.k8s.io").kind("Role").name(check.name()).build())
-                .subjects(SubjectArgs.builder().kind("ServiceAccount").name(check.name()).namespace(check.namespace()).build())
-                .build(), child(List.of(account, role)));
-        var config = new ConfigMap(DatabaseChild.RESTORE_CHECK_CONFIG.of(name), ConfigMapArgs.builder().metadata(meta)
-                .data(Map.of(DatabaseDrillPlan.SCRIPT, DrillSpecs.script(DatabaseDrillPlan.SCRIPT))).build(), child(after));
+        var meta = meta(check.name(), check.namespace(), Map.of(DatabaseRestoreCheck.LABEL, check.id()));
+        var ready = new ArrayList<Resource>(List.of(recovered));
+        ready.addAll(scriptedIdentity(name, ScriptedChildren.RESTORE_CHECK, check.name(), check.namespace(), meta,
+                DatabaseRestoreCheckSpecs.rules(check), Map.of(DatabaseDrillPlan.SCRIPT, DrillSpecs.script(DatabaseDrillPlan.SCRIPT)),
+                List.of(recovered)));
         var timeouts = CustomTimeouts.builder().create(check.await()).update(check.await()).build();
         return new Job(DatabaseChild.RESTORE_CHECK.of(name), JobArgs.builder()
                 .metadata(DatabaseRestoreCheckSpecs.metadata(check))
                 .spec(DatabaseRestoreCheckSpecs.job(check))
-                .build(), Children.named(this, List.of(recovered, binding, config)).customTimeouts(timeouts).build());
+                .build(), Children.named(this, ready).customTimeouts(timeouts).build());
     }
 
     /**
@@ -233,20 +216,49 @@ public final class BackedUpDatabase extends ComponentResource {
      * RoleBinding, ConfigMap (the script) and CronJob.
      */
     private CronJob prune(String name, BackupPrunePlan prune, List<Resource> after) {
-        var meta = ObjectMetaArgs.builder().name(prune.cronJobName()).namespace(prune.namespace())
-                .labels(Map.of(BackupPrunePlan.LABEL, prune.id())).build();
-        var account = new ServiceAccount(DatabaseChild.PRUNE_ACCOUNT.of(name), ServiceAccountArgs.builder().metadata(meta).build(),
-                child(after));
-        var role = new Role(DatabaseChild.PRUNE_ROLE.of(name), RoleArgs.builder().metadata(meta)
-                .rules(BackupPruneSpecs.rules()).build(), child(after));
-        var binding = new RoleBinding(DatabaseChild.PRUNE_BINDING.of(name), RoleBindingArgs.builder().metadata(meta)
-                .roleRef(RoleRefArgs.builder().apiGroup("rbac.authorization.k8s.io").kind("Role").name(prune.cronJobName()).build())
-                .subjects(SubjectArgs.builder().kind("ServiceAccount").name(prune.cronJobName()).namespace(prune.namespace()).build())
-                .build(), child(List.of(account, role)));
-        var config = new ConfigMap(DatabaseChild.PRUNE_CONFIG.of(name), ConfigMapArgs.builder().metadata(meta)
-                .data(Map.of(BackupPrunePlan.SCRIPT, DrillSpecs.script(BackupPrunePlan.SCRIPT))).build(), child(after));
+        var meta = meta(prune.cronJobName(), prune.namespace(), Map.of(BackupPrunePlan.LABEL, prune.id()));
+        var ready = scriptedIdentity(name, ScriptedChildren.PRUNE, prune.cronJobName(), prune.namespace(), meta,
+                BackupPruneSpecs.rules(), Map.of(BackupPrunePlan.SCRIPT, DrillSpecs.script(BackupPrunePlan.SCRIPT)), after);
         return new CronJob(DatabaseChild.PRUNE.of(name), CronJobArgs.builder().metadata(meta)
-                .spec(BackupPruneSpecs.cronJob(prune)).build(), child(List.of(binding, config)));
+                .spec(BackupPruneSpecs.cronJob(prune)).build(), child(ready));
+    }
+
+    /** The children of one scripted workload (drill, restore check, pruning) that carry its identity and script. */
+    private enum ScriptedChildren {
+        DRILL(DatabaseChild.DRILL_ACCOUNT, DatabaseChild.DRILL_ROLE, DatabaseChild.DRILL_BINDING, DatabaseChild.DRILL_CONFIG),
+        RESTORE_CHECK(DatabaseChild.RESTORE_CHECK_ACCOUNT, DatabaseChild.RESTORE_CHECK_ROLE, DatabaseChild.RESTORE_CHECK_BINDING,
+                DatabaseChild.RESTORE_CHECK_CONFIG),
+        PRUNE(DatabaseChild.PRUNE_ACCOUNT, DatabaseChild.PRUNE_ROLE, DatabaseChild.PRUNE_BINDING, DatabaseChild.PRUNE_CONFIG);
+
+        final DatabaseChild account, role, binding, config;
+
+        ScriptedChildren(DatabaseChild account, DatabaseChild role, DatabaseChild binding, DatabaseChild config) {
+            this.account = account;
+            this.role = role;
+            this.binding = binding;
+            this.config = config;
+        }
+    }
+
+    /**
+     * A scripted workload's own ServiceAccount, Role and RoleBinding (all named {@code subject}) and the ConfigMap of
+     * its script: what its CronJob or Job waits for (the binding and the ConfigMap).
+     */
+    private List<Resource> scriptedIdentity(String name, ScriptedChildren children, String subject, String namespace,
+                                            ObjectMetaArgs meta, List<com.pulumi.kubernetes.rbac.v1.inputs.PolicyRuleArgs> rules,
+                                            Map<String, String> data, List<Resource> after) {
+        var account = new ServiceAccount(children.account.of(name), ServiceAccountArgs.builder().metadata(meta).build(), child(after));
+        var role = new Role(children.role.of(name), RoleArgs.builder().metadata(meta).rules(rules).build(), child(after));
+        var binding = new RoleBinding(children.binding.of(name), RoleBindingArgs.builder().metadata(meta)
+                .roleRef(RoleRefArgs.builder().apiGroup("rbac.authorization.k8s.io").kind("Role").name(subject).build())
+                .subjects(SubjectArgs.builder().kind("ServiceAccount").name(subject).namespace(namespace).build())
+                .build(), child(List.of(account, role)));
+        var config = new ConfigMap(children.config.of(name), ConfigMapArgs.builder().metadata(meta).data(data).build(), child(after));
+        return List.of(binding, config);
+    }
+
+    private static ObjectMetaArgs meta(String name, String namespace, Map<String, String> labels) {
+        return ObjectMetaArgs.builder().name(name).namespace(namespace).labels(labels).build();
     }
 
     /** CNPG reads two keys; pgBackRest reads an {@code s3.conf} file (each engine's spec class). All values stay secret. */
