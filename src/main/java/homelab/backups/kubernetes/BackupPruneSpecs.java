@@ -3,18 +3,11 @@ package homelab.backups.kubernetes;
 import com.pulumi.kubernetes.batch.v1.inputs.CronJobSpecArgs;
 import com.pulumi.kubernetes.batch.v1.inputs.JobSpecArgs;
 import com.pulumi.kubernetes.batch.v1.inputs.JobTemplateSpecArgs;
-import com.pulumi.kubernetes.core.v1.inputs.CapabilitiesArgs;
-import com.pulumi.kubernetes.core.v1.inputs.ConfigMapVolumeSourceArgs;
 import com.pulumi.kubernetes.core.v1.inputs.ContainerArgs;
-import com.pulumi.kubernetes.core.v1.inputs.EmptyDirVolumeSourceArgs;
 import com.pulumi.kubernetes.core.v1.inputs.EnvVarArgs;
-import com.pulumi.kubernetes.core.v1.inputs.PodSecurityContextArgs;
 import com.pulumi.kubernetes.core.v1.inputs.PodSpecArgs;
 import com.pulumi.kubernetes.core.v1.inputs.PodTemplateSpecArgs;
 import com.pulumi.kubernetes.core.v1.inputs.ResourceRequirementsArgs;
-import com.pulumi.kubernetes.core.v1.inputs.SeccompProfileArgs;
-import com.pulumi.kubernetes.core.v1.inputs.SecurityContextArgs;
-import com.pulumi.kubernetes.core.v1.inputs.VolumeArgs;
 import com.pulumi.kubernetes.core.v1.inputs.VolumeMountArgs;
 import com.pulumi.kubernetes.meta.v1.inputs.ObjectMetaArgs;
 import com.pulumi.kubernetes.rbac.v1.inputs.PolicyRuleArgs;
@@ -91,27 +84,14 @@ public final class BackupPruneSpecs {
                         .requests(Map.of("cpu", "20m", "memory", "32Mi"))
                         .limits(Map.of("cpu", "200m", "memory", "128Mi"))
                         .build())
-                .securityContext(SecurityContextArgs.builder()
-                        .runAsUser((int) DatabaseDrillSpecs.UID)
-                        .runAsGroup((int) DatabaseDrillSpecs.UID)
-                        .allowPrivilegeEscalation(false)
-                        .readOnlyRootFilesystem(true)
-                        .capabilities(CapabilitiesArgs.builder().drop("ALL").build())
-                        .build())
+                .securityContext(DatabaseDrillSpecs.unprivileged())
                 .build();
         return PodSpecArgs.builder()
                 .restartPolicy("Never")
                 .serviceAccountName(prune.cronJobName())
-                .securityContext(PodSecurityContextArgs.builder()
-                        .runAsNonRoot(true)
-                        .seccompProfile(SeccompProfileArgs.builder().type("RuntimeDefault").build())
-                        .build())
+                .securityContext(DatabaseDrillSpecs.podSecurity())
                 .containers(container)
-                .volumes(
-                        VolumeArgs.builder().name("script").configMap(ConfigMapVolumeSourceArgs.builder()
-                                .name(prune.cronJobName()).defaultMode(0444).build()).build(),
-                        VolumeArgs.builder().name("home")
-                                .emptyDir(EmptyDirVolumeSourceArgs.builder().sizeLimit("16Mi").build()).build())
+                .volumes(DatabaseDrillSpecs.scriptVolumes(prune.cronJobName(), "16Mi"))
                 .build();
     }
 

@@ -182,27 +182,14 @@ public final class DatabaseDrillSpecs {
                         .requests(Map.of("cpu", "50m", "memory", "64Mi"))
                         .limits(Map.of("cpu", drill.cpuLimit(), "memory", drill.memoryLimit()))
                         .build())
-                .securityContext(SecurityContextArgs.builder()
-                        .runAsUser((int) UID)
-                        .runAsGroup((int) UID)
-                        .allowPrivilegeEscalation(false)
-                        .readOnlyRootFilesystem(true)
-                        .capabilities(CapabilitiesArgs.builder().drop("ALL").build())
-                        .build())
+                .securityContext(unprivileged())
                 .build();
         return PodSpecArgs.builder()
                 .restartPolicy("Never")
                 .serviceAccountName(drill.cronJobName())
-                .securityContext(PodSecurityContextArgs.builder()
-                        .runAsNonRoot(true)
-                        .seccompProfile(SeccompProfileArgs.builder().type("RuntimeDefault").build())
-                        .build())
+                .securityContext(podSecurity())
                 .containers(container)
-                .volumes(
-                        VolumeArgs.builder().name("script").configMap(ConfigMapVolumeSourceArgs.builder()
-                                .name(drill.cronJobName()).defaultMode(0444).build()).build(),
-                        VolumeArgs.builder().name("home")
-                                .emptyDir(EmptyDirVolumeSourceArgs.builder().sizeLimit("64Mi").build()).build())
+                .volumes(scriptVolumes(drill.cronJobName(), "64Mi"))
                 .build();
     }
 
@@ -227,4 +214,36 @@ public final class DatabaseDrillSpecs {
         return environment(drill).entrySet().stream()
                 .map(e -> EnvVarArgs.builder().name(e.getKey()).value(e.getValue()).build()).toList();
     }
+
+    /**
+     * The container of a kubectl workload (the drill, the restore check, the Backup pruning): uid and gid {@link #UID}
+     * (nobody), no privilege escalation, a read-only root filesystem, no capabilities.
+     */
+    public static SecurityContextArgs unprivileged() {
+        return SecurityContextArgs.builder()
+                .runAsUser((int) UID)
+                .runAsGroup((int) UID)
+                .allowPrivilegeEscalation(false)
+                .readOnlyRootFilesystem(true)
+                .capabilities(CapabilitiesArgs.builder().drop("ALL").build())
+                .build();
+    }
+
+    /** The pod of a kubectl workload: non-root, the runtime's default seccomp profile. */
+    public static PodSecurityContextArgs podSecurity() {
+        return PodSecurityContextArgs.builder()
+                .runAsNonRoot(true)
+                .seccompProfile(SeccompProfileArgs.builder().type("RuntimeDefault").build())
+                .build();
+    }
+
+    /** Its volumes: the script ConfigMap {@code configMap} (read-only, mounted at {@link #SCRIPTS}) and {@link #HOME}. */
+    public static List<VolumeArgs> scriptVolumes(String configMap, String homeLimit) {
+        return List.of(
+                VolumeArgs.builder().name("script").configMap(ConfigMapVolumeSourceArgs.builder()
+                        .name(configMap).defaultMode(0444).build()).build(),
+                VolumeArgs.builder().name("home")
+                        .emptyDir(EmptyDirVolumeSourceArgs.builder().sizeLimit(homeLimit).build()).build());
+    }
+
 }
