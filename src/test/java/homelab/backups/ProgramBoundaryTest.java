@@ -33,6 +33,16 @@ class ProgramBoundaryTest {
     }
 
     @Test
+    void theJarsEntryPointIsLoadedAlone() throws IOException {
+        // runtime/TunedJvm decides in a JVM that should load nothing else: it names no class of ours but its own
+        // (App is started by name, in the second JVM or after the decision).
+        var reached = reachableFrom("homelab/backups/runtime/TunedJvm");
+        var others = reached.stream().filter(c -> !c.startsWith("homelab/backups/runtime/TunedJvm")).toList();
+        assertEquals(List.of(), others, "classes of ours the entry point names");
+        assertTrue(reached.size() > 3, "the walk sees its nested classes: " + reached);
+    }
+
+    @Test
     void theRenderIsReachedFromItsOwnEntry() throws IOException {
         // The walk is able to see the render: from its own entry it reaches the mocks (a test that cannot fail is none).
         assertTrue(reachableFrom("homelab/backups/render/Render").contains("homelab/backups/render/RecordingMocks"));
