@@ -5,10 +5,13 @@
 # and CPU (user + sys of everything the CLI waited for), the program's lifetime (the `java -jar` JVM; for the floor,
 # floor-replay), plugin discovery's JVM (`... Main packages`) and the rest, wall minus the program (the engine,
 # the provider, discovery). Prints median [min-max] of each, ours minus the floor, and the targets (issue 14):
-# prod no-change preview <= 3 s and no more than 1 s above the floor. Ours runs in five JVM set-ups: the default JVM,
-# "tuned", with the JDK_JAVA_OPTIONS the PR workflow sets (C1 only, serial GC), "cds", tuned plus a class-data
-# archive that one untimed training preview dumps first, "rcds", tuned plus one an offline render dumps, and "scds",
-# tuned plus a static archive dumped from the training program's class list (below).
+# prod no-change preview <= 3 s and no more than 1 s above the floor. Ours runs in four JVM set-ups: "ours", the jar
+# as Pulumi starts it (its entry point, runtime/TunedJvm, re-executes the program with C1 only, the serial collector
+# and the class-data archive beside the jar: two untimed warm-ups, the first leaves its mark, the second dumps the
+# archive), "as-started", HOMELAB_BACKUPS_JVM=as-started (the program in the JVM as the host starts it, the JDK's
+# defaults: what every preview was before TunedJvm), "tuned", with JDK_JAVA_OPTIONS set to C1 only and the serial
+# collector (the entry point steps aside for the owner's options), and "cds", tuned plus a class-data archive that
+# one untimed training preview dumps first.
 #
 # The floor is the same stack (same backend, stack name and state) previewed with a program that registers exactly
 # the resources the state records and does no work of ours: e2e/toolchain/pulumi/cmd/floor-replay, a Go program on
@@ -106,7 +109,7 @@ YAML
 results="$out/results.tsv"
 : > "$results"
 lines() { if [ -f "$1" ]; then wc -l < "$1"; else echo 0; fi; }
-# The JVM options the PR workflow gives the program (.github/workflows/preview.yml), for the "tuned" previews.
+# The "tuned" JVM options (what the PR workflow set before TunedJvm did it by itself).
 tuned_jvm="-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
 # "cds": the tuned options plus an application class-data archive (AppCDS, JDK 17's dynamic archive) that one
 # training preview dumps at the exit of its JVMs (-XX:ArchiveClassesAtExit; discovery's JVM exits first, the
@@ -115,24 +118,15 @@ tuned_jvm="-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
 # ./render does: a warning would go to the JVM's stdout.
 cds_archive="$out/program.jsa"
 cds_quiet="-Xlog:cds=off -Xlog:cds+dynamic=off"
-# "rcds": the same, with the archive an offline render of the prod stack dumps (what ./render leaves in
-# target/render.jsa): no engine needed to make it, so a workflow could make it before its preview.
-render_archive="$out/render.jsa"
-# "scds": the same, with a static archive (java -Xshare:dump) made from the list of classes the training preview's
-# program loaded (-XX:DumpLoadedClassList): a list is text that can be kept beside the code, and the dump needs no
-# engine; a class the list names and the jar lacks is skipped with a warning.
-class_list="$out/classes.lst"
-static_archive="$out/static.jsa"
-preview() { # kind (ours|tuned|cds|rcds|scds|floor|train) run-number (0 = warm-up, not counted)
-  local kind=$1 i=$2 dir j0 f0 jvm=""
+preview() { # kind (ours|as-started|tuned|cds|floor|train) run-number (0 = warm-up, not counted)
+  local kind=$1 i=$2 dir j0 f0 jvm="" entry=""
   if [ "$kind" = floor ]; then dir=$floor; else dir=$(pwd); fi
   if [ "$kind" = tuned ]; then jvm=$tuned_jvm; fi
   if [ "$kind" = cds ]; then jvm="$tuned_jvm -XX:SharedArchiveFile=$cds_archive $cds_quiet"; fi
-  if [ "$kind" = rcds ]; then jvm="$tuned_jvm -XX:SharedArchiveFile=$render_archive $cds_quiet"; fi
-  if [ "$kind" = scds ]; then jvm="$tuned_jvm -XX:SharedArchiveFile=$static_archive $cds_quiet"; fi
-  if [ "$kind" = train ]; then jvm="$tuned_jvm -XX:ArchiveClassesAtExit=$cds_archive -XX:DumpLoadedClassList=$class_list $cds_quiet"; fi
+  if [ "$kind" = train ]; then jvm="$tuned_jvm -XX:ArchiveClassesAtExit=$cds_archive $cds_quiet"; fi
+  if [ "$kind" = as-started ]; then entry=as-started; fi
   j0=$(lines "$java_times"); f0=$(lines "$floor_times")
-  if ! (cd "$dir" && JDK_JAVA_OPTIONS=$jvm /usr/bin/time -f '%e %U %S' -o "$out/time" \
+  if ! (cd "$dir" && JDK_JAVA_OPTIONS=$jvm HOMELAB_BACKUPS_JVM=$entry /usr/bin/time -f '%e %U %S' -o "$out/time" \
           python3 "$signals" pulumi preview --expect-no-changes --non-interactive --stack "$stack" > "$out/preview-$kind-$i.log" 2>&1); then
     tail -40 "$out/preview-$kind-$i.log" >&2; log "$kind preview $i failed (or planned changes)"; exit 1
   fi
@@ -150,27 +144,18 @@ PY
 }
 preview train 0
 jar=$(sed -n 's/^ *binary: *//p' Pulumi.yaml)
-(cd "$repo" && java $tuned_jvm -XX:ArchiveClassesAtExit="$render_archive" $cds_quiet \
-   -Djava.util.concurrent.ForkJoinPool.common.parallelism=4 -cp "$jar" homelab.backups.render.Render \
-   --stack prod --out "$out/render" > /dev/null 2>&1) || log "the render that dumps $render_archive failed"
-if [ -f "$class_list" ]; then
-  start=$(date +%s.%N)
-  java -Xshare:dump -XX:SharedClassListFile="$class_list" -XX:SharedArchiveFile="$static_archive" -cp "$jar" \
-    > "$out/static-dump.log" 2>&1 || log "the static dump failed: $(tail -1 "$out/static-dump.log")"
-  log "static archive from $(wc -l < "$class_list") listed classes, dumped in $(echo "$(date +%s.%N) - $start" | bc) s"
-fi
-kinds=(ours tuned)
+kinds=(ours as-started tuned)
 # -Xshare:on fails instead of running without the archive: proof that the JVM maps it for this jar.
-for k in cds rcds scds; do
-  case $k in cds) a=$cds_archive ;; rcds) a=$render_archive ;; scds) a=$static_archive ;; esac
-  if [ -f "$a" ] && java -Xshare:on -XX:SharedArchiveFile="$a" -cp "$jar" com.pulumi.bootstrap.internal.Main packages > /dev/null; then
-    log "class-data archive for $k: $(stat -c %s "$a") bytes"; kinds+=("$k")
-  else
-    log "no class-data archive that maps for $jar: the $k previews are left out"
-  fi
-done
+if [ -f "$cds_archive" ] && java -Xshare:on -XX:SharedArchiveFile="$cds_archive" -cp "$jar" com.pulumi.bootstrap.internal.Main packages > /dev/null; then
+  log "class-data archive for cds: $(stat -c %s "$cds_archive") bytes"; kinds+=(cds)
+else
+  log "no class-data archive that maps for $jar: the cds previews are left out"
+fi
 kinds+=(floor)
+# The jar's own archive: a first run leaves the mark, the second dumps it (runtime/TunedJvm), both untimed.
+preview ours 0
 for k in "${kinds[@]}"; do preview "$k" 0; done
+ls "$(dirname "$jar")"/*.jsa > /dev/null 2>&1 && log "the jar's own class-data archive: $(ls "$(dirname "$jar")"/homelab-backups-all-*.jsa)"
 for i in $(seq 1 "$runs"); do
   for k in "${kinds[@]}"; do preview "$k" "$i"; done
 done
@@ -181,7 +166,7 @@ echo "stack $stack, $runs previews each (after one warm-up each), all 'pulumi pr
 python3 - "$results" <<'PY'
 import statistics, sys
 rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1]) if l.strip()]
-runs = {k: [r for r in rows if r[0] == k and r[1] != "0"] for k in ("ours", "tuned", "cds", "rcds", "scds", "floor")}
+runs = {k: [r for r in rows if r[0] == k and r[1] != "0"] for k in ("ours", "as-started", "tuned", "cds", "floor")}
 def col(kind, name):
     idx = {"wall": 2, "cpu": 3, "prog": 4, "disc": 5}
     if name == "rest":
@@ -196,21 +181,20 @@ def diff(xs, ys):
 lines = [("whole preview, wall", "wall"), ("whole preview, CPU", "cpu"),
          ("program lifetime", "prog"), ("plugin discovery", "disc"),
          ("wall - program", "rest"), ("wall - program - discovery", "engine")]
-print("ours: the default JVM; tuned: the PR workflow's JDK_JAVA_OPTIONS (-XX:TieredStopAtLevel=1 -XX:+UseSerialGC);")
-print("cds: tuned plus -XX:SharedArchiveFile, an AppCDS archive dumped by a training preview; rcds: the same with")
-print("the archive an offline render of the prod stack dumps; scds: a static archive dumped from the training")
-print("program's class list")
-kinds = ("ours", "tuned", "cds", "rcds", "scds")
+print("ours: the jar as Pulumi starts it (runtime/TunedJvm re-executes it tuned, with its archive); as-started:")
+print("HOMELAB_BACKUPS_JVM=as-started, the JDK's defaults; tuned: JDK_JAVA_OPTIONS=-XX:TieredStopAtLevel=1")
+print("-XX:+UseSerialGC; cds: tuned plus -XX:SharedArchiveFile, an AppCDS archive dumped by a training preview")
+kinds = ("ours", "as-started", "tuned", "cds")
 print(f"{'seconds, median [min-max]':28} " + " ".join(f"{k:>22}" for k in kinds) + f" {'floor (floor-replay)':>22} "
-      + " ".join(f"{k + ' - floor':>13}" for k in kinds[1:]))
+      + " ".join(f"{k + ' - floor':>13}" for k in kinds))
 for label, name in lines:
     f = col("floor", name)
     print(f"{label:28} " + " ".join(f"{fmt(col(k, name)):>22}" for k in kinds) + f" {fmt(f):>22} "
-          + " ".join(f"{diff(col(k, name), f):>13}" for k in kinds[1:]))
+          + " ".join(f"{diff(col(k, name), f):>13}" for k in kinds))
 same = {k: sorted({r[6] for r in runs[k]}) for k in runs}
 print("resources unchanged per preview: " + ", ".join(f"{k} {','.join(v) or '-'}" for k, v in same.items()))
 wall_f = statistics.median(col("floor", "wall"))
-for kind in [k for k in ("ours", "tuned", "cds", "rcds", "scds") if runs[k]]:
+for kind in [k for k in kinds if runs[k]]:
     wall = statistics.median(col(kind, "wall"))
     print(f"target ({kind}): prod no-change preview <= 3 s: {wall:.2f} s, {'met' if wall <= 3 else 'NOT met'}; "
           f"no more than 1 s above the floor: {wall - wall_f:+.2f} s, {'met' if wall - wall_f <= 1 else 'NOT met'}")

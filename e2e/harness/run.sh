@@ -272,7 +272,10 @@ migrate() {
 }
 
 second_up_is_noop() {
-  no_changes && up && expect "the second up changed nothing" grep -q "unchanged" "$work/up.log" && no_changes
+  no_changes && up && expect "the second up changed nothing" grep -q "unchanged" "$work/up.log" && no_changes &&
+  # runtime/TunedJvm: the program runs in the JVM its jar sets up, whose class-data archive a run of this build made.
+  expect "the jar's class-data archive, made by a run of this build, is beside it" \
+    [ -n "$(find "$REPO/target" -maxdepth 1 -name 'homelab-backups-all-*.jsa' -newer "$REPO/target/homelab-backups-all.jar")" ]
 }
 
 window_change_updates_only_sources() {
@@ -934,16 +937,12 @@ rollback_removes_the_program() {
 # ---- upgrade: a stack made by the last release, previewed and applied by this one -----------------------------------
 # Every change of a child's name, parent or type must carry an alias (ProdStackTest pins the URNs); this proves it on
 # a real engine: the last release migrates the world (after the rollback the world is as before the migration), then
-# this program previews that stack. A rename would be a create and a delete; what this release changes on purpose is
-# content only: the drill script and the drill CronJobs (issue 21: the repository identity the drills check), the alert
-# rules (the waiting-claim and database-drill rules) and the stack outputs. Nothing else may move, no PVC or PV.
-UPGRADE_FROM=be0d6d41cbed94fef215218664da53ecf96345ed   # the last commit that landed (session 7) before this release
-# Issue 22: the database drills' ConfigMaps change (db-drill.sh gained its check mode; the PGO drill's throwaway
-# manifest carries the running cluster's serving configuration): an update of each, nothing else.
-UPGRADE_CHANGES='^(update|replace|create-replacement|delete-replaced) (kubernetes:core/v1:ConfigMap (khoj-database|paperless-database|immich-postgres)-drill-config|pulumi:pulumi:Stack .*)$'
-# Issue 22 part 7: each CNPG database's Backup pruning (CronJob, ConfigMap, ServiceAccount, Role, RoleBinding) is new
-# in this release: created, nothing else. By id, so no other CronJob is let through.
-UPGRADE_CREATES='^create kubernetes:(batch/v1:CronJob|core/v1:ConfigMap|core/v1:ServiceAccount|rbac\.authorization\.k8s\.io/v1:Role|rbac\.authorization\.k8s\.io/v1:RoleBinding) (khoj-database|paperless-database)-backup-prune(-config|-account|-role|-binding)?$'
+# this program previews that stack. A rename would be a create and a delete. Nothing else may move, no PVC or PV.
+UPGRADE_FROM=d66b19fdf5fbc3b05ac548f41da588cd323b0009   # the last commit that landed (session 8) before this release
+# This release changes how the program's JVM starts (runtime/TunedJvm), nothing the program registers: at most the
+# stack's outputs, and nothing is created.
+UPGRADE_CHANGES='^(update|replace|create-replacement|delete-replaced) pulumi:pulumi:Stack .*$'
+UPGRADE_CREATES='^$'
 use_jar() { sed -i "s|^    binary: .*|    binary: $1|" Pulumi.yaml; }
 upgrade_from_the_last_release_changes_nothing() {
   local old before steps
