@@ -7,7 +7,7 @@
 # asserts timings.
 #
 # Usage: bench/discovery.sh [runs, default 5] [jar...]   (default: target/homelab-backups-all.jar, built if missing)
-# Env:   JDK_JAVA_OPTIONS as the PR workflow sets it applies here too (the host's JVM reads it as well).
+# Env:   JDK_JAVA_OPTIONS, when set, applies here too (discovery is a plain `java -cp` the host starts; TunedJvm is not involved).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs="${1:-5}"
