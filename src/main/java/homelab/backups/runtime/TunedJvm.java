@@ -157,7 +157,7 @@ public final class TunedJvm {
         }
     }
 
-    public static void main(String[] args) throws Exception {
+    public static void main(String[] args) throws Throwable {
         Decision decision;
         try {
             decision = decide(System.getenv(), System.getProperty("java.home"), System.getProperty("java.vm.name"),
@@ -178,8 +178,12 @@ public final class TunedJvm {
     }
 
     /** The program in this JVM (by name: this class stays the only one loaded until then). */
-    private static void runHere(String[] args) throws Exception {
-        Class.forName(PROGRAM).getMethod("main", String[].class).invoke(null, (Object) args);
+    private static void runHere(String[] args) throws Throwable {
+        try {
+            Class.forName(PROGRAM).getMethod("main", String[].class).invoke(null, (Object) args);
+        } catch (java.lang.reflect.InvocationTargetException e) {
+            throw e.getCause();   // the program's own failure, as if it were the Main-Class
+        }
     }
 
     /**
