@@ -25,9 +25,9 @@ import java.util.concurrent.TimeUnit;
  * build. The second run after each build of the jar dumps it at its exit ({@code -XX:ArchiveClassesAtExit} to a
  * temporary name, moved into place only when that run succeeded), which makes that one run slower (about 2 s on the
  * bench); the first run only leaves a mark, so that a jar that runs once (a CI preview on a fresh build) never pays
- * for an archive it would not use. The JVM itself
- * refuses an archive that does not match its jar or JDK and then runs without one; its messages about that are
- * turned off ({@code -Xlog:cds=off}), because the program's output goes to the engine.
+ * for an archive it would not use. The JVM itself refuses an archive that does not match its jar or JDK and then runs
+ * without one; its messages about that are turned off ({@code -Xlog:cds=off}), because the program's output goes to
+ * the engine.
  *
  * <p>The program runs here, as started, when the owner chose the JVM's options ({@code JDK_JAVA_OPTIONS} or
  * {@code JAVA_TOOL_OPTIONS} set: both JVMs would read them, and ours could contradict theirs), when
@@ -60,13 +60,9 @@ public final class TunedJvm {
         Relaunch {
             command = List.copyOf(command);
         }
-
-        Relaunch(List<String> command, Path archive, Optional<Path> dumpTo) {
-            this(command, archive, dumpTo, Optional.empty());
-        }
     }
 
-    /** What to do in this JVM: run the program here ({@link AsStarted}) or start a second JVM ({@link Relaunch}). */
+    /** What to do in this JVM: run the program here ({@link AsStarted}) or start a second JVM ({@link Start}). */
     sealed interface Decision permits AsStarted, Start {
     }
 

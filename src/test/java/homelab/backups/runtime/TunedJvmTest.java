@@ -202,11 +202,11 @@ class TunedJvmTest {
         var program = programJar();
         var command = List.of(java(), "-Xlog:cds=off", "-Xlog:cds+dynamic=off", "-XX:ArchiveClassesAtExit=" + dump,
                 "-cp", program.toString(), ExitWith.class.getName());
-        var failed = TunedJvm.run(new TunedJvm.Relaunch(command, archive, Optional.of(dump)), new String[] {"32"});
+        var failed = TunedJvm.run(new TunedJvm.Relaunch(command, archive, Optional.of(dump), Optional.empty()), new String[] {"32"});
         assertEquals(Optional.of(32), failed);
         assertFalse(Files.exists(archive) || Files.exists(dump), "a failed run's dump is not kept");
 
-        var succeeded = TunedJvm.run(new TunedJvm.Relaunch(command, archive, Optional.of(dump)), new String[] {"0"});
+        var succeeded = TunedJvm.run(new TunedJvm.Relaunch(command, archive, Optional.of(dump), Optional.empty()), new String[] {"0"});
         assertEquals(Optional.of(0), succeeded);
         assertTrue(Files.size(archive) > 0, "the dump of a successful run is the archive");
         assertFalse(Files.exists(dump));
@@ -227,7 +227,7 @@ class TunedJvmTest {
     @Test
     void aSecondJvmThatCannotStartLeavesTheProgramToThisOne() throws Exception {
         var command = List.of(dir.resolve("no-such-java").toString(), "-version");
-        assertEquals(Optional.empty(), TunedJvm.run(new TunedJvm.Relaunch(command, dir.resolve("x.jsa"), Optional.empty()),
+        assertEquals(Optional.empty(), TunedJvm.run(new TunedJvm.Relaunch(command, dir.resolve("x.jsa"), Optional.empty(), Optional.empty()),
                 new String[0]));
     }
 
@@ -235,7 +235,7 @@ class TunedJvmTest {
     public static final class Parent {
         public static void main(String[] args) throws Exception {
             var command = List.of(java(), "-cp", testClasses(), Sleeper.class.getName(), args[0]);
-            var code = TunedJvm.run(new TunedJvm.Relaunch(command, Path.of(args[0] + ".jsa"), Optional.empty()), new String[0]);
+            var code = TunedJvm.run(new TunedJvm.Relaunch(command, Path.of(args[0] + ".jsa"), Optional.empty(), Optional.empty()), new String[0]);
             System.exit(code.orElse(99));
         }
     }
